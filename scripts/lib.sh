@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Shared set-up steps of the demo, test and benchmark commands. Every step is idempotent, so the
+# commands work on a fresh Debian bookworm machine and on re-runs alike.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_MAJOR="${PG_MAJOR:-15}"
+PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+PG_CONFIG="${PG_CONFIG:-${PG_BIN}/pg_config}"
+PGRX_VERSION="0.18.0"
+# A private cluster of the project's own, owned by the postgres OS user (PostgreSQL refuses
+# to run as root), on its own port so it never touches a system cluster.
+RUN_DIR="${PGSEG_RUN_DIR:-/var/tmp/pg_segment}"
+PGPORT="${PGSEG_PORT:-5499}"
+export PGHOST="${RUN_DIR}/socket" PGPORT PGUSER=postgres
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+as_postgres() {
+    if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -H -- "$@"; fi
+}
+
+ensure_packages() {
+    local wanted=(postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} libclang-dev clang sudo)
+    local missing=()
+    for p in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing Debian packages: ${missing[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_pgrx() {
+    if ! cargo pgrx --version 2>/dev/null | grep -q "${PGRX_VERSION}"; then
+        log "installing cargo-pgrx ${PGRX_VERSION} (several minutes, once)"
+        cargo install cargo-pgrx --version "${PGRX_VERSION}" --locked
+    fi
+    if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+        cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
+    fi
+}
+
+ensure_toolchain() {
+    ensure_packages
+    ensure_pgrx
+}
+
+build_and_install() {
+    log "building and installing pg_segment into PostgreSQL ${PG_MAJOR}"
+    (cd "$ROOT" && cargo pgrx install --release --pg-config "${PG_CONFIG}" \
+        --no-default-features --features "pg${PG_MAJOR}" >/dev/null)
+}
+
+start_cluster() {
+    local data="${RUN_DIR}/data-${PG_MAJOR}"
+    mkdir -p "${RUN_DIR}/socket"
+    chown postgres: "${RUN_DIR}" "${RUN_DIR}/socket"
+    if [ ! -f "${data}/PG_VERSION" ]; then
+        log "creating a PostgreSQL ${PG_MAJOR} cluster in ${data}"
+        as_postgres "${PG_BIN}/initdb" -D "${data}" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! as_postgres "${PG_BIN}/pg_ctl" -D "${data}" status >/dev/null 2>&1; then
+        log "starting PostgreSQL ${PG_MAJOR} on port ${PGPORT}"
+        as_postgres "${PG_BIN}/pg_ctl" -D "${data}" -w -l "${RUN_DIR}/postgres-${PG_MAJOR}.log" \
+            -o "-p ${PGPORT} -k ${RUN_DIR}/socket -c listen_addresses=''" start >/dev/null
+    fi
+}
+
+stop_cluster() {
+    as_postgres "${PG_BIN}/pg_ctl" -D "${RUN_DIR}/data-${PG_MAJOR}" -m fast stop >/dev/null 2>&1 || true
+}
+
+# psql against the private cluster, stopping at the first error.
+pgsql() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
+
+recreate_db() {
+    pgsql -d postgres -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" -c "CREATE DATABASE \"$1\""
+}

@@ -1,0 +1,77 @@
+-- Configuration tables of pg_segment. Every table and sequence here is registered with
+-- pg_extension_config_dump so pg_dump keeps what administrators configure.
+
+CREATE TABLE segment.entities (
+    entity_id         serial PRIMARY KEY,
+    client_table      regclass NOT NULL UNIQUE,
+    key_column        name NOT NULL,
+    key_type          regtype NOT NULL,
+    answers_table     regclass NOT NULL UNIQUE,
+    assignments_table regclass NOT NULL UNIQUE,
+    history_table     regclass NOT NULL UNIQUE,
+    created_at        timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE segment.schemes (
+    scheme_id   serial PRIMARY KEY,
+    name        text NOT NULL UNIQUE CONSTRAINT schemes_name_not_blank CHECK (btrim(name) <> ''),
+    entity_id   integer NOT NULL REFERENCES segment.entities ON DELETE RESTRICT,
+    description text,
+    version     integer NOT NULL DEFAULT 1,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX schemes_entity_idx ON segment.schemes (entity_id);
+
+CREATE TABLE segment.questions (
+    question_id serial PRIMARY KEY,
+    scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    code        text NOT NULL CONSTRAINT questions_code_not_blank CHECK (btrim(code) <> ''),
+    prompt      text NOT NULL,
+    weight      numeric NOT NULL DEFAULT 1
+                CONSTRAINT questions_weight_range
+                CHECK (weight >= 0 AND weight <= 1000000 AND weight = round(weight, 4)),
+    position    integer NOT NULL,
+    CONSTRAINT questions_code_key UNIQUE (scheme_id, code),
+    -- target of the answers' foreign key, so an answer always names a question of its scheme
+    CONSTRAINT questions_id_scheme_key UNIQUE (question_id, scheme_id)
+);
+
+CREATE TABLE segment.options (
+    option_id   serial PRIMARY KEY,
+    question_id integer NOT NULL REFERENCES segment.questions ON DELETE CASCADE,
+    code        text NOT NULL CONSTRAINT options_code_not_blank CHECK (btrim(code) <> ''),
+    label       text NOT NULL,
+    points      numeric NOT NULL
+                CONSTRAINT options_points_range
+                CHECK (abs(points) < 1000000000 AND points = round(points, 4)),
+    position    integer NOT NULL,
+    CONSTRAINT options_code_key UNIQUE (question_id, code),
+    -- target of the answers' foreign key: an answer's option must belong to its question
+    CONSTRAINT options_id_question_key UNIQUE (option_id, question_id)
+);
+
+CREATE TABLE segment.levels (
+    level_id  serial PRIMARY KEY,
+    scheme_id integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    name      text NOT NULL CONSTRAINT levels_name_not_blank CHECK (btrim(name) <> ''),
+    min_score numeric NOT NULL,
+    max_score numeric NOT NULL,
+    CONSTRAINT levels_name_key UNIQUE (scheme_id, name),
+    CONSTRAINT levels_range_order CHECK (min_score < max_score),
+    CONSTRAINT levels_bounds_finite_or_infinite CHECK (
+        (min_score = '-Infinity' OR (abs(min_score) < 1e15 AND min_score = round(min_score, 4)))
+        AND (max_score = 'Infinity' OR (abs(max_score) < 1e15 AND max_score = round(max_score, 4)))
+    )
+);
+CREATE INDEX levels_scheme_min_idx ON segment.levels (scheme_id, min_score);
+
+SELECT pg_catalog.pg_extension_config_dump('segment.entities', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.entities_entity_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.schemes', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.schemes_scheme_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.questions', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.questions_question_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.options', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.options_option_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.levels', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.levels_level_id_seq', '');

@@ -1,0 +1,106 @@
+-- Per-entity relations. A scheme is bound to a client table; the first scheme bound to a table
+-- creates three ordinary tables in schema segment whose client_id column has the client key's
+-- own type and a foreign key to the client table, so analysts join them without casts.
+-- They are not extension members: pg_dump dumps them (definition, data, triggers) like any table.
+
+CREATE FUNCTION segment._create_entity_relations(
+    client_table regclass,
+    key_column name,
+    key_type regtype,
+    prefix text
+) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    answers     text := pg_catalog.quote_ident(prefix || '_answers');
+    assignments text := pg_catalog.quote_ident(prefix || '_assignments');
+    history     text := pg_catalog.quote_ident(prefix || '_history');
+    key_type_sql text := pg_catalog.format_type(key_type, NULL);
+BEGIN
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            question_id integer NOT NULL,
+            option_id   integer NOT NULL,
+            answered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            PRIMARY KEY (client_id, question_id),
+            FOREIGN KEY (option_id, question_id)
+                REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
+        )$ddl$, answers, key_type_sql, client_table, key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (option_id, question_id)', answers);
+
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            score       numeric,
+            segment     text,
+            version     integer NOT NULL,
+            assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            PRIMARY KEY (scheme_id, client_id)
+        )$ddl$, assignments, key_type_sql, client_table, key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (client_id)', assignments);
+
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            old_score   numeric,
+            new_score   numeric,
+            old_segment text,
+            new_segment text,
+            cause       text NOT NULL,
+            version     integer NOT NULL
+        )$ddl$, history, key_type_sql, client_table, key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (client_id, scheme_id, history_id)', history);
+
+    -- Statement-level triggers with transition tables: a bulk write recomputes each touched
+    -- client once, set-based.
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_insert AFTER INSERT ON segment.%1$s
+        REFERENCING NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_update AFTER UPDATE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_delete AFTER DELETE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
+        pg_catalog.format('pg_segment: answers about clients of %s, one row per client and question; '
+            'write with plain SQL or segment.answer()', client_table));
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, assignments,
+        pg_catalog.format('pg_segment: current score and segment of each categorized client of %s per scheme; '
+            'maintained by triggers, read-only for applications', client_table));
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, history,
+        pg_catalog.format('pg_segment: append-only ledger of every score or segment change of clients of %s',
+            client_table));
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) IS
+    'internal: creates the answers, assignments and history tables of a client table';
+
+-- Answer options with their ids, for applications that write answer rows with plain SQL.
+CREATE VIEW segment.answer_options AS
+SELECT s.name AS scheme, s.scheme_id,
+       q.code AS question, q.question_id, q.position AS question_position, q.weight,
+       o.code AS option, o.option_id, o.position AS option_position, o.label, o.points
+FROM segment.schemes s
+JOIN segment.questions q ON q.scheme_id = s.scheme_id
+JOIN segment.options o ON o.question_id = q.question_id;
+
+COMMENT ON VIEW segment.answer_options IS
+    'every answer option with the ids an answer row needs (question_id, option_id), by scheme and code';

@@ -1,0 +1,105 @@
+-- Trigger bindings on the configuration tables, pinned search paths and documentation.
+
+-- Any change of questions, options or levels re-segments every client of the scheme, in the
+-- same transaction. Statement-level with transition tables: one recompute per statement.
+CREATE TRIGGER questions_insert AFTER INSERT ON segment.questions
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER questions_update AFTER UPDATE ON segment.questions
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER questions_delete AFTER DELETE ON segment.questions
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER questions_truncate AFTER TRUNCATE ON segment.questions
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+CREATE TRIGGER options_insert AFTER INSERT ON segment.options
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER options_update AFTER UPDATE ON segment.options
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER options_delete AFTER DELETE ON segment.options
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER options_truncate AFTER TRUNCATE ON segment.options
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+CREATE TRIGGER levels_insert AFTER INSERT ON segment.levels
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER levels_update AFTER UPDATE ON segment.levels
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER levels_delete AFTER DELETE ON segment.levels
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER levels_truncate AFTER TRUNCATE ON segment.levels
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+-- A scheme stays bound to the client table it was created over.
+CREATE TRIGGER schemes_update AFTER UPDATE ON segment.schemes
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+-- Every function of the extension runs with a fixed search_path, whatever the caller's.
+DO $pin$
+DECLARE
+    fn regprocedure;
+BEGIN
+    FOR fn IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+        WHERE p.pronamespace = 'segment'::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+    LOOP
+        EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', fn);
+    END LOOP;
+END
+$pin$;
+
+COMMENT ON SCHEMA segment IS 'pg_segment: customer scoring and segmentation kept current by triggers';
+
+COMMENT ON TABLE segment.entities IS
+    'client tables that schemes are bound to, with the answers, assignments and history tables kept for each';
+COMMENT ON TABLE segment.schemes IS
+    'categorization dimensions: each scores the clients of one client table; version grows with every configuration change';
+COMMENT ON TABLE segment.questions IS
+    'questions of a scheme: code, prompt, display position and weight (0..1000000, at most 4 decimals)';
+COMMENT ON TABLE segment.options IS
+    'answer options of a question: code, label, display position and points (may be negative)';
+COMMENT ON TABLE segment.levels IS
+    'named segments of a scheme, each covering scores in [min_score, max_score); ranges of one scheme never overlap';
+
+COMMENT ON FUNCTION segment.create_scheme(text, regclass, text) IS
+    'creates a scheme over a client table with a single-column primary key; returns its id';
+COMMENT ON FUNCTION segment.drop_scheme(text) IS
+    'drops a scheme with its questions, options, levels, answers, assignments and history';
+COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer) IS
+    'adds a question to a scheme (weight defaults to 1, position to the end); returns its id';
+COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer) IS
+    'adds an answer option worth points to a question (position defaults to the end); returns its id';
+COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
+    'adds a named segment covering scores in [min_score, max_score); Infinity bounds leave an end open';
+COMMENT ON FUNCTION segment.answer(text, anyelement, text, text) IS
+    'records or replaces a client''s answer to a question by codes; score and segment follow in the same statement';
+COMMENT ON FUNCTION segment.remove_answer(text, anyelement, text) IS
+    'removes a client''s answer to a question; returns whether there was one';
+COMMENT ON FUNCTION segment.score(text, anyelement) IS
+    'a client''s current score in a scheme; NULL while the client has no answer';
+COMMENT ON FUNCTION segment.segment_of(text, anyelement) IS
+    'a client''s current segment in a scheme; NULL while uncategorized or when the score falls between levels';
+COMMENT ON FUNCTION segment.explain(text, anyelement) IS
+    'one row per question: the client''s answer, points, weight and contribution; contributions add up to the score';
+COMMENT ON FUNCTION segment.history(text, anyelement) IS
+    'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
+COMMENT ON FUNCTION segment.distribution(text) IS
+    'assigned clients per segment with their share; clients between levels form the NULL-segment row';
+COMMENT ON FUNCTION segment.questionnaire(text) IS
+    'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
+COMMENT ON FUNCTION segment.verify(text) IS
+    'recomputes every client of a scheme from scratch and lists those whose stored assignment disagrees';
+COMMENT ON FUNCTION segment._answers_changed() IS
+    'internal: statement trigger on answers tables that recomputes the touched clients';
+COMMENT ON FUNCTION segment._config_changed() IS
+    'internal: statement trigger on configuration tables that re-segments the touched schemes';

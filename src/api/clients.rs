@@ -1,0 +1,155 @@
+//! Per-client functions: answering, and reading a client's score, segment, explanation, history.
+
+use super::{required, to_numeric};
+use crate::engine;
+use crate::error::{OrRaise, Result, SegmentError};
+use crate::store::{self, Scheme};
+use pgrx::datum::{AnyElement, AnyNumeric, TimestampWithTimeZone};
+use pgrx::prelude::*;
+
+fn existing_client(scheme: &Scheme, client: AnyElement) -> Result<()> {
+    if store::client_exists(&scheme.entity, client) {
+        Ok(())
+    } else {
+        Err(SegmentError::ClientNotFound {
+            table: scheme.entity.client_table.clone(),
+            key: store::client_text(&scheme.entity, client),
+        })
+    }
+}
+
+/// Records (or replaces) a client's answer to one question. The answers trigger recomputes the
+/// client's score and segment in the same statement.
+#[pg_extern(volatile)]
+fn answer(scheme: Option<&str>, client: Option<AnyElement>, question: Option<&str>, option: Option<&str>) {
+    (|| -> Result<()> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let client = required(client, "client")?;
+        let question = required(question, "question")?;
+        let option = required(option, "option")?;
+        let question_id = store::question_id(&scheme, question)?;
+        let option_id = store::option_id(&scheme, question, question_id, option)?;
+        existing_client(&scheme, client)?;
+        store::upsert_answer(&scheme.entity, client, question_id, option_id);
+        Ok(())
+    })()
+    .or_raise()
+}
+
+/// Removes a client's answer to one question; returns whether there was one.
+#[pg_extern(volatile)]
+fn remove_answer(scheme: Option<&str>, client: Option<AnyElement>, question: Option<&str>) -> bool {
+    (|| -> Result<bool> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let client = required(client, "client")?;
+        let question_id = store::question_id(&scheme, required(question, "question")?)?;
+        existing_client(&scheme, client)?;
+        Ok(store::delete_answer(&scheme.entity, client, question_id))
+    })()
+    .or_raise()
+}
+
+/// The client's current score; NULL while the client has answered nothing.
+#[pg_extern(stable, strict)]
+fn score(scheme: &str, client: AnyElement) -> Option<AnyNumeric> {
+    (|| -> Result<Option<AnyNumeric>> {
+        let scheme = store::scheme(scheme)?;
+        match store::assignment(&scheme, client)? {
+            Some((score, _)) => Ok(Some(to_numeric(score))),
+            None => {
+                existing_client(&scheme, client)?;
+                Ok(None)
+            }
+        }
+    })()
+    .or_raise()
+}
+
+/// The client's current segment; NULL while uncategorized or when the score falls in a gap.
+#[pg_extern(stable, strict)]
+fn segment_of(scheme: &str, client: AnyElement) -> Option<String> {
+    (|| -> Result<Option<String>> {
+        let scheme = store::scheme(scheme)?;
+        match store::assignment(&scheme, client)? {
+            Some((_, segment)) => Ok(segment),
+            None => {
+                existing_client(&scheme, client)?;
+                Ok(None)
+            }
+        }
+    })()
+    .or_raise()
+}
+
+/// One row per question of the scheme, in display order: the client's answer, its points, the
+/// question's weight and the contribution (weight × points). The contributions add up to the
+/// score; the level is the one whose range holds that sum.
+#[pg_extern(stable, strict)]
+fn explain(
+    scheme: &str,
+    client: AnyElement,
+) -> TableIterator<
+    'static,
+    (
+        name!(position, i32),
+        name!(question, String),
+        name!(answer, Option<String>),
+        name!(points, Option<AnyNumeric>),
+        name!(weight, AnyNumeric),
+        name!(contribution, AnyNumeric),
+    ),
+> {
+    let rows = (|| -> Result<Vec<engine::ExplainRow>> {
+        let scheme = store::scheme(scheme)?;
+        existing_client(&scheme, client)?;
+        let inputs = store::explain_inputs(&scheme, client)?;
+        Ok(engine::explain(&inputs)?.0)
+    })()
+    .or_raise();
+    TableIterator::new(rows.into_iter().map(|r| {
+        (
+            r.position,
+            r.question,
+            r.answer,
+            r.points.map(to_numeric),
+            to_numeric(r.weight),
+            to_numeric(r.contribution),
+        )
+    }))
+}
+
+/// Every change of the client's score or segment in the scheme, oldest first.
+#[pg_extern(stable, strict)]
+fn history(
+    scheme: &str,
+    client: AnyElement,
+) -> TableIterator<
+    'static,
+    (
+        name!(changed_at, Option<TimestampWithTimeZone>),
+        name!(old_score, Option<AnyNumeric>),
+        name!(new_score, Option<AnyNumeric>),
+        name!(old_segment, Option<String>),
+        name!(new_segment, Option<String>),
+        name!(cause, Option<String>),
+        name!(version, Option<i32>),
+    ),
+> {
+    let rows = (|| -> Result<Vec<store::HistoryRow>> {
+        let scheme = store::scheme(scheme)?;
+        existing_client(&scheme, client)?;
+        store::history(&scheme, client)
+    })()
+    .or_raise();
+    TableIterator::new(rows.into_iter().map(|r| {
+        (
+            r.changed_at,
+            r.old_score.map(to_numeric),
+            r.new_score.map(to_numeric),
+            r.old_segment,
+            r.new_segment,
+            r.cause,
+            r.version,
+        )
+    }))
+}

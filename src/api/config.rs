@@ -1,0 +1,208 @@
+//! Configuration: schemes, questions, options, levels.
+
+use super::{required, to_decimal};
+use crate::engine::{self, Bound};
+use crate::error::{OrRaise, Result, SegmentError};
+use crate::store::{self, Scheme};
+use pgrx::datum::AnyNumeric;
+use pgrx::prelude::*;
+use pgrx::{pg_sys, PgRelation};
+
+/// Finds the entity of a client table, creating its answers, assignments and history tables the
+/// first time a scheme is bound to it.
+fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
+    if let Some(entity) = store::entity_by_client_table(table) {
+        return Ok(entity);
+    }
+    let name = store::relation_name(table);
+    let key = store::client_key(table);
+    if key.relkind != "r" && key.relkind != "p" {
+        return Err(SegmentError::NotATable { table: name });
+    }
+    if !store::has_table_privilege(table, "REFERENCES") {
+        return Err(SegmentError::PermissionDenied {
+            message: format!("permission denied to bind a scheme to table {name}"),
+            hint: format!(
+                "Answers and assignments reference the client table; ask its owner to \
+                 GRANT REFERENCES ON {name} TO the role creating the scheme."
+            ),
+        });
+    }
+    match key.key_columns.as_slice() {
+        [] => Err(SegmentError::NoPrimaryKey { table: name }),
+        [(column, type_oid)] => Ok(store::create_entity(table, column, *type_oid)),
+        columns => Err(SegmentError::CompositeKey {
+            table: name,
+            columns: columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+#[pg_extern(volatile)]
+fn create_scheme(
+    name: Option<&str>,
+    client_table: Option<PgRelation>,
+    description: default!(Option<&str>, "NULL"),
+) -> i32 {
+    (|| -> Result<i32> {
+        let name = required(name, "name")?;
+        let table = required(client_table, "client_table")?.oid();
+        engine::validate_code("scheme name", name)?;
+        if store::exists("SELECT 1 FROM segment.schemes WHERE name = $1", &[name.into()]) {
+            return Err(SegmentError::Duplicate {
+                what: "scheme",
+                value: name.to_string(),
+                within: "in this database".into(),
+            });
+        }
+        let entity = bind_client_table(table)?;
+        Ok(store::insert_returning_id(
+            "INSERT INTO segment.schemes (name, entity_id, description) VALUES ($1, $2, $3) \
+             RETURNING scheme_id",
+            &[name.into(), entity.entity_id.into(), description.into()],
+        ))
+    })()
+    .or_raise()
+}
+
+#[pg_extern(volatile)]
+fn drop_scheme(name: Option<&str>) {
+    (|| -> Result<()> {
+        let scheme = store::scheme(required(name, "name")?)?;
+        store::delete_scheme(scheme.scheme_id);
+        Ok(())
+    })()
+    .or_raise()
+}
+
+#[pg_extern(volatile)]
+fn add_question(
+    scheme: Option<&str>,
+    code: Option<&str>,
+    prompt: Option<&str>,
+    weight: default!(Option<AnyNumeric>, 1),
+    position: default!(Option<i32>, "NULL"),
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let code = required(code, "code")?;
+        let prompt = required(prompt, "prompt")?;
+        let weight = to_decimal(&required(weight, "weight")?)?;
+        engine::validate_code("question code", code)?;
+        engine::validate_weight(weight)?;
+        if store::exists(
+            "SELECT 1 FROM segment.questions WHERE scheme_id = $1 AND code = $2",
+            &[scheme.scheme_id.into(), code.into()],
+        ) {
+            return Err(SegmentError::Duplicate {
+                what: "question",
+                value: code.to_string(),
+                within: format!("in scheme \"{}\"", scheme.name),
+            });
+        }
+        Ok(store::insert_returning_id(
+            "INSERT INTO segment.questions (scheme_id, code, prompt, weight, position) \
+             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
+                     FROM segment.questions WHERE scheme_id = $1))) RETURNING question_id",
+            &[
+                scheme.scheme_id.into(),
+                code.into(),
+                prompt.into(),
+                weight.to_string().into(),
+                position.into(),
+            ],
+        ))
+    })()
+    .or_raise()
+}
+
+#[pg_extern(volatile)]
+fn add_option(
+    scheme: Option<&str>,
+    question: Option<&str>,
+    code: Option<&str>,
+    label: Option<&str>,
+    points: Option<AnyNumeric>,
+    position: default!(Option<i32>, "NULL"),
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let question = required(question, "question")?;
+        let question_id = store::question_id(&scheme, question)?;
+        let code = required(code, "code")?;
+        let label = required(label, "label")?;
+        let points = to_decimal(&required(points, "points")?)?;
+        engine::validate_code("option code", code)?;
+        engine::validate_points(points)?;
+        if store::exists(
+            "SELECT 1 FROM segment.options WHERE question_id = $1 AND code = $2",
+            &[question_id.into(), code.into()],
+        ) {
+            return Err(SegmentError::Duplicate {
+                what: "option",
+                value: code.to_string(),
+                within: format!("for question \"{question}\" of scheme \"{}\"", scheme.name),
+            });
+        }
+        Ok(store::insert_returning_id(
+            "INSERT INTO segment.options (question_id, code, label, points, position) \
+             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
+                     FROM segment.options WHERE question_id = $1))) RETURNING option_id",
+            &[question_id.into(), code.into(), label.into(), points.to_string().into(), position.into()],
+        ))
+    })()
+    .or_raise()
+}
+
+#[pg_extern(volatile)]
+fn add_level(
+    scheme: Option<&str>,
+    name: Option<&str>,
+    min_score: Option<AnyNumeric>,
+    max_score: Option<AnyNumeric>,
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let name = required(name, "name")?;
+        let min_text = required(min_score, "min_score")?.to_string();
+        let max_text = required(max_score, "max_score")?.to_string();
+        engine::validate_code("level name", name)?;
+        let min = Bound::parse(&min_text)?;
+        let max = Bound::parse(&max_text)?;
+        engine::validate_level_range(name, min, max)?;
+        if store::exists(
+            "SELECT 1 FROM segment.levels WHERE scheme_id = $1 AND name = $2",
+            &[scheme.scheme_id.into(), name.into()],
+        ) {
+            return Err(SegmentError::Duplicate {
+                what: "level",
+                value: name.to_string(),
+                within: format!("in scheme \"{}\"", scheme.name),
+            });
+        }
+        // The overlap check runs in the levels trigger, for plain SQL writes too.
+        Ok(store::insert_returning_id(
+            "INSERT INTO segment.levels (scheme_id, name, min_score, max_score) \
+             VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING level_id",
+            &[scheme.scheme_id.into(), name.into(), min_text.as_str().into(), max_text.as_str().into()],
+        ))
+    })()
+    .or_raise()
+}
+
+/// Refuses overlapping levels in a scheme, naming both.
+pub fn check_levels(scheme: &Scheme) -> Result<()> {
+    let levels = store::levels(scheme.scheme_id)?;
+    if let Some((first, second)) = engine::find_level_overlap(&levels) {
+        return Err(SegmentError::LevelOverlap {
+            scheme: scheme.name.clone(),
+            first: first.name.clone(),
+            second: second.name.clone(),
+            detail: format!(
+                "\"{}\" covers [{}, {}) and \"{}\" covers [{}, {}).",
+                first.name, first.min, first.max, second.name, second.min, second.max
+            ),
+        });
+    }
+    Ok(())
+}

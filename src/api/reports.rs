@@ -1,0 +1,79 @@
+//! Scheme-wide reads: the questionnaire, the segment distribution, and a consistency check.
+
+use super::to_numeric;
+use crate::engine;
+use crate::error::{OrRaise, Result};
+use crate::store;
+use pgrx::datum::AnyNumeric;
+use pgrx::prelude::*;
+
+/// Questions with their options in display order, and the levels, for an app to render.
+#[pg_extern(stable, strict)]
+fn questionnaire(scheme: &str) -> pgrx::JsonB {
+    let scheme = store::scheme(scheme).or_raise();
+    store::questionnaire(&scheme)
+}
+
+/// Assigned clients per segment (level order), with their share of all assigned clients; the
+/// clients whose score falls in a gap between levels form the NULL-segment row.
+#[pg_extern(stable, strict)]
+fn distribution(
+    scheme: &str,
+) -> TableIterator<'static, (name!(segment, Option<String>), name!(clients, i64), name!(share, Option<AnyNumeric>))>
+{
+    let scheme = store::scheme(scheme).or_raise();
+    let rows = store::distribution(&scheme);
+    TableIterator::new(rows.into_iter().map(|(segment, clients, share)| {
+        let share = share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
+        (segment, clients, share)
+    }))
+}
+
+/// Recomputes every client of the scheme from scratch in the engine and returns the clients
+/// whose stored assignment disagrees. An empty result means the assignments are consistent.
+#[pg_extern(stable, strict)]
+fn verify(
+    scheme: &str,
+) -> TableIterator<
+    'static,
+    (
+        name!(client, String),
+        name!(stored_score, Option<AnyNumeric>),
+        name!(expected_score, Option<AnyNumeric>),
+        name!(stored_segment, Option<String>),
+        name!(expected_segment, Option<String>),
+    ),
+> {
+    let rows = (|| -> Result<Vec<_>> {
+        let scheme = store::scheme(scheme)?;
+        let levels = store::levels(scheme.scheme_id)?;
+        let mut out = Vec::new();
+        for client in store::all_clients_with_answers(&scheme)? {
+            let answered = client.inputs.iter().any(|i| i.answer.is_some());
+            let expected = if answered {
+                let (_, total) = engine::explain(&client.inputs)?;
+                Some((total, engine::level_for(&levels, total).map(|l| l.name.clone())))
+            } else {
+                None
+            };
+            let stored = client.stored.clone().map(|(s, seg)| (s, seg));
+            let agrees = match (&stored, &expected) {
+                (None, None) => true,
+                (Some((Some(s), seg)), Some((e, eseg))) => s == e && seg == eseg,
+                _ => false,
+            };
+            if !agrees {
+                out.push((
+                    client.client,
+                    stored.as_ref().and_then(|(s, _)| s.map(to_numeric)),
+                    expected.as_ref().map(|(e, _)| to_numeric(*e)),
+                    stored.and_then(|(_, seg)| seg),
+                    expected.and_then(|(_, seg)| seg),
+                ));
+            }
+        }
+        Ok(out)
+    })()
+    .or_raise();
+    TableIterator::new(rows)
+}

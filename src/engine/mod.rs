@@ -1,0 +1,11 @@
+//! The scoring model in plain Rust: no pgrx, no SQL. It holds the arithmetic of scores, the
+//! lookup of the level a score falls in, and the validation of configuration, so all of it can
+//! be tested with `cargo test` and without a database.
+
+pub mod model;
+pub mod score;
+pub mod validate;
+
+pub use model::{Bound, EngineError, Level};
+pub use score::{explain, level_for, ExplainInput, ExplainRow};
+pub use validate::{find_level_overlap, validate_code, validate_level_range, validate_points, validate_weight};

@@ -1,0 +1,115 @@
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+
+/// What the engine refuses. The SQL layer maps each case to an SQLSTATE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// A number the engine cannot represent exactly (too many digits).
+    InvalidNumber(String),
+    /// Arithmetic left the range the engine computes exactly.
+    Overflow { what: String },
+    /// A code or name that is empty or blank.
+    BlankCode { what: &'static str },
+    /// A level whose lower bound is not below its upper bound.
+    EmptyRange { level: String, min: Bound, max: Bound },
+    /// A weight outside [0, 1000000] or with more than 4 decimal places.
+    WeightOutOfRange { weight: String },
+    /// Points outside (-1e9, 1e9) or with more than 4 decimal places.
+    PointsOutOfRange { points: String },
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EngineError::InvalidNumber(text) => write!(f, "number {text} cannot be used for scoring"),
+            EngineError::Overflow { what } => write!(f, "{what} is out of range"),
+            EngineError::BlankCode { what } => write!(f, "{what} must not be empty"),
+            EngineError::EmptyRange { level, min, max } => write!(
+                f,
+                "level \"{level}\" has min_score {min} not below max_score {max}"
+            ),
+            EngineError::WeightOutOfRange { weight } => write!(
+                f,
+                "weight {weight} is out of range"
+            ),
+            EngineError::PointsOutOfRange { points } => write!(
+                f,
+                "points {points} are out of range"
+            ),
+        }
+    }
+}
+
+/// One end of a level's score range. PostgreSQL's numeric infinities stand for an open end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    NegInfinity,
+    Finite(Decimal),
+    PosInfinity,
+}
+
+impl Bound {
+    /// Parses the text form PostgreSQL prints for a numeric: digits, or `Infinity`/`-Infinity`.
+    pub fn parse(text: &str) -> Result<Bound, EngineError> {
+        match text.trim() {
+            "Infinity" | "+Infinity" => Ok(Bound::PosInfinity),
+            "-Infinity" => Ok(Bound::NegInfinity),
+            other => parse_decimal(other).map(Bound::Finite),
+        }
+    }
+
+    fn rank(&self) -> (i8, Decimal) {
+        match self {
+            Bound::NegInfinity => (-1, Decimal::ZERO),
+            Bound::Finite(d) => (0, *d),
+            Bound::PosInfinity => (1, Decimal::ZERO),
+        }
+    }
+}
+
+impl PartialOrd for Bound {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bound {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::NegInfinity => f.write_str("-Infinity"),
+            Bound::Finite(d) => write!(f, "{}", d.normalize()),
+            Bound::PosInfinity => f.write_str("Infinity"),
+        }
+    }
+}
+
+/// A named segment of a scheme: clients whose score lies in [min, max).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Level {
+    pub name: String,
+    pub min: Bound,
+    pub max: Bound,
+}
+
+impl Level {
+    pub fn contains(&self, score: Decimal) -> bool {
+        let s = Bound::Finite(score);
+        self.min <= s && s < self.max
+    }
+}
+
+/// Parses a finite decimal as PostgreSQL prints it. Refuses NaN, infinities and anything with
+/// more digits than the engine computes exactly.
+pub fn parse_decimal(text: &str) -> Result<Decimal, EngineError> {
+    let trimmed = text.trim();
+    Decimal::from_str(trimmed)
+        .or_else(|_| Decimal::from_scientific(trimmed))
+        .map_err(|_| EngineError::InvalidNumber(trimmed.to_string()))
+}

@@ -1,0 +1,170 @@
+//! The one error type of pg_segment and its deliberate mapping to SQLSTATEs.
+
+use crate::engine::EngineError;
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+#[derive(Debug, Clone)]
+pub enum SegmentError {
+    UnknownScheme { name: String, known: Vec<String> },
+    UnknownQuestion { scheme: String, code: String, known: Vec<String> },
+    UnknownOption { scheme: String, question: String, code: String, known: Vec<String> },
+    Duplicate { what: &'static str, value: String, within: String },
+    NullArgument { argument: &'static str },
+    NotATable { table: String },
+    NoPrimaryKey { table: String },
+    CompositeKey { table: String, columns: String },
+    PermissionDenied { message: String, hint: String },
+    ClientNotFound { table: String, key: String },
+    ForeignQuestion { question_id: i32, scheme: String, owner_table: String, table: String },
+    LevelOverlap { scheme: String, first: String, second: String, detail: String },
+    SchemeRebind { scheme: String },
+    Engine(EngineError),
+}
+
+impl From<EngineError> for SegmentError {
+    fn from(e: EngineError) -> Self {
+        SegmentError::Engine(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, SegmentError>;
+
+fn listed(known: &[String]) -> String {
+    if known.is_empty() {
+        "there are none yet".to_string()
+    } else {
+        format!("known: {}", known.join(", "))
+    }
+}
+
+impl SegmentError {
+    pub fn sqlstate(&self) -> PgSqlErrorCode {
+        use PgSqlErrorCode::*;
+        match self {
+            SegmentError::UnknownScheme { .. }
+            | SegmentError::UnknownQuestion { .. }
+            | SegmentError::UnknownOption { .. } => ERRCODE_UNDEFINED_OBJECT,
+            SegmentError::Duplicate { .. } => ERRCODE_UNIQUE_VIOLATION,
+            SegmentError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
+            SegmentError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
+            SegmentError::NoPrimaryKey { .. } => ERRCODE_INVALID_TABLE_DEFINITION,
+            SegmentError::CompositeKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
+            SegmentError::ClientNotFound { .. } | SegmentError::ForeignQuestion { .. } => {
+                ERRCODE_FOREIGN_KEY_VIOLATION
+            }
+            SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
+            SegmentError::SchemeRebind { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::Engine(EngineError::Overflow { .. }) => {
+                ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
+            }
+            SegmentError::Engine(_) => ERRCODE_INVALID_PARAMETER_VALUE,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            SegmentError::UnknownScheme { name, .. } => format!("scheme \"{name}\" does not exist"),
+            SegmentError::UnknownQuestion { scheme, code, .. } => {
+                format!("question \"{code}\" does not exist in scheme \"{scheme}\"")
+            }
+            SegmentError::UnknownOption { question, code, .. } => {
+                format!("option \"{code}\" does not exist for question \"{question}\"")
+            }
+            SegmentError::Duplicate { what, value, within } => {
+                format!("{what} \"{value}\" already exists {within}")
+            }
+            SegmentError::NullArgument { argument } => format!("{argument} must not be NULL"),
+            SegmentError::NotATable { table } => format!("\"{table}\" is not a table"),
+            SegmentError::NoPrimaryKey { table } => format!("table {table} has no primary key"),
+            SegmentError::CompositeKey { table, columns } => {
+                format!("table {table} has a composite primary key ({columns})")
+            }
+            SegmentError::PermissionDenied { message, .. } => message.clone(),
+            SegmentError::ClientNotFound { table, key } => {
+                format!("client {key} does not exist in {table}")
+            }
+            SegmentError::ForeignQuestion { question_id, scheme, owner_table, table } => format!(
+                "question {question_id} belongs to scheme \"{scheme}\" over {owner_table}, not to {table}"
+            ),
+            SegmentError::LevelOverlap { scheme, first, second, .. } => format!(
+                "level \"{second}\" overlaps level \"{first}\" in scheme \"{scheme}\""
+            ),
+            SegmentError::SchemeRebind { scheme } => {
+                format!("scheme \"{scheme}\" cannot be moved to another client table")
+            }
+            SegmentError::Engine(e) => e.to_string(),
+        }
+    }
+
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            SegmentError::LevelOverlap { detail, .. } => Some(detail.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SegmentError::UnknownScheme { known, .. } => {
+                Some(format!("Schemes are created with segment.create_scheme(); {}.", listed(known)))
+            }
+            SegmentError::UnknownQuestion { known, .. } => {
+                Some(format!("Questions are added with segment.add_question(); {}.", listed(known)))
+            }
+            SegmentError::UnknownOption { known, .. } => {
+                Some(format!("Options are added with segment.add_option(); {}.", listed(known)))
+            }
+            SegmentError::NoPrimaryKey { .. } => {
+                Some("Add a single-column primary key to the client table first.".into())
+            }
+            SegmentError::CompositeKey { .. } => Some(
+                "Clients are identified by a single-column primary key; add a surrogate key.".into(),
+            ),
+            SegmentError::PermissionDenied { hint, .. } => Some(hint.clone()),
+            SegmentError::LevelOverlap { .. } => {
+                Some("Level ranges are [min_score, max_score); make them disjoint.".into())
+            }
+            SegmentError::SchemeRebind { .. } => {
+                Some("Create a new scheme over the other table instead.".into())
+            }
+            SegmentError::Engine(EngineError::EmptyRange { .. }) => {
+                Some("A level covers scores s with min_score <= s < max_score.".into())
+            }
+            SegmentError::Engine(EngineError::WeightOutOfRange { .. }) => Some(
+                "Weights lie between 0 and 1000000 with at most 4 decimal places.".into(),
+            ),
+            SegmentError::Engine(EngineError::PointsOutOfRange { .. }) => Some(
+                "Points lie strictly between -1000000000 and 1000000000 with at most 4 decimal places."
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Raises this error as a PostgreSQL ERROR; the current statement is aborted and nothing
+    /// it wrote survives.
+    pub fn raise(self) -> ! {
+        let mut report = ErrorReport::new(self.sqlstate(), self.message(), "pg_segment");
+        if let Some(detail) = self.detail() {
+            report = report.set_detail(detail);
+        }
+        if let Some(hint) = self.hint() {
+            report = report.set_hint(hint);
+        }
+        report.report(PgLogLevel::ERROR);
+        unreachable!("an ERROR report does not return")
+    }
+}
+
+/// Unwraps a result or raises its error; the one way API functions turn errors into ERRORs.
+pub trait OrRaise<T> {
+    fn or_raise(self) -> T;
+}
+
+impl<T> OrRaise<T> for Result<T> {
+    fn or_raise(self) -> T {
+        self.unwrap_or_else(|e| e.raise())
+    }
+}

@@ -1,0 +1,820 @@
+//! The only module that runs SQL. Every query is parameterised; every identifier of a user's
+//! relation comes from a regclass printed under the pinned search_path (so it is schema-qualified
+//! and quoted) or from quote_ident, never from raw user text.
+
+use crate::engine::{Bound, EngineError, ExplainInput, Level};
+use crate::error::{Result, SegmentError};
+use pgrx::datum::{AnyElement, DatumWithOid, TimestampWithTimeZone};
+use pgrx::pg_sys;
+use pgrx::spi::{Spi, SpiClient, SpiResult};
+use rust_decimal::Decimal;
+
+/// SPI misuse (a wrong column type or ordinal) is a bug in this module, not a user error.
+fn ok<T>(result: SpiResult<T>) -> T {
+    result.unwrap_or_else(|e| panic!("pg_segment internal SPI error: {e}"))
+}
+
+fn decimal(text: Option<String>) -> Result<Option<Decimal>> {
+    text.map(|t| crate::engine::model::parse_decimal(&t)).transpose().map_err(SegmentError::from)
+}
+
+/// The client table a scheme is bound to and the relations pg_segment keeps for it; every
+/// name is ready to be spliced into SQL.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub entity_id: i32,
+    pub client_table: String,
+    pub key_column: String,
+    pub key_type: String,
+    pub answers: String,
+    pub assignments: String,
+    pub history: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Scheme {
+    pub scheme_id: i32,
+    pub name: String,
+    pub entity: Entity,
+}
+
+const ENTITY_COLUMNS: &str = "e.entity_id, e.client_table::text, pg_catalog.quote_ident(e.key_column), \
+     pg_catalog.format_type(e.key_type, NULL), e.answers_table::text, e.assignments_table::text, \
+     e.history_table::text";
+
+fn entity_from_row(row: &pgrx::spi::SpiHeapTupleData<'_>, first: usize) -> Entity {
+    let text = |i: usize| ok(row.get::<String>(first + i)).unwrap_or_default();
+    Entity {
+        entity_id: ok(row.get::<i32>(first)).unwrap_or_default(),
+        client_table: text(1),
+        key_column: text(2),
+        key_type: text(3),
+        answers: text(4),
+        assignments: text(5),
+        history: text(6),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Look-ups of configuration
+
+fn all_names(query: &str, args: &[DatumWithOid<'_>]) -> Vec<String> {
+    Spi::connect(|c| {
+        ok(c.select(query, None, args))
+            .map(|row| ok(row.get::<String>(1)).unwrap_or_default())
+            .collect()
+    })
+}
+
+pub fn scheme(name: &str) -> Result<Scheme> {
+    let query = format!(
+        "SELECT s.scheme_id, s.name, {ENTITY_COLUMNS} FROM segment.schemes s \
+         JOIN segment.entities e ON e.entity_id = s.entity_id WHERE s.name = $1"
+    );
+    let found = Spi::connect(|c| {
+        let rows = ok(c.select(query.as_str(), Some(1), &[name.into()]));
+        rows.into_iter().next().map(|row| Scheme {
+            scheme_id: ok(row.get::<i32>(1)).unwrap_or_default(),
+            name: ok(row.get::<String>(2)).unwrap_or_default(),
+            entity: entity_from_row(&row, 3),
+        })
+    });
+    found.ok_or_else(|| SegmentError::UnknownScheme {
+        name: name.to_string(),
+        known: all_names("SELECT name FROM segment.schemes ORDER BY name", &[]),
+    })
+}
+
+pub fn scheme_by_id(scheme_id: i32) -> Option<Scheme> {
+    let query = format!(
+        "SELECT s.scheme_id, s.name, {ENTITY_COLUMNS} FROM segment.schemes s \
+         JOIN segment.entities e ON e.entity_id = s.entity_id WHERE s.scheme_id = $1"
+    );
+    Spi::connect(|c| {
+        let rows = ok(c.select(query.as_str(), Some(1), &[scheme_id.into()]));
+        rows.into_iter().next().map(|row| Scheme {
+            scheme_id: ok(row.get::<i32>(1)).unwrap_or_default(),
+            name: ok(row.get::<String>(2)).unwrap_or_default(),
+            entity: entity_from_row(&row, 3),
+        })
+    })
+}
+
+pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
+    let query = format!(
+        "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE e.answers_table = $1::pg_catalog.oid"
+    );
+    Spi::connect(|c| {
+        let rows = ok(c.select(query.as_str(), Some(1), &[relid.into()]));
+        rows.into_iter().next().map(|row| entity_from_row(&row, 1))
+    })
+}
+
+pub fn entity_by_client_table(relid: pg_sys::Oid) -> Option<Entity> {
+    let query = format!(
+        "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE e.client_table = $1::pg_catalog.oid"
+    );
+    Spi::connect(|c| {
+        let rows = ok(c.select(query.as_str(), Some(1), &[relid.into()]));
+        rows.into_iter().next().map(|row| entity_from_row(&row, 1))
+    })
+}
+
+pub fn question_id(scheme: &Scheme, code: &str) -> Result<i32> {
+    let id = Spi::get_one_with_args::<i32>(
+        "SELECT question_id FROM segment.questions WHERE scheme_id = $1 AND code = $2",
+        &[scheme.scheme_id.into(), code.into()],
+    );
+    ok(id).ok_or_else(|| SegmentError::UnknownQuestion {
+        scheme: scheme.name.clone(),
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.questions WHERE scheme_id = $1 ORDER BY position, code",
+            &[scheme.scheme_id.into()],
+        ),
+    })
+}
+
+pub fn option_id(scheme: &Scheme, question: &str, question_id: i32, code: &str) -> Result<i32> {
+    let id = Spi::get_one_with_args::<i32>(
+        "SELECT option_id FROM segment.options WHERE question_id = $1 AND code = $2",
+        &[question_id.into(), code.into()],
+    );
+    ok(id).ok_or_else(|| SegmentError::UnknownOption {
+        scheme: scheme.name.clone(),
+        question: question.to_string(),
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.options WHERE question_id = $1 ORDER BY position, code",
+            &[question_id.into()],
+        ),
+    })
+}
+
+pub fn exists(query: &str, args: &[DatumWithOid<'_>]) -> bool {
+    ok(Spi::get_one_with_args::<bool>(&format!("SELECT EXISTS ({query})"), args)).unwrap_or(false)
+}
+
+pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
+    Spi::connect(|c| {
+        let rows = ok(c.select(
+            "SELECT name, min_score::text, max_score::text FROM segment.levels \
+             WHERE scheme_id = $1 ORDER BY min_score, name",
+            None,
+            &[scheme_id.into()],
+        ));
+        rows.map(|row| {
+            let bound = |i: usize| -> Result<Bound> {
+                let text: String = ok(row.get(i)).unwrap_or_default();
+                Ok(Bound::parse(&text)?)
+            };
+            Ok(Level {
+                name: ok(row.get::<String>(1)).unwrap_or_default(),
+                min: bound(2)?,
+                max: bound(3)?,
+            })
+        })
+        .collect()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Binding client tables
+
+pub struct ClientKey {
+    pub relkind: String,
+    pub key_columns: Vec<(String, pg_sys::Oid)>,
+}
+
+pub fn client_key(table: pg_sys::Oid) -> ClientKey {
+    Spi::connect(|c| {
+        let relkind = ok(c.select(
+            "SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1",
+            Some(1),
+            &[table.into()],
+        ))
+        .first()
+        .get_one::<String>();
+        let key_columns = ok(c.select(
+            "SELECT a.attname::text, a.atttypid FROM pg_catalog.pg_index i \
+             CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+             WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.n",
+            None,
+            &[table.into()],
+        ))
+        .map(|row| {
+            (ok(row.get::<String>(1)).unwrap_or_default(), ok(row.get::<pg_sys::Oid>(2)).unwrap())
+        })
+        .collect();
+        ClientKey { relkind: ok(relkind).unwrap_or_default(), key_columns }
+    })
+}
+
+pub fn has_table_privilege(table: pg_sys::Oid, privilege: &str) -> bool {
+    ok(Spi::get_one_with_args::<bool>(
+        "SELECT pg_catalog.has_table_privilege($1, $2)",
+        &[table.into(), privilege.into()],
+    ))
+    .unwrap_or(false)
+}
+
+/// Creates the answers, assignments and history tables of a client table and registers them.
+pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid) -> Entity {
+    Spi::connect_mut(|c| {
+        // A readable, unique prefix: schema_table, cut to leave room for the suffixes.
+        let prefix: String = ok(c
+            .select(
+                "SELECT pg_catalog.left(pg_catalog.regexp_replace(n.nspname || '_' || r.relname, \
+                 '[^[:alnum:]_]+', '_', 'g'), 40) FROM pg_catalog.pg_class r \
+                 JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = $1",
+                Some(1),
+                &[table.into()],
+            )
+            .and_then(|t| t.first().get_one::<String>()))
+        .unwrap_or_default();
+        let taken = |c: &SpiClient<'_>, p: &str| -> bool {
+            ok(c.select(
+                "SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = 'segment'::regnamespace \
+                 AND relname IN ($1 || '_answers', $1 || '_assignments', $1 || '_history')",
+                Some(1),
+                &[p.into()],
+            ))
+            .len()
+                > 0
+        };
+        let mut chosen = prefix.clone();
+        let mut n = 2;
+        while taken(c, &chosen) {
+            chosen = format!("{prefix}_{n}");
+            n += 1;
+        }
+        ok(c.update(
+            "SELECT segment._create_entity_relations($1, $2, $3, $4)",
+            None,
+            &[
+                unsafe { DatumWithOid::new(table, pg_sys::REGCLASSOID) },
+                key_column.into(),
+                unsafe { DatumWithOid::new(key_type, pg_sys::REGTYPEOID) },
+                chosen.as_str().into(),
+            ],
+        ));
+        let query = format!(
+            "WITH e AS (INSERT INTO segment.entities (client_table, key_column, key_type, \
+             answers_table, assignments_table, history_table) VALUES ($1, $2, $3, \
+             pg_catalog.format('segment.%I', $4 || '_answers')::regclass, \
+             pg_catalog.format('segment.%I', $4 || '_assignments')::regclass, \
+             pg_catalog.format('segment.%I', $4 || '_history')::regclass) RETURNING *) \
+             SELECT {ENTITY_COLUMNS} FROM e"
+        );
+        let rows = ok(c.update(
+            query.as_str(),
+            Some(1),
+            &[
+                unsafe { DatumWithOid::new(table, pg_sys::REGCLASSOID) },
+                key_column.into(),
+                unsafe { DatumWithOid::new(key_type, pg_sys::REGTYPEOID) },
+                chosen.as_str().into(),
+            ],
+        ));
+        let row = rows.into_iter().next().expect("INSERT … RETURNING returns its row");
+        entity_from_row(&row, 1)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing configuration
+
+pub fn insert_returning_id(query: &str, args: &[DatumWithOid<'_>]) -> i32 {
+    Spi::connect_mut(|c| ok(ok(c.update(query, Some(1), args)).first().get_one::<i32>()))
+        .expect("INSERT … RETURNING returns an id")
+}
+
+pub fn delete_scheme(scheme_id: i32) {
+    Spi::connect_mut(|c| {
+        ok(c.update("DELETE FROM segment.schemes WHERE scheme_id = $1", None, &[scheme_id.into()]));
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+/// The client argument of an API function, cast in SQL to the client key's own type, so an
+/// integer literal works for a bigint key and a text literal for a uuid key.
+fn client_arg(client: AnyElement) -> DatumWithOid<'static> {
+    // SAFETY: the datum comes from PostgreSQL with the type it reported for it.
+    unsafe { DatumWithOid::new(client, client.oid()) }
+}
+
+pub fn client_text(entity: &Entity, client: AnyElement) -> String {
+    let query = format!("SELECT CAST(CAST($1 AS {}) AS text)", entity.key_type);
+    ok(Spi::get_one_with_args::<String>(&query, &[client_arg(client)])).unwrap_or_default()
+}
+
+pub fn client_exists(entity: &Entity, client: AnyElement) -> bool {
+    exists(
+        &format!(
+            "SELECT 1 FROM {} WHERE {} = CAST($1 AS {})",
+            entity.client_table, entity.key_column, entity.key_type
+        ),
+        &[client_arg(client)],
+    )
+}
+
+pub fn upsert_answer(entity: &Entity, client: AnyElement, question_id: i32, option_id: i32) {
+    let query = format!(
+        "INSERT INTO {} AS a (client_id, question_id, option_id) VALUES (CAST($1 AS {}), $2, $3) \
+         ON CONFLICT (client_id, question_id) DO UPDATE SET option_id = EXCLUDED.option_id, \
+         answered_at = pg_catalog.now() WHERE a.option_id IS DISTINCT FROM EXCLUDED.option_id",
+        entity.answers, entity.key_type
+    );
+    Spi::connect_mut(|c| {
+        ok(c.update(query.as_str(), None, &[client_arg(client), question_id.into(), option_id.into()]));
+    })
+}
+
+pub fn delete_answer(entity: &Entity, client: AnyElement, question_id: i32) -> bool {
+    let query = format!(
+        "DELETE FROM {} WHERE client_id = CAST($1 AS {}) AND question_id = $2",
+        entity.answers, entity.key_type
+    );
+    Spi::connect_mut(|c| {
+        ok(c.update(query.as_str(), None, &[client_arg(client), question_id.into()])).len() > 0
+    })
+}
+
+/// The stored assignment of a client: (score, segment); None when the client is not categorized.
+pub fn assignment(scheme: &Scheme, client: AnyElement) -> Result<Option<(Decimal, Option<String>)>> {
+    let query = format!(
+        "SELECT score::text, segment FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {})",
+        scheme.entity.assignments, scheme.entity.key_type
+    );
+    let row = Spi::connect(|c| {
+        ok(c.select(query.as_str(), Some(1), &[scheme.scheme_id.into(), client_arg(client)]))
+            .into_iter()
+            .next()
+            .map(|row| (ok(row.get::<String>(1)), ok(row.get::<String>(2))))
+    });
+    match row {
+        None => Ok(None),
+        Some((score, segment)) => Ok(decimal(score)?.map(|s| (s, segment))),
+    }
+}
+
+/// Every question of the scheme in display order, with the client's answer if any.
+pub fn explain_inputs(scheme: &Scheme, client: AnyElement) -> Result<Vec<ExplainInput>> {
+    let query = format!(
+        "SELECT q.position, q.code, q.weight::text, o.code, o.points::text \
+         FROM segment.questions q \
+         LEFT JOIN {} a ON a.question_id = q.question_id AND a.client_id = CAST($2 AS {}) \
+         LEFT JOIN segment.options o ON o.option_id = a.option_id \
+         WHERE q.scheme_id = $1 ORDER BY q.position, q.code",
+        scheme.entity.answers, scheme.entity.key_type
+    );
+    Spi::connect(|c| {
+        ok(c.select(query.as_str(), None, &[scheme.scheme_id.into(), client_arg(client)]))
+            .map(|row| {
+                let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
+                let option = ok(row.get::<String>(4));
+                let points = decimal(ok(row.get::<String>(5)))?;
+                Ok(ExplainInput {
+                    position: ok(row.get::<i32>(1)).unwrap_or_default(),
+                    question: ok(row.get::<String>(2)).unwrap_or_default(),
+                    weight,
+                    answer: option.zip(points),
+                })
+            })
+            .collect()
+    })
+}
+
+pub struct HistoryRow {
+    pub changed_at: Option<TimestampWithTimeZone>,
+    pub old_score: Option<Decimal>,
+    pub new_score: Option<Decimal>,
+    pub old_segment: Option<String>,
+    pub new_segment: Option<String>,
+    pub cause: Option<String>,
+    pub version: Option<i32>,
+}
+
+pub fn history(scheme: &Scheme, client: AnyElement) -> Result<Vec<HistoryRow>> {
+    let query = format!(
+        "SELECT changed_at, old_score::text, new_score::text, old_segment, new_segment, cause, version \
+         FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {}) ORDER BY history_id",
+        scheme.entity.history, scheme.entity.key_type
+    );
+    Spi::connect(|c| {
+        ok(c.select(query.as_str(), None, &[scheme.scheme_id.into(), client_arg(client)]))
+            .map(|row| {
+                Ok(HistoryRow {
+                    changed_at: ok(row.get(1)),
+                    old_score: decimal(ok(row.get(2)))?,
+                    new_score: decimal(ok(row.get(3)))?,
+                    old_segment: ok(row.get(4)),
+                    new_segment: ok(row.get(5)),
+                    cause: ok(row.get(6)),
+                    version: ok(row.get(7)),
+                })
+            })
+            .collect()
+    })
+}
+
+/// Assigned clients per segment, in level order, the unsegmented (NULL) row last.
+pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>)> {
+    let query = format!(
+        "WITH counts AS (SELECT segment, pg_catalog.count(*) AS clients FROM {} \
+         WHERE scheme_id = $1 GROUP BY segment) \
+         SELECT c.segment, c.clients, \
+                pg_catalog.round(c.clients::numeric / pg_catalog.sum(c.clients) OVER (), 4)::text \
+         FROM counts c LEFT JOIN segment.levels l ON l.scheme_id = $1 AND l.name = c.segment \
+         ORDER BY c.segment IS NULL, l.min_score, c.segment",
+        scheme.entity.assignments
+    );
+    Spi::connect(|c| {
+        ok(c.select(query.as_str(), None, &[scheme.scheme_id.into()]))
+            .map(|row| (ok(row.get(1)), ok(row.get::<i64>(2)).unwrap_or_default(), ok(row.get(3))))
+            .collect()
+    })
+}
+
+/// Every question with its options, in display order, as the JSON a questionnaire renders.
+pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
+    let json = ok(Spi::get_one_with_args::<pgrx::JsonB>(
+        "SELECT pg_catalog.jsonb_build_object(\
+            'scheme', s.name, 'description', s.description, 'version', s.version, \
+            'questions', COALESCE((\
+              SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(\
+                'code', q.code, 'prompt', q.prompt, 'position', q.position, 'weight', q.weight, \
+                'options', COALESCE((\
+                  SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(\
+                    'code', o.code, 'label', o.label, 'position', o.position, 'points', o.points) \
+                    ORDER BY o.position, o.code) \
+                  FROM segment.options o WHERE o.question_id = q.question_id), '[]'::jsonb)) \
+                ORDER BY q.position, q.code) \
+              FROM segment.questions q WHERE q.scheme_id = s.scheme_id), '[]'::jsonb), \
+            'levels', COALESCE((\
+              SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(\
+                'name', l.name, 'min_score', l.min_score, 'max_score', l.max_score) \
+                ORDER BY l.min_score) \
+              FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'::jsonb)) \
+         FROM segment.schemes s WHERE s.scheme_id = $1",
+        &[scheme.scheme_id.into()],
+    ));
+    json.expect("the scheme was looked up in this statement")
+}
+
+/// Every stored assignment of a scheme next to every client with answers: (client, stored
+/// score, stored segment), so the engine can recompute each one from scratch.
+pub struct ClientAnswers {
+    pub client: String,
+    pub stored: Option<(Option<Decimal>, Option<String>)>,
+    pub inputs: Vec<ExplainInput>,
+}
+
+pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
+    let e = &scheme.entity;
+    let query = format!(
+        "WITH clients AS (\
+            SELECT a.client_id FROM {answers} a JOIN segment.questions q \
+              ON q.question_id = a.question_id AND q.scheme_id = $1 \
+            UNION SELECT client_id FROM {assignments} WHERE scheme_id = $1) \
+         SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment, \
+                q.position, q.code, q.weight::text, o.code, o.points::text \
+         FROM clients c \
+         LEFT JOIN {assignments} s ON s.scheme_id = $1 AND s.client_id = c.client_id \
+         CROSS JOIN segment.questions q \
+         LEFT JOIN {answers} a ON a.client_id = c.client_id AND a.question_id = q.question_id \
+         LEFT JOIN segment.options o ON o.option_id = a.option_id \
+         WHERE q.scheme_id = $1 ORDER BY c.client_id, q.position, q.code",
+        answers = e.answers,
+        assignments = e.assignments
+    );
+    Spi::connect(|c| {
+        let mut out: Vec<ClientAnswers> = Vec::new();
+        for row in ok(c.select(query.as_str(), None, &[scheme.scheme_id.into()])) {
+            pgrx::check_for_interrupts!();
+            let client: String = ok(row.get(1)).unwrap_or_default();
+            if out.last().map(|l| l.client != client).unwrap_or(true) {
+                let stored = if ok(row.get::<bool>(2)).unwrap_or(false) {
+                    Some((decimal(ok(row.get(3)))?, ok(row.get(4))))
+                } else {
+                    None
+                };
+                out.push(ClientAnswers { client: client.clone(), stored, inputs: Vec::new() });
+            }
+            let option: Option<String> = ok(row.get(8));
+            let points = decimal(ok(row.get(9)))?;
+            out.last_mut().expect("pushed above").inputs.push(ExplainInput {
+                position: ok(row.get::<i32>(5)).unwrap_or_default(),
+                question: ok(row.get::<String>(6)).unwrap_or_default(),
+                weight: decimal(ok(row.get(7)))?.unwrap_or_default(),
+                answer: option.zip(points),
+            });
+        }
+        Ok(out)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recomputing assignments
+
+/// Which clients a recompute covers.
+pub enum Touched {
+    /// The clients named by the transition tables of the running answers trigger.
+    TriggerRows { new_rows: bool, old_rows: bool },
+    /// Every client of one scheme (after a configuration change).
+    WholeScheme(i32),
+}
+
+/// The statement that brings the assignments of the clients in CTEs `old` and `calc` up to
+/// date and appends one history row per change. Parameter $1 is the cause.
+fn apply_sql(e: &Entity) -> String {
+    format!(
+        "fresh AS (\
+            SELECT c.scheme_id, c.client_id, c.score, \
+                   (SELECT l.name FROM segment.levels l WHERE l.scheme_id = c.scheme_id \
+                      AND l.min_score <= c.score AND c.score < l.max_score) AS segment \
+            FROM calc c), \
+         diff AS MATERIALIZED (\
+            SELECT COALESCE(f.scheme_id, o.scheme_id) AS scheme_id, \
+                   COALESCE(f.client_id, o.client_id) AS client_id, \
+                   o.score AS old_score, o.segment AS old_segment, \
+                   f.score AS new_score, f.segment AS new_segment, \
+                   f.client_id IS NOT NULL AS present \
+            FROM fresh f FULL JOIN old o ON o.scheme_id = f.scheme_id AND o.client_id = f.client_id \
+            WHERE f.client_id IS NULL OR o.client_id IS NULL \
+               OR f.score IS DISTINCT FROM o.score OR f.segment IS DISTINCT FROM o.segment), \
+         upserted AS (\
+            INSERT INTO {assignments} AS s (scheme_id, client_id, score, segment, version, assigned_at) \
+            SELECT d.scheme_id, d.client_id, d.new_score, d.new_segment, sc.version, pg_catalog.now() \
+            FROM diff d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id WHERE d.present \
+            ON CONFLICT (scheme_id, client_id) DO UPDATE SET score = EXCLUDED.score, \
+               segment = EXCLUDED.segment, version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at), \
+         removed AS (\
+            DELETE FROM {assignments} s USING diff d \
+            WHERE NOT d.present AND s.scheme_id = d.scheme_id AND s.client_id = d.client_id), \
+         logged AS (\
+            INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
+                                   new_segment, cause, version) \
+            SELECT d.scheme_id, d.client_id, d.old_score, d.new_score, d.old_segment, d.new_segment, \
+                   $1, sc.version \
+            FROM diff d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id \
+            WHERE (d.old_score IS NOT NULL OR d.new_score IS NOT NULL) \
+              AND (d.present OR EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = d.client_id)) \
+            ORDER BY d.scheme_id, d.client_id) \
+         SELECT pg_catalog.count(*) FROM diff",
+        assignments = e.assignments,
+        history = e.history,
+        client = e.client_table,
+        key = e.key_column,
+    )
+}
+
+const TRIGGER_NEW: &str = "segment_new_rows";
+const TRIGGER_OLD: &str = "segment_old_rows";
+
+fn touched_rows_sql(new_rows: bool, old_rows: bool) -> String {
+    let mut parts = Vec::new();
+    if new_rows {
+        parts.push(format!("SELECT client_id, question_id FROM {TRIGGER_NEW}"));
+    }
+    if old_rows {
+        parts.push(format!("SELECT client_id, question_id FROM {TRIGGER_OLD}"));
+    }
+    format!(
+        "SELECT DISTINCT q.scheme_id, r.client_id FROM ({}) r \
+         JOIN segment.questions q ON q.question_id = r.question_id",
+        parts.join(" UNION ALL ")
+    )
+}
+
+/// Recomputes the assignments of the clients `touched` names; returns how many changed.
+///
+/// Concurrency: for trigger rows, each touched client's assignment row is created if missing
+/// (a placeholder with a NULL score that never outlives this statement's transaction unseen)
+/// and locked in key order before the answers are read, so a concurrent writer of the same
+/// client waits, and the recompute then reads the answers it committed. For a whole scheme,
+/// the answers table is locked against writers instead of every row.
+///
+/// `trigger_data` must be the running trigger's data when `touched` is `TriggerRows`.
+pub fn recompute(
+    entity: &Entity,
+    touched: Touched,
+    cause: &str,
+    trigger_data: Option<*mut pg_sys::TriggerData>,
+) -> i64 {
+    Spi::connect_mut(|c| {
+        if let Some(td) = trigger_data {
+            // SAFETY: the pointer is the trigger data of the trigger call that is running now;
+            // registering it makes the transition tables visible to this SPI connection.
+            let status = unsafe { pg_sys::SPI_register_trigger_data(td) };
+            ok(Spi::check_status(status));
+        }
+        let query = match touched {
+            Touched::TriggerRows { new_rows, old_rows } => {
+                let touched = touched_rows_sql(new_rows, old_rows);
+                ok(c.update(
+                    format!(
+                        "INSERT INTO {assignments} (scheme_id, client_id, score, segment, version) \
+                         SELECT t.scheme_id, t.client_id, NULL, NULL, 0 FROM ({touched}) t \
+                         WHERE EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = t.client_id) \
+                         ORDER BY t.scheme_id, t.client_id ON CONFLICT DO NOTHING",
+                        assignments = entity.assignments,
+                        client = entity.client_table,
+                        key = entity.key_column
+                    )
+                    .as_str(),
+                    None,
+                    &[],
+                ));
+                ok(c.update(
+                    format!(
+                        "SELECT 1 FROM {assignments} s JOIN ({touched}) t \
+                         ON s.scheme_id = t.scheme_id AND s.client_id = t.client_id \
+                         ORDER BY s.scheme_id, s.client_id FOR UPDATE OF s",
+                        assignments = entity.assignments
+                    )
+                    .as_str(),
+                    None,
+                    &[],
+                ));
+                format!(
+                    "WITH touched AS MATERIALIZED ({touched}), \
+                     old AS (SELECT s.scheme_id, s.client_id, s.score, s.segment \
+                             FROM {assignments} s JOIN touched t \
+                             ON s.scheme_id = t.scheme_id AND s.client_id = t.client_id), \
+                     calc AS (SELECT t.scheme_id, t.client_id, pg_catalog.sum(q.weight * o.points) AS score \
+                              FROM touched t JOIN {answers} a ON a.client_id = t.client_id \
+                              JOIN segment.questions q ON q.question_id = a.question_id \
+                                AND q.scheme_id = t.scheme_id \
+                              JOIN segment.options o ON o.option_id = a.option_id \
+                              GROUP BY t.scheme_id, t.client_id), {apply}",
+                    assignments = entity.assignments,
+                    answers = entity.answers,
+                    apply = apply_sql(entity)
+                )
+            }
+            Touched::WholeScheme(scheme_id) => {
+                ok(c.update(
+                    format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", entity.answers).as_str(),
+                    None,
+                    &[],
+                ));
+                format!(
+                    "WITH old AS (SELECT scheme_id, client_id, score, segment FROM {assignments} \
+                                  WHERE scheme_id = {scheme_id}), \
+                     calc AS (SELECT q.scheme_id, a.client_id, pg_catalog.sum(q.weight * o.points) AS score \
+                              FROM {answers} a \
+                              JOIN segment.questions q ON q.question_id = a.question_id \
+                              JOIN segment.options o ON o.option_id = a.option_id \
+                              WHERE q.scheme_id = {scheme_id} GROUP BY q.scheme_id, a.client_id), {apply}",
+                    assignments = entity.assignments,
+                    answers = entity.answers,
+                    apply = apply_sql(entity)
+                )
+            }
+        };
+        ok(ok(c.update(query.as_str(), None, &[cause.into()])).first().get_one::<i64>())
+            .unwrap_or(0)
+    })
+}
+
+/// Rows of the trigger's new transition table whose question belongs to a scheme of another
+/// client table: (question_id, scheme name, that scheme's client table).
+pub fn foreign_question(entity: &Entity, td: *mut pg_sys::TriggerData) -> Option<(i32, String, String)> {
+    Spi::connect(|c| {
+        // SAFETY: as in recompute(): the running trigger's own data.
+        ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
+        let rows = ok(c.select(
+            format!(
+                "SELECT r.question_id, s.name, e.client_table::text FROM {TRIGGER_NEW} r \
+                 JOIN segment.questions q ON q.question_id = r.question_id \
+                 JOIN segment.schemes s ON s.scheme_id = q.scheme_id \
+                 JOIN segment.entities e ON e.entity_id = s.entity_id \
+                 WHERE s.entity_id <> $1 LIMIT 1"
+            )
+            .as_str(),
+            Some(1),
+            &[entity.entity_id.into()],
+        ));
+        rows.into_iter().next().map(|row| {
+            (
+                ok(row.get::<i32>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<String>(3)).unwrap_or_default(),
+            )
+        })
+    })
+}
+
+/// Schemes a statement on a configuration table touched, read from its transition tables.
+pub fn schemes_touched_by_config(
+    table: &str,
+    new_rows: bool,
+    old_rows: bool,
+    td: Option<*mut pg_sys::TriggerData>,
+) -> Vec<i32> {
+    Spi::connect(|c| {
+        let query = match (td, table) {
+            (None, _) => "SELECT scheme_id FROM segment.schemes ORDER BY 1".to_string(),
+            (Some(td), _) => {
+                // SAFETY: the running trigger's own data.
+                ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
+                let column = if table == "options" { "question_id" } else { "scheme_id" };
+                let mut parts = Vec::new();
+                if new_rows {
+                    parts.push(format!("SELECT {column} FROM {TRIGGER_NEW}"));
+                }
+                if old_rows {
+                    parts.push(format!("SELECT {column} FROM {TRIGGER_OLD}"));
+                }
+                if table == "options" {
+                    format!(
+                        "SELECT DISTINCT q.scheme_id FROM ({}) r \
+                         JOIN segment.questions q ON q.question_id = r.question_id ORDER BY 1",
+                        parts.join(" UNION ALL ")
+                    )
+                } else {
+                    format!("SELECT DISTINCT scheme_id FROM ({}) r ORDER BY 1", parts.join(" UNION ALL "))
+                }
+            }
+        };
+        ok(c.select(query.as_str(), None, &[]))
+            .filter_map(|row| ok(row.get::<i32>(1)))
+            .collect()
+    })
+}
+
+/// A scheme whose row moved to another client table in the running UPDATE trigger.
+pub fn rebound_scheme(td: *mut pg_sys::TriggerData) -> Option<String> {
+    Spi::connect(|c| {
+        // SAFETY: the running trigger's own data.
+        ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
+        ok(c.select(
+            format!(
+                "SELECT o.name FROM {TRIGGER_OLD} o JOIN {TRIGGER_NEW} n ON n.scheme_id = o.scheme_id \
+                 WHERE n.entity_id <> o.entity_id LIMIT 1"
+            )
+            .as_str(),
+            Some(1),
+            &[],
+        ))
+        .into_iter()
+        .next()
+        .and_then(|row| ok(row.get::<String>(1)))
+    })
+}
+
+/// Bumps the scheme's version (locking its row, which serializes configuration changes of one
+/// scheme); None when the scheme no longer exists.
+pub fn bump_version(scheme_id: i32) -> Option<i32> {
+    Spi::connect_mut(|c| {
+        ok(ok(c.update(
+            "UPDATE segment.schemes SET version = version + 1 WHERE scheme_id = $1 RETURNING version",
+            Some(1),
+            &[scheme_id.into()],
+        ))
+        .first()
+        .get_one::<i32>())
+    })
+}
+
+/// Whether the answers triggers of an entity are in place and enabled. They are missing while
+/// pg_restore loads data (triggers come after data), and then recomputing must wait.
+pub fn maintenance_active(entity: &Entity) -> bool {
+    exists(
+        "SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1::regclass \
+         AND t.tgname = 'segment_answers_insert' AND t.tgenabled <> 'D'",
+        &[entity.answers.as_str().into()],
+    )
+}
+
+/// A human-readable error for values the engine cannot parse, used by callers that read
+/// numbers typed by users.
+pub fn parse_user_number(text: &str) -> Result<Decimal> {
+    crate::engine::model::parse_decimal(text)
+        .map_err(|_| SegmentError::Engine(EngineError::InvalidNumber(text.to_string())))
+}
+
+pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT scheme_id FROM segment.schemes WHERE entity_id = $1 ORDER BY scheme_id",
+            None,
+            &[entity_id.into()],
+        ))
+        .filter_map(|row| ok(row.get::<i32>(1)))
+        .collect()
+    })
+}
+
+/// A relation's name as SQL would need to spell it (schema-qualified, quoted as needed).
+pub fn relation_name(relid: pg_sys::Oid) -> String {
+    ok(Spi::get_one_with_args::<String>(
+        "SELECT $1::pg_catalog.regclass::text",
+        &[relid.into()],
+    ))
+    .unwrap_or_else(|| relid.to_string())
+}

@@ -1,0 +1,1 @@
+// In-database tests; filled in below.

@@ -1,0 +1,89 @@
+//! Trigger functions: decide which clients a write touched and hand them to one set-based
+//! recompute.
+
+use crate::error::SegmentError;
+use crate::store::{self, Touched};
+use pgrx::prelude::*;
+use pgrx::pg_sys;
+
+type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError>;
+
+fn trigger_data_ptr(trigger: &PgTrigger<'_>) -> *mut pg_sys::TriggerData {
+    trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData
+}
+
+/// Statement-level AFTER trigger on every answers table: recomputes each touched client once.
+#[pg_trigger]
+fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let Some(entity) = store::entity_by_answers_table(trigger.relid()?) else {
+        return Ok(None);
+    };
+    let td = trigger_data_ptr(trigger);
+    let (new_rows, old_rows) = match trigger.op()? {
+        PgTriggerOperation::Insert => (true, false),
+        PgTriggerOperation::Update => (true, true),
+        PgTriggerOperation::Delete => (false, true),
+        PgTriggerOperation::Truncate => {
+            for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
+                check_for_interrupts!();
+                store::recompute(&entity, Touched::WholeScheme(scheme_id), "answers truncated", None);
+            }
+            return Ok(None);
+        }
+    };
+    if new_rows {
+        if let Some((question_id, scheme, owner_table)) = store::foreign_question(&entity, td) {
+            SegmentError::ForeignQuestion {
+                question_id,
+                scheme,
+                owner_table,
+                table: entity.client_table.clone(),
+            }
+            .raise();
+        }
+    }
+    store::recompute(&entity, Touched::TriggerRows { new_rows, old_rows }, "answer", Some(td));
+    Ok(None)
+}
+
+/// Statement-level AFTER trigger on questions, options and levels: validates levels, bumps the
+/// version of every touched scheme and re-segments all of its clients.
+#[pg_trigger]
+fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let table = trigger.table_name()?;
+    let op = trigger.op()?;
+    let td = trigger_data_ptr(trigger);
+    if table == "schemes" {
+        if matches!(op, PgTriggerOperation::Update) {
+            if let Some(scheme) = store::rebound_scheme(td) {
+                SegmentError::SchemeRebind { scheme }.raise();
+            }
+        }
+        return Ok(None);
+    }
+    let scheme_ids = match op {
+        PgTriggerOperation::Insert => store::schemes_touched_by_config(&table, true, false, Some(td)),
+        PgTriggerOperation::Update => store::schemes_touched_by_config(&table, true, true, Some(td)),
+        PgTriggerOperation::Delete => store::schemes_touched_by_config(&table, false, true, Some(td)),
+        PgTriggerOperation::Truncate => store::schemes_touched_by_config(&table, false, false, None),
+    };
+    for scheme_id in scheme_ids {
+        check_for_interrupts!();
+        let Some(scheme) = store::scheme_by_id(scheme_id) else {
+            continue; // deleted in this statement; its clients went with it
+        };
+        let active = store::maintenance_active(&scheme.entity);
+        // Locks the scheme row first, so a concurrent level change is seen by the check below.
+        if active && store::bump_version(scheme_id).is_none() {
+            continue;
+        }
+        if table == "levels" {
+            crate::api::config::check_levels(&scheme).unwrap_or_else(|e| e.raise());
+        }
+        if active {
+            store::recompute(&scheme.entity, Touched::WholeScheme(scheme_id), "scheme change", None);
+        }
+    }
+    Ok(None)
+}
+
