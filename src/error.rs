@@ -6,19 +6,62 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 #[derive(Debug, Clone)]
 pub enum SegmentError {
-    UnknownScheme { name: String, known: Vec<String> },
-    UnknownQuestion { scheme: String, code: String, known: Vec<String> },
-    UnknownOption { scheme: String, question: String, code: String, known: Vec<String> },
-    Duplicate { what: &'static str, value: String, within: String },
-    NullArgument { argument: &'static str },
-    NotATable { table: String },
-    NoPrimaryKey { table: String },
-    CompositeKey { table: String, columns: String },
-    PermissionDenied { message: String, hint: String },
-    ClientNotFound { table: String, key: String },
-    ForeignQuestion { question_id: i32, scheme: String, owner_table: String, table: String },
-    LevelOverlap { scheme: String, first: String, second: String, detail: String },
-    SchemeRebind { scheme: String },
+    UnknownScheme {
+        name: String,
+        known: Vec<String>,
+    },
+    UnknownQuestion {
+        scheme: String,
+        code: String,
+        known: Vec<String>,
+    },
+    UnknownOption {
+        scheme: String,
+        question: String,
+        code: String,
+        known: Vec<String>,
+    },
+    Duplicate {
+        what: &'static str,
+        value: String,
+        within: String,
+    },
+    NullArgument {
+        argument: &'static str,
+    },
+    NotATable {
+        table: String,
+    },
+    NoPrimaryKey {
+        table: String,
+    },
+    CompositeKey {
+        table: String,
+        columns: String,
+    },
+    PermissionDenied {
+        message: String,
+        hint: String,
+    },
+    ClientNotFound {
+        table: String,
+        key: String,
+    },
+    ForeignQuestion {
+        question_id: i32,
+        scheme: String,
+        owner_table: String,
+        table: String,
+    },
+    LevelOverlap {
+        scheme: String,
+        first: String,
+        second: String,
+        detail: String,
+    },
+    SchemeRebind {
+        scheme: String,
+    },
     Engine(EngineError),
 }
 

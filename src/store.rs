@@ -14,8 +14,37 @@ fn ok<T>(result: SpiResult<T>) -> T {
     result.unwrap_or_else(|e| panic!("pg_segment internal SPI error: {e}"))
 }
 
+/// The first column of the first row, or None when the query returns no row (or NULL).
+fn value<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> Option<T> {
+    Spi::connect(|c| {
+        ok(c.select(query, Some(1), args))
+            .into_iter()
+            .next()
+            .and_then(|row| ok(row.get::<T>(1)))
+    })
+}
+
+/// Like `value`, for a statement that writes (INSERT/UPDATE … RETURNING). No row limit: a
+/// limit stops the executor early, and statement-level AFTER triggers would never fire.
+fn value_mut<T: pgrx::FromDatum + pgrx::IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> Option<T> {
+    Spi::connect_mut(|c| {
+        ok(c.update(query, None, args))
+            .into_iter()
+            .next()
+            .and_then(|row| ok(row.get::<T>(1)))
+    })
+}
+
 fn decimal(text: Option<String>) -> Result<Option<Decimal>> {
-    text.map(|t| crate::engine::model::parse_decimal(&t)).transpose().map_err(SegmentError::from)
+    text.map(|t| crate::engine::model::parse_decimal(&t))
+        .transpose()
+        .map_err(SegmentError::from)
 }
 
 /// The client table a scheme is bound to and the relations pg_segment keeps for it; every
@@ -38,7 +67,8 @@ pub struct Scheme {
     pub entity: Entity,
 }
 
-const ENTITY_COLUMNS: &str = "e.entity_id, e.client_table::text, pg_catalog.quote_ident(e.key_column), \
+const ENTITY_COLUMNS: &str =
+    "e.entity_id, e.client_table::text, pg_catalog.quote_ident(e.key_column), \
      pg_catalog.format_type(e.key_type, NULL), e.answers_table::text, e.assignments_table::text, \
      e.history_table::text";
 
@@ -121,11 +151,11 @@ pub fn entity_by_client_table(relid: pg_sys::Oid) -> Option<Entity> {
 }
 
 pub fn question_id(scheme: &Scheme, code: &str) -> Result<i32> {
-    let id = Spi::get_one_with_args::<i32>(
+    let id = value::<i32>(
         "SELECT question_id FROM segment.questions WHERE scheme_id = $1 AND code = $2",
         &[scheme.scheme_id.into(), code.into()],
     );
-    ok(id).ok_or_else(|| SegmentError::UnknownQuestion {
+    id.ok_or_else(|| SegmentError::UnknownQuestion {
         scheme: scheme.name.clone(),
         code: code.to_string(),
         known: all_names(
@@ -136,11 +166,11 @@ pub fn question_id(scheme: &Scheme, code: &str) -> Result<i32> {
 }
 
 pub fn option_id(scheme: &Scheme, question: &str, question_id: i32, code: &str) -> Result<i32> {
-    let id = Spi::get_one_with_args::<i32>(
+    let id = value::<i32>(
         "SELECT option_id FROM segment.options WHERE question_id = $1 AND code = $2",
         &[question_id.into(), code.into()],
     );
-    ok(id).ok_or_else(|| SegmentError::UnknownOption {
+    id.ok_or_else(|| SegmentError::UnknownOption {
         scheme: scheme.name.clone(),
         question: question.to_string(),
         code: code.to_string(),
@@ -152,7 +182,7 @@ pub fn option_id(scheme: &Scheme, question: &str, question_id: i32, code: &str) 
 }
 
 pub fn exists(query: &str, args: &[DatumWithOid<'_>]) -> bool {
-    ok(Spi::get_one_with_args::<bool>(&format!("SELECT EXISTS ({query})"), args)).unwrap_or(false)
+    value::<bool>(&format!("SELECT EXISTS ({query})"), args).unwrap_or(false)
 }
 
 pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
@@ -204,18 +234,24 @@ pub fn client_key(table: pg_sys::Oid) -> ClientKey {
             &[table.into()],
         ))
         .map(|row| {
-            (ok(row.get::<String>(1)).unwrap_or_default(), ok(row.get::<pg_sys::Oid>(2)).unwrap())
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<pg_sys::Oid>(2)).unwrap(),
+            )
         })
         .collect();
-        ClientKey { relkind: ok(relkind).unwrap_or_default(), key_columns }
+        ClientKey {
+            relkind: ok(relkind).unwrap_or_default(),
+            key_columns,
+        }
     })
 }
 
 pub fn has_table_privilege(table: pg_sys::Oid, privilege: &str) -> bool {
-    ok(Spi::get_one_with_args::<bool>(
+    value::<bool>(
         "SELECT pg_catalog.has_table_privilege($1, $2)",
         &[table.into(), privilege.into()],
-    ))
+    )
     .unwrap_or(false)
 }
 
@@ -269,7 +305,7 @@ pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid
         );
         let rows = ok(c.update(
             query.as_str(),
-            Some(1),
+            None,
             &[
                 unsafe { DatumWithOid::new(table, pg_sys::REGCLASSOID) },
                 key_column.into(),
@@ -277,7 +313,10 @@ pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid
                 chosen.as_str().into(),
             ],
         ));
-        let row = rows.into_iter().next().expect("INSERT … RETURNING returns its row");
+        let row = rows
+            .into_iter()
+            .next()
+            .expect("INSERT … RETURNING returns its row");
         entity_from_row(&row, 1)
     })
 }
@@ -286,13 +325,16 @@ pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid
 // Writing configuration
 
 pub fn insert_returning_id(query: &str, args: &[DatumWithOid<'_>]) -> i32 {
-    Spi::connect_mut(|c| ok(ok(c.update(query, Some(1), args)).first().get_one::<i32>()))
-        .expect("INSERT … RETURNING returns an id")
+    value_mut::<i32>(query, args).expect("INSERT … RETURNING returns an id")
 }
 
 pub fn delete_scheme(scheme_id: i32) {
     Spi::connect_mut(|c| {
-        ok(c.update("DELETE FROM segment.schemes WHERE scheme_id = $1", None, &[scheme_id.into()]));
+        ok(c.update(
+            "DELETE FROM segment.schemes WHERE scheme_id = $1",
+            None,
+            &[scheme_id.into()],
+        ));
     })
 }
 
@@ -308,7 +350,7 @@ fn client_arg(client: AnyElement) -> DatumWithOid<'static> {
 
 pub fn client_text(entity: &Entity, client: AnyElement) -> String {
     let query = format!("SELECT CAST(CAST($1 AS {}) AS text)", entity.key_type);
-    ok(Spi::get_one_with_args::<String>(&query, &[client_arg(client)])).unwrap_or_default()
+    value::<String>(&query, &[client_arg(client)]).unwrap_or_default()
 }
 
 pub fn client_exists(entity: &Entity, client: AnyElement) -> bool {
@@ -329,7 +371,11 @@ pub fn upsert_answer(entity: &Entity, client: AnyElement, question_id: i32, opti
         entity.answers, entity.key_type
     );
     Spi::connect_mut(|c| {
-        ok(c.update(query.as_str(), None, &[client_arg(client), question_id.into(), option_id.into()]));
+        ok(c.update(
+            query.as_str(),
+            None,
+            &[client_arg(client), question_id.into(), option_id.into()],
+        ));
     })
 }
 
@@ -339,21 +385,34 @@ pub fn delete_answer(entity: &Entity, client: AnyElement, question_id: i32) -> b
         entity.answers, entity.key_type
     );
     Spi::connect_mut(|c| {
-        ok(c.update(query.as_str(), None, &[client_arg(client), question_id.into()])).len() > 0
+        ok(c.update(
+            query.as_str(),
+            None,
+            &[client_arg(client), question_id.into()],
+        ))
+        .len()
+            > 0
     })
 }
 
 /// The stored assignment of a client: (score, segment); None when the client is not categorized.
-pub fn assignment(scheme: &Scheme, client: AnyElement) -> Result<Option<(Decimal, Option<String>)>> {
+pub fn assignment(
+    scheme: &Scheme,
+    client: AnyElement,
+) -> Result<Option<(Decimal, Option<String>)>> {
     let query = format!(
         "SELECT score::text, segment FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {})",
         scheme.entity.assignments, scheme.entity.key_type
     );
     let row = Spi::connect(|c| {
-        ok(c.select(query.as_str(), Some(1), &[scheme.scheme_id.into(), client_arg(client)]))
-            .into_iter()
-            .next()
-            .map(|row| (ok(row.get::<String>(1)), ok(row.get::<String>(2))))
+        ok(c.select(
+            query.as_str(),
+            Some(1),
+            &[scheme.scheme_id.into(), client_arg(client)],
+        ))
+        .into_iter()
+        .next()
+        .map(|row| (ok(row.get::<String>(1)), ok(row.get::<String>(2))))
     });
     match row {
         None => Ok(None),
@@ -372,19 +431,23 @@ pub fn explain_inputs(scheme: &Scheme, client: AnyElement) -> Result<Vec<Explain
         scheme.entity.answers, scheme.entity.key_type
     );
     Spi::connect(|c| {
-        ok(c.select(query.as_str(), None, &[scheme.scheme_id.into(), client_arg(client)]))
-            .map(|row| {
-                let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
-                let option = ok(row.get::<String>(4));
-                let points = decimal(ok(row.get::<String>(5)))?;
-                Ok(ExplainInput {
-                    position: ok(row.get::<i32>(1)).unwrap_or_default(),
-                    question: ok(row.get::<String>(2)).unwrap_or_default(),
-                    weight,
-                    answer: option.zip(points),
-                })
+        ok(c.select(
+            query.as_str(),
+            None,
+            &[scheme.scheme_id.into(), client_arg(client)],
+        ))
+        .map(|row| {
+            let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
+            let option = ok(row.get::<String>(4));
+            let points = decimal(ok(row.get::<String>(5)))?;
+            Ok(ExplainInput {
+                position: ok(row.get::<i32>(1)).unwrap_or_default(),
+                question: ok(row.get::<String>(2)).unwrap_or_default(),
+                weight,
+                answer: option.zip(points),
             })
-            .collect()
+        })
+        .collect()
     })
 }
 
@@ -405,19 +468,23 @@ pub fn history(scheme: &Scheme, client: AnyElement) -> Result<Vec<HistoryRow>> {
         scheme.entity.history, scheme.entity.key_type
     );
     Spi::connect(|c| {
-        ok(c.select(query.as_str(), None, &[scheme.scheme_id.into(), client_arg(client)]))
-            .map(|row| {
-                Ok(HistoryRow {
-                    changed_at: ok(row.get(1)),
-                    old_score: decimal(ok(row.get(2)))?,
-                    new_score: decimal(ok(row.get(3)))?,
-                    old_segment: ok(row.get(4)),
-                    new_segment: ok(row.get(5)),
-                    cause: ok(row.get(6)),
-                    version: ok(row.get(7)),
-                })
+        ok(c.select(
+            query.as_str(),
+            None,
+            &[scheme.scheme_id.into(), client_arg(client)],
+        ))
+        .map(|row| {
+            Ok(HistoryRow {
+                changed_at: ok(row.get(1)),
+                old_score: decimal(ok(row.get(2)))?,
+                new_score: decimal(ok(row.get(3)))?,
+                old_segment: ok(row.get(4)),
+                new_segment: ok(row.get(5)),
+                cause: ok(row.get(6)),
+                version: ok(row.get(7)),
             })
-            .collect()
+        })
+        .collect()
     })
 }
 
@@ -434,14 +501,20 @@ pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>
     );
     Spi::connect(|c| {
         ok(c.select(query.as_str(), None, &[scheme.scheme_id.into()]))
-            .map(|row| (ok(row.get(1)), ok(row.get::<i64>(2)).unwrap_or_default(), ok(row.get(3))))
+            .map(|row| {
+                (
+                    ok(row.get(1)),
+                    ok(row.get::<i64>(2)).unwrap_or_default(),
+                    ok(row.get(3)),
+                )
+            })
             .collect()
     })
 }
 
 /// Every question with its options, in display order, as the JSON a questionnaire renders.
 pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
-    let json = ok(Spi::get_one_with_args::<pgrx::JsonB>(
+    let json = value::<pgrx::JsonB>(
         "SELECT pg_catalog.jsonb_build_object(\
             'scheme', s.name, 'description', s.description, 'version', s.version, \
             'questions', COALESCE((\
@@ -461,7 +534,7 @@ pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
               FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'::jsonb)) \
          FROM segment.schemes s WHERE s.scheme_id = $1",
         &[scheme.scheme_id.into()],
-    ));
+    );
     json.expect("the scheme was looked up in this statement")
 }
 
@@ -502,16 +575,23 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
                 } else {
                     None
                 };
-                out.push(ClientAnswers { client: client.clone(), stored, inputs: Vec::new() });
+                out.push(ClientAnswers {
+                    client: client.clone(),
+                    stored,
+                    inputs: Vec::new(),
+                });
             }
             let option: Option<String> = ok(row.get(8));
             let points = decimal(ok(row.get(9)))?;
-            out.last_mut().expect("pushed above").inputs.push(ExplainInput {
-                position: ok(row.get::<i32>(5)).unwrap_or_default(),
-                question: ok(row.get::<String>(6)).unwrap_or_default(),
-                weight: decimal(ok(row.get(7)))?.unwrap_or_default(),
-                answer: option.zip(points),
-            });
+            out.last_mut()
+                .expect("pushed above")
+                .inputs
+                .push(ExplainInput {
+                    position: ok(row.get::<i32>(5)).unwrap_or_default(),
+                    question: ok(row.get::<String>(6)).unwrap_or_default(),
+                    weight: decimal(ok(row.get(7)))?.unwrap_or_default(),
+                    answer: option.zip(points),
+                });
         }
         Ok(out)
     })
@@ -676,17 +756,24 @@ pub fn recompute(
                 )
             }
         };
-        ok(ok(c.update(query.as_str(), None, &[cause.into()])).first().get_one::<i64>())
-            .unwrap_or(0)
+        ok(ok(c.update(query.as_str(), None, &[cause.into()]))
+            .first()
+            .get_one::<i64>())
+        .unwrap_or(0)
     })
 }
 
 /// Rows of the trigger's new transition table whose question belongs to a scheme of another
 /// client table: (question_id, scheme name, that scheme's client table).
-pub fn foreign_question(entity: &Entity, td: *mut pg_sys::TriggerData) -> Option<(i32, String, String)> {
+pub fn foreign_question(
+    entity: &Entity,
+    td: *mut pg_sys::TriggerData,
+) -> Option<(i32, String, String)> {
     Spi::connect(|c| {
         // SAFETY: as in recompute(): the running trigger's own data.
-        ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
+        ok(Spi::check_status(unsafe {
+            pg_sys::SPI_register_trigger_data(td)
+        }));
         let rows = ok(c.select(
             format!(
                 "SELECT r.question_id, s.name, e.client_table::text FROM {TRIGGER_NEW} r \
@@ -721,8 +808,14 @@ pub fn schemes_touched_by_config(
             (None, _) => "SELECT scheme_id FROM segment.schemes ORDER BY 1".to_string(),
             (Some(td), _) => {
                 // SAFETY: the running trigger's own data.
-                ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
-                let column = if table == "options" { "question_id" } else { "scheme_id" };
+                ok(Spi::check_status(unsafe {
+                    pg_sys::SPI_register_trigger_data(td)
+                }));
+                let column = if table == "options" {
+                    "question_id"
+                } else {
+                    "scheme_id"
+                };
                 let mut parts = Vec::new();
                 if new_rows {
                     parts.push(format!("SELECT {column} FROM {TRIGGER_NEW}"));
@@ -737,7 +830,10 @@ pub fn schemes_touched_by_config(
                         parts.join(" UNION ALL ")
                     )
                 } else {
-                    format!("SELECT DISTINCT scheme_id FROM ({}) r ORDER BY 1", parts.join(" UNION ALL "))
+                    format!(
+                        "SELECT DISTINCT scheme_id FROM ({}) r ORDER BY 1",
+                        parts.join(" UNION ALL ")
+                    )
                 }
             }
         };
@@ -751,7 +847,9 @@ pub fn schemes_touched_by_config(
 pub fn rebound_scheme(td: *mut pg_sys::TriggerData) -> Option<String> {
     Spi::connect(|c| {
         // SAFETY: the running trigger's own data.
-        ok(Spi::check_status(unsafe { pg_sys::SPI_register_trigger_data(td) }));
+        ok(Spi::check_status(unsafe {
+            pg_sys::SPI_register_trigger_data(td)
+        }));
         ok(c.select(
             format!(
                 "SELECT o.name FROM {TRIGGER_OLD} o JOIN {TRIGGER_NEW} n ON n.scheme_id = o.scheme_id \
@@ -770,15 +868,10 @@ pub fn rebound_scheme(td: *mut pg_sys::TriggerData) -> Option<String> {
 /// Bumps the scheme's version (locking its row, which serializes configuration changes of one
 /// scheme); None when the scheme no longer exists.
 pub fn bump_version(scheme_id: i32) -> Option<i32> {
-    Spi::connect_mut(|c| {
-        ok(ok(c.update(
-            "UPDATE segment.schemes SET version = version + 1 WHERE scheme_id = $1 RETURNING version",
-            Some(1),
-            &[scheme_id.into()],
-        ))
-        .first()
-        .get_one::<i32>())
-    })
+    value_mut::<i32>(
+        "UPDATE segment.schemes SET version = version + 1 WHERE scheme_id = $1 RETURNING version",
+        &[scheme_id.into()],
+    )
 }
 
 /// Whether the answers triggers of an entity are in place and enabled. They are missing while
@@ -812,9 +905,6 @@ pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
 
 /// A relation's name as SQL would need to spell it (schema-qualified, quoted as needed).
 pub fn relation_name(relid: pg_sys::Oid) -> String {
-    ok(Spi::get_one_with_args::<String>(
-        "SELECT $1::pg_catalog.regclass::text",
-        &[relid.into()],
-    ))
-    .unwrap_or_else(|| relid.to_string())
+    value::<String>("SELECT $1::pg_catalog.regclass::text", &[relid.into()])
+        .unwrap_or_else(|| relid.to_string())
 }

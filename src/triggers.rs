@@ -3,8 +3,8 @@
 
 use crate::error::SegmentError;
 use crate::store::{self, Touched};
-use pgrx::prelude::*;
 use pgrx::pg_sys;
+use pgrx::prelude::*;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError>;
 
@@ -26,7 +26,12 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         PgTriggerOperation::Truncate => {
             for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
                 check_for_interrupts!();
-                store::recompute(&entity, Touched::WholeScheme(scheme_id), "answers truncated", None);
+                store::recompute(
+                    &entity,
+                    Touched::WholeScheme(scheme_id),
+                    "answers truncated",
+                    None,
+                );
             }
             return Ok(None);
         }
@@ -42,7 +47,12 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             .raise();
         }
     }
-    store::recompute(&entity, Touched::TriggerRows { new_rows, old_rows }, "answer", Some(td));
+    store::recompute(
+        &entity,
+        Touched::TriggerRows { new_rows, old_rows },
+        "answer",
+        Some(td),
+    );
     Ok(None)
 }
 
@@ -62,10 +72,18 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         return Ok(None);
     }
     let scheme_ids = match op {
-        PgTriggerOperation::Insert => store::schemes_touched_by_config(&table, true, false, Some(td)),
-        PgTriggerOperation::Update => store::schemes_touched_by_config(&table, true, true, Some(td)),
-        PgTriggerOperation::Delete => store::schemes_touched_by_config(&table, false, true, Some(td)),
-        PgTriggerOperation::Truncate => store::schemes_touched_by_config(&table, false, false, None),
+        PgTriggerOperation::Insert => {
+            store::schemes_touched_by_config(&table, true, false, Some(td))
+        }
+        PgTriggerOperation::Update => {
+            store::schemes_touched_by_config(&table, true, true, Some(td))
+        }
+        PgTriggerOperation::Delete => {
+            store::schemes_touched_by_config(&table, false, true, Some(td))
+        }
+        PgTriggerOperation::Truncate => {
+            store::schemes_touched_by_config(&table, false, false, None)
+        }
     };
     for scheme_id in scheme_ids {
         check_for_interrupts!();
@@ -81,9 +99,13 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             crate::api::config::check_levels(&scheme).unwrap_or_else(|e| e.raise());
         }
         if active {
-            store::recompute(&scheme.entity, Touched::WholeScheme(scheme_id), "scheme change", None);
+            store::recompute(
+                &scheme.entity,
+                Touched::WholeScheme(scheme_id),
+                "scheme change",
+                None,
+            );
         }
     }
     Ok(None)
 }
-

@@ -21,7 +21,12 @@ fn existing_client(scheme: &Scheme, client: AnyElement) -> Result<()> {
 /// Records (or replaces) a client's answer to one question. The answers trigger recomputes the
 /// client's score and segment in the same statement.
 #[pg_extern(volatile)]
-fn answer(scheme: Option<&str>, client: Option<AnyElement>, question: Option<&str>, option: Option<&str>) {
+fn answer(
+    scheme: Option<&str>,
+    client: Option<AnyElement>,
+    question: Option<&str>,
+    option: Option<&str>,
+) {
     (|| -> Result<()> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let client = required(client, "client")?;

@@ -33,7 +33,11 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
         [(column, type_oid)] => Ok(store::create_entity(table, column, *type_oid)),
         columns => Err(SegmentError::CompositeKey {
             table: name,
-            columns: columns.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>().join(", "),
+            columns: columns
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }
@@ -48,7 +52,10 @@ fn create_scheme(
         let name = required(name, "name")?;
         let table = required(client_table, "client_table")?.oid();
         engine::validate_code("scheme name", name)?;
-        if store::exists("SELECT 1 FROM segment.schemes WHERE name = $1", &[name.into()]) {
+        if store::exists(
+            "SELECT 1 FROM segment.schemes WHERE name = $1",
+            &[name.into()],
+        ) {
             return Err(SegmentError::Duplicate {
                 what: "scheme",
                 value: name.to_string(),
@@ -184,7 +191,12 @@ fn add_level(
         Ok(store::insert_returning_id(
             "INSERT INTO segment.levels (scheme_id, name, min_score, max_score) \
              VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING level_id",
-            &[scheme.scheme_id.into(), name.into(), min_text.as_str().into(), max_text.as_str().into()],
+            &[
+                scheme.scheme_id.into(),
+                name.into(),
+                min_text.as_str().into(),
+                max_text.as_str().into(),
+            ],
         ))
     })()
     .or_raise()

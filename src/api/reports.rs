@@ -19,12 +19,19 @@ fn questionnaire(scheme: &str) -> pgrx::JsonB {
 #[pg_extern(stable, strict)]
 fn distribution(
     scheme: &str,
-) -> TableIterator<'static, (name!(segment, Option<String>), name!(clients, i64), name!(share, Option<AnyNumeric>))>
-{
+) -> TableIterator<
+    'static,
+    (
+        name!(segment, Option<String>),
+        name!(clients, i64),
+        name!(share, Option<AnyNumeric>),
+    ),
+> {
     let scheme = store::scheme(scheme).or_raise();
     let rows = store::distribution(&scheme);
     TableIterator::new(rows.into_iter().map(|(segment, clients, share)| {
-        let share = share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
+        let share =
+            share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
         (segment, clients, share)
     }))
 }
@@ -52,7 +59,10 @@ fn verify(
             let answered = client.inputs.iter().any(|i| i.answer.is_some());
             let expected = if answered {
                 let (_, total) = engine::explain(&client.inputs)?;
-                Some((total, engine::level_for(&levels, total).map(|l| l.name.clone())))
+                Some((
+                    total,
+                    engine::level_for(&levels, total).map(|l| l.name.clone()),
+                ))
             } else {
                 None
             };

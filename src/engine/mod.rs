@@ -8,4 +8,6 @@ pub mod validate;
 
 pub use model::{Bound, EngineError, Level};
 pub use score::{explain, level_for, ExplainInput, ExplainRow};
-pub use validate::{find_level_overlap, validate_code, validate_level_range, validate_points, validate_weight};
+pub use validate::{
+    find_level_overlap, validate_code, validate_level_range, validate_points, validate_weight,
+};

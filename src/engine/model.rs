@@ -12,7 +12,11 @@ pub enum EngineError {
     /// A code or name that is empty or blank.
     BlankCode { what: &'static str },
     /// A level whose lower bound is not below its upper bound.
-    EmptyRange { level: String, min: Bound, max: Bound },
+    EmptyRange {
+        level: String,
+        min: Bound,
+        max: Bound,
+    },
     /// A weight outside [0, 1000000] or with more than 4 decimal places.
     WeightOutOfRange { weight: String },
     /// Points outside (-1e9, 1e9) or with more than 4 decimal places.
@@ -22,21 +26,21 @@ pub enum EngineError {
 impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            EngineError::InvalidNumber(text) => write!(f, "number {text} cannot be used for scoring"),
+            EngineError::InvalidNumber(text) => {
+                write!(f, "number {text} cannot be used for scoring")
+            }
             EngineError::Overflow { what } => write!(f, "{what} is out of range"),
             EngineError::BlankCode { what } => write!(f, "{what} must not be empty"),
             EngineError::EmptyRange { level, min, max } => write!(
                 f,
                 "level \"{level}\" has min_score {min} not below max_score {max}"
             ),
-            EngineError::WeightOutOfRange { weight } => write!(
-                f,
-                "weight {weight} is out of range"
-            ),
-            EngineError::PointsOutOfRange { points } => write!(
-                f,
-                "points {points} are out of range"
-            ),
+            EngineError::WeightOutOfRange { weight } => {
+                write!(f, "weight {weight} is out of range")
+            }
+            EngineError::PointsOutOfRange { points } => {
+                write!(f, "points {points} are out of range")
+            }
         }
     }
 }

@@ -24,10 +24,16 @@ pub struct ExplainRow {
 }
 
 /// Weight × points, exactly.
-pub fn contribution(weight: Decimal, points: Decimal, question: &str) -> Result<Decimal, EngineError> {
-    weight.checked_mul(points).ok_or_else(|| EngineError::Overflow {
-        what: format!("contribution of question \"{question}\""),
-    })
+pub fn contribution(
+    weight: Decimal,
+    points: Decimal,
+    question: &str,
+) -> Result<Decimal, EngineError> {
+    weight
+        .checked_mul(points)
+        .ok_or_else(|| EngineError::Overflow {
+            what: format!("contribution of question \"{question}\""),
+        })
 }
 
 /// Explains a score: one row per question, in the order given, and the total they add up to.
@@ -44,9 +50,11 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             ),
             None => (None, None, Decimal::ZERO),
         };
-        total = total.checked_add(value).ok_or_else(|| EngineError::Overflow {
-            what: "score".to_string(),
-        })?;
+        total = total
+            .checked_add(value)
+            .ok_or_else(|| EngineError::Overflow {
+                what: "score".to_string(),
+            })?;
         rows.push(ExplainRow {
             position: input.position,
             question: input.question.clone(),
@@ -124,14 +132,29 @@ mod tests {
     #[test]
     fn level_ranges_are_half_open() {
         let levels = vec![
-            Level { name: "low".into(), min: Bound::NegInfinity, max: Bound::Finite(d("10")) },
-            Level { name: "mid".into(), min: Bound::Finite(d("10")), max: Bound::Finite(d("20")) },
-            Level { name: "top".into(), min: Bound::Finite(d("30")), max: Bound::PosInfinity },
+            Level {
+                name: "low".into(),
+                min: Bound::NegInfinity,
+                max: Bound::Finite(d("10")),
+            },
+            Level {
+                name: "mid".into(),
+                min: Bound::Finite(d("10")),
+                max: Bound::Finite(d("20")),
+            },
+            Level {
+                name: "top".into(),
+                min: Bound::Finite(d("30")),
+                max: Bound::PosInfinity,
+            },
         ];
         assert_eq!(level_for(&levels, d("-1000")).unwrap().name, "low");
         assert_eq!(level_for(&levels, d("9.9999")).unwrap().name, "low");
         assert_eq!(level_for(&levels, d("10")).unwrap().name, "mid");
-        assert!(level_for(&levels, d("20")).is_none(), "20 falls in the gap [20, 30)");
+        assert!(
+            level_for(&levels, d("20")).is_none(),
+            "20 falls in the gap [20, 30)"
+        );
         assert!(level_for(&levels, d("25")).is_none());
         assert_eq!(level_for(&levels, d("30")).unwrap().name, "top");
         assert_eq!(level_for(&levels, d("1e12")).unwrap().name, "top");

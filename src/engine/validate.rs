@@ -12,7 +12,11 @@ pub fn validate_code(what: &'static str, code: &str) -> Result<(), EngineError> 
 /// A level's range must not be empty: min < max.
 pub fn validate_level_range(name: &str, min: Bound, max: Bound) -> Result<(), EngineError> {
     if min >= max {
-        return Err(EngineError::EmptyRange { level: name.to_string(), min, max });
+        return Err(EngineError::EmptyRange {
+            level: name.to_string(),
+            min,
+            max,
+        });
     }
     Ok(())
 }
@@ -24,7 +28,9 @@ pub fn validate_weight(weight: Decimal) -> Result<(), EngineError> {
         || weight > Decimal::from(1_000_000)
         || weight.normalize().scale() > 4
     {
-        return Err(EngineError::WeightOutOfRange { weight: weight.normalize().to_string() });
+        return Err(EngineError::WeightOutOfRange {
+            weight: weight.normalize().to_string(),
+        });
     }
     Ok(())
 }
@@ -32,7 +38,9 @@ pub fn validate_weight(weight: Decimal) -> Result<(), EngineError> {
 /// Points lie strictly between -1e9 and 1e9 with at most 4 decimal places.
 pub fn validate_points(points: Decimal) -> Result<(), EngineError> {
     if points.abs() >= Decimal::from(1_000_000_000) || points.normalize().scale() > 4 {
-        return Err(EngineError::PointsOutOfRange { points: points.normalize().to_string() });
+        return Err(EngineError::PointsOutOfRange {
+            points: points.normalize().to_string(),
+        });
     }
     Ok(())
 }
@@ -65,12 +73,20 @@ mod tests {
     use std::str::FromStr;
 
     fn lv(name: &str, min: &str, max: &str) -> Level {
-        Level { name: name.into(), min: Bound::parse(min).unwrap(), max: Bound::parse(max).unwrap() }
+        Level {
+            name: name.into(),
+            min: Bound::parse(min).unwrap(),
+            max: Bound::parse(max).unwrap(),
+        }
     }
 
     #[test]
     fn adjacent_levels_do_not_overlap() {
-        let levels = vec![lv("a", "0", "10"), lv("b", "10", "20"), lv("c", "30", "Infinity")];
+        let levels = vec![
+            lv("a", "0", "10"),
+            lv("b", "10", "20"),
+            lv("c", "30", "Infinity"),
+        ];
         assert_eq!(find_level_overlap(&levels), None);
     }
 
@@ -83,7 +99,11 @@ mod tests {
 
     #[test]
     fn a_level_inside_a_wide_one_overlaps() {
-        let levels = vec![lv("wide", "-Infinity", "1000"), lv("x", "0", "10"), lv("y", "500", "600")];
+        let levels = vec![
+            lv("wide", "-Infinity", "1000"),
+            lv("x", "0", "10"),
+            lv("y", "500", "600"),
+        ];
         let (a, b) = find_level_overlap(&levels).unwrap();
         assert_eq!((a.name.as_str(), b.name.as_str()), ("wide", "x"));
     }
@@ -91,7 +111,11 @@ mod tests {
     #[test]
     fn overlap_after_a_contained_level_is_found() {
         // "b" ends before "a" does; "c" starts after "b" ends but inside "a".
-        let levels = vec![lv("a", "0", "100"), lv("b", "10", "20"), lv("c", "50", "60")];
+        let levels = vec![
+            lv("a", "0", "100"),
+            lv("b", "10", "20"),
+            lv("c", "50", "60"),
+        ];
         assert!(find_level_overlap(&levels).is_some());
     }
 
