@@ -1,0 +1,167 @@
+//! Invariants checked inside a real PostgreSQL with the extension installed (`cargo pgrx test`).
+
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    fn run(sql: &str) {
+        Spi::run(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn count(sql: &str) -> i64 {
+        Spi::get_one::<i64>(sql).unwrap().unwrap_or(0)
+    }
+
+    /// A scheme over a fresh table, with `clients` clients, 3 questions of 3 options, 3 levels
+    /// and a gap between the two upper levels.
+    fn setup(schema: &str, clients: i32) {
+        run(&format!(
+            "CREATE SCHEMA {schema};
+             CREATE TABLE {schema}.clients (id bigint PRIMARY KEY);
+             INSERT INTO {schema}.clients SELECT generate_series(1, {clients});
+             SELECT segment.create_scheme('{schema}', '{schema}.clients');
+             SELECT segment.add_question('{schema}', 'q' || q, 'Q' || q, q) FROM generate_series(1, 3) q;
+             SELECT segment.add_option('{schema}', 'q' || q, 'o' || o, 'O' || o, (o - 2) * 5)
+               FROM generate_series(1, 3) q, generate_series(1, 3) o;
+             SELECT segment.add_level('{schema}', 'low', '-Infinity', 0);
+             SELECT segment.add_level('{schema}', 'mid', 0, 10);
+             SELECT segment.add_level('{schema}', 'high', 15, 'Infinity');"
+        ));
+    }
+
+    /// Every stored assignment equals the engine's from-scratch recompute, and the last history
+    /// row of every client states its current assignment.
+    fn assert_consistent(schema: &str) {
+        assert_eq!(
+            count(&format!("SELECT count(*) FROM segment.verify('{schema}')")),
+            0
+        );
+        let disagreeing = count(&format!(
+            "WITH last AS (
+               SELECT DISTINCT ON (client_id) client_id, new_score, new_segment
+               FROM segment.{schema}_clients_history ORDER BY client_id, history_id DESC)
+             SELECT count(*) FROM last l
+             FULL JOIN segment.{schema}_clients_assignments a ON a.client_id = l.client_id
+             WHERE l.new_score IS DISTINCT FROM a.score OR l.new_segment IS DISTINCT FROM a.segment"
+        ));
+        assert_eq!(disagreeing, 0, "history and assignments disagree");
+    }
+
+    #[pg_test]
+    fn mixed_bulk_writes_keep_assignments_equal_to_a_recompute() {
+        setup("mix", 300);
+        let answers = "segment.mix_clients_answers";
+        run(&format!(
+            "INSERT INTO {answers} (client_id, question_id, option_id)
+             SELECT c, o.question_id, o.option_id FROM generate_series(1, 300) c
+             JOIN segment.answer_options o ON o.scheme = 'mix'
+              AND o.option_position = 1 + (c * 7 + o.question_position) % 3
+             WHERE (c + o.question_position) % 5 <> 0"
+        ));
+        assert_consistent("mix");
+        run(&format!(
+            "UPDATE {answers} a SET option_id = o.option_id FROM segment.answer_options o
+             WHERE o.question_id = a.question_id AND o.option_position = 1 + (a.client_id % 3)
+               AND a.client_id % 4 = 0"
+        ));
+        assert_consistent("mix");
+        run(&format!("DELETE FROM {answers} WHERE client_id % 6 = 0"));
+        run("DELETE FROM mix.clients WHERE id % 10 = 1");
+        assert_consistent("mix");
+        run("UPDATE segment.questions SET weight = weight + 1 WHERE code = 'q2'");
+        run("UPDATE segment.levels SET min_score = 12 WHERE name = 'high'");
+        assert_consistent("mix");
+        // no client without answers keeps an assignment
+        assert_eq!(
+            count(&format!(
+                "SELECT count(*) FROM segment.mix_clients_assignments s
+                 WHERE NOT EXISTS (SELECT 1 FROM {answers} a WHERE a.client_id = s.client_id)"
+            )),
+            0
+        );
+        run(&format!("TRUNCATE {answers}"));
+        assert_eq!(
+            count("SELECT count(*) FROM segment.mix_clients_assignments"),
+            0
+        );
+        assert_consistent("mix");
+    }
+
+    #[pg_test]
+    fn one_statement_writes_one_history_row_per_changed_client() {
+        setup("once", 50);
+        run(
+            "INSERT INTO segment.once_clients_answers (client_id, question_id, option_id)
+             SELECT c, o.question_id, o.option_id FROM generate_series(1, 50) c
+             JOIN segment.answer_options o ON o.scheme = 'once' AND o.option = 'o3'",
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM segment.once_clients_history"),
+            50
+        );
+        assert_eq!(
+            count("SELECT count(DISTINCT client_id) FROM segment.once_clients_history"),
+            50
+        );
+    }
+
+    #[pg_test]
+    fn every_function_pins_search_path() {
+        let unpinned = count(
+            "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'segment'::regnamespace
+             AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')",
+        );
+        assert_eq!(unpinned, 0);
+    }
+
+    #[pg_test]
+    fn every_configuration_table_and_sequence_is_dumped() {
+        let missing = count(
+            "SELECT count(*) FROM pg_depend d JOIN pg_class c ON c.oid = d.objid
+             JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_segment'
+             WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'e' AND c.relkind IN ('r', 'S')
+               AND NOT c.oid = ANY (e.extconfig)",
+        );
+        assert_eq!(missing, 0);
+    }
+
+    #[pg_test]
+    fn every_public_object_has_a_comment() {
+        let undocumented = count(
+            "SELECT count(*) FROM pg_depend d
+             JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_segment'
+             LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+             LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+             WHERE d.deptype = 'e' AND d.classid IN ('pg_class'::regclass, 'pg_proc'::regclass)
+               AND coalesce(c.relkind, 'f') <> 'S'
+               AND coalesce(c.relnamespace, p.pronamespace) <> 'tests'::regnamespace
+               AND obj_description(d.objid, CASE WHEN d.classid = 'pg_class'::regclass
+                                                 THEN 'pg_class' ELSE 'pg_proc' END) IS NULL",
+        );
+        assert_eq!(undocumented, 0);
+    }
+
+    #[pg_test]
+    fn extension_creates_nothing_outside_its_schema() {
+        let outside = count(
+            "SELECT count(*) FROM pg_depend d
+             JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_segment'
+             LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+             LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+             WHERE d.deptype = 'e'
+               AND coalesce(c.relnamespace, p.pronamespace) <> 'segment'::regnamespace
+               -- the functions of these tests are members only in the test build
+               AND coalesce(c.relnamespace, p.pronamespace) <> 'tests'::regnamespace",
+        );
+        assert_eq!(outside, 0);
+    }
+
+    #[pg_test(error = "level \"top\" overlaps level \"high\" in scheme \"ovl\"")]
+    fn overlapping_levels_are_refused_for_plain_sql_too() {
+        setup("ovl", 1);
+        run(
+            "INSERT INTO segment.levels (scheme_id, name, min_score, max_score)
+             SELECT scheme_id, 'top', 100, 200 FROM segment.schemes WHERE name = 'ovl'",
+        );
+    }
+}
