@@ -81,17 +81,17 @@ COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer)
     'adds an answer option worth points to a question (position defaults to the end); returns its id';
 COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
     'adds a named segment covering scores in [min_score, max_score); Infinity bounds leave an end open';
-COMMENT ON FUNCTION segment.answer(text, anyelement, text, text) IS
+COMMENT ON FUNCTION segment.answer(text, anycompatible, text, text) IS
     'records or replaces a client''s answer to a question by codes; score and segment follow in the same statement';
-COMMENT ON FUNCTION segment.remove_answer(text, anyelement, text) IS
+COMMENT ON FUNCTION segment.remove_answer(text, anycompatible, text) IS
     'removes a client''s answer to a question; returns whether there was one';
-COMMENT ON FUNCTION segment.score(text, anyelement) IS
+COMMENT ON FUNCTION segment.score(text, anycompatible) IS
     'a client''s current score in a scheme; NULL while the client has no answer';
-COMMENT ON FUNCTION segment.segment_of(text, anyelement) IS
+COMMENT ON FUNCTION segment.segment_of(text, anycompatible) IS
     'a client''s current segment in a scheme; NULL while uncategorized or when the score falls between levels';
-COMMENT ON FUNCTION segment.explain(text, anyelement) IS
+COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
     'one row per question: the client''s answer, points, weight and contribution; contributions add up to the score';
-COMMENT ON FUNCTION segment.history(text, anyelement) IS
+COMMENT ON FUNCTION segment.history(text, anycompatible) IS
     'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
 COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment with their share; clients between levels form the NULL-segment row';

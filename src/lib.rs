@@ -3,6 +3,7 @@
 use pgrx::prelude::*;
 
 pub mod api;
+pub mod client_key;
 pub mod engine;
 pub mod error;
 pub mod store;

@@ -2,9 +2,10 @@
 //! relation comes from a regclass printed under the pinned search_path (so it is schema-qualified
 //! and quoted) or from quote_ident, never from raw user text.
 
+use crate::client_key::ClientKey;
 use crate::engine::{Bound, EngineError, ExplainInput, Level};
 use crate::error::{Result, SegmentError};
-use pgrx::datum::{AnyElement, DatumWithOid, TimestampWithTimeZone};
+use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiClient, SpiResult};
 use rust_decimal::Decimal;
@@ -211,12 +212,12 @@ pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
 // ---------------------------------------------------------------------------------------------
 // Binding client tables
 
-pub struct ClientKey {
+pub struct PrimaryKey {
     pub relkind: String,
     pub key_columns: Vec<(String, pg_sys::Oid)>,
 }
 
-pub fn client_key(table: pg_sys::Oid) -> ClientKey {
+pub fn primary_key(table: pg_sys::Oid) -> PrimaryKey {
     Spi::connect(|c| {
         let relkind = ok(c.select(
             "SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1",
@@ -240,7 +241,7 @@ pub fn client_key(table: pg_sys::Oid) -> ClientKey {
             )
         })
         .collect();
-        ClientKey {
+        PrimaryKey {
             relkind: ok(relkind).unwrap_or_default(),
             key_columns,
         }
@@ -341,19 +342,16 @@ pub fn delete_scheme(scheme_id: i32) {
 // ---------------------------------------------------------------------------------------------
 // Clients
 
-/// The client argument of an API function, cast in SQL to the client key's own type, so an
-/// integer literal works for a bigint key and a text literal for a uuid key.
-fn client_arg(client: AnyElement) -> DatumWithOid<'static> {
-    // SAFETY: the datum comes from PostgreSQL with the type it reported for it.
-    unsafe { DatumWithOid::new(client, client.oid()) }
+fn client_arg(client: ClientKey) -> DatumWithOid<'static> {
+    client.param()
 }
 
-pub fn client_text(entity: &Entity, client: AnyElement) -> String {
+pub fn client_text(entity: &Entity, client: ClientKey) -> String {
     let query = format!("SELECT CAST(CAST($1 AS {}) AS text)", entity.key_type);
     value::<String>(&query, &[client_arg(client)]).unwrap_or_default()
 }
 
-pub fn client_exists(entity: &Entity, client: AnyElement) -> bool {
+pub fn client_exists(entity: &Entity, client: ClientKey) -> bool {
     exists(
         &format!(
             "SELECT 1 FROM {} WHERE {} = CAST($1 AS {})",
@@ -363,7 +361,7 @@ pub fn client_exists(entity: &Entity, client: AnyElement) -> bool {
     )
 }
 
-pub fn upsert_answer(entity: &Entity, client: AnyElement, question_id: i32, option_id: i32) {
+pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, option_id: i32) {
     let query = format!(
         "INSERT INTO {} AS a (client_id, question_id, option_id) VALUES (CAST($1 AS {}), $2, $3) \
          ON CONFLICT (client_id, question_id) DO UPDATE SET option_id = EXCLUDED.option_id, \
@@ -379,7 +377,7 @@ pub fn upsert_answer(entity: &Entity, client: AnyElement, question_id: i32, opti
     })
 }
 
-pub fn delete_answer(entity: &Entity, client: AnyElement, question_id: i32) -> bool {
+pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bool {
     let query = format!(
         "DELETE FROM {} WHERE client_id = CAST($1 AS {}) AND question_id = $2",
         entity.answers, entity.key_type
@@ -396,10 +394,7 @@ pub fn delete_answer(entity: &Entity, client: AnyElement, question_id: i32) -> b
 }
 
 /// The stored assignment of a client: (score, segment); None when the client is not categorized.
-pub fn assignment(
-    scheme: &Scheme,
-    client: AnyElement,
-) -> Result<Option<(Decimal, Option<String>)>> {
+pub fn assignment(scheme: &Scheme, client: ClientKey) -> Result<Option<(Decimal, Option<String>)>> {
     let query = format!(
         "SELECT score::text, segment FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {})",
         scheme.entity.assignments, scheme.entity.key_type
@@ -421,7 +416,7 @@ pub fn assignment(
 }
 
 /// Every question of the scheme in display order, with the client's answer if any.
-pub fn explain_inputs(scheme: &Scheme, client: AnyElement) -> Result<Vec<ExplainInput>> {
+pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainInput>> {
     let query = format!(
         "SELECT q.position, q.code, q.weight::text, o.code, o.points::text \
          FROM segment.questions q \
@@ -461,7 +456,7 @@ pub struct HistoryRow {
     pub version: Option<i32>,
 }
 
-pub fn history(scheme: &Scheme, client: AnyElement) -> Result<Vec<HistoryRow>> {
+pub fn history(scheme: &Scheme, client: ClientKey) -> Result<Vec<HistoryRow>> {
     let query = format!(
         "SELECT changed_at, old_score::text, new_score::text, old_segment, new_segment, cause, version \
          FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {}) ORDER BY history_id",
@@ -725,7 +720,7 @@ pub fn recompute(
                      old AS (SELECT s.scheme_id, s.client_id, s.score, s.segment \
                              FROM {assignments} s JOIN touched t \
                              ON s.scheme_id = t.scheme_id AND s.client_id = t.client_id), \
-                     calc AS (SELECT t.scheme_id, t.client_id, pg_catalog.sum(q.weight * o.points) AS score \
+                     calc AS (SELECT t.scheme_id, t.client_id, pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score \
                               FROM touched t JOIN {answers} a ON a.client_id = t.client_id \
                               JOIN segment.questions q ON q.question_id = a.question_id \
                                 AND q.scheme_id = t.scheme_id \
@@ -745,7 +740,7 @@ pub fn recompute(
                 format!(
                     "WITH old AS (SELECT scheme_id, client_id, score, segment FROM {assignments} \
                                   WHERE scheme_id = {scheme_id}), \
-                     calc AS (SELECT q.scheme_id, a.client_id, pg_catalog.sum(q.weight * o.points) AS score \
+                     calc AS (SELECT q.scheme_id, a.client_id, pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score \
                               FROM {answers} a \
                               JOIN segment.questions q ON q.question_id = a.question_id \
                               JOIN segment.options o ON o.option_id = a.option_id \

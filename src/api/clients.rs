@@ -1,13 +1,14 @@
 //! Per-client functions: answering, and reading a client's score, segment, explanation, history.
 
 use super::{required, to_numeric};
+use crate::client_key::ClientKey;
 use crate::engine;
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store::{self, Scheme};
-use pgrx::datum::{AnyElement, AnyNumeric, TimestampWithTimeZone};
+use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
 
-fn existing_client(scheme: &Scheme, client: AnyElement) -> Result<()> {
+fn existing_client(scheme: &Scheme, client: ClientKey) -> Result<()> {
     if store::client_exists(&scheme.entity, client) {
         Ok(())
     } else {
@@ -23,7 +24,7 @@ fn existing_client(scheme: &Scheme, client: AnyElement) -> Result<()> {
 #[pg_extern(volatile)]
 fn answer(
     scheme: Option<&str>,
-    client: Option<AnyElement>,
+    client: Option<ClientKey>,
     question: Option<&str>,
     option: Option<&str>,
 ) {
@@ -43,7 +44,7 @@ fn answer(
 
 /// Removes a client's answer to one question; returns whether there was one.
 #[pg_extern(volatile)]
-fn remove_answer(scheme: Option<&str>, client: Option<AnyElement>, question: Option<&str>) -> bool {
+fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Option<&str>) -> bool {
     (|| -> Result<bool> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let client = required(client, "client")?;
@@ -56,7 +57,7 @@ fn remove_answer(scheme: Option<&str>, client: Option<AnyElement>, question: Opt
 
 /// The client's current score; NULL while the client has answered nothing.
 #[pg_extern(stable, strict)]
-fn score(scheme: &str, client: AnyElement) -> Option<AnyNumeric> {
+fn score(scheme: &str, client: ClientKey) -> Option<AnyNumeric> {
     (|| -> Result<Option<AnyNumeric>> {
         let scheme = store::scheme(scheme)?;
         match store::assignment(&scheme, client)? {
@@ -72,7 +73,7 @@ fn score(scheme: &str, client: AnyElement) -> Option<AnyNumeric> {
 
 /// The client's current segment; NULL while uncategorized or when the score falls in a gap.
 #[pg_extern(stable, strict)]
-fn segment_of(scheme: &str, client: AnyElement) -> Option<String> {
+fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
     (|| -> Result<Option<String>> {
         let scheme = store::scheme(scheme)?;
         match store::assignment(&scheme, client)? {
@@ -92,7 +93,7 @@ fn segment_of(scheme: &str, client: AnyElement) -> Option<String> {
 #[pg_extern(stable, strict)]
 fn explain(
     scheme: &str,
-    client: AnyElement,
+    client: ClientKey,
 ) -> TableIterator<
     'static,
     (
@@ -127,7 +128,7 @@ fn explain(
 #[pg_extern(stable, strict)]
 fn history(
     scheme: &str,
-    client: AnyElement,
+    client: ClientKey,
 ) -> TableIterator<
     'static,
     (

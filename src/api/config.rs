@@ -15,7 +15,7 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
         return Ok(entity);
     }
     let name = store::relation_name(table);
-    let key = store::client_key(table);
+    let key = store::primary_key(table);
     if key.relkind != "r" && key.relkind != "p" {
         return Err(SegmentError::NotATable { table: name });
     }
