@@ -1,3 +1,9 @@
+-- The extension owns schema segment, so DROP EXTENSION … CASCADE removes it with everything
+-- pg_segment created, and plain DROP EXTENSION refuses while client data lives in it.
+CREATE SCHEMA segment;
+-- Functions generated from Rust are created unqualified: make them land in segment too.
+SELECT pg_catalog.set_config('search_path', 'segment, pg_catalog', true);
+
 -- Configuration tables of pg_segment. Every table and sequence here is registered with
 -- pg_extension_config_dump so pg_dump keeps what administrators configure.
 

@@ -22,7 +22,6 @@ fn value<T: pgrx::FromDatum + pgrx::IntoDatum>(
 ) -> Option<T> {
     Spi::connect(|c| {
         ok(c.select(query, Some(1), args))
-            .into_iter()
             .next()
             .and_then(|row| ok(row.get::<T>(1)))
     })
@@ -36,7 +35,6 @@ fn value_mut<T: pgrx::FromDatum + pgrx::IntoDatum>(
 ) -> Option<T> {
     Spi::connect_mut(|c| {
         ok(c.update(query, None, args))
-            .into_iter()
             .next()
             .and_then(|row| ok(row.get::<T>(1)))
     })
@@ -271,14 +269,13 @@ pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid
             .and_then(|t| t.first().get_one::<String>()))
         .unwrap_or_default();
         let taken = |c: &SpiClient<'_>, p: &str| -> bool {
-            ok(c.select(
+            !ok(c.select(
                 "SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = 'segment'::regnamespace \
                  AND relname IN ($1 || '_answers', $1 || '_assignments', $1 || '_history')",
                 Some(1),
                 &[p.into()],
             ))
-            .len()
-                > 0
+            .is_empty()
         };
         let mut chosen = prefix.clone();
         let mut n = 2;
@@ -383,13 +380,12 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
         entity.answers, entity.key_type
     );
     Spi::connect_mut(|c| {
-        ok(c.update(
+        !ok(c.update(
             query.as_str(),
             None,
             &[client_arg(client), question_id.into()],
         ))
-        .len()
-            > 0
+        .is_empty()
     })
 }
 
@@ -405,7 +401,6 @@ pub fn assignment(scheme: &Scheme, client: ClientKey) -> Result<Option<(Decimal,
             Some(1),
             &[scheme.scheme_id.into(), client_arg(client)],
         ))
-        .into_iter()
         .next()
         .map(|row| (ok(row.get::<String>(1)), ok(row.get::<String>(2))))
     });
@@ -647,6 +642,11 @@ fn apply_sql(e: &Entity) -> String {
     )
 }
 
+/// SPI wants a mutable pointer; it only reads the trigger data to register transition tables.
+fn trigger_data_ptr(td: &pg_sys::TriggerData) -> *mut pg_sys::TriggerData {
+    td as *const pg_sys::TriggerData as *mut pg_sys::TriggerData
+}
+
 const TRIGGER_NEW: &str = "segment_new_rows";
 const TRIGGER_OLD: &str = "segment_old_rows";
 
@@ -678,13 +678,13 @@ pub fn recompute(
     entity: &Entity,
     touched: Touched,
     cause: &str,
-    trigger_data: Option<*mut pg_sys::TriggerData>,
+    trigger_data: Option<&pg_sys::TriggerData>,
 ) -> i64 {
     Spi::connect_mut(|c| {
         if let Some(td) = trigger_data {
             // SAFETY: the pointer is the trigger data of the trigger call that is running now;
             // registering it makes the transition tables visible to this SPI connection.
-            let status = unsafe { pg_sys::SPI_register_trigger_data(td) };
+            let status = unsafe { pg_sys::SPI_register_trigger_data(trigger_data_ptr(td)) };
             ok(Spi::check_status(status));
         }
         let query = match touched {
@@ -762,12 +762,12 @@ pub fn recompute(
 /// client table: (question_id, scheme name, that scheme's client table).
 pub fn foreign_question(
     entity: &Entity,
-    td: *mut pg_sys::TriggerData,
+    td: &pg_sys::TriggerData,
 ) -> Option<(i32, String, String)> {
     Spi::connect(|c| {
         // SAFETY: as in recompute(): the running trigger's own data.
         ok(Spi::check_status(unsafe {
-            pg_sys::SPI_register_trigger_data(td)
+            pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
         }));
         let rows = ok(c.select(
             format!(
@@ -796,7 +796,7 @@ pub fn schemes_touched_by_config(
     table: &str,
     new_rows: bool,
     old_rows: bool,
-    td: Option<*mut pg_sys::TriggerData>,
+    td: Option<&pg_sys::TriggerData>,
 ) -> Vec<i32> {
     Spi::connect(|c| {
         let query = match (td, table) {
@@ -804,7 +804,7 @@ pub fn schemes_touched_by_config(
             (Some(td), _) => {
                 // SAFETY: the running trigger's own data.
                 ok(Spi::check_status(unsafe {
-                    pg_sys::SPI_register_trigger_data(td)
+                    pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
                 }));
                 let column = if table == "options" {
                     "question_id"
@@ -839,11 +839,11 @@ pub fn schemes_touched_by_config(
 }
 
 /// A scheme whose row moved to another client table in the running UPDATE trigger.
-pub fn rebound_scheme(td: *mut pg_sys::TriggerData) -> Option<String> {
+pub fn rebound_scheme(td: &pg_sys::TriggerData) -> Option<String> {
     Spi::connect(|c| {
         // SAFETY: the running trigger's own data.
         ok(Spi::check_status(unsafe {
-            pg_sys::SPI_register_trigger_data(td)
+            pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
         }));
         ok(c.select(
             format!(
@@ -854,7 +854,6 @@ pub fn rebound_scheme(td: *mut pg_sys::TriggerData) -> Option<String> {
             Some(1),
             &[],
         ))
-        .into_iter()
         .next()
         .and_then(|row| ok(row.get::<String>(1)))
     })

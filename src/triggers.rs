@@ -3,14 +3,9 @@
 
 use crate::error::SegmentError;
 use crate::store::{self, Touched};
-use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError>;
-
-fn trigger_data_ptr(trigger: &PgTrigger<'_>) -> *mut pg_sys::TriggerData {
-    trigger.trigger_data() as *const pg_sys::TriggerData as *mut pg_sys::TriggerData
-}
 
 /// Statement-level AFTER trigger on every answers table: recomputes each touched client once.
 #[pg_trigger]
@@ -18,7 +13,7 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let Some(entity) = store::entity_by_answers_table(trigger.relid()?) else {
         return Ok(None);
     };
-    let td = trigger_data_ptr(trigger);
+    let td = trigger.trigger_data();
     let (new_rows, old_rows) = match trigger.op()? {
         PgTriggerOperation::Insert => (true, false),
         PgTriggerOperation::Update => (true, true),
@@ -62,7 +57,7 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let table = trigger.table_name()?;
     let op = trigger.op()?;
-    let td = trigger_data_ptr(trigger);
+    let td = trigger.trigger_data();
     if table == "schemes" {
         if matches!(op, PgTriggerOperation::Update) {
             if let Some(scheme) = store::rebound_scheme(td) {

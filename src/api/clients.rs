@@ -90,6 +90,7 @@ fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
 /// One row per question of the scheme, in display order: the client's answer, its points, the
 /// question's weight and the contribution (weight × points). The contributions add up to the
 /// score; the level is the one whose range holds that sum.
+#[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn explain(
     scheme: &str,
@@ -125,6 +126,7 @@ fn explain(
 }
 
 /// Every change of the client's score or segment in the scheme, oldest first.
+#[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn history(
     scheme: &str,

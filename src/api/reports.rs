@@ -38,6 +38,7 @@ fn distribution(
 
 /// Recomputes every client of the scheme from scratch in the engine and returns the clients
 /// whose stored assignment disagrees. An empty result means the assignments are consistent.
+#[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn verify(
     scheme: &str,
@@ -66,7 +67,7 @@ fn verify(
             } else {
                 None
             };
-            let stored = client.stored.clone().map(|(s, seg)| (s, seg));
+            let stored = client.stored.clone();
             let agrees = match (&stored, &expected) {
                 (None, None) => true,
                 (Some((Some(s), seg)), Some((e, eseg))) => s == e && seg == eseg,
