@@ -35,7 +35,8 @@ BEGIN
         CREATE TABLE segment.%1$s (
             scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
             client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
-            score       numeric,
+            score       numeric NOT NULL,
+            answered    integer NOT NULL,
             segment     text,
             version     integer NOT NULL,
             assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),

@@ -17,6 +17,11 @@ pub struct ClientKey {
 }
 
 impl ClientKey {
+    /// The type PostgreSQL resolved for the argument.
+    pub fn type_oid(&self) -> pg_sys::Oid {
+        self.typoid
+    }
+
     /// The value with the type PostgreSQL resolved for it, as a query parameter.
     pub fn param(&self) -> DatumWithOid<'static> {
         // SAFETY: the datum was handed to the running function with exactly this type.

@@ -5,10 +5,15 @@
 use crate::client_key::ClientKey;
 use crate::engine::{Bound, EngineError, ExplainInput, Level};
 use crate::error::{Result, SegmentError};
-use pgrx::datum::{DatumWithOid, TimestampWithTimeZone};
+use pgrx::datum::{AnyNumeric, DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
+use pgrx::spi::OwnedPreparedStatement;
 use pgrx::spi::{Spi, SpiClient, SpiResult};
+use pgrx::PgOid;
 use rust_decimal::Decimal;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// SPI misuse (a wrong column type or ordinal) is a bug in this module, not a user error.
 fn ok<T>(result: SpiResult<T>) -> T {
@@ -129,14 +134,28 @@ pub fn scheme_by_id(scheme_id: i32) -> Option<Scheme> {
     })
 }
 
+thread_local! {
+    /// Entities by the OID of their answers table, for the answers trigger. An entity never
+    /// changes once created, and a dropped table's OID does not come back within a backend's
+    /// life in practice.
+    static ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
+    /// Schemes by name, for the read functions; every use re-checks the name in the same query.
+    static SCHEMES: RefCell<HashMap<String, Scheme>> = RefCell::new(HashMap::new());
+}
+
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
+    if let Some(entity) = ENTITIES.with(|m| m.borrow().get(&relid.to_u32()).cloned()) {
+        return Some(entity);
+    }
     let query = format!(
         "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE e.answers_table = $1::pg_catalog.oid"
     );
-    Spi::connect(|c| {
+    let entity = Spi::connect(|c| {
         let rows = ok(c.select(query.as_str(), Some(1), &[relid.into()]));
         rows.into_iter().next().map(|row| entity_from_row(&row, 1))
-    })
+    })?;
+    ENTITIES.with(|m| m.borrow_mut().insert(relid.to_u32(), entity.clone()));
+    Some(entity)
 }
 
 pub fn entity_by_client_table(relid: pg_sys::Oid) -> Option<Entity> {
@@ -389,25 +408,72 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
     })
 }
 
-/// The stored assignment of a client: (score, segment); None when the client is not categorized.
-pub fn assignment(scheme: &Scheme, client: ClientKey) -> Result<Option<(Decimal, Option<String>)>> {
-    let query = format!(
-        "SELECT score::text, segment FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {})",
-        scheme.entity.assignments, scheme.entity.key_type
-    );
-    let row = Spi::connect(|c| {
-        ok(c.select(
-            query.as_str(),
-            Some(1),
-            &[scheme.scheme_id.into(), client_arg(client)],
-        ))
-        .next()
-        .map(|row| (ok(row.get::<String>(1)), ok(row.get::<String>(2))))
-    });
-    match row {
-        None => Ok(None),
-        Some((score, segment)) => Ok(decimal(score)?.map(|s| (s, segment))),
+/// The stored assignment of a client: (score, segment); None when the client is not
+/// categorized. Raises for an unknown scheme or client.
+///
+/// The hot path of `segment.score` and `segment.segment_of`: one kept plan that looks the
+/// scheme up by name (so a cached scheme that was dropped or re-created is noticed) and probes
+/// the assignment by primary key.
+pub fn current_assignment(
+    name: &str,
+    client: ClientKey,
+) -> Result<Option<(AnyNumeric, Option<String>)>> {
+    for attempt in 0..2 {
+        let cached = SCHEMES.with(|m| m.borrow().get(name).cloned());
+        let scheme = match cached {
+            Some(scheme) => scheme,
+            None => {
+                let scheme = self::scheme(name)?;
+                SCHEMES.with(|m| m.borrow_mut().insert(name.to_string(), scheme.clone()));
+                scheme
+            }
+        };
+        let e = &scheme.entity;
+        let sql = format!(
+            "SELECT s.scheme_id, a.score, a.segment FROM segment.schemes s \
+             LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
+             WHERE s.name = $1 AND s.entity_id = $3",
+            e.assignments, e.key_type
+        );
+        let types = [
+            PgOid::from(pg_sys::TEXTOID),
+            PgOid::from(client.type_oid()),
+            PgOid::from(pg_sys::INT4OID),
+        ];
+        let found = Spi::connect(|c| {
+            let plan = cached_plan(c, &sql, &types, false);
+            let args = [name.into(), client_arg(client), e.entity_id.into()];
+            ok(c.select(&*plan, Some(1), &args)).next().map(|row| {
+                (
+                    ok(row.get::<i32>(1)),
+                    ok(row.get::<AnyNumeric>(2)),
+                    ok(row.get::<String>(3)),
+                )
+            })
+        });
+        match found {
+            Some((Some(scheme_id), score, segment)) if scheme_id == scheme.scheme_id => {
+                return match score {
+                    Some(score) => Ok(Some((score, segment))),
+                    None if client_exists(e, client) => Ok(None),
+                    None => Err(SegmentError::ClientNotFound {
+                        table: e.client_table.clone(),
+                        key: client_text(e, client),
+                    }),
+                };
+            }
+            // dropped, or re-created under the same name: forget it and look again
+            _ if attempt == 0 => {
+                SCHEMES.with(|m| m.borrow_mut().remove(name));
+            }
+            _ => break,
+        }
     }
+    // The scheme vanished between the look-up and the probe.
+    Err(SegmentError::UnknownScheme {
+        name: name.to_string(),
+        known: Vec::new(),
+    })
 }
 
 /// Every question of the scheme in display order, with the client's answer if any.
@@ -532,7 +598,8 @@ pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
 /// score, stored segment), so the engine can recompute each one from scratch.
 pub struct ClientAnswers {
     pub client: String,
-    pub stored: Option<(Option<Decimal>, Option<String>)>,
+    /// Stored (score, segment, answered count), None when the client has no assignment.
+    pub stored: Option<(Option<Decimal>, Option<String>, i32)>,
     pub inputs: Vec<ExplainInput>,
 }
 
@@ -544,7 +611,7 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
               ON q.question_id = a.question_id AND q.scheme_id = $1 \
             UNION SELECT client_id FROM {assignments} WHERE scheme_id = $1) \
          SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment, \
-                q.position, q.code, q.weight::text, o.code, o.points::text \
+                q.position, q.code, q.weight::text, o.code, o.points::text, s.answered \
          FROM clients c \
          LEFT JOIN {assignments} s ON s.scheme_id = $1 AND s.client_id = c.client_id \
          CROSS JOIN segment.questions q \
@@ -561,7 +628,11 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
             let client: String = ok(row.get(1)).unwrap_or_default();
             if out.last().map(|l| l.client != client).unwrap_or(true) {
                 let stored = if ok(row.get::<bool>(2)).unwrap_or(false) {
-                    Some((decimal(ok(row.get(3)))?, ok(row.get(4))))
+                    Some((
+                        decimal(ok(row.get(3)))?,
+                        ok(row.get(4)),
+                        ok(row.get::<i32>(10)).unwrap_or_default(),
+                    ))
                 } else {
                     None
                 };
@@ -590,205 +661,266 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
 // ---------------------------------------------------------------------------------------------
 // Recomputing assignments
 
-/// Which clients a recompute covers.
-pub enum Touched {
-    /// The clients named by the transition tables of the running answers trigger.
-    TriggerRows { new_rows: bool, old_rows: bool },
-    /// Every client of one scheme (after a configuration change).
-    WholeScheme(i32),
-}
-
-/// The statement that brings the assignments of the clients in CTEs `old` and `calc` up to
-/// date and appends one history row per change. Parameter $1 is the cause.
-fn apply_sql(e: &Entity) -> String {
-    format!(
-        "fresh AS (\
-            SELECT c.scheme_id, c.client_id, c.score, \
-                   (SELECT l.name FROM segment.levels l WHERE l.scheme_id = c.scheme_id \
-                      AND l.min_score <= c.score AND c.score < l.max_score) AS segment \
-            FROM calc c), \
-         diff AS MATERIALIZED (\
-            SELECT COALESCE(f.scheme_id, o.scheme_id) AS scheme_id, \
-                   COALESCE(f.client_id, o.client_id) AS client_id, \
-                   o.score AS old_score, o.segment AS old_segment, \
-                   f.score AS new_score, f.segment AS new_segment, \
-                   f.client_id IS NOT NULL AS present \
-            FROM fresh f FULL JOIN old o ON o.scheme_id = f.scheme_id AND o.client_id = f.client_id \
-            WHERE f.client_id IS NULL OR o.client_id IS NULL \
-               OR f.score IS DISTINCT FROM o.score OR f.segment IS DISTINCT FROM o.segment), \
-         upserted AS (\
-            INSERT INTO {assignments} AS s (scheme_id, client_id, score, segment, version, assigned_at) \
-            SELECT d.scheme_id, d.client_id, d.new_score, d.new_segment, sc.version, pg_catalog.now() \
-            FROM diff d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id WHERE d.present \
-            ON CONFLICT (scheme_id, client_id) DO UPDATE SET score = EXCLUDED.score, \
-               segment = EXCLUDED.segment, version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at), \
-         removed AS (\
-            DELETE FROM {assignments} s USING diff d \
-            WHERE NOT d.present AND s.scheme_id = d.scheme_id AND s.client_id = d.client_id), \
-         logged AS (\
-            INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
-                                   new_segment, cause, version) \
-            SELECT d.scheme_id, d.client_id, d.old_score, d.new_score, d.old_segment, d.new_segment, \
-                   $1, sc.version \
-            FROM diff d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id \
-            WHERE (d.old_score IS NOT NULL OR d.new_score IS NOT NULL) \
-              AND (d.present OR EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = d.client_id)) \
-            ORDER BY d.scheme_id, d.client_id) \
-         SELECT pg_catalog.count(*) FROM diff",
-        assignments = e.assignments,
-        history = e.history,
-        client = e.client_table,
-        key = e.key_column,
-    )
-}
-
 /// SPI wants a mutable pointer; it only reads the trigger data to register transition tables.
 fn trigger_data_ptr(td: &pg_sys::TriggerData) -> *mut pg_sys::TriggerData {
     td as *const pg_sys::TriggerData as *mut pg_sys::TriggerData
 }
 
+fn register_transition_tables(td: &pg_sys::TriggerData) {
+    // SAFETY: `td` is the trigger data of the trigger call running now; registering it makes
+    // its transition tables visible, by name, to the current SPI connection.
+    ok(Spi::check_status(unsafe {
+        pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
+    }));
+}
+
 const TRIGGER_NEW: &str = "segment_new_rows";
 const TRIGGER_OLD: &str = "segment_old_rows";
 
-fn touched_rows_sql(new_rows: bool, old_rows: bool) -> String {
-    let mut parts = Vec::new();
+/// What an answers statement did, as the delta statement reports it.
+pub struct DeltaOutcome {
+    /// A question of the new rows that belongs to a scheme over another client table.
+    pub foreign_question: Option<i32>,
+}
+
+/// The statement that applies an answers statement to the assignments as deltas: each new
+/// answer row adds weight × points of its option, each old row takes them away, grouped per
+/// scheme and client, so a bulk statement touches each client once. `INSERT … ON CONFLICT DO
+/// UPDATE` locks the client's assignment row (waiting for a concurrent writer, then adding to
+/// the score it committed), creates it on the first answer, and looks the segment up for the
+/// new score; one history row per changed client is appended in the same statement.
+/// Parameters: $1 entity id, $2 cause. Returns the first foreign question (if any) and the
+/// assignments that lost their last answer, which the caller deletes.
+fn delta_sql(e: &Entity, new_rows: bool, old_rows: bool) -> String {
+    let mut changes = Vec::new();
     if new_rows {
-        parts.push(format!("SELECT client_id, question_id FROM {TRIGGER_NEW}"));
+        changes.push(format!(
+            "SELECT client_id, question_id, option_id, 1 AS sign FROM {TRIGGER_NEW}"
+        ));
     }
     if old_rows {
-        parts.push(format!("SELECT client_id, question_id FROM {TRIGGER_OLD}"));
+        // A deleted client takes its assignment and history with it (ON DELETE CASCADE): its
+        // cascaded answer deletions have nothing left to update.
+        changes.push(format!(
+            "SELECT r.client_id, r.question_id, r.option_id, -1 AS sign FROM {TRIGGER_OLD} r \
+             WHERE EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = r.client_id)",
+            client = e.client_table,
+            key = e.key_column
+        ));
     }
     format!(
-        "SELECT DISTINCT q.scheme_id, r.client_id FROM ({}) r \
-         JOIN segment.questions q ON q.question_id = r.question_id",
-        parts.join(" UNION ALL ")
+        "WITH changes AS ({changes}), \
+         scored AS MATERIALIZED (\
+            SELECT c.client_id, c.question_id, q.scheme_id, sc.entity_id, c.sign, \
+                   c.sign * q.weight * o.points AS points \
+            FROM changes c \
+            JOIN segment.questions q ON q.question_id = c.question_id \
+            JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id \
+            JOIN segment.options o ON o.option_id = c.option_id AND o.question_id = c.question_id), \
+         deltas AS MATERIALIZED (\
+            SELECT scheme_id, client_id, pg_catalog.sum(points) AS delta, \
+                   pg_catalog.sum(sign)::integer AS answered \
+            FROM scored WHERE entity_id = $1 GROUP BY scheme_id, client_id \
+            HAVING pg_catalog.sum(points) <> 0 OR pg_catalog.sum(sign) <> 0), \
+         applied AS MATERIALIZED (\
+            INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, assigned_at) \
+            SELECT d.scheme_id, d.client_id, pg_catalog.trim_scale(d.delta), d.answered, \
+                   (SELECT l.name FROM segment.levels l WHERE l.scheme_id = d.scheme_id \
+                      AND l.min_score <= d.delta AND d.delta < l.max_score), \
+                   sc.version, pg_catalog.now() \
+            FROM deltas d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id \
+            ORDER BY d.scheme_id, d.client_id \
+            ON CONFLICT (scheme_id, client_id) DO UPDATE SET \
+               score = pg_catalog.trim_scale(s.score + EXCLUDED.score), \
+               answered = s.answered + EXCLUDED.answered, \
+               segment = (SELECT l.name FROM segment.levels l WHERE l.scheme_id = s.scheme_id \
+                            AND l.min_score <= s.score + EXCLUDED.score \
+                            AND s.score + EXCLUDED.score < l.max_score), \
+               version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at \
+            RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.segment, s.version), \
+         logged AS (\
+            INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
+                                   new_segment, cause, version) \
+            SELECT a.scheme_id, a.client_id, \
+                   CASE WHEN a.answered > d.answered THEN pg_catalog.trim_scale(a.score - d.delta) END, \
+                   CASE WHEN a.answered > 0 THEN a.score END, \
+                   CASE WHEN a.answered > d.answered THEN \
+                     (SELECT l.name FROM segment.levels l WHERE l.scheme_id = a.scheme_id \
+                        AND l.min_score <= a.score - d.delta AND a.score - d.delta < l.max_score) END, \
+                   CASE WHEN a.answered > 0 THEN a.segment END, \
+                   $2, a.version \
+            FROM applied a JOIN deltas d ON d.scheme_id = a.scheme_id AND d.client_id = a.client_id \
+            ORDER BY a.scheme_id, a.client_id) \
+         SELECT (SELECT pg_catalog.min(question_id) FROM scored WHERE entity_id <> $1), \
+                (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)",
+        changes = changes.join(" UNION ALL "),
+        assignments = e.assignments,
+        history = e.history,
     )
 }
 
-/// Recomputes the assignments of the clients `touched` names; returns how many changed.
-///
-/// Concurrency: for trigger rows, each touched client's assignment row is created if missing
-/// (a placeholder with a NULL score that never outlives this statement's transaction unseen)
-/// and locked in key order before the answers are read, so a concurrent writer of the same
-/// client waits, and the recompute then reads the answers it committed. For a whole scheme,
-/// the answers table is locked against writers instead of every row.
-///
-/// `trigger_data` must be the running trigger's data when `touched` is `TriggerRows`.
-pub fn recompute(
+/// Applies the running answers trigger's statement to the assignments (see `delta_sql`).
+pub fn apply_answer_deltas(
     entity: &Entity,
-    touched: Touched,
-    cause: &str,
-    trigger_data: Option<&pg_sys::TriggerData>,
-) -> i64 {
+    td: &pg_sys::TriggerData,
+    new_rows: bool,
+    old_rows: bool,
+) -> DeltaOutcome {
     Spi::connect_mut(|c| {
-        if let Some(td) = trigger_data {
-            // SAFETY: the pointer is the trigger data of the trigger call that is running now;
-            // registering it makes the transition tables visible to this SPI connection.
-            let status = unsafe { pg_sys::SPI_register_trigger_data(trigger_data_ptr(td)) };
-            ok(Spi::check_status(status));
+        register_transition_tables(td);
+        let sql = delta_sql(entity, new_rows, old_rows);
+        let plan = cached_plan(
+            c,
+            &sql,
+            &[PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)],
+            true,
+        );
+        let row = ok(c.update(&*plan, None, &[entity.entity_id.into(), "answer".into()]));
+        let (foreign_question, emptied) = ok(row.first().get_two::<i32, i64>());
+        if emptied.unwrap_or(0) > 0 {
+            // Clients that lost their last answer are not categorized any more.
+            let sql = format!("DELETE FROM {} WHERE answered <= 0", entity.assignments);
+            let plan = cached_plan(c, &sql, &[], true);
+            ok(c.update(&*plan, None, &[]));
         }
-        let query = match touched {
-            Touched::TriggerRows { new_rows, old_rows } => {
-                let touched = touched_rows_sql(new_rows, old_rows);
-                ok(c.update(
-                    format!(
-                        "INSERT INTO {assignments} (scheme_id, client_id, score, segment, version) \
-                         SELECT t.scheme_id, t.client_id, NULL, NULL, 0 FROM ({touched}) t \
-                         WHERE EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = t.client_id) \
-                         ORDER BY t.scheme_id, t.client_id ON CONFLICT DO NOTHING",
-                        assignments = entity.assignments,
-                        client = entity.client_table,
-                        key = entity.key_column
-                    )
-                    .as_str(),
-                    None,
-                    &[],
-                ));
-                ok(c.update(
-                    format!(
-                        "SELECT 1 FROM {assignments} s JOIN ({touched}) t \
-                         ON s.scheme_id = t.scheme_id AND s.client_id = t.client_id \
-                         ORDER BY s.scheme_id, s.client_id FOR UPDATE OF s",
-                        assignments = entity.assignments
-                    )
-                    .as_str(),
-                    None,
-                    &[],
-                ));
-                format!(
-                    "WITH touched AS MATERIALIZED ({touched}), \
-                     old AS (SELECT s.scheme_id, s.client_id, s.score, s.segment \
-                             FROM {assignments} s JOIN touched t \
-                             ON s.scheme_id = t.scheme_id AND s.client_id = t.client_id), \
-                     calc AS (SELECT t.scheme_id, t.client_id, pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score \
-                              FROM touched t JOIN {answers} a ON a.client_id = t.client_id \
-                              JOIN segment.questions q ON q.question_id = a.question_id \
-                                AND q.scheme_id = t.scheme_id \
-                              JOIN segment.options o ON o.option_id = a.option_id \
-                              GROUP BY t.scheme_id, t.client_id), {apply}",
-                    assignments = entity.assignments,
-                    answers = entity.answers,
-                    apply = apply_sql(entity)
-                )
-            }
-            Touched::WholeScheme(scheme_id) => {
-                ok(c.update(
-                    format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", entity.answers).as_str(),
-                    None,
-                    &[],
-                ));
-                format!(
-                    "WITH old AS (SELECT scheme_id, client_id, score, segment FROM {assignments} \
-                                  WHERE scheme_id = {scheme_id}), \
-                     calc AS (SELECT q.scheme_id, a.client_id, pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score \
-                              FROM {answers} a \
-                              JOIN segment.questions q ON q.question_id = a.question_id \
-                              JOIN segment.options o ON o.option_id = a.option_id \
-                              WHERE q.scheme_id = {scheme_id} GROUP BY q.scheme_id, a.client_id), {apply}",
-                    assignments = entity.assignments,
-                    answers = entity.answers,
-                    apply = apply_sql(entity)
-                )
-            }
-        };
-        ok(ok(c.update(query.as_str(), None, &[cause.into()]))
-            .first()
-            .get_one::<i64>())
-        .unwrap_or(0)
+        DeltaOutcome { foreign_question }
     })
 }
 
-/// Rows of the trigger's new transition table whose question belongs to a scheme of another
-/// client table: (question_id, scheme name, that scheme's client table).
-pub fn foreign_question(
-    entity: &Entity,
-    td: &pg_sys::TriggerData,
-) -> Option<(i32, String, String)> {
-    Spi::connect(|c| {
-        // SAFETY: as in recompute(): the running trigger's own data.
-        ok(Spi::check_status(unsafe {
-            pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
-        }));
-        let rows = ok(c.select(
-            format!(
-                "SELECT r.question_id, s.name, e.client_table::text FROM {TRIGGER_NEW} r \
-                 JOIN segment.questions q ON q.question_id = r.question_id \
-                 JOIN segment.schemes s ON s.scheme_id = q.scheme_id \
-                 JOIN segment.entities e ON e.entity_id = s.entity_id \
-                 WHERE s.entity_id <> $1 LIMIT 1"
-            )
-            .as_str(),
-            Some(1),
-            &[entity.entity_id.into()],
-        ));
-        rows.into_iter().next().map(|row| {
-            (
-                ok(row.get::<i32>(1)).unwrap_or_default(),
-                ok(row.get::<String>(2)).unwrap_or_default(),
-                ok(row.get::<String>(3)).unwrap_or_default(),
-            )
-        })
+/// Re-segments every client of a scheme from scratch: scores from the answers, segments from
+/// the levels; one history row per changed client; returns how many changed.
+///
+/// The answers table is locked against writers first (SHARE ROW EXCLUSIVE, which writers'
+/// ROW EXCLUSIVE conflicts with), so no answer can be written under the old configuration
+/// and committed after this recompute.
+pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+    Spi::connect_mut(|c| {
+        lock_answers(c, entity);
+        let sql = format!(
+            "WITH old AS (SELECT client_id, score, answered, segment FROM {assignments} WHERE scheme_id = $1), \
+             calc AS (SELECT a.client_id, \
+                             pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score, \
+                             pg_catalog.count(*)::integer AS answered \
+                      FROM {answers} a \
+                      JOIN segment.questions q ON q.question_id = a.question_id \
+                      JOIN segment.options o ON o.option_id = a.option_id \
+                      WHERE q.scheme_id = $1 GROUP BY a.client_id), \
+             fresh AS (SELECT c.client_id, c.score, c.answered, l.name AS segment \
+                       FROM calc c LEFT JOIN segment.levels l ON l.scheme_id = $1 \
+                        AND l.min_score <= c.score AND c.score < l.max_score), \
+             diff AS MATERIALIZED (\
+                SELECT COALESCE(f.client_id, o.client_id) AS client_id, \
+                       o.score AS old_score, o.segment AS old_segment, \
+                       f.score AS new_score, f.segment AS new_segment, f.answered, \
+                       f.client_id IS NOT NULL AS present \
+                FROM fresh f FULL JOIN old o ON o.client_id = f.client_id \
+                WHERE f.client_id IS NULL OR o.client_id IS NULL OR f.answered <> o.answered \
+                   OR f.score <> o.score OR f.segment IS DISTINCT FROM o.segment), \
+             version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1), \
+             upserted AS (\
+                INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, assigned_at) \
+                SELECT $1, d.client_id, d.new_score, d.answered, d.new_segment, v.version, pg_catalog.now() \
+                FROM diff d, version v WHERE d.present \
+                ON CONFLICT (scheme_id, client_id) DO UPDATE SET score = EXCLUDED.score, \
+                   answered = EXCLUDED.answered, segment = EXCLUDED.segment, \
+                   version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at), \
+             removed AS (\
+                DELETE FROM {assignments} s USING diff d \
+                WHERE NOT d.present AND s.scheme_id = $1 AND s.client_id = d.client_id), \
+             logged AS (\
+                INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
+                                       new_segment, cause, version) \
+                SELECT $1, d.client_id, d.old_score, d.new_score, d.old_segment, d.new_segment, $2, v.version \
+                FROM diff d, version v \
+                WHERE d.old_score IS DISTINCT FROM d.new_score OR d.old_segment IS DISTINCT FROM d.new_segment \
+                ORDER BY d.client_id) \
+             SELECT pg_catalog.count(*) FROM diff",
+            assignments = entity.assignments,
+            answers = entity.answers,
+            history = entity.history,
+        );
+        run_count(c, &sql, scheme_id, cause)
     })
+}
+
+/// After a change of levels only, scores stand: each client's segment is looked up again from
+/// its stored score, without reading a single answer.
+pub fn relevel_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+    Spi::connect_mut(|c| {
+        lock_answers(c, entity);
+        let sql = format!(
+            "WITH changed AS MATERIALIZED (\
+                SELECT s.client_id, s.score, s.segment AS old_segment, l.name AS new_segment \
+                FROM {assignments} s LEFT JOIN segment.levels l ON l.scheme_id = $1 \
+                 AND l.min_score <= s.score AND s.score < l.max_score \
+                WHERE s.scheme_id = $1 AND s.segment IS DISTINCT FROM l.name), \
+             version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1), \
+             updated AS (\
+                UPDATE {assignments} s SET segment = c.new_segment, version = v.version, \
+                       assigned_at = pg_catalog.now() \
+                FROM changed c, version v WHERE s.scheme_id = $1 AND s.client_id = c.client_id), \
+             logged AS (\
+                INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
+                                       new_segment, cause, version) \
+                SELECT $1, c.client_id, c.score, c.score, c.old_segment, c.new_segment, $2, v.version \
+                FROM changed c, version v ORDER BY c.client_id) \
+             SELECT pg_catalog.count(*) FROM changed",
+            assignments = entity.assignments,
+            history = entity.history,
+        );
+        run_count(c, &sql, scheme_id, cause)
+    })
+}
+
+fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
+    let sql = format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", entity.answers);
+    ok(c.update(sql.as_str(), None, &[]));
+}
+
+fn run_count(c: &mut SpiClient<'_>, sql: &str, scheme_id: i32, cause: &str) -> i64 {
+    let plan = cached_plan(
+        c,
+        sql,
+        &[PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)],
+        true,
+    );
+    ok(
+        ok(c.update(&*plan, None, &[scheme_id.into(), cause.into()]))
+            .first()
+            .get_one::<i64>(),
+    )
+    .unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans kept for the life of the backend
+
+thread_local! {
+    /// Prepared plans by SQL text and parameter types. The text names the relations it reads,
+    /// so one entity's plan never serves another; PostgreSQL re-plans a kept plan by itself when
+    /// a relation it uses changes. Shared with `Rc` so no borrow is held while a plan runs (it
+    /// may fire triggers that need other plans).
+    static PLANS: RefCell<HashMap<String, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+}
+
+fn cached_plan(
+    c: &SpiClient<'_>,
+    sql: &str,
+    types: &[PgOid],
+    mutating: bool,
+) -> Rc<OwnedPreparedStatement> {
+    let key = format!("{sql}\u{0}{types:?}\u{0}{mutating}");
+    if let Some(plan) = PLANS.with(|plans| plans.borrow().get(&key).cloned()) {
+        return plan;
+    }
+    let prepared = if mutating {
+        c.prepare_mut(sql, types)
+    } else {
+        c.prepare(sql, types)
+    };
+    let plan = Rc::new(ok(prepared).keep());
+    PLANS.with(|plans| plans.borrow_mut().insert(key, plan.clone()));
+    plan
 }
 
 /// Schemes a statement on a configuration table touched, read from its transition tables.
@@ -802,10 +934,7 @@ pub fn schemes_touched_by_config(
         let query = match (td, table) {
             (None, _) => "SELECT scheme_id FROM segment.schemes ORDER BY 1".to_string(),
             (Some(td), _) => {
-                // SAFETY: the running trigger's own data.
-                ok(Spi::check_status(unsafe {
-                    pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
-                }));
+                register_transition_tables(td);
                 let column = if table == "options" {
                     "question_id"
                 } else {
@@ -841,10 +970,7 @@ pub fn schemes_touched_by_config(
 /// A scheme whose row moved to another client table in the running UPDATE trigger.
 pub fn rebound_scheme(td: &pg_sys::TriggerData) -> Option<String> {
     Spi::connect(|c| {
-        // SAFETY: the running trigger's own data.
-        ok(Spi::check_status(unsafe {
-            pg_sys::SPI_register_trigger_data(trigger_data_ptr(td))
-        }));
+        register_transition_tables(td);
         ok(c.select(
             format!(
                 "SELECT o.name FROM {TRIGGER_OLD} o JOIN {TRIGGER_NEW} n ON n.scheme_id = o.scheme_id \
@@ -901,4 +1027,25 @@ pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
 pub fn relation_name(relid: pg_sys::Oid) -> String {
     value::<String>("SELECT $1::pg_catalog.regclass::text", &[relid.into()])
         .unwrap_or_else(|| relid.to_string())
+}
+
+/// The scheme a question belongs to and that scheme's client table.
+pub fn scheme_of_question(question_id: i32) -> (String, String) {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT s.name, e.client_table::text FROM segment.questions q \
+             JOIN segment.schemes s ON s.scheme_id = q.scheme_id \
+             JOIN segment.entities e ON e.entity_id = s.entity_id WHERE q.question_id = $1",
+            Some(1),
+            &[question_id.into()],
+        ))
+        .next()
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default()
+    })
 }

@@ -1,19 +1,19 @@
 //! Trigger functions: decide which clients a write touched and hand them to one set-based
-//! recompute.
+//! statement.
 
 use crate::error::SegmentError;
-use crate::store::{self, Touched};
+use crate::store;
 use pgrx::prelude::*;
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError>;
 
-/// Statement-level AFTER trigger on every answers table: recomputes each touched client once.
+/// Statement-level AFTER trigger on every answers table: applies the statement's answer
+/// changes to the assignments, each touched client once.
 #[pg_trigger]
 fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let Some(entity) = store::entity_by_answers_table(trigger.relid()?) else {
         return Ok(None);
     };
-    let td = trigger.trigger_data();
     let (new_rows, old_rows) = match trigger.op()? {
         PgTriggerOperation::Insert => (true, false),
         PgTriggerOperation::Update => (true, true),
@@ -21,33 +21,23 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         PgTriggerOperation::Truncate => {
             for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
                 check_for_interrupts!();
-                store::recompute(
-                    &entity,
-                    Touched::WholeScheme(scheme_id),
-                    "answers truncated",
-                    None,
-                );
+                store::recompute_scheme(&entity, scheme_id, "answers truncated");
             }
             return Ok(None);
         }
     };
-    if new_rows {
-        if let Some((question_id, scheme, owner_table)) = store::foreign_question(&entity, td) {
-            SegmentError::ForeignQuestion {
-                question_id,
-                scheme,
-                owner_table,
-                table: entity.client_table.clone(),
-            }
-            .raise();
+    let outcome = store::apply_answer_deltas(&entity, trigger.trigger_data(), new_rows, old_rows);
+    if let Some(question_id) = outcome.foreign_question {
+        // Raising aborts the statement, so its answers and their effects are all undone.
+        let (scheme, owner_table) = store::scheme_of_question(question_id);
+        SegmentError::ForeignQuestion {
+            question_id,
+            scheme,
+            owner_table,
+            table: entity.client_table.clone(),
         }
+        .raise();
     }
-    store::recompute(
-        &entity,
-        Touched::TriggerRows { new_rows, old_rows },
-        "answer",
-        Some(td),
-    );
     Ok(None)
 }
 
@@ -93,13 +83,14 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         if table == "levels" {
             crate::api::config::check_levels(&scheme).unwrap_or_else(|e| e.raise());
         }
-        if active {
-            store::recompute(
-                &scheme.entity,
-                Touched::WholeScheme(scheme_id),
-                "scheme change",
-                None,
-            );
+        if !active {
+            continue;
+        }
+        if table == "levels" {
+            // Scores do not depend on levels: only segments need looking up again.
+            store::relevel_scheme(&scheme.entity, scheme_id, "scheme change");
+        } else {
+            store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
         }
     }
     Ok(None)

@@ -58,33 +58,17 @@ fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Opti
 /// The client's current score; NULL while the client has answered nothing.
 #[pg_extern(stable, strict)]
 fn score(scheme: &str, client: ClientKey) -> Option<AnyNumeric> {
-    (|| -> Result<Option<AnyNumeric>> {
-        let scheme = store::scheme(scheme)?;
-        match store::assignment(&scheme, client)? {
-            Some((score, _)) => Ok(Some(to_numeric(score))),
-            None => {
-                existing_client(&scheme, client)?;
-                Ok(None)
-            }
-        }
-    })()
-    .or_raise()
+    store::current_assignment(scheme, client)
+        .or_raise()
+        .map(|(score, _)| score)
 }
 
 /// The client's current segment; NULL while uncategorized or when the score falls in a gap.
 #[pg_extern(stable, strict)]
 fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
-    (|| -> Result<Option<String>> {
-        let scheme = store::scheme(scheme)?;
-        match store::assignment(&scheme, client)? {
-            Some((_, segment)) => Ok(segment),
-            None => {
-                existing_client(&scheme, client)?;
-                Ok(None)
-            }
-        }
-    })()
-    .or_raise()
+    store::current_assignment(scheme, client)
+        .or_raise()
+        .and_then(|(_, segment)| segment)
 }
 
 /// One row per question of the scheme, in display order: the client's answer, its points, the

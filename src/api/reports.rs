@@ -37,7 +37,7 @@ fn distribution(
 }
 
 /// Recomputes every client of the scheme from scratch in the engine and returns the clients
-/// whose stored assignment disagrees. An empty result means the assignments are consistent.
+/// whose stored assignment (score, segment, number of answered questions) disagrees. An empty result means the assignments are consistent.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn verify(
@@ -50,6 +50,8 @@ fn verify(
         name!(expected_score, Option<AnyNumeric>),
         name!(stored_segment, Option<String>),
         name!(expected_segment, Option<String>),
+        name!(stored_answered, Option<i32>),
+        name!(expected_answered, i32),
     ),
 > {
     let rows = (|| -> Result<Vec<_>> {
@@ -57,8 +59,8 @@ fn verify(
         let levels = store::levels(scheme.scheme_id)?;
         let mut out = Vec::new();
         for client in store::all_clients_with_answers(&scheme)? {
-            let answered = client.inputs.iter().any(|i| i.answer.is_some());
-            let expected = if answered {
+            let answered = client.inputs.iter().filter(|i| i.answer.is_some()).count();
+            let expected = if answered > 0 {
                 let (_, total) = engine::explain(&client.inputs)?;
                 Some((
                     total,
@@ -67,19 +69,23 @@ fn verify(
             } else {
                 None
             };
-            let stored = client.stored.clone();
-            let agrees = match (&stored, &expected) {
+            let agrees = match (&client.stored, &expected) {
                 (None, None) => true,
-                (Some((Some(s), seg)), Some((e, eseg))) => s == e && seg == eseg,
+                (Some((Some(s), seg, n)), Some((e, eseg))) => {
+                    s == e && seg == eseg && usize::try_from(*n).ok() == Some(answered)
+                }
                 _ => false,
             };
             if !agrees {
+                let stored = client.stored.clone();
                 out.push((
                     client.client,
-                    stored.as_ref().and_then(|(s, _)| s.map(to_numeric)),
+                    stored.as_ref().and_then(|(s, _, _)| s.map(to_numeric)),
                     expected.as_ref().map(|(e, _)| to_numeric(*e)),
-                    stored.and_then(|(_, seg)| seg),
+                    stored.as_ref().and_then(|(_, seg, _)| seg.clone()),
                     expected.and_then(|(_, seg)| seg),
+                    stored.map(|(_, _, n)| n),
+                    i32::try_from(answered).unwrap_or(i32::MAX),
                 ));
             }
         }
