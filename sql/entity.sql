@@ -31,24 +31,31 @@ BEGIN
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (option_id, question_id)', answers);
 
+    -- scheme_id has no foreign key: every write would lock the one schemes row each scheme
+    -- has; deleting a scheme removes its rows through the schemes trigger instead.
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
-            scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+            scheme_id   integer NOT NULL,
             client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
             score       numeric NOT NULL,
             answered    integer NOT NULL,
             segment     text,
             version     integer NOT NULL,
             assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            previous_score   numeric,
+            previous_segment text,
             PRIMARY KEY (scheme_id, client_id)
         )$ddl$, assignments, key_type_sql, client_table, key_column);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id)', assignments);
+    -- Rows whose client lost its last answer, for an instant before they are deleted.
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (scheme_id) WHERE answered <= 0', assignments);
 
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
             history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            scheme_id   integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+            scheme_id   integer NOT NULL,
             client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
             changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
             old_score   numeric,

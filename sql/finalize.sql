@@ -38,9 +38,15 @@ CREATE TRIGGER levels_delete AFTER DELETE ON segment.levels
 CREATE TRIGGER levels_truncate AFTER TRUNCATE ON segment.levels
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
--- A scheme stays bound to the client table it was created over.
+-- A scheme stays bound to the client table it was created over; a deleted scheme takes its
+-- assignments and history with it.
 CREATE TRIGGER schemes_update AFTER UPDATE ON segment.schemes
     REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER schemes_delete AFTER DELETE ON segment.schemes
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER schemes_truncate AFTER TRUNCATE ON segment.schemes
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
 -- Every function of the extension runs with a fixed search_path, whatever the caller's.

@@ -11,6 +11,24 @@ pub mod triggers;
 
 pgrx::pg_module_magic!();
 
+/// Registers the relcache callback through which configuration changes made by any backend
+/// reach this backend's compiled configuration.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    // SAFETY: called once per backend when the library loads; the callback only drops a cache.
+    unsafe {
+        pgrx::pg_sys::CacheRegisterRelcacheCallback(
+            Some(relcache_callback),
+            pgrx::pg_sys::Datum::from(0),
+        )
+    };
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn relcache_callback(_arg: pgrx::pg_sys::Datum, relid: pgrx::pg_sys::Oid) {
+    store::on_relcache_invalidation(relid);
+}
+
 extension_sql_file!("../sql/config.sql", name = "config", bootstrap);
 extension_sql_file!("../sql/entity.sql", name = "entity", requires = ["config"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);

@@ -3,7 +3,7 @@
 //! and quoted) or from quote_ident, never from raw user text.
 
 use crate::client_key::ClientKey;
-use crate::engine::{Bound, EngineError, ExplainInput, Level};
+use crate::engine::{Bound, CompiledConfig, CompiledQuestion, EngineError, ExplainInput, Level};
 use crate::error::{Result, SegmentError};
 use pgrx::datum::{AnyNumeric, DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
@@ -141,6 +141,84 @@ thread_local! {
     static ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
     /// Schemes by name, for the read functions; every use re-checks the name in the same query.
     static SCHEMES: RefCell<HashMap<String, Scheme>> = RefCell::new(HashMap::new());
+}
+
+thread_local! {
+    /// The compiled configuration of all schemes, dropped whenever any backend changes it
+    /// (see `forget_compiled_config`).
+    static COMPILED: RefCell<Option<Rc<CompiledConfig>>> = const { RefCell::new(None) };
+    /// The OID of segment.schemes, whose relcache invalidations signal configuration changes.
+    static SCHEMES_RELID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// The compiled configuration, loaded on first use after every configuration change.
+pub fn compiled_config() -> Result<Rc<CompiledConfig>> {
+    if let Some(config) = COMPILED.with(|c| c.borrow().clone()) {
+        return Ok(config);
+    }
+    let config = Spi::connect(|c| -> Result<CompiledConfig> {
+        let schemes = ok(c.select("SELECT 'segment.schemes'::regclass::oid", None, &[]))
+            .first()
+            .get_one::<pg_sys::Oid>();
+        SCHEMES_RELID.with(|r| r.set(ok(schemes).map(|o| o.to_u32()).unwrap_or(0)));
+        let mut config = CompiledConfig::default();
+        for row in ok(c.select(
+            "SELECT q.question_id, q.scheme_id, s.entity_id, s.version, q.weight::text \
+             FROM segment.questions q JOIN segment.schemes s ON s.scheme_id = q.scheme_id",
+            None,
+            &[],
+        )) {
+            let question = CompiledQuestion {
+                scheme_id: ok(row.get::<i32>(2)).unwrap_or_default(),
+                entity_id: ok(row.get::<i32>(3)).unwrap_or_default(),
+                version: ok(row.get::<i32>(4)).unwrap_or_default(),
+                weight: decimal(ok(row.get::<String>(5)))?.unwrap_or_default(),
+            };
+            config
+                .questions
+                .insert(ok(row.get::<i32>(1)).unwrap_or_default(), question);
+        }
+        for row in ok(c.select(
+            "SELECT option_id, question_id, points::text FROM segment.options",
+            None,
+            &[],
+        )) {
+            let points = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
+            config.options.insert(
+                ok(row.get::<i32>(1)).unwrap_or_default(),
+                (ok(row.get::<i32>(2)).unwrap_or_default(), points),
+            );
+        }
+        Ok(config)
+    })?;
+    let config = Rc::new(config);
+    COMPILED.with(|c| *c.borrow_mut() = Some(config.clone()));
+    Ok(config)
+}
+
+/// Drops this backend's compiled configuration and, at commit, every other backend's: a
+/// relcache invalidation of segment.schemes reaches them all (see `on_relcache_invalidation`).
+pub fn forget_compiled_config() {
+    COMPILED.with(|c| *c.borrow_mut() = None);
+    if let Some(schemes) = value::<pg_sys::Oid>("SELECT 'segment.schemes'::regclass::oid", &[]) {
+        // SAFETY: a plain catalog call, queued with the transaction's other invalidations.
+        unsafe { pg_sys::CacheInvalidateRelcacheByRelid(schemes) };
+    }
+}
+
+/// Relcache invalidation callback, registered in `_PG_init`. An invalidation of segment.schemes,
+/// or a cache reset (no relation named), may mean the configuration changed. It runs inside
+/// invalidation processing, so it only drops the cache and never queries.
+pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
+    let watched = SCHEMES_RELID.with(|r| r.get());
+    if relid != pg_sys::InvalidOid && relid.to_u32() != watched {
+        return;
+    }
+    COMPILED.with(|c| {
+        if let Ok(mut cached) = c.try_borrow_mut() {
+            *cached = None;
+        }
+    });
 }
 
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
@@ -683,52 +761,50 @@ pub struct DeltaOutcome {
     pub foreign_question: Option<i32>,
 }
 
-/// The statement that applies an answers statement to the assignments as deltas: each new
-/// answer row adds weight × points of its option, each old row takes them away, grouped per
-/// scheme and client, so a bulk statement touches each client once. `INSERT … ON CONFLICT DO
-/// UPDATE` locks the client's assignment row (waiting for a concurrent writer, then adding to
-/// the score it committed), creates it on the first answer, and looks the segment up for the
-/// new score; one history row per changed client is appended in the same statement.
-/// Parameters: $1 entity id, $2 cause. Returns the first foreign question (if any) and the
-/// assignments that lost their last answer, which the caller deletes.
-fn delta_sql(e: &Entity, new_rows: bool, old_rows: bool) -> String {
-    let mut changes = Vec::new();
-    if new_rows {
-        changes.push(format!(
-            "SELECT client_id, question_id, option_id, 1 AS sign FROM {TRIGGER_NEW}"
-        ));
+/// Which transition tables the running answers trigger has.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum AnswerChange {
+    Insert,
+    Update,
+    Delete,
+}
+
+impl AnswerChange {
+    fn has_new(self) -> bool {
+        self != AnswerChange::Delete
     }
-    if old_rows {
-        // A deleted client takes its assignment and history with it (ON DELETE CASCADE): its
-        // cascaded answer deletions have nothing left to update.
-        changes.push(format!(
-            "SELECT r.client_id, r.question_id, r.option_id, -1 AS sign FROM {TRIGGER_OLD} r \
-             WHERE EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = r.client_id)",
-            client = e.client_table,
-            key = e.key_column
-        ));
+    fn has_old(self) -> bool {
+        self != AnswerChange::Insert
     }
+}
+
+/// Old answer rows whose client still exists. A deleted client takes its assignment and
+/// history with it (ON DELETE CASCADE): its cascaded answer deletions have nothing to update.
+fn old_rows_of_existing_clients(e: &Entity, columns: &str) -> String {
     format!(
-        "WITH changes AS ({changes}), \
-         scored AS MATERIALIZED (\
-            SELECT c.client_id, c.question_id, q.scheme_id, sc.entity_id, c.sign, \
-                   c.sign * q.weight * o.points AS points \
-            FROM changes c \
-            JOIN segment.questions q ON q.question_id = c.question_id \
-            JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id \
-            JOIN segment.options o ON o.option_id = c.option_id AND o.question_id = c.question_id), \
-         deltas AS MATERIALIZED (\
-            SELECT scheme_id, client_id, pg_catalog.sum(points) AS delta, \
-                   pg_catalog.sum(sign)::integer AS answered \
-            FROM scored WHERE entity_id = $1 GROUP BY scheme_id, client_id \
-            HAVING pg_catalog.sum(points) <> 0 OR pg_catalog.sum(sign) <> 0), \
-         applied AS MATERIALIZED (\
+        "SELECT {columns} FROM {TRIGGER_OLD} r \
+         WHERE EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = r.client_id)",
+        client = e.client_table,
+        key = e.key_column
+    )
+}
+
+/// The tail shared by both delta statements. Given a CTE `deltas (scheme_id, client_id, delta,
+/// answered, version)` with one row per scheme and client, `INSERT … ON CONFLICT DO UPDATE`
+/// locks the client's assignment row (waiting for a concurrent writer, then adding to the
+/// score it committed), creates it on the first answer, looks the segment up for the new score
+/// and keeps the previous score and segment in the row, from which one history row per changed
+/// client is appended, all in the same statement. `$2` is the cause. The statement's last
+/// column counts assignments that lost their last answer, which the caller deletes.
+fn apply_deltas_sql(e: &Entity) -> String {
+    format!(
+        "applied AS (\
             INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, assigned_at) \
             SELECT d.scheme_id, d.client_id, pg_catalog.trim_scale(d.delta), d.answered, \
                    (SELECT l.name FROM segment.levels l WHERE l.scheme_id = d.scheme_id \
                       AND l.min_score <= d.delta AND d.delta < l.max_score), \
-                   sc.version, pg_catalog.now() \
-            FROM deltas d JOIN segment.schemes sc ON sc.scheme_id = d.scheme_id \
+                   d.version, pg_catalog.now() \
+            FROM deltas d WHERE d.delta <> 0 OR d.answered <> 0 \
             ORDER BY d.scheme_id, d.client_id \
             ON CONFLICT (scheme_id, client_id) DO UPDATE SET \
                score = pg_catalog.trim_scale(s.score + EXCLUDED.score), \
@@ -736,54 +812,204 @@ fn delta_sql(e: &Entity, new_rows: bool, old_rows: bool) -> String {
                segment = (SELECT l.name FROM segment.levels l WHERE l.scheme_id = s.scheme_id \
                             AND l.min_score <= s.score + EXCLUDED.score \
                             AND s.score + EXCLUDED.score < l.max_score), \
-               version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at \
-            RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.segment, s.version), \
-         logged AS (\
+               version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at, \
+               previous_score = s.score, previous_segment = s.segment \
+            RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.segment, s.version, \
+                      s.previous_score, s.previous_segment), \
+         {logged}",
+        assignments = e.assignments,
+        logged = log_applied_sql(e),
+    )
+}
+
+/// The history CTE over `applied` (rows of assignments as RETURNING gives them): one row per
+/// client whose score or segment changed, with the cause in $2.
+fn log_applied_sql(e: &Entity) -> String {
+    format!(
+        "logged AS (\
             INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
                                    new_segment, cause, version) \
-            SELECT a.scheme_id, a.client_id, \
-                   CASE WHEN a.answered > d.answered THEN pg_catalog.trim_scale(a.score - d.delta) END, \
-                   CASE WHEN a.answered > 0 THEN a.score END, \
-                   CASE WHEN a.answered > d.answered THEN \
-                     (SELECT l.name FROM segment.levels l WHERE l.scheme_id = a.scheme_id \
-                        AND l.min_score <= a.score - d.delta AND a.score - d.delta < l.max_score) END, \
-                   CASE WHEN a.answered > 0 THEN a.segment END, \
-                   $2, a.version \
-            FROM applied a JOIN deltas d ON d.scheme_id = a.scheme_id AND d.client_id = a.client_id \
-            ORDER BY a.scheme_id, a.client_id) \
-         SELECT (SELECT pg_catalog.min(question_id) FROM scored WHERE entity_id <> $1), \
-                (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)",
-        changes = changes.join(" UNION ALL "),
-        assignments = e.assignments,
+            SELECT scheme_id, client_id, previous_score, CASE WHEN answered > 0 THEN score END, \
+                   previous_segment, CASE WHEN answered > 0 THEN segment END, $2, version \
+            FROM applied \
+            WHERE CASE WHEN answered <= 0 THEN previous_score IS NOT NULL \
+                       ELSE previous_score IS NULL OR previous_score <> score \
+                            OR previous_segment IS DISTINCT FROM segment END \
+            ORDER BY scheme_id, client_id)",
         history = e.history,
     )
 }
 
-/// Applies the running answers trigger's statement to the assignments (see `delta_sql`).
+/// The general delta statement, for any number of answer rows: each new row adds weight ×
+/// points of its option, each old row takes them away, summed per scheme and client so a bulk
+/// statement touches each client once. Parameters: $1 entity id, $2 cause. Returns the first
+/// question of the new rows that belongs to a scheme over another client table (or NULL), and
+/// the number of emptied assignments.
+fn delta_sql(e: &Entity, change: AnswerChange) -> String {
+    let mut changes = Vec::new();
+    if change.has_new() {
+        changes.push(format!(
+            "SELECT client_id, question_id, option_id, 1 AS sign FROM {TRIGGER_NEW}"
+        ));
+    }
+    if change.has_old() {
+        changes.push(old_rows_of_existing_clients(
+            e,
+            "r.client_id, r.question_id, r.option_id, -1 AS sign",
+        ));
+    }
+    format!(
+        "WITH changes AS ({changes}), \
+         scored AS MATERIALIZED (\
+            SELECT c.client_id, c.question_id, q.scheme_id, sc.entity_id, sc.version, c.sign, \
+                   c.sign * q.weight * o.points AS points \
+            FROM changes c \
+            JOIN segment.questions q ON q.question_id = c.question_id \
+            JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id \
+            JOIN segment.options o ON o.option_id = c.option_id), \
+         deltas AS (\
+            SELECT scheme_id, client_id, version, pg_catalog.sum(points) AS delta, \
+                   pg_catalog.sum(sign)::integer AS answered \
+            FROM scored WHERE entity_id = $1 GROUP BY scheme_id, client_id, version), \
+         {apply} \
+         SELECT (SELECT pg_catalog.min(question_id) FROM scored WHERE entity_id <> $1), \
+                (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)",
+        changes = changes.join(" UNION ALL "),
+        apply = apply_deltas_sql(e),
+    )
+}
+
+/// Statements with up to this many transition rows run a kept plan.
+const SMALL_STATEMENT_ROWS: i64 = 16;
+
+/// The delta statement when the engine already knows the change (one answer of one client):
+/// $1 scheme id, $2 cause, $3 score delta, $4 answered delta, $5 scheme version; the client
+/// comes from the transition row.
+fn known_delta_sql(e: &Entity, change: AnswerChange) -> String {
+    let rows = if change.has_new() {
+        TRIGGER_NEW
+    } else {
+        TRIGGER_OLD
+    };
+    format!(
+        "WITH deltas AS (\
+            SELECT $1::integer AS scheme_id, r.client_id, $5::integer AS version, \
+                   $3::numeric AS delta, $4::integer AS answered FROM {rows} r), \
+         {apply} \
+         SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0",
+        apply = apply_deltas_sql(e),
+    )
+}
+
+/// The one changed answer of a single-row statement: (whether it is a plain change of one
+/// client's answer to one question, question id, new option, old option).
+fn single_row_sql(e: &Entity, change: AnswerChange) -> String {
+    match change {
+        AnswerChange::Insert => {
+            format!("SELECT true, question_id, option_id, NULL::integer FROM {TRIGGER_NEW}")
+        }
+        AnswerChange::Delete => format!(
+            "SELECT EXISTS (SELECT 1 FROM {client} c WHERE c.{key} = r.client_id), \
+                    r.question_id, NULL::integer, r.option_id FROM {TRIGGER_OLD} r",
+            client = e.client_table,
+            key = e.key_column
+        ),
+        AnswerChange::Update => format!(
+            "SELECT n.client_id = o.client_id AND n.question_id = o.question_id, \
+                    n.question_id, n.option_id, o.option_id FROM {TRIGGER_NEW} n, {TRIGGER_OLD} o"
+        ),
+    }
+}
+
+/// Applies one changed answer with the compiled configuration. Returns the number of emptied
+/// assignments, or None when the general statement must handle the change.
+fn apply_single_answer(
+    c: &mut SpiClient<'_>,
+    entity: &Entity,
+    change: AnswerChange,
+) -> Result<Option<i64>> {
+    let plan = cached_plan(c, &single_row_sql(entity, change), &[], false);
+    let row = ok(c.select(&*plan, None, &[]));
+    let row = row.first();
+    let plain = ok(row.get::<bool>(1)).unwrap_or(false);
+    let question_id = ok(row.get::<i32>(2));
+    let (new_option, old_option) = (ok(row.get::<i32>(3)), ok(row.get::<i32>(4)));
+    let Some(question_id) = question_id.filter(|_| plain) else {
+        return Ok(None);
+    };
+    let config = compiled_config()?;
+    let Some(delta) = config.answer_delta(entity.entity_id, question_id, new_option, old_option)?
+    else {
+        return Ok(None);
+    };
+    if delta.score.is_zero() && delta.answered == 0 {
+        return Ok(Some(0)); // the same points as before: nothing changes
+    }
+    let types = [
+        pg_sys::INT4OID,
+        pg_sys::TEXTOID,
+        pg_sys::TEXTOID,
+        pg_sys::INT4OID,
+        pg_sys::INT4OID,
+    ]
+    .map(PgOid::from);
+    let plan = cached_plan(c, &known_delta_sql(entity, change), &types, true);
+    let score = delta.score.to_string();
+    let args = [
+        delta.scheme_id.into(),
+        "answer".into(),
+        score.as_str().into(),
+        delta.answered.into(),
+        delta.version.into(),
+    ];
+    Ok(Some(
+        ok(ok(c.update(&*plan, None, &args)).first().get_one::<i64>()).unwrap_or(0),
+    ))
+}
+
+/// Applies the running answers trigger's statement to the assignments.
+///
+/// `rows` is the number of transition rows. One changed answer takes the single-row statement;
+/// small statements run a plan kept for the backend; bulk statements are planned afresh with
+/// the transition tables' real sizes, so a plan made for one row never runs a million.
 pub fn apply_answer_deltas(
     entity: &Entity,
     td: &pg_sys::TriggerData,
-    new_rows: bool,
-    old_rows: bool,
-) -> DeltaOutcome {
+    change: AnswerChange,
+    rows: i64,
+) -> Result<DeltaOutcome> {
     Spi::connect_mut(|c| {
         register_transition_tables(td);
-        let sql = delta_sql(entity, new_rows, old_rows);
-        let plan = cached_plan(
-            c,
-            &sql,
-            &[PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)],
-            true,
-        );
-        let row = ok(c.update(&*plan, None, &[entity.entity_id.into(), "answer".into()]));
-        let (foreign_question, emptied) = ok(row.first().get_two::<i32, i64>());
-        if emptied.unwrap_or(0) > 0 {
-            // Clients that lost their last answer are not categorized any more.
+        let single = rows == 1 || (change == AnswerChange::Update && rows == 2);
+        let known = if single {
+            apply_single_answer(c, entity, change)?
+        } else {
+            None
+        };
+        let (foreign_question, emptied) = match known {
+            Some(emptied) => (None, emptied),
+            None => {
+                let sql = delta_sql(entity, change);
+                let args = [entity.entity_id.into(), "answer".into()];
+                let row = if rows <= SMALL_STATEMENT_ROWS {
+                    let types = [PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)];
+                    let plan = cached_plan(c, &sql, &types, true);
+                    ok(c.update(&*plan, None, &args))
+                } else {
+                    ok(c.update(sql.as_str(), None, &args))
+                };
+                let (foreign_question, emptied) = ok(row.first().get_two::<i32, i64>());
+                (foreign_question, emptied.unwrap_or(0))
+            }
+        };
+        if emptied > 0 {
+            // Clients that lost their last answer are not categorized any more (a partial
+            // index holds exactly these rows).
             let sql = format!("DELETE FROM {} WHERE answered <= 0", entity.assignments);
             let plan = cached_plan(c, &sql, &[], true);
             ok(c.update(&*plan, None, &[]));
         }
-        DeltaOutcome { foreign_question }
+        Ok(DeltaOutcome { foreign_question })
     })
 }
 
@@ -818,12 +1044,15 @@ pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
                    OR f.score <> o.score OR f.segment IS DISTINCT FROM o.segment), \
              version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1), \
              upserted AS (\
-                INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, assigned_at) \
-                SELECT $1, d.client_id, d.new_score, d.answered, d.new_segment, v.version, pg_catalog.now() \
+                INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, \
+                                                assigned_at, previous_score, previous_segment) \
+                SELECT $1, d.client_id, d.new_score, d.answered, d.new_segment, v.version, pg_catalog.now(), \
+                       d.old_score, d.old_segment \
                 FROM diff d, version v WHERE d.present \
                 ON CONFLICT (scheme_id, client_id) DO UPDATE SET score = EXCLUDED.score, \
                    answered = EXCLUDED.answered, segment = EXCLUDED.segment, \
-                   version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at), \
+                   version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at, \
+                   previous_score = s.score, previous_segment = s.segment), \
              removed AS (\
                 DELETE FROM {assignments} s USING diff d \
                 WHERE NOT d.present AND s.scheme_id = $1 AND s.client_id = d.client_id), \
@@ -857,7 +1086,8 @@ pub fn relevel_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
              version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1), \
              updated AS (\
                 UPDATE {assignments} s SET segment = c.new_segment, version = v.version, \
-                       assigned_at = pg_catalog.now() \
+                       assigned_at = pg_catalog.now(), previous_score = s.score, \
+                       previous_segment = s.segment \
                 FROM changed c, version v WHERE s.scheme_id = $1 AND s.client_id = c.client_id), \
              logged AS (\
                 INSERT INTO {history} (scheme_id, client_id, old_score, new_score, old_segment, \
@@ -1047,5 +1277,38 @@ pub fn scheme_of_question(question_id: i32) -> (String, String) {
             )
         })
         .unwrap_or_default()
+    })
+}
+
+/// Removes the assignments and history of the schemes the running DELETE trigger on
+/// segment.schemes deleted (or, for TRUNCATE, of every scheme that no longer exists).
+pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
+    Spi::connect_mut(|c| {
+        let deleted = match td {
+            Some(td) => {
+                register_transition_tables(td);
+                format!("SELECT scheme_id FROM {TRIGGER_OLD}")
+            }
+            None => "SELECT NULL::integer WHERE false".to_string(),
+        };
+        let entities: Vec<Entity> = ok(c.select(
+            format!("SELECT {ENTITY_COLUMNS} FROM segment.entities e").as_str(),
+            None,
+            &[],
+        ))
+        .map(|row| entity_from_row(&row, 1))
+        .collect();
+        for e in entities {
+            for table in [&e.assignments, &e.history] {
+                let sql = match td {
+                    Some(_) => format!("DELETE FROM {table} WHERE scheme_id IN ({deleted})"),
+                    None => format!(
+                        "DELETE FROM {table} t WHERE NOT EXISTS \
+                         (SELECT 1 FROM segment.schemes s WHERE s.scheme_id = t.scheme_id)"
+                    ),
+                };
+                ok(c.update(sql.as_str(), None, &[]));
+            }
+        }
     })
 }

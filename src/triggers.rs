@@ -2,8 +2,18 @@
 //! statement.
 
 use crate::error::SegmentError;
-use crate::store;
+use crate::store::{self, AnswerChange};
+use pgrx::pg_sys;
 use pgrx::prelude::*;
+
+fn transition_rows(table: *mut pg_sys::Tuplestorestate) -> i64 {
+    if table.is_null() {
+        0
+    } else {
+        // SAFETY: a transition table of the running trigger, alive for its whole call.
+        unsafe { pg_sys::tuplestore_tuple_count(table) }
+    }
+}
 
 type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, PgTriggerError>;
 
@@ -14,10 +24,11 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let Some(entity) = store::entity_by_answers_table(trigger.relid()?) else {
         return Ok(None);
     };
-    let (new_rows, old_rows) = match trigger.op()? {
-        PgTriggerOperation::Insert => (true, false),
-        PgTriggerOperation::Update => (true, true),
-        PgTriggerOperation::Delete => (false, true),
+    let td = trigger.trigger_data();
+    let change = match trigger.op()? {
+        PgTriggerOperation::Insert => AnswerChange::Insert,
+        PgTriggerOperation::Update => AnswerChange::Update,
+        PgTriggerOperation::Delete => AnswerChange::Delete,
         PgTriggerOperation::Truncate => {
             for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
                 check_for_interrupts!();
@@ -26,7 +37,14 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             return Ok(None);
         }
     };
-    let outcome = store::apply_answer_deltas(&entity, trigger.trigger_data(), new_rows, old_rows);
+    // INSERT … ON CONFLICT fires both the INSERT and the UPDATE statement triggers; the one
+    // whose transition table is empty has nothing to do.
+    let rows = transition_rows(td.tg_newtable) + transition_rows(td.tg_oldtable);
+    if rows == 0 {
+        return Ok(None);
+    }
+    let outcome =
+        store::apply_answer_deltas(&entity, td, change, rows).unwrap_or_else(|e| e.raise());
     if let Some(question_id) = outcome.foreign_question {
         // Raising aborts the statement, so its answers and their effects are all undone.
         let (scheme, owner_table) = store::scheme_of_question(question_id);
@@ -47,12 +65,19 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let table = trigger.table_name()?;
     let op = trigger.op()?;
+    // Every backend recompiles the configuration before its next answer.
+    store::forget_compiled_config();
     let td = trigger.trigger_data();
     if table == "schemes" {
-        if matches!(op, PgTriggerOperation::Update) {
-            if let Some(scheme) = store::rebound_scheme(td) {
-                SegmentError::SchemeRebind { scheme }.raise();
+        match op {
+            PgTriggerOperation::Update => {
+                if let Some(scheme) = store::rebound_scheme(td) {
+                    SegmentError::SchemeRebind { scheme }.raise();
+                }
             }
+            PgTriggerOperation::Delete => store::purge_deleted_schemes(Some(td)),
+            PgTriggerOperation::Truncate => store::purge_deleted_schemes(None),
+            PgTriggerOperation::Insert => {}
         }
         return Ok(None);
     }

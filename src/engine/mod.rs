@@ -2,10 +2,12 @@
 //! lookup of the level a score falls in, and the validation of configuration, so all of it can
 //! be tested with `cargo test` and without a database.
 
+pub mod compiled;
 pub mod model;
 pub mod score;
 pub mod validate;
 
+pub use compiled::{AnswerDelta, CompiledConfig, CompiledQuestion};
 pub use model::{Bound, EngineError, Level};
 pub use score::{explain, level_for, ExplainInput, ExplainRow};
 pub use validate::{

@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""pg_segment benchmarks: pg_segment against no segmentation and against hand-written SQL and
+triggers, measured side by side in one run on the local PostgreSQL. Writes results.json,
+report.md and chart.png into the output directory. Every figure is also reported as a ratio to
+its baseline from the same run; nothing here asserts a time."""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+SIZES = {
+    # name: clients for the OLTP/COPY set-up, clients for the large re-segmentation, pgbench seconds
+    "smoke": {"clients": 2_000, "large": 5_000, "seconds": 2, "rounds": 1},
+    "full": {"clients": 100_000, "large": 1_000_000, "seconds": 20, "rounds": 2},
+}
+
+
+def log(*args):
+    print("==", *args, flush=True)
+
+
+class Db:
+    def __init__(self, dbname):
+        self.dbname = dbname
+        self.conn = psycopg.connect(dbname=dbname, autocommit=True, application_name="pg_segment-bench")
+
+    def run(self, sql, params=None):
+        with self.conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else None
+
+    def one(self, sql, params=None):
+        return self.run(sql, params)[0][0]
+
+    def pid(self):
+        return self.one("SELECT pg_backend_pid()")
+
+
+def psql_file(dbname, path, **variables):
+    args = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-f", str(path)]
+    for key, value in variables.items():
+        args += ["-v", f"{key}={value}"]
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+
+
+def recreate(dbname):
+    admin = psycopg.connect(dbname="postgres", autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{dbname}"')
+    admin.close()
+
+
+class PeakMemory:
+    """Samples a backend's private memory (RssAnon in /proc) while an operation runs."""
+
+    def __init__(self, pid):
+        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _read(self):
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, self._read())
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.peak_kb = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, self._read())
+
+
+def timed(db, statements, memory=False):
+    """Runs statements in one transaction on one backend; returns (seconds, peak RssAnon MiB)."""
+    pid = db.pid()
+    watch = PeakMemory(pid) if memory else None
+    if watch:
+        watch.__enter__()
+    started = time.perf_counter()
+    with db.conn.transaction():
+        for sql in statements:
+            db.run(sql)
+    elapsed = time.perf_counter() - started
+    if watch:
+        watch.__exit__(None, None, None)
+    return elapsed, (watch.peak_kb / 1024 if watch else None)
+
+
+def load_setups(db, clients, with_plain):
+    """All set-ups start from the same 10 answers per client."""
+    if with_plain:
+        db.run("INSERT INTO bench.plain_answers (client_id, question_id, option_id) "
+               "SELECT client_id, question_id, option_id FROM bench.answer_source")
+    # The hand-written set-up is loaded like a DBA would: trigger off, one set-based pass.
+    db.run("ALTER TABLE bench.trig_answers DISABLE TRIGGER trig_recompute")
+    db.run("INSERT INTO bench.trig_answers (client_id, question_id, option_id) "
+           "SELECT client_id, question_id, option_id FROM bench.answer_source")
+    db.run((HERE / "sql" / "handwritten_resegment.sql").read_text())
+    db.run("ALTER TABLE bench.trig_answers ENABLE TRIGGER trig_recompute")
+    db.run("INSERT INTO segment.bench_clients_answers (client_id, question_id, option_id) "
+           "SELECT client_id, question_id, option_id FROM bench.answer_source")
+    db.run("VACUUM ANALYZE")
+    assert db.one("SELECT count(*) FROM bench.trig_assignments") == clients
+    assert_same_segments(db)
+
+
+def assert_same_segments(db):
+    """pg_segment and the hand-written baseline must agree on every client."""
+    differing = db.one("SELECT count(*) FROM segment.bench_clients_assignments a "
+                       "FULL JOIN bench.trig_assignments t USING (client_id) "
+                       "WHERE a.score IS DISTINCT FROM t.score OR a.segment IS DISTINCT FROM t.segment")
+    assert differing == 0, f"{differing} clients differ between pg_segment and the hand-written baseline"
+
+
+def pgbench(dbname, script, clients, seconds, options=""):
+    env = dict(os.environ, PGOPTIONS=options)
+    out = subprocess.run(
+        ["pgbench", "-n", "-c", "2", "-j", "2", "-T", str(seconds), "-D", f"clients={clients}",
+         "-f", str(HERE / "pgbench" / script), dbname],
+        check=True, capture_output=True, text=True, env=env).stdout
+    for line in out.splitlines():
+        if line.startswith("tps = "):
+            return float(line.split()[2])
+    raise RuntimeError(f"no tps in pgbench output:\n{out}")
+
+
+def alternating(names, rounds):
+    order = []
+    for r in range(rounds):
+        order += names if r % 2 == 0 else list(reversed(names))
+    return order
+
+
+def bench_upserts(dbname, size, results):
+    setups = {"plain": "upsert_plain.sql", "plpgsql": "upsert_trig.sql", "pg_segment": "upsert_segment.sql"}
+    for mode, options in (("synchronous_commit=off", "-c synchronous_commit=off"), ("default", "")):
+        tps = {name: [] for name in setups}
+        for name in alternating(list(setups), size["rounds"]):
+            tps[name].append(pgbench(dbname, setups[name], size["clients"], size["seconds"], options))
+        mean = {name: statistics.mean(values) for name, values in tps.items()}
+        log(f"upserts ({mode}):", {k: round(v) for k, v in mean.items()})
+        results["upsert"][mode] = {"tps": mean, "samples": tps}
+
+
+def bench_lookups(dbname, size, results):
+    scripts = {"primary key": "lookup_pk.sql", "segment_of": "lookup_segment.sql"}
+    tps = {name: [] for name in scripts}
+    for name in alternating(list(scripts), size["rounds"]):
+        tps[name].append(pgbench(dbname, scripts[name], size["clients"], size["seconds"]))
+    mean = {name: statistics.mean(values) for name, values in tps.items()}
+    log("point lookups:", {k: round(v) for k, v in mean.items()})
+    results["lookup"] = {"tps": mean, "samples": tps}
+
+
+def bench_copy(db, size, results):
+    path = Path(os.environ.get("PGSEG_RUN_DIR", "/var/tmp/pg_segment")) / "bench-answers.csv"
+    db.run(f"COPY (SELECT client_id, question_id, option_id FROM bench.answer_source "
+           f"ORDER BY client_id, question_id) TO '{path}' WITH (FORMAT csv)")
+    targets = {
+        "plain": ("TRUNCATE bench.plain_answers", "bench.plain_answers"),
+        "plpgsql": ("TRUNCATE bench.trig_answers, bench.trig_assignments, bench.trig_history", "bench.trig_answers"),
+        "pg_segment": ("TRUNCATE segment.bench_clients_answers, segment.bench_clients_assignments, "
+                       "segment.bench_clients_history", "segment.bench_clients_answers"),
+    }
+    seconds, memory = {}, {}
+    for name, (truncate, table) in targets.items():
+        db.run(truncate)
+        db.run("CHECKPOINT")
+        elapsed, peak = timed(db, [f"COPY {table} (client_id, question_id, option_id) FROM '{path}' WITH (FORMAT csv)"],
+                              memory=True)
+        seconds[name], memory[name] = elapsed, peak
+        log(f"COPY {size['clients'] * 10} answers, {name}: {elapsed:.2f} s, peak {peak:.1f} MiB")
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    path.unlink(missing_ok=True)
+    results["copy"] = {"answers": size["clients"] * 10, "seconds": seconds, "peak_mib": memory}
+
+
+LEVEL_SHIFT = {
+    "pg_segment": "UPDATE segment.levels SET min_score = min_score + 3, max_score = max_score + 3 "
+                  "WHERE scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench')",
+    "handwritten": "UPDATE bench.levels SET min_score = min_score + 3, max_score = max_score + 3",
+}
+WEIGHT_CHANGE = {
+    "pg_segment": "UPDATE segment.questions SET weight = weight + 0.5 WHERE code = 'q1' "
+                  "AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench')",
+    "handwritten": "UPDATE bench.questions SET weight = weight + 0.5 WHERE code = 'q1'",
+}
+
+
+def bench_resegment(db, clients, results):
+    """A level change and a weight change, each re-segmenting every client."""
+    handwritten = (HERE / "sql" / "handwritten_resegment.sql").read_text()
+    out = {}
+    for change_name, change in (("level change", LEVEL_SHIFT), ("weight change", WEIGHT_CHANGE)):
+        db.run("VACUUM ANALYZE")
+        db.run("CHECKPOINT")
+        seg_s, seg_mem = timed(db, [change["pg_segment"]], memory=True)
+        db.run("CHECKPOINT")
+        hand_s, hand_mem = timed(db, [change["handwritten"], handwritten], memory=True)
+        assert_same_segments(db)
+        log(f"re-segment {clients} clients after a {change_name}: pg_segment {seg_s:.2f} s "
+            f"({seg_mem:.1f} MiB), hand-written {hand_s:.2f} s ({hand_mem:.1f} MiB)")
+        out[change_name] = {"pg_segment": seg_s, "handwritten": hand_s,
+                            "peak_mib": {"pg_segment": seg_mem, "handwritten": hand_mem}}
+    results["resegment"][str(clients)] = out
+
+
+def prepare_db(dbname, clients, with_plain=True):
+    log(f"preparing {dbname} with {clients} clients")
+    recreate(dbname)
+    psql_file(dbname, HERE / "sql" / "setup.sql", clients=clients)
+    db = Db(dbname)
+    load_setups(db, clients, with_plain)
+    return db
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", choices=SIZES, default="full")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    size = SIZES[args.size]
+    results = {"size": args.size, "clients": size["clients"], "large": size["large"],
+               "pgbench_seconds": size["seconds"], "rounds": size["rounds"],
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "upsert": {}, "resegment": {}}
+    started = time.time()
+
+    db = prepare_db("pg_segment_bench", size["clients"])
+    results["postgres"] = db.one("SHOW server_version")
+    # Re-segmentation first, while both set-ups hold the same answers; COPY reloads them.
+    bench_resegment(db, size["clients"], results)
+    bench_copy(db, size, results)
+    bench_upserts(db.dbname, size, results)
+    bench_lookups(db.dbname, size, results)
+    # the from-scratch check of every assignment, once, after all of the above
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    db.conn.close()
+
+    big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
+    bench_resegment(big, size["large"], results)
+    big.conn.close()
+
+    results["total_seconds"] = time.time() - started
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    import report
+    report.write(results, args.out)
+    log(f"report written to {args.out / 'report.md'} in {results['total_seconds']:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

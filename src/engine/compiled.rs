@@ -1,0 +1,175 @@
+//! The configuration of every scheme compiled for the hot path: what one changed answer adds
+//! to a client's score, without asking the database.
+
+use super::model::EngineError;
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledQuestion {
+    pub scheme_id: i32,
+    pub entity_id: i32,
+    pub version: i32,
+    pub weight: Decimal,
+}
+
+/// Questions and option points of all schemes, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompiledConfig {
+    pub questions: HashMap<i32, CompiledQuestion>,
+    /// option id → (question id, points)
+    pub options: HashMap<i32, (i32, Decimal)>,
+}
+
+/// What one answer change does to one client's assignment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerDelta {
+    pub scheme_id: i32,
+    pub version: i32,
+    /// weight × (new points − old points)
+    pub score: Decimal,
+    /// +1 for a new answer, −1 for a removed one, 0 for a changed one
+    pub answered: i32,
+}
+
+impl CompiledConfig {
+    /// The delta of changing a client's answer to `question_id` from `old_option` to
+    /// `new_option` (None: no answer). None when the change is not one this entity's
+    /// configuration explains (unknown ids, an option of another question, a question of a
+    /// scheme over another client table): the caller then takes the general path.
+    pub fn answer_delta(
+        &self,
+        entity_id: i32,
+        question_id: i32,
+        new_option: Option<i32>,
+        old_option: Option<i32>,
+    ) -> Result<Option<AnswerDelta>, EngineError> {
+        let Some(question) = self.questions.get(&question_id) else {
+            return Ok(None);
+        };
+        if question.entity_id != entity_id {
+            return Ok(None);
+        }
+        let points = |option: Option<i32>| -> Option<Decimal> {
+            match option {
+                None => Some(Decimal::ZERO),
+                Some(id) => match self.options.get(&id) {
+                    Some((q, p)) if *q == question_id => Some(*p),
+                    _ => None,
+                },
+            }
+        };
+        let (Some(new_points), Some(old_points)) = (points(new_option), points(old_option)) else {
+            return Ok(None);
+        };
+        let overflow = || EngineError::Overflow {
+            what: format!("score change of question {question_id}"),
+        };
+        let difference = new_points.checked_sub(old_points).ok_or_else(overflow)?;
+        let score = question
+            .weight
+            .checked_mul(difference)
+            .ok_or_else(overflow)?;
+        Ok(Some(AnswerDelta {
+            scheme_id: question.scheme_id,
+            version: question.version,
+            score: score.normalize(),
+            answered: i32::from(new_option.is_some()) - i32::from(old_option.is_some()),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn config() -> CompiledConfig {
+        let mut c = CompiledConfig::default();
+        c.questions.insert(
+            1,
+            CompiledQuestion {
+                scheme_id: 7,
+                entity_id: 3,
+                version: 4,
+                weight: d("1.5"),
+            },
+        );
+        c.questions.insert(
+            2,
+            CompiledQuestion {
+                scheme_id: 8,
+                entity_id: 9,
+                version: 1,
+                weight: d("1"),
+            },
+        );
+        c.options.insert(10, (1, d("4")));
+        c.options.insert(11, (1, d("-2")));
+        c.options.insert(20, (2, d("5")));
+        c
+    }
+
+    #[test]
+    fn changed_answer_moves_score_by_weighted_difference() {
+        let delta = config()
+            .answer_delta(3, 1, Some(11), Some(10))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            delta,
+            AnswerDelta {
+                scheme_id: 7,
+                version: 4,
+                score: d("-9"),
+                answered: 0
+            }
+        );
+    }
+
+    #[test]
+    fn new_and_removed_answers_count() {
+        let c = config();
+        let added = c.answer_delta(3, 1, Some(10), None).unwrap().unwrap();
+        assert_eq!((added.score, added.answered), (d("6"), 1));
+        let removed = c.answer_delta(3, 1, None, Some(10)).unwrap().unwrap();
+        assert_eq!((removed.score, removed.answered), (d("-6"), -1));
+    }
+
+    #[test]
+    fn unexplained_changes_take_the_general_path() {
+        let c = config();
+        assert_eq!(
+            c.answer_delta(3, 99, Some(10), None).unwrap(),
+            None,
+            "unknown question"
+        );
+        assert_eq!(
+            c.answer_delta(3, 2, Some(20), None).unwrap(),
+            None,
+            "question of another entity"
+        );
+        assert_eq!(
+            c.answer_delta(3, 1, Some(20), None).unwrap(),
+            None,
+            "option of another question"
+        );
+        assert_eq!(
+            c.answer_delta(3, 1, None, Some(12)).unwrap(),
+            None,
+            "option deleted meanwhile"
+        );
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        let mut c = config();
+        c.questions.get_mut(&1).unwrap().weight = Decimal::MAX;
+        c.options.insert(12, (1, Decimal::MAX));
+        assert!(c.answer_delta(3, 1, Some(12), Some(11)).is_err());
+    }
+}
