@@ -92,7 +92,9 @@ class PeakMemory:
 
 
 def timed(db, statements, memory=False):
-    """Runs statements in one transaction on one backend; returns (seconds, peak RssAnon MiB)."""
+    """Runs statements in one transaction on a fresh backend, so its memory figure is its own;
+    returns (seconds, peak RssAnon MiB)."""
+    db = Db(db.dbname)
     pid = db.pid()
     watch = PeakMemory(pid) if memory else None
     if watch:
@@ -104,6 +106,7 @@ def timed(db, statements, memory=False):
     elapsed = time.perf_counter() - started
     if watch:
         watch.__exit__(None, None, None)
+    db.conn.close()
     return elapsed, (watch.peak_kb / 1024 if watch else None)
 
 

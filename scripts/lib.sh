@@ -65,7 +65,7 @@ start_cluster() {
     if ! as_postgres "${PG_BIN}/pg_ctl" -D "${data}" status >/dev/null 2>&1; then
         log "starting PostgreSQL ${PG_MAJOR} on port ${PGPORT}"
         as_postgres "${PG_BIN}/pg_ctl" -D "${data}" -w -l "${RUN_DIR}/postgres-${PG_MAJOR}.log" \
-            -o "-p ${PGPORT} -k ${RUN_DIR}/socket -c listen_addresses=''" start >/dev/null
+            -o "-p ${PGPORT} -k ${RUN_DIR}/socket -c listen_addresses='' -c max_wal_size=4GB" start >/dev/null
     fi
 }
 

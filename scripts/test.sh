@@ -2,6 +2,7 @@
 # Every test suite, against a real PostgreSQL 15 with the extension installed:
 #   1. cargo fmt / clippy  2. engine unit tests and in-database #[pg_test]s (cargo pgrx test)
 #   3. pg_regress SQL suites  4. pg_isolation_regress concurrency specs  5. dump/restore round trip
+#   6. the benchmark suite at smoke size
 # Ends with a "N passed, N failed" line; exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
@@ -59,6 +60,7 @@ isolation() {
 suite "pg_isolation_regress concurrency specs" isolation
 
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
+suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke
 
 echo
 [ "$failed" -eq 0 ] || printf 'failed: %s\n' "${failures[@]}"

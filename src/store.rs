@@ -139,8 +139,9 @@ thread_local! {
     /// changes once created, and a dropped table's OID does not come back within a backend's
     /// life in practice.
     static ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
-    /// Schemes by name, for the read functions; every use re-checks the name in the same query.
-    static SCHEMES: RefCell<HashMap<String, Scheme>> = RefCell::new(HashMap::new());
+    /// Schemes by name with their kept look-up plans, for the read functions; every use
+    /// re-checks the name in the same query.
+    static SCHEMES: RefCell<HashMap<String, CachedScheme>> = RefCell::new(HashMap::new());
 }
 
 thread_local! {
@@ -219,6 +220,12 @@ pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
             *cached = None;
         }
     });
+}
+
+struct CachedScheme {
+    scheme: Scheme,
+    /// client argument type OID → kept plan of the assignment look-up
+    lookups: HashMap<u32, Rc<OwnedPreparedStatement>>,
 }
 
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
@@ -497,29 +504,9 @@ pub fn current_assignment(
     client: ClientKey,
 ) -> Result<Option<(AnyNumeric, Option<String>)>> {
     for attempt in 0..2 {
-        let cached = SCHEMES.with(|m| m.borrow().get(name).cloned());
-        let scheme = match cached {
-            Some(scheme) => scheme,
-            None => {
-                let scheme = self::scheme(name)?;
-                SCHEMES.with(|m| m.borrow_mut().insert(name.to_string(), scheme.clone()));
-                scheme
-            }
-        };
+        let (scheme, plan) = assignment_lookup(name, client)?;
         let e = &scheme.entity;
-        let sql = format!(
-            "SELECT s.scheme_id, a.score, a.segment FROM segment.schemes s \
-             LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
-             WHERE s.name = $1 AND s.entity_id = $3",
-            e.assignments, e.key_type
-        );
-        let types = [
-            PgOid::from(pg_sys::TEXTOID),
-            PgOid::from(client.type_oid()),
-            PgOid::from(pg_sys::INT4OID),
-        ];
         let found = Spi::connect(|c| {
-            let plan = cached_plan(c, &sql, &types, false);
             let args = [name.into(), client_arg(client), e.entity_id.into()];
             ok(c.select(&*plan, Some(1), &args)).next().map(|row| {
                 (
@@ -552,6 +539,52 @@ pub fn current_assignment(
         name: name.to_string(),
         known: Vec::new(),
     })
+}
+
+/// The cached scheme of that name and its kept look-up plan for keys of the client argument's
+/// type, prepared on first use.
+fn assignment_lookup(
+    name: &str,
+    client: ClientKey,
+) -> Result<(Scheme, Rc<OwnedPreparedStatement>)> {
+    let type_oid = client.type_oid().to_u32();
+    let cached = SCHEMES.with(|m| {
+        m.borrow().get(name).and_then(|entry| {
+            entry
+                .lookups
+                .get(&type_oid)
+                .map(|plan| (entry.scheme.clone(), plan.clone()))
+        })
+    });
+    if let Some(found) = cached {
+        return Ok(found);
+    }
+    let scheme = match SCHEMES.with(|m| m.borrow().get(name).map(|entry| entry.scheme.clone())) {
+        Some(scheme) => scheme,
+        None => self::scheme(name)?,
+    };
+    let e = &scheme.entity;
+    let sql = format!(
+        "SELECT s.scheme_id, a.score, a.segment FROM segment.schemes s \
+         LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
+         WHERE s.name = $1 AND s.entity_id = $3",
+        e.assignments, e.key_type
+    );
+    let types = [
+        PgOid::from(pg_sys::TEXTOID),
+        PgOid::from(client.type_oid()),
+        PgOid::from(pg_sys::INT4OID),
+    ];
+    let plan = Spi::connect(|c| cached_plan(c, &sql, &types, false));
+    SCHEMES.with(|m| {
+        let mut m = m.borrow_mut();
+        let entry = m.entry(name.to_string()).or_insert_with(|| CachedScheme {
+            scheme: scheme.clone(),
+            lookups: HashMap::new(),
+        });
+        entry.lookups.insert(type_oid, plan.clone());
+    });
+    Ok((scheme, plan))
 }
 
 /// Every question of the scheme in display order, with the client's answer if any.
@@ -858,22 +891,30 @@ fn delta_sql(e: &Entity, change: AnswerChange) -> String {
             "r.client_id, r.question_id, r.option_id, -1 AS sign",
         ));
     }
+    // Only new rows can name a question of another client table's scheme (old rows were
+    // checked when they were new).
+    let foreign = if change.has_new() {
+        format!(
+            "SELECT pg_catalog.min(r.question_id) FROM {TRIGGER_NEW} r \
+             JOIN segment.questions q ON q.question_id = r.question_id \
+             JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id WHERE sc.entity_id <> $1"
+        )
+    } else {
+        "SELECT NULL::integer".to_string()
+    };
     format!(
         "WITH changes AS ({changes}), \
-         scored AS MATERIALIZED (\
-            SELECT c.client_id, c.question_id, q.scheme_id, sc.entity_id, sc.version, c.sign, \
-                   c.sign * q.weight * o.points AS points \
+         deltas AS (\
+            SELECT q.scheme_id, c.client_id, sc.version, \
+                   pg_catalog.sum(c.sign * q.weight * o.points) AS delta, \
+                   pg_catalog.sum(c.sign)::integer AS answered \
             FROM changes c \
             JOIN segment.questions q ON q.question_id = c.question_id \
-            JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id \
-            JOIN segment.options o ON o.option_id = c.option_id), \
-         deltas AS (\
-            SELECT scheme_id, client_id, version, pg_catalog.sum(points) AS delta, \
-                   pg_catalog.sum(sign)::integer AS answered \
-            FROM scored WHERE entity_id = $1 GROUP BY scheme_id, client_id, version), \
+            JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1 \
+            JOIN segment.options o ON o.option_id = c.option_id \
+            GROUP BY q.scheme_id, c.client_id, sc.version), \
          {apply} \
-         SELECT (SELECT pg_catalog.min(question_id) FROM scored WHERE entity_id <> $1), \
-                (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)",
+         SELECT ({foreign}), (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)",
         changes = changes.join(" UNION ALL "),
         apply = apply_deltas_sql(e),
     )
