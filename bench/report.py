@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def ratio_row(name, value, target, meets):
-    return f"| {name} | {value:.2f} | {target} | {'yes' if meets else '**no**'} |"
+    return f"| {name} | {value:.3f} | {target} | {'yes' if meets else '**no**'} |"
 
 
 def write(results, out: Path):

@@ -35,29 +35,22 @@ suite "engine unit tests + #[pg_test] (cargo pgrx test)" pgrx_tests
 build_and_install
 start_cluster
 
-regress() {
-    local out="${RUN_DIR}/regress"
+# A pg_regress-style suite against the private cluster: tool, input directory, the folder and
+# suffix of its test files, and the database it uses.
+pg_suite() {
+    local tool=$1 dir=$2 folder=$3 suffix=$4 db=$5
+    local out="${RUN_DIR}/${db}"
     rm -rf "$out"; mkdir -p "$out"
-    recreate_db pg_segment_regress
-    local tests
-    tests=$(cd tests/pg_regress/sql && ls *.sql | sed 's/\.sql$//' | sort)
-    "${PGXS_TEST}/regress/pg_regress" --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
-        --dbname=pg_segment_regress --inputdir=tests/pg_regress --outputdir="$out" $tests \
+    recreate_db "$db"
+    local names
+    names=$(cd "$dir/$folder" && ls *."$suffix" | sed "s/\.$suffix\$//" | sort)
+    "$tool" --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
+        --dbname="$db" --inputdir="$dir" --outputdir="$out" $names \
         || { cat "$out/regression.diffs" 2>/dev/null | head -200; return 1; }
 }
-suite "pg_regress SQL suites" regress
-
-isolation() {
-    local out="${RUN_DIR}/isolation"
-    rm -rf "$out"; mkdir -p "$out"
-    recreate_db pg_segment_isolation
-    local specs
-    specs=$(cd tests/isolation/specs && ls *.spec | sed 's/\.spec$//' | sort)
-    "${PGXS_TEST}/isolation/pg_isolation_regress" --use-existing --host="$PGHOST" --port="$PGPORT" \
-        --user=postgres --dbname=pg_segment_isolation --inputdir=tests/isolation --outputdir="$out" $specs \
-        || { cat "$out/regression.diffs" 2>/dev/null | head -200; return 1; }
-}
-suite "pg_isolation_regress concurrency specs" isolation
+suite "pg_regress SQL suites" pg_suite "${PGXS_TEST}/regress/pg_regress" tests/pg_regress sql sql pg_segment_regress
+suite "pg_isolation_regress concurrency specs" pg_suite "${PGXS_TEST}/isolation/pg_isolation_regress" \
+    tests/isolation specs spec pg_segment_isolation
 
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
 suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke

@@ -597,24 +597,30 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
          WHERE q.scheme_id = $1 ORDER BY q.position, q.code",
         scheme.entity.answers, scheme.entity.key_type
     );
-    Spi::connect(|c| {
-        ok(c.select(
-            query.as_str(),
-            None,
-            &[scheme.scheme_id.into(), client_arg(client)],
-        ))
-        .map(|row| {
-            let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
-            let option = ok(row.get::<String>(4));
-            let points = decimal(ok(row.get::<String>(5)))?;
-            Ok(ExplainInput {
-                position: ok(row.get::<i32>(1)).unwrap_or_default(),
-                question: ok(row.get::<String>(2)).unwrap_or_default(),
-                weight,
-                answer: option.zip(points),
-            })
+    rows_of_client(scheme, client, &query, |row| {
+        let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
+        let option = ok(row.get::<String>(4));
+        let points = decimal(ok(row.get::<String>(5)))?;
+        Ok(ExplainInput {
+            position: ok(row.get::<i32>(1)).unwrap_or_default(),
+            question: ok(row.get::<String>(2)).unwrap_or_default(),
+            weight,
+            answer: option.zip(points),
         })
-        .collect()
+    })
+}
+
+/// Runs a query whose $1 is the scheme id and $2 the client, mapping each row.
+fn rows_of_client<T>(
+    scheme: &Scheme,
+    client: ClientKey,
+    query: &str,
+    map: impl FnMut(pgrx::spi::SpiHeapTupleData<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    Spi::connect(|c| {
+        ok(c.select(query, None, &[scheme.scheme_id.into(), client_arg(client)]))
+            .map(map)
+            .collect()
     })
 }
 
@@ -634,24 +640,16 @@ pub fn history(scheme: &Scheme, client: ClientKey) -> Result<Vec<HistoryRow>> {
          FROM {} WHERE scheme_id = $1 AND client_id = CAST($2 AS {}) ORDER BY history_id",
         scheme.entity.history, scheme.entity.key_type
     );
-    Spi::connect(|c| {
-        ok(c.select(
-            query.as_str(),
-            None,
-            &[scheme.scheme_id.into(), client_arg(client)],
-        ))
-        .map(|row| {
-            Ok(HistoryRow {
-                changed_at: ok(row.get(1)),
-                old_score: decimal(ok(row.get(2)))?,
-                new_score: decimal(ok(row.get(3)))?,
-                old_segment: ok(row.get(4)),
-                new_segment: ok(row.get(5)),
-                cause: ok(row.get(6)),
-                version: ok(row.get(7)),
-            })
+    rows_of_client(scheme, client, &query, |row| {
+        Ok(HistoryRow {
+            changed_at: ok(row.get(1)),
+            old_score: decimal(ok(row.get(2)))?,
+            new_score: decimal(ok(row.get(3)))?,
+            old_segment: ok(row.get(4)),
+            new_segment: ok(row.get(5)),
+            cause: ok(row.get(6)),
+            version: ok(row.get(7)),
         })
-        .collect()
     })
 }
 
