@@ -125,34 +125,35 @@ mod tests {
         assert_eq!(missing, 0);
     }
 
-    #[pg_test]
-    fn every_public_object_has_a_comment() {
-        let undocumented = count(
+    /// Members of the extension (relations and functions, as `c` and `p`) that meet the
+    /// condition; the functions of these tests are members only in the test build.
+    fn members_where(condition: &str) -> i64 {
+        count(&format!(
             "SELECT count(*) FROM pg_depend d
              JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_segment'
              LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
              LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
-             WHERE d.deptype = 'e' AND d.classid IN ('pg_class'::regclass, 'pg_proc'::regclass)
-               AND coalesce(c.relkind, 'f') <> 'S'
+             WHERE d.deptype = 'e'
                AND coalesce(c.relnamespace, p.pronamespace) <> 'tests'::regnamespace
-               AND obj_description(d.objid, CASE WHEN d.classid = 'pg_class'::regclass
-                                                 THEN 'pg_class' ELSE 'pg_proc' END) IS NULL",
+               AND {condition}"
+        ))
+    }
+
+    #[pg_test]
+    fn every_public_object_has_a_comment() {
+        let undocumented = members_where(
+            "d.classid IN ('pg_class'::regclass, 'pg_proc'::regclass)
+             AND coalesce(c.relkind, 'f') <> 'S'
+             AND obj_description(d.objid, CASE WHEN d.classid = 'pg_class'::regclass
+                                               THEN 'pg_class' ELSE 'pg_proc' END) IS NULL",
         );
         assert_eq!(undocumented, 0);
     }
 
     #[pg_test]
     fn extension_creates_nothing_outside_its_schema() {
-        let outside = count(
-            "SELECT count(*) FROM pg_depend d
-             JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_segment'
-             LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
-             LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
-             WHERE d.deptype = 'e'
-               AND coalesce(c.relnamespace, p.pronamespace) <> 'segment'::regnamespace
-               -- the functions of these tests are members only in the test build
-               AND coalesce(c.relnamespace, p.pronamespace) <> 'tests'::regnamespace",
-        );
+        let outside =
+            members_where("coalesce(c.relnamespace, p.pronamespace) <> 'segment'::regnamespace");
         assert_eq!(outside, 0);
     }
 

@@ -3,7 +3,7 @@
 //! and quoted) or from quote_ident, never from raw user text.
 
 use crate::client_key::ClientKey;
-use crate::engine::{Bound, CompiledConfig, CompiledQuestion, EngineError, ExplainInput, Level};
+use crate::engine::{Bound, CompiledConfig, CompiledQuestion, ExplainInput, Level};
 use crate::error::{Result, SegmentError};
 use pgrx::datum::{AnyNumeric, DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
@@ -1271,13 +1271,6 @@ pub fn maintenance_active(entity: &Entity) -> bool {
          AND t.tgname = 'segment_answers_insert' AND t.tgenabled <> 'D'",
         &[entity.answers.as_str().into()],
     )
-}
-
-/// A human-readable error for values the engine cannot parse, used by callers that read
-/// numbers typed by users.
-pub fn parse_user_number(text: &str) -> Result<Decimal> {
-    crate::engine::model::parse_decimal(text)
-        .map_err(|_| SegmentError::Engine(EngineError::InvalidNumber(text.to_string())))
 }
 
 pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {

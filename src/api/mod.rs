@@ -15,7 +15,8 @@ pub fn required<T>(value: Option<T>, argument: &'static str) -> Result<T> {
 }
 
 pub fn to_decimal(value: &AnyNumeric) -> Result<Decimal> {
-    crate::store::parse_user_number(&value.to_string())
+    // parse_decimal already names the value in its InvalidNumber error
+    Ok(crate::engine::model::parse_decimal(&value.to_string())?)
 }
 
 pub fn to_numeric(value: Decimal) -> AnyNumeric {
