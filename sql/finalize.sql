@@ -49,14 +49,16 @@ CREATE TRIGGER schemes_delete AFTER DELETE ON segment.schemes
 CREATE TRIGGER schemes_truncate AFTER TRUNCATE ON segment.schemes
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
--- Every function of the extension runs with a fixed search_path, whatever the caller's.
+-- Every function of the extension runs with a fixed search_path, whatever the caller's. The
+-- answers trigger sets it itself around the SQL it runs (src/triggers.rs): its single-answer
+-- path runs none, and a SET clause would cost every write a configuration change.
 DO $pin$
 DECLARE
     fn regprocedure;
 BEGIN
     FOR fn IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-        WHERE p.pronamespace = 'segment'::regnamespace
+        WHERE p.pronamespace = 'segment'::regnamespace AND p.proname <> '_answers_changed'
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
     LOOP
         EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = pg_catalog, pg_temp', fn);

@@ -4,6 +4,7 @@ use pgrx::prelude::*;
 
 pub mod api;
 pub mod client_key;
+pub mod direct;
 pub mod engine;
 pub mod error;
 pub mod store;

@@ -62,6 +62,8 @@ pub struct Entity {
     pub answers: String,
     pub assignments: String,
     pub history: String,
+    pub assignments_oid: pg_sys::Oid,
+    pub history_oid: pg_sys::Oid,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +76,7 @@ pub struct Scheme {
 const ENTITY_COLUMNS: &str =
     "e.entity_id, e.client_table::text, pg_catalog.quote_ident(e.key_column), \
      pg_catalog.format_type(e.key_type, NULL), e.answers_table::text, e.assignments_table::text, \
-     e.history_table::text";
+     e.history_table::text, e.assignments_table::oid, e.history_table::oid";
 
 fn entity_from_row(row: &pgrx::spi::SpiHeapTupleData<'_>, first: usize) -> Entity {
     let text = |i: usize| ok(row.get::<String>(first + i)).unwrap_or_default();
@@ -86,6 +88,8 @@ fn entity_from_row(row: &pgrx::spi::SpiHeapTupleData<'_>, first: usize) -> Entit
         answers: text(4),
         assignments: text(5),
         history: text(6),
+        assignments_oid: ok(row.get::<pg_sys::Oid>(first + 7)).unwrap_or_default(),
+        history_oid: ok(row.get::<pg_sys::Oid>(first + 8)).unwrap_or_default(),
     }
 }
 
@@ -152,9 +156,41 @@ thread_local! {
     static SCHEMES_RELID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// Runs `f` with `search_path = pg_catalog, pg_temp`, restored afterwards, as a function's
+/// `SET search_path` clause would (on an error, the transaction's abort restores it).
+pub fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: the GUC calls fmgr makes for a function's SET clause, nested the same way.
+    unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"search_path".as_ptr(),
+            c"pg_catalog, pg_temp".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            0,
+            false,
+        );
+        let result = f();
+        pg_sys::AtEOXact_GUC(true, level);
+        result
+    }
+}
+
+/// The compiled configuration if this backend holds a current one; never queries.
+pub fn cached_compiled_config() -> Option<Rc<CompiledConfig>> {
+    COMPILED.with(|c| c.borrow().clone())
+}
+
+/// The entity of an answers table if this backend has looked it up before; never queries.
+pub fn cached_entity(answers_table: pg_sys::Oid) -> Option<Entity> {
+    ENTITIES.with(|m| m.borrow().get(&answers_table.to_u32()).cloned())
+}
+
 /// The compiled configuration, loaded on first use after every configuration change.
 pub fn compiled_config() -> Result<Rc<CompiledConfig>> {
-    if let Some(config) = COMPILED.with(|c| c.borrow().clone()) {
+    if let Some(config) = cached_compiled_config() {
         return Ok(config);
     }
     let config = Spi::connect(|c| -> Result<CompiledConfig> {
@@ -190,6 +226,19 @@ pub fn compiled_config() -> Result<Rc<CompiledConfig>> {
                 (ok(row.get::<i32>(2)).unwrap_or_default(), points),
             );
         }
+        for row in ok(c.select(
+            "SELECT scheme_id, name, min_score::text, max_score::text FROM segment.levels \
+             ORDER BY scheme_id, min_score, name",
+            None,
+            &[],
+        )) {
+            let level = level_from_row(&row, 2)?;
+            config
+                .levels
+                .entry(ok(row.get::<i32>(1)).unwrap_or_default())
+                .or_default()
+                .push(level);
+        }
         Ok(config)
     })?;
     let config = Rc::new(config);
@@ -211,6 +260,7 @@ pub fn forget_compiled_config() {
 /// or a cache reset (no relation named), may mean the configuration changed. It runs inside
 /// invalidation processing, so it only drops the cache and never queries.
 pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
+    crate::direct::forget_relation(relid);
     let watched = SCHEMES_RELID.with(|r| r.get());
     if relid != pg_sys::InvalidOid && relid.to_u32() != watched {
         return;
@@ -229,7 +279,7 @@ struct CachedScheme {
 }
 
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
-    if let Some(entity) = ENTITIES.with(|m| m.borrow().get(&relid.to_u32()).cloned()) {
+    if let Some(entity) = cached_entity(relid) {
         return Some(entity);
     }
     let query = format!(
@@ -296,18 +346,21 @@ pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
             None,
             &[scheme_id.into()],
         ));
-        rows.map(|row| {
-            let bound = |i: usize| -> Result<Bound> {
-                let text: String = ok(row.get(i)).unwrap_or_default();
-                Ok(Bound::parse(&text)?)
-            };
-            Ok(Level {
-                name: ok(row.get::<String>(1)).unwrap_or_default(),
-                min: bound(2)?,
-                max: bound(3)?,
-            })
-        })
-        .collect()
+        rows.map(|row| level_from_row(&row, 1)).collect()
+    })
+}
+
+/// A level from the columns name, min_score::text, max_score::text starting at `first`.
+fn level_from_row(row: &pgrx::spi::SpiHeapTupleData<'_>, first: usize) -> Result<Level> {
+    let bound = |i: usize| -> Result<Bound> {
+        Ok(Bound::parse(
+            &ok(row.get::<String>(first + i)).unwrap_or_default(),
+        )?)
+    };
+    Ok(Level {
+        name: ok(row.get::<String>(first)).unwrap_or_default(),
+        min: bound(1)?,
+        max: bound(2)?,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Trigger functions: decide which clients a write touched and hand them to one set-based
 //! statement.
 
+use crate::direct;
 use crate::error::SegmentError;
 use crate::store::{self, AnswerChange};
 use pgrx::pg_sys;
@@ -19,30 +20,62 @@ type TriggerResult<'a> = Result<Option<PgHeapTuple<'a, AllocatedByPostgres>>, Pg
 
 /// Statement-level AFTER trigger on every answers table: applies the statement's answer
 /// changes to the assignments, each touched client once.
+///
+/// Unlike the extension's other functions it has no `SET search_path` clause: one changed
+/// answer, with the entity and the configuration already cached, takes the direct path, which
+/// runs no SQL; everything else runs under `with_pinned_search_path`.
 #[pg_trigger]
 fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let Some(entity) = store::entity_by_answers_table(trigger.relid()?) else {
-        return Ok(None);
-    };
     let td = trigger.trigger_data();
     let change = match trigger.op()? {
-        PgTriggerOperation::Insert => AnswerChange::Insert,
-        PgTriggerOperation::Update => AnswerChange::Update,
-        PgTriggerOperation::Delete => AnswerChange::Delete,
-        PgTriggerOperation::Truncate => {
-            for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
-                check_for_interrupts!();
-                store::recompute_scheme(&entity, scheme_id, "answers truncated");
-            }
-            return Ok(None);
-        }
+        PgTriggerOperation::Insert => Some(AnswerChange::Insert),
+        PgTriggerOperation::Update => Some(AnswerChange::Update),
+        PgTriggerOperation::Delete => Some(AnswerChange::Delete),
+        PgTriggerOperation::Truncate => None,
     };
     // INSERT … ON CONFLICT fires both the INSERT and the UPDATE statement triggers; the one
     // whose transition table is empty has nothing to do.
     let rows = transition_rows(td.tg_newtable) + transition_rows(td.tg_oldtable);
-    if rows == 0 {
+    if change.is_some() && rows == 0 {
         return Ok(None);
     }
+    let relid = trigger.relid()?;
+    if let Some(change) = change {
+        let single = rows == 1 || (change == AnswerChange::Update && rows == 2);
+        if let (true, Some(entity), Some(config)) = (
+            single,
+            store::cached_entity(relid),
+            store::cached_compiled_config(),
+        ) {
+            if direct::apply_single_answer(&entity, &config, td, change)
+                .unwrap_or_else(|e| e.raise())
+            {
+                return Ok(None);
+            }
+        }
+    }
+    store::with_pinned_search_path(|| apply_with_sql(relid, td, change, rows));
+    Ok(None)
+}
+
+/// The answers trigger's work as SQL: bulk statements set-based, single answers the direct
+/// path left, TRUNCATE as a recompute of every scheme of the entity.
+fn apply_with_sql(
+    relid: pg_sys::Oid,
+    td: &pg_sys::TriggerData,
+    change: Option<AnswerChange>,
+    rows: i64,
+) {
+    let Some(entity) = store::entity_by_answers_table(relid) else {
+        return;
+    };
+    let Some(change) = change else {
+        for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
+            check_for_interrupts!();
+            store::recompute_scheme(&entity, scheme_id, "answers truncated");
+        }
+        return;
+    };
     let outcome =
         store::apply_answer_deltas(&entity, td, change, rows).unwrap_or_else(|e| e.raise());
     if let Some(question_id) = outcome.foreign_question {
@@ -56,7 +89,6 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         }
         .raise();
     }
-    Ok(None)
 }
 
 /// Statement-level AFTER trigger on questions, options and levels: validates levels, bumps the

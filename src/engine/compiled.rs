@@ -1,7 +1,8 @@
 //! The configuration of every scheme compiled for the hot path: what one changed answer adds
 //! to a client's score, without asking the database.
 
-use super::model::EngineError;
+use super::model::{EngineError, Level};
+use super::score::level_for;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 
@@ -19,6 +20,8 @@ pub struct CompiledConfig {
     pub questions: HashMap<i32, CompiledQuestion>,
     /// option id → (question id, points)
     pub options: HashMap<i32, (i32, Decimal)>,
+    /// scheme id → its levels
+    pub levels: HashMap<i32, Vec<Level>>,
 }
 
 /// What one answer change does to one client's assignment.
@@ -79,9 +82,35 @@ impl CompiledConfig {
     }
 }
 
+impl CompiledConfig {
+    /// A client's score after `delta`, and the level of the scheme it falls in (None: a gap).
+    /// The score is normalized like `trim_scale` does in SQL.
+    pub fn rescore(
+        &self,
+        delta: &AnswerDelta,
+        old_score: Decimal,
+    ) -> Result<(Decimal, Option<&str>), EngineError> {
+        let score = old_score
+            .checked_add(delta.score)
+            .ok_or_else(|| EngineError::Overflow {
+                what: format!("score {old_score} + {}", delta.score),
+            })?;
+        // normalize() also turns a negative zero into zero
+        let score = if score.is_zero() {
+            Decimal::ZERO
+        } else {
+            score.normalize()
+        };
+        let levels = self.levels.get(&delta.scheme_id).map(Vec::as_slice);
+        let level = level_for(levels.unwrap_or_default(), score).map(|l| l.name.as_str());
+        Ok((score, level))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::model::Bound;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {
@@ -111,7 +140,40 @@ mod tests {
         c.options.insert(10, (1, d("4")));
         c.options.insert(11, (1, d("-2")));
         c.options.insert(20, (2, d("5")));
+        c.levels.insert(
+            7,
+            vec![
+                Level {
+                    name: "low".into(),
+                    min: Bound::NegInfinity,
+                    max: Bound::Finite(d("10")),
+                },
+                Level {
+                    name: "high".into(),
+                    min: Bound::Finite(d("12.5")),
+                    max: Bound::PosInfinity,
+                },
+            ],
+        );
         c
+    }
+
+    #[test]
+    fn rescore_adds_the_delta_and_finds_the_level() {
+        let c = config();
+        let delta = c.answer_delta(3, 1, Some(10), Some(11)).unwrap().unwrap(); // +9
+        assert_eq!(
+            c.rescore(&delta, d("0.50")).unwrap(),
+            (d("9.5"), Some("low"))
+        );
+        assert_eq!(c.rescore(&delta, d("1")).unwrap(), (d("10"), None), "a gap");
+        assert_eq!(
+            c.rescore(&delta, d("3.5")).unwrap(),
+            (d("12.5"), Some("high"))
+        );
+        let (score, _) = c.rescore(&delta, d("-9.000")).unwrap();
+        assert_eq!(score.to_string(), "0", "trimmed, no negative zero");
+        assert!(c.rescore(&delta, Decimal::MAX).is_err());
     }
 
     #[test]
