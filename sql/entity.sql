@@ -56,7 +56,7 @@ BEGIN
         CREATE TABLE segment.%1$s (
             history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
             scheme_id   integer NOT NULL,
-            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            client_id   %2$s NOT NULL,
             changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
             old_score   numeric,
             new_score   numeric,
@@ -67,6 +67,18 @@ BEGIN
         )$ddl$, history, key_type_sql, client_table, key_column);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id, scheme_id, history_id)', history);
+    -- The history has no foreign key to the client table: checking one on every appended row
+    -- cost a query and a lock of the client row per answer. Triggers on the client table take
+    -- a client's history away with the client instead, as ON DELETE CASCADE would (the row
+    -- trigger is cloned to the partitions of a partitioned table).
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %1$s
+        FOR EACH ROW EXECUTE FUNCTION segment._client_removed(%2$L, %3$L)$ddl$,
+        client_table, 'segment.' || history, key_column);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed(%2$L, %3$L)$ddl$,
+        client_table, 'segment.' || history, key_column);
 
     -- Statement-level triggers with transition tables: a bulk write recomputes each touched
     -- client once, set-based.

@@ -12,10 +12,24 @@ pub mod triggers;
 
 pgrx::pg_module_magic!();
 
+/// `pg_segment.direct_writes`: whether a single changed answer may take the direct path (see
+/// `direct`). On by default; off makes every write run as SQL, for comparison or diagnosis.
+pub static DIRECT_WRITES: pgrx::GucSetting<bool> = pgrx::GucSetting::<bool>::new(true);
+
 /// Registers the relcache callback through which configuration changes made by any backend
-/// reach this backend's compiled configuration.
+/// reach this backend's compiled configuration, and the extension's settings.
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
+    pgrx::GucRegistry::define_bool_guc(
+        c"pg_segment.direct_writes",
+        c"Apply a single changed answer without running SQL.",
+        c"When on (the default), a statement that changes one answer updates the client's \
+          assignment and history through the executor's single-row routines; when off, every \
+          change runs as SQL statements. Both give the same results.",
+        &DIRECT_WRITES,
+        pgrx::GucContext::Userset,
+        pgrx::GucFlags::default(),
+    );
     // SAFETY: called once per backend when the library loads; the callback only drops a cache.
     unsafe {
         pgrx::pg_sys::CacheRegisterRelcacheCallback(

@@ -1105,6 +1105,22 @@ pub fn apply_answer_deltas(
     })
 }
 
+/// Deletes the history of a client removed from its table (see `triggers::_client_removed`).
+pub fn delete_client_history(history: &str, client: DatumWithOid<'_>) {
+    let sql = format!("DELETE FROM {history} WHERE client_id = $1");
+    Spi::connect_mut(|c| {
+        let plan = cached_plan(c, &sql, &[PgOid::from(client.oid())], true);
+        ok(c.update(&*plan, None, &[client]));
+    });
+}
+
+/// Empties the history of a client table that was truncated.
+pub fn truncate_history(history: &str) {
+    Spi::connect_mut(|c| {
+        ok(c.update(format!("TRUNCATE {history}").as_str(), None, &[]));
+    });
+}
+
 /// Re-segments every client of a scheme from scratch: scores from the answers, segments from
 /// the levels; one history row per changed client; returns how many changed.
 ///

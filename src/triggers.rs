@@ -43,7 +43,7 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     if let Some(change) = change {
         let single = rows == 1 || (change == AnswerChange::Update && rows == 2);
         if let (true, Some(entity), Some(config)) = (
-            single,
+            single && crate::DIRECT_WRITES.get(),
             store::cached_entity(relid),
             store::cached_compiled_config(),
         ) {
@@ -149,6 +149,40 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         } else {
             store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
         }
+    }
+    Ok(None)
+}
+
+/// Row-level AFTER DELETE and statement-level AFTER TRUNCATE trigger on every client table bound
+/// to a scheme: a client's history goes with the client. Arguments: the history table and the
+/// client key column. (Answers and assignments go through their foreign keys.)
+#[pg_trigger]
+fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let args = trigger.extra_args()?;
+    let [history, key_column] = args.as_slice() else {
+        return Ok(None);
+    };
+    if matches!(trigger.op()?, PgTriggerOperation::Truncate) {
+        store::truncate_history(history);
+        return Ok(None);
+    }
+    let td = trigger.trigger_data();
+    // SAFETY: the deleted row and the descriptor of its table (a partition's, for a
+    // partitioned client table), valid for this call.
+    let key = unsafe {
+        let desc = (*td.tg_relation).rd_att;
+        let column = pgrx::PgTupleDesc::from_pg_unchecked(desc)
+            .iter()
+            .find(|att| !att.is_dropped() && att.name() == key_column.as_str())
+            .map(|att| (att.attnum, att.atttypid));
+        column.and_then(|(attnum, type_oid)| {
+            let attno = std::num::NonZeroUsize::new(attnum as usize)?;
+            let datum = pgrx::heap_getattr_raw(td.tg_trigtuple, attno, desc)?;
+            Some(pgrx::datum::DatumWithOid::new(datum, type_oid))
+        })
+    };
+    if let Some(key) = key {
+        store::delete_client_history(history, key);
     }
     Ok(None)
 }

@@ -19,12 +19,15 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
     if key.relkind != "r" && key.relkind != "p" {
         return Err(SegmentError::NotATable { table: name });
     }
-    if !store::has_table_privilege(table, "REFERENCES") {
+    if !(store::has_table_privilege(table, "REFERENCES")
+        && store::has_table_privilege(table, "TRIGGER"))
+    {
         return Err(SegmentError::PermissionDenied {
             message: format!("permission denied to bind a scheme to table {name}"),
             hint: format!(
-                "Answers and assignments reference the client table; ask its owner to \
-                 GRANT REFERENCES ON {name} TO the role creating the scheme."
+                "Answers and assignments reference the client table, and a trigger on it \
+                 removes a deleted client's history; ask its owner to \
+                 GRANT REFERENCES, TRIGGER ON {name} TO the role creating the scheme."
             ),
         });
     }
