@@ -233,7 +233,11 @@ unsafe fn identity_sequence(history: pg_sys::Relation, history_id: usize) -> Oid
     if let Some(seq) = HISTORY_SEQUENCES.with(|m| m.borrow().get(&relid.to_u32()).copied()) {
         return seq;
     }
-    let seq = pg_sys::getIdentitySequence(relid, (history_id + 1) as pg_sys::AttrNumber, true);
+    let attnum = (history_id + 1) as pg_sys::AttrNumber;
+    #[cfg(feature = "pg15")]
+    let seq = pg_sys::getIdentitySequence(relid, attnum, true);
+    #[cfg(not(feature = "pg15"))]
+    let seq = pg_sys::getIdentitySequence(history, attnum, true);
     HISTORY_SEQUENCES.with(|m| m.borrow_mut().insert(relid.to_u32(), seq));
     seq
 }
@@ -275,33 +279,71 @@ fn text_value(text: &str) -> Datum {
     }
 }
 
-/// A range table entry for a relation this path writes, with the columns it writes (which
-/// error messages and column-specific row triggers consult).
-unsafe fn range_table_entry(
-    rel: pg_sys::Relation,
-    written: &[usize],
-    update: bool,
-) -> *mut pg_sys::RangeTblEntry {
-    let mut rte = PgBox::<pg_sys::RangeTblEntry>::alloc_node(pg_sys::NodeTag::T_RangeTblEntry);
-    rte.rtekind = pg_sys::RTEKind::RTE_RELATION;
-    rte.relid = (*rel).rd_id;
-    rte.relkind = (*(*rel).rd_rel).relkind;
-    rte.rellockmode = pg_sys::RowExclusiveLock as i32;
+/// The columns at zero-based `positions`, as the executor's column sets number them.
+unsafe fn column_set(positions: &[usize]) -> *mut pg_sys::Bitmapset {
     let mut columns: *mut pg_sys::Bitmapset = std::ptr::null_mut();
-    for &position in written {
+    for &position in positions {
         columns = pg_sys::bms_add_member(
             columns,
             position as i32 + 1 - pg_sys::FirstLowInvalidHeapAttributeNumber,
         );
     }
-    if update {
-        rte.requiredPerms = (pg_sys::ACL_SELECT | pg_sys::ACL_UPDATE) as pg_sys::AclMode;
-        rte.updatedCols = columns;
+    columns
+}
+
+/// A range table entry for a relation this path writes, carrying the columns it writes (which
+/// error messages and column-specific row triggers consult). PostgreSQL 16 moved those into
+/// a separate permission entry, returned second.
+unsafe fn range_table_entry(
+    rel: pg_sys::Relation,
+    written: &[usize],
+    update: bool,
+    #[allow(unused_variables)] index: u32,
+) -> (*mut pg_sys::RangeTblEntry, *mut std::ffi::c_void) {
+    let mut rte = PgBox::<pg_sys::RangeTblEntry>::alloc_node(pg_sys::NodeTag::T_RangeTblEntry);
+    rte.rtekind = pg_sys::RTEKind::RTE_RELATION;
+    rte.relid = (*rel).rd_id;
+    rte.relkind = (*(*rel).rd_rel).relkind;
+    rte.rellockmode = pg_sys::RowExclusiveLock as i32;
+    let required = if update {
+        pg_sys::ACL_SELECT | pg_sys::ACL_UPDATE
     } else {
-        rte.requiredPerms = pg_sys::ACL_INSERT as pg_sys::AclMode;
-        rte.insertedCols = columns;
+        pg_sys::ACL_INSERT
+    } as pg_sys::AclMode;
+    #[cfg(feature = "pg15")]
+    {
+        rte.requiredPerms = required;
+        if update {
+            rte.updatedCols = column_set(written);
+        } else {
+            rte.insertedCols = column_set(written);
+        }
+        (rte.into_pg(), std::ptr::null_mut())
     }
-    rte.into_pg()
+    #[cfg(not(feature = "pg15"))]
+    {
+        let mut permission =
+            PgBox::<pg_sys::RTEPermissionInfo>::alloc_node(pg_sys::NodeTag::T_RTEPermissionInfo);
+        permission.relid = (*rel).rd_id;
+        permission.requiredPerms = required;
+        if update {
+            permission.updatedCols = column_set(written);
+        } else {
+            permission.insertedCols = column_set(written);
+        }
+        rte.perminfoindex = index;
+        (rte.into_pg(), permission.into_pg().cast())
+    }
+}
+
+/// Range table indexes 1..=n, the relations PostgreSQL 18 is told were not pruned.
+#[cfg(not(feature = "pg15"))]
+unsafe fn unpruned_relations(n: i32) -> *mut pg_sys::Bitmapset {
+    let mut set: *mut pg_sys::Bitmapset = std::ptr::null_mut();
+    for i in 1..=n {
+        set = pg_sys::bms_add_member(set, i);
+    }
+    set
 }
 
 /// The executor state of one direct write: both segment tables as result relations (range
@@ -321,16 +363,23 @@ impl Writer {
         inserted: &[usize],
     ) -> Writer {
         let estate = pg_sys::CreateExecutorState();
-        let mut range_table: *mut pg_sys::List = std::ptr::null_mut();
-        range_table = pg_sys::lappend(
-            range_table,
-            range_table_entry(assignments, updated, true).cast(),
-        );
-        range_table = pg_sys::lappend(
-            range_table,
-            range_table_entry(history, inserted, false).cast(),
-        );
+        let (mut range_table, mut permissions): (*mut pg_sys::List, *mut pg_sys::List) =
+            (std::ptr::null_mut(), std::ptr::null_mut());
+        for (index, (rel, written, update)) in
+            [(assignments, updated, true), (history, inserted, false)]
+                .into_iter()
+                .enumerate()
+        {
+            let (rte, permission) = range_table_entry(rel, written, update, index as u32 + 1);
+            range_table = pg_sys::lappend(range_table, rte.cast());
+            if !permission.is_null() {
+                permissions = pg_sys::lappend(permissions, permission);
+            }
+        }
+        #[cfg(feature = "pg15")]
         pg_sys::ExecInitRangeTable(estate, range_table);
+        #[cfg(not(feature = "pg15"))]
+        pg_sys::ExecInitRangeTable(estate, range_table, permissions, unpruned_relations(2));
         let result_relation = |rel: pg_sys::Relation, index: u32| {
             let info = PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
                 .into_pg();
@@ -346,7 +395,17 @@ impl Writer {
         (*estate).es_output_cid = pg_sys::GetCurrentCommandId(true);
         (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
         let epq = pg_sys::palloc0(std::mem::size_of::<pg_sys::EPQState>()) as *mut pg_sys::EPQState;
+        #[cfg(feature = "pg15")]
         pg_sys::EvalPlanQualInit(epq, estate, std::ptr::null_mut(), std::ptr::null_mut(), -1);
+        #[cfg(not(feature = "pg15"))]
+        pg_sys::EvalPlanQualInit(
+            epq,
+            estate,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            -1,
+            std::ptr::null_mut(),
+        );
         Writer {
             estate,
             epq,
@@ -453,7 +512,10 @@ unsafe fn write_assignment(
     let assignment_columns =
         column_positions((*assignments).rd_att, ASSIGNMENT_COLUMNS, key_type, false);
     let history_columns = column_positions((*history).rd_att, HISTORY_COLUMNS, key_type, true);
+    #[cfg(feature = "pg15")]
     let primary_key = pg_sys::RelationGetPrimaryKeyIndex(assignments);
+    #[cfg(not(feature = "pg15"))]
+    let primary_key = pg_sys::RelationGetPrimaryKeyIndex(assignments, false);
     let (Some(a), Some(h)) = (assignment_columns, history_columns) else {
         close();
         return Ok(false);

@@ -10,6 +10,11 @@ LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
 LEFT JOIN pg_namespace n ON n.oid = coalesce(c.relnamespace, p.pronamespace)
 LEFT JOIN pg_namespace s ON d.classid = 'pg_namespace'::regclass AND s.oid = d.objid
 WHERE d.deptype = 'e'
+  -- PostgreSQL 18 also records the row types of member tables (and their array types);
+  -- they come with the tables
+  AND NOT (d.classid = 'pg_type'::regclass
+           AND EXISTS (SELECT 1 FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem
+                       WHERE t.oid = d.objid AND (t.typrelid <> 0 OR e.typrelid <> 0)))
 GROUP BY 1, 2 ORDER BY 1, 2;
 
 -- Configuration tables are kept by pg_dump.
