@@ -273,7 +273,7 @@ pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
 }
 
 struct CachedScheme {
-    scheme: Scheme,
+    scheme: Rc<Scheme>,
     /// client argument type OID → kept plan of the assignment look-up
     lookups: HashMap<u32, Rc<OwnedPreparedStatement>>,
 }
@@ -552,32 +552,44 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
 /// The hot path of `segment.score` and `segment.segment_of`: one kept plan that looks the
 /// scheme up by name (so a cached scheme that was dropped or re-created is noticed) and probes
 /// the assignment by primary key.
+/// A client's assignment in the named scheme: its score (read only `with_score`) and segment;
+/// None while the client is uncategorized.
 pub fn current_assignment(
     name: &str,
     client: ClientKey,
-) -> Result<Option<(AnyNumeric, Option<String>)>> {
+    with_score: bool,
+) -> Result<Option<(Option<AnyNumeric>, Option<String>)>> {
     for attempt in 0..2 {
         let (scheme, plan) = assignment_lookup(name, client)?;
         let e = &scheme.entity;
         let found = Spi::connect(|c| {
             let args = [name.into(), client_arg(client), e.entity_id.into()];
             ok(c.select(&*plan, Some(1), &args)).next().map(|row| {
+                let assigned = ok(row.get::<bool>(4)).unwrap_or(false);
+                let score = if with_score && assigned {
+                    ok(row.get::<AnyNumeric>(2))
+                } else {
+                    None
+                };
                 (
                     ok(row.get::<i32>(1)),
-                    ok(row.get::<AnyNumeric>(2)),
+                    assigned,
+                    score,
                     ok(row.get::<String>(3)),
                 )
             })
         });
         match found {
-            Some((Some(scheme_id), score, segment)) if scheme_id == scheme.scheme_id => {
-                return match score {
-                    Some(score) => Ok(Some((score, segment))),
-                    None if client_exists(e, client) => Ok(None),
-                    None => Err(SegmentError::ClientNotFound {
+            Some((Some(scheme_id), assigned, score, segment)) if scheme_id == scheme.scheme_id => {
+                return if assigned {
+                    Ok(Some((score, segment)))
+                } else if client_exists(e, client) {
+                    Ok(None)
+                } else {
+                    Err(SegmentError::ClientNotFound {
                         table: e.client_table.clone(),
                         key: client_text(e, client),
-                    }),
+                    })
                 };
             }
             // dropped, or re-created under the same name: forget it and look again
@@ -599,7 +611,7 @@ pub fn current_assignment(
 fn assignment_lookup(
     name: &str,
     client: ClientKey,
-) -> Result<(Scheme, Rc<OwnedPreparedStatement>)> {
+) -> Result<(Rc<Scheme>, Rc<OwnedPreparedStatement>)> {
     let type_oid = client.type_oid().to_u32();
     let cached = SCHEMES.with(|m| {
         m.borrow().get(name).and_then(|entry| {
@@ -614,11 +626,11 @@ fn assignment_lookup(
     }
     let scheme = match SCHEMES.with(|m| m.borrow().get(name).map(|entry| entry.scheme.clone())) {
         Some(scheme) => scheme,
-        None => self::scheme(name)?,
+        None => Rc::new(self::scheme(name)?),
     };
     let e = &scheme.entity;
     let sql = format!(
-        "SELECT s.scheme_id, a.score, a.segment FROM segment.schemes s \
+        "SELECT s.scheme_id, a.score, a.segment, a.scheme_id IS NOT NULL FROM segment.schemes s \
          LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
          WHERE s.name = $1 AND s.entity_id = $3",
         e.assignments, e.key_type

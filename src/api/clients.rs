@@ -58,15 +58,15 @@ fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Opti
 /// The client's current score; NULL while the client has answered nothing.
 #[pg_extern(stable, strict)]
 fn score(scheme: &str, client: ClientKey) -> Option<AnyNumeric> {
-    store::current_assignment(scheme, client)
+    store::current_assignment(scheme, client, true)
         .or_raise()
-        .map(|(score, _)| score)
+        .and_then(|(score, _)| score)
 }
 
 /// The client's current segment; NULL while uncategorized or when the score falls in a gap.
 #[pg_extern(stable, strict)]
 fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
-    store::current_assignment(scheme, client)
+    store::current_assignment(scheme, client, false)
         .or_raise()
         .and_then(|(_, segment)| segment)
 }
