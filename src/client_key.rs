@@ -22,6 +22,11 @@ impl ClientKey {
         self.typoid
     }
 
+    /// The value as the function received it, of type `type_oid`.
+    pub fn datum(&self) -> pg_sys::Datum {
+        self.datum
+    }
+
     /// The value with the type PostgreSQL resolved for it, as a query parameter.
     pub fn param(&self) -> DatumWithOid<'static> {
         // SAFETY: the datum was handed to the running function with exactly this type.

@@ -14,13 +14,18 @@
 //! and without statement triggers, transition tables or row security; a user holding the
 //! privileges the SQL statement needs. Anything else returns `false` having written nothing,
 //! and the SQL path in `store` does the work.
+//!
+//! `read_assignment` is the matching read for `segment.score` and `segment.segment_of`: one
+//! primary-key probe of the assignments table under the statement's snapshot.
 
+use crate::client_key::ClientKey;
 use crate::engine::model::parse_decimal;
 use crate::engine::{AnswerDelta, CompiledConfig};
 use crate::error::Result;
 use crate::store::{AnswerChange, Entity};
+use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys::{self, Datum, Oid};
-use pgrx::{PgBox, PgTupleDesc};
+use pgrx::{FromDatum, PgBox, PgTupleDesc};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -118,6 +123,14 @@ fn column_positions<const N: usize>(
         }
     }
     found.iter().all(|&i| i != usize::MAX).then_some(found)
+}
+
+/// The client_id column, whose type is the client key's, whatever it is.
+unsafe fn client_column(desc: pg_sys::TupleDesc) -> Option<pg_sys::FormData_pg_attribute> {
+    PgTupleDesc::from_pg_unchecked(desc)
+        .iter()
+        .find(|att| !att.is_dropped() && att.name() == "client_id")
+        .copied()
 }
 
 fn attribute(desc: pg_sys::TupleDesc, position: usize) -> pg_sys::FormData_pg_attribute {
@@ -449,12 +462,7 @@ pub fn apply_single_answer(
     // SAFETY: the trigger data of the trigger running now, with its relation open.
     unsafe {
         let answers_desc = (*td.tg_relation).rd_att;
-        // The client column has the client key's type, whatever it is.
-        let Some(client_att) = PgTupleDesc::from_pg_unchecked(answers_desc)
-            .iter()
-            .find(|att| !att.is_dropped() && att.name() == "client_id")
-            .copied()
-        else {
+        let Some(client_att) = client_column(answers_desc) else {
             return Ok(false);
         };
         let key_type = client_att.atttypid;
@@ -512,10 +520,7 @@ unsafe fn write_assignment(
     let assignment_columns =
         column_positions((*assignments).rd_att, ASSIGNMENT_COLUMNS, key_type, false);
     let history_columns = column_positions((*history).rd_att, HISTORY_COLUMNS, key_type, true);
-    #[cfg(feature = "pg15")]
-    let primary_key = pg_sys::RelationGetPrimaryKeyIndex(assignments);
-    #[cfg(not(feature = "pg15"))]
-    let primary_key = pg_sys::RelationGetPrimaryKeyIndex(assignments, false);
+    let primary_key = primary_key_index(assignments);
     let (Some(a), Some(h)) = (assignment_columns, history_columns) else {
         close();
         return Ok(false);
@@ -667,4 +672,142 @@ unsafe fn update_locked(
     // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
     pg_sys::AfterTriggerEndQuery(writer.estate);
     Ok(true)
+}
+
+unsafe fn primary_key_index(rel: pg_sys::Relation) -> Oid {
+    #[cfg(feature = "pg15")]
+    return pg_sys::RelationGetPrimaryKeyIndex(rel);
+    #[cfg(not(feature = "pg15"))]
+    return pg_sys::RelationGetPrimaryKeyIndex(rel, false);
+}
+
+/// The equality procedure of an index column's operator family between its own type and
+/// `argument_type`, e.g. bigint = integer for an integer literal against a bigint key; None
+/// when the family has none (the SQL path then casts).
+unsafe fn equality_procedure(
+    index: pg_sys::Relation,
+    column: usize,
+    argument_type: Oid,
+) -> Option<pg_sys::RegProcedure> {
+    let family = *(*index).rd_opfamily.add(column);
+    let own_type = *(*index).rd_opcintype.add(column);
+    let operator = pg_sys::get_opfamily_member(
+        family,
+        own_type,
+        argument_type,
+        pg_sys::BTEqualStrategyNumber as i16,
+    );
+    (operator != pg_sys::InvalidOid).then(|| pg_sys::get_opcode(operator))
+}
+
+/// The client's row in the scheme's assignments, read through the primary key with the
+/// statement's snapshot: (score if `with_score`, segment). None when there is no row, or when
+/// this path cannot tell (row security, no SELECT privilege, a key argument whose type the key
+/// column cannot be compared with directly): the SQL path then answers, with its errors.
+pub fn read_assignment(
+    entity: &Entity,
+    scheme_id: i32,
+    client: ClientKey,
+    with_score: bool,
+) -> Option<(Option<AnyNumeric>, Option<String>)> {
+    // SAFETY: relations opened and closed here, read under the active snapshot of the running
+    // statement; every pointer comes from PostgreSQL and lives for this call.
+    unsafe {
+        let lock = pg_sys::AccessShareLock as pg_sys::LOCKMODE;
+        let assignments = pg_sys::table_open(entity.assignments_oid, lock);
+        let close = |index: Option<pg_sys::Relation>| {
+            if let Some(index) = index {
+                pg_sys::index_close(index, pg_sys::NoLock as pg_sys::LOCKMODE);
+            }
+            pg_sys::table_close(assignments, pg_sys::NoLock as pg_sys::LOCKMODE);
+        };
+        let desc = (*assignments).rd_att;
+        let columns = client_column(desc).and_then(|client_att| {
+            column_positions(
+                desc,
+                ["scheme_id", "client_id", "score", "segment"],
+                client_att.atttypid,
+                false,
+            )
+        });
+        let primary_key = primary_key_index(assignments);
+        let readable = !(*(*assignments).rd_rel).relrowsecurity
+            && has_privilege(entity.assignments_oid, pg_sys::ACL_SELECT);
+        let (Some([scheme_col, client_col, score_col, segment_col]), true, true) =
+            (columns, primary_key != pg_sys::InvalidOid, readable)
+        else {
+            close(None);
+            return None;
+        };
+        let index = pg_sys::index_open(primary_key, lock);
+        let form = &*(*index).rd_index;
+        let key_columns = form.indkey.values.as_slice(form.indnkeyatts as usize);
+        let probes = if key_columns == [scheme_col as i16 + 1, client_col as i16 + 1] {
+            equality_procedure(index, 0, pg_sys::INT4OID).zip(equality_procedure(
+                index,
+                1,
+                client.type_oid(),
+            ))
+        } else {
+            None
+        };
+        let Some((scheme_eq, client_eq)) = probes else {
+            close(Some(index));
+            return None;
+        };
+        let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut keys[0],
+            1,
+            pg_sys::BTEqualStrategyNumber as u16,
+            scheme_eq,
+            Datum::from(scheme_id),
+        );
+        pg_sys::ScanKeyInit(
+            &mut keys[1],
+            2,
+            pg_sys::BTEqualStrategyNumber as u16,
+            client_eq,
+            client.datum(),
+        );
+        for (key, column) in keys.iter_mut().zip(0..) {
+            key.sk_collation = *(*index).rd_indcollation.add(column);
+        }
+        keys[1].sk_subtype = client.type_oid();
+        let slot = pg_sys::table_slot_create(assignments, std::ptr::null_mut());
+        #[cfg(feature = "pg15")]
+        let scan = pg_sys::index_beginscan(assignments, index, pg_sys::GetActiveSnapshot(), 2, 0);
+        #[cfg(not(feature = "pg15"))]
+        let scan = pg_sys::index_beginscan(
+            assignments,
+            index,
+            pg_sys::GetActiveSnapshot(),
+            std::ptr::null_mut(),
+            2,
+            0,
+        );
+        pg_sys::index_rescan(scan, keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
+        let mut found = None;
+        if pg_sys::index_getnext_slot(scan, pg_sys::ScanDirection::ForwardScanDirection, slot) {
+            pg_sys::slot_getallattrs(slot);
+            let value = |i: usize| (*(*slot).tts_values.add(i), *(*slot).tts_isnull.add(i));
+            let (score, score_null) = value(score_col);
+            let (segment, segment_null) = value(segment_col);
+            let score = if with_score {
+                AnyNumeric::from_datum(score, score_null)
+            } else {
+                None
+            };
+            let segment = (!segment_null).then(|| {
+                CStr::from_ptr(pg_sys::text_to_cstring(segment.cast_mut_ptr()))
+                    .to_string_lossy()
+                    .into_owned()
+            });
+            found = Some((score, segment));
+        }
+        pg_sys::index_endscan(scan);
+        pg_sys::ExecDropSingleTupleTableSlot(slot);
+        close(Some(index));
+        found
+    }
 }

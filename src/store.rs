@@ -143,9 +143,12 @@ thread_local! {
     /// changes once created, and a dropped table's OID does not come back within a backend's
     /// life in practice.
     static ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
-    /// Schemes by name with their kept look-up plans, for the read functions; every use
-    /// re-checks the name in the same query.
+    /// Schemes by name with their kept look-up plans, for the read functions. The SQL look-up
+    /// re-checks the name in the same query; the direct read trusts an entry only while no
+    /// invalidation of segment.schemes has arrived since the SQL look-up last confirmed it.
     static SCHEMES: RefCell<HashMap<String, CachedScheme>> = RefCell::new(HashMap::new());
+    /// Counts invalidations of segment.schemes (see `on_relcache_invalidation`).
+    static SCHEMES_GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 thread_local! {
@@ -270,10 +273,25 @@ pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
             *cached = None;
         }
     });
+    SCHEMES_GENERATION.with(|g| g.set(g.get() + 1));
+    // The table may have been dropped (DROP EXTENSION): look its OID up again before trusting
+    // a cached scheme (see `watch_schemes_table`).
+    SCHEMES_RELID.with(|r| r.set(0));
+}
+
+/// Makes sure invalidations of segment.schemes reach `on_relcache_invalidation`, which needs
+/// the table's OID to recognise them.
+fn watch_schemes_table() {
+    if SCHEMES_RELID.with(|r| r.get()) == 0 {
+        let schemes = value::<pg_sys::Oid>("SELECT 'segment.schemes'::regclass::oid", &[]);
+        SCHEMES_RELID.with(|r| r.set(schemes.map(|o| o.to_u32()).unwrap_or(0)));
+    }
 }
 
 struct CachedScheme {
     scheme: Rc<Scheme>,
+    /// `SCHEMES_GENERATION` when an SQL look-up last found this name naming this scheme
+    confirmed: Option<u64>,
     /// client argument type OID → kept plan of the assignment look-up
     lookups: HashMap<u32, Rc<OwnedPreparedStatement>>,
 }
@@ -559,6 +577,23 @@ pub fn current_assignment(
     client: ClientKey,
     with_score: bool,
 ) -> Result<Option<(Option<AnyNumeric>, Option<String>)>> {
+    watch_schemes_table();
+    // SAFETY: processes pending cache invalidations, as taking a lock would.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
+    let generation = SCHEMES_GENERATION.with(|g| g.get());
+    let confirmed = SCHEMES.with(|m| {
+        m.borrow()
+            .get(name)
+            .filter(|entry| entry.confirmed == Some(generation))
+            .map(|entry| entry.scheme.clone())
+    });
+    if let Some(scheme) = confirmed {
+        let direct =
+            crate::direct::read_assignment(&scheme.entity, scheme.scheme_id, client, with_score);
+        if let Some(found) = direct {
+            return Ok(Some(found));
+        }
+    }
     for attempt in 0..2 {
         let (scheme, plan) = assignment_lookup(name, client)?;
         let e = &scheme.entity;
@@ -581,6 +616,13 @@ pub fn current_assignment(
         });
         match found {
             Some((Some(scheme_id), assigned, score, segment)) if scheme_id == scheme.scheme_id => {
+                // The name named this scheme under this statement's snapshot; an invalidation
+                // since `generation` was read leaves the entry unconfirmed.
+                SCHEMES.with(|m| {
+                    if let Some(entry) = m.borrow_mut().get_mut(name) {
+                        entry.confirmed = Some(generation);
+                    }
+                });
                 return if assigned {
                     Ok(Some((score, segment)))
                 } else if client_exists(e, client) {
@@ -645,6 +687,7 @@ fn assignment_lookup(
         let mut m = m.borrow_mut();
         let entry = m.entry(name.to_string()).or_insert_with(|| CachedScheme {
             scheme: scheme.clone(),
+            confirmed: None,
             lookups: HashMap::new(),
         });
         entry.lookups.insert(type_oid, plan.clone());

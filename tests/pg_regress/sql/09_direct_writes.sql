@@ -83,6 +83,22 @@ SELECT count(*) AS wrong FROM segment.verify('fast_scheme');
 SELECT client_id, score, segment, previous_score FROM segment.direct_fast_assignments
 WHERE client_id IN (1, 2, 3) ORDER BY client_id;
 
+-- segment.score and segment.segment_of read the assignment directly once the scheme name is
+-- confirmed in the session; with an integer literal for the bigint key, for every client, they
+-- agree with the table (client 30 has no answers left: NULL).
+SELECT count(*) AS disagreeing FROM direct.fast f
+LEFT JOIN segment.direct_fast_assignments a ON a.client_id = f.id
+WHERE segment.score('fast_scheme', f.id::integer) IS DISTINCT FROM a.score
+   OR segment.segment_of('fast_scheme', f.id::integer) IS DISTINCT FROM a.segment
+   OR segment.score('fast_scheme', f.id) IS DISTINCT FROM a.score;
+SELECT segment.score('fast_scheme', 30) AS score_30, segment.segment_of('fast_scheme', '2') AS segment_2;
+-- A renamed scheme answers to its new name only, at once.
+UPDATE segment.schemes SET name = 'fast_renamed' WHERE name = 'fast_scheme';
+SELECT segment.segment_of('fast_scheme', 2);
+SELECT segment.segment_of('fast_renamed', 2);
+UPDATE segment.schemes SET name = 'fast_scheme' WHERE name = 'fast_renamed';
+SELECT segment.segment_of('fast_scheme', 2);
+
 -- Row triggers a DBA puts on the assignments fire on the direct path, column lists included.
 CREATE FUNCTION direct.moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
