@@ -598,7 +598,14 @@ pub fn current_assignment(
         let (scheme, plan) = assignment_lookup(name, client)?;
         let e = &scheme.entity;
         let found = Spi::connect(|c| {
-            let args = [name.into(), client_arg(client), e.entity_id.into()];
+            // The entity's table OIDs are part of the check: a scheme of the same name and id
+            // in a re-created extension has new tables, which the direct read must not miss.
+            let args = [
+                name.into(),
+                client_arg(client),
+                e.entity_id.into(),
+                e.assignments_oid.into(),
+            ];
             ok(c.select(&*plan, Some(1), &args)).next().map(|row| {
                 let assigned = ok(row.get::<bool>(4)).unwrap_or(false);
                 let score = if with_score && assigned {
@@ -673,14 +680,16 @@ fn assignment_lookup(
     let e = &scheme.entity;
     let sql = format!(
         "SELECT s.scheme_id, a.score, a.segment, a.scheme_id IS NOT NULL FROM segment.schemes s \
+         JOIN segment.entities e ON e.entity_id = s.entity_id \
          LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
-         WHERE s.name = $1 AND s.entity_id = $3",
+         WHERE s.name = $1 AND s.entity_id = $3 AND e.assignments_table::pg_catalog.oid = $4",
         e.assignments, e.key_type
     );
     let types = [
         PgOid::from(pg_sys::TEXTOID),
         PgOid::from(client.type_oid()),
         PgOid::from(pg_sys::INT4OID),
+        PgOid::from(pg_sys::OIDOID),
     ];
     let plan = Spi::connect(|c| cached_plan(c, &sql, &types, false));
     SCHEMES.with(|m| {
