@@ -19,10 +19,11 @@ import psycopg
 HERE = Path(__file__).resolve().parent
 SIZES = {
     # name: clients for the OLTP/COPY set-up, clients for the large re-segmentation, pgbench seconds
-    "smoke": {"clients": 2_000, "large": 5_000, "seconds": 2, "rounds": 1},
+    "smoke": {"clients": 2_000, "large": 5_000, "seconds": 2, "rounds": 1, "rounds_heavy": 2},
     # pgbench figures on a 2-core machine drift by ±15 % from run to run: many short rounds in
     # alternating order, and the median, keep one slow stretch from deciding a ratio
-    "full": {"clients": 100_000, "large": 1_000_000, "seconds": 12, "rounds": 5},
+    # COPY and re-segmentation take seconds to minutes each: fewer rounds, also alternating
+    "full": {"clients": 100_000, "large": 1_000_000, "seconds": 12, "rounds": 5, "rounds_heavy": 3},
 }
 
 
@@ -190,6 +191,9 @@ def bench_lookups(dbname, size, results):
 
 
 def bench_copy(db, size, results):
+    """COPY into empty tables. Plain and pg_segment alternate over the rounds and the median
+    counts (one COPY on this machine drifts by ±20 %); the PL/pgSQL trigger, far off either,
+    loads once."""
     path = Path(os.environ.get("PGSEG_RUN_DIR", "/var/tmp/pg_segment")) / "bench-answers.csv"
     db.run(f"COPY (SELECT client_id, question_id, option_id FROM bench.answer_source "
            f"ORDER BY client_id, question_id) TO '{path}' WITH (FORMAT csv)")
@@ -199,46 +203,62 @@ def bench_copy(db, size, results):
         "pg_segment": ("TRUNCATE segment.bench_clients_answers, segment.bench_clients_assignments, "
                        "segment.bench_clients_history", "segment.bench_clients_answers"),
     }
-    seconds, memory = {}, {}
-    for name, (truncate, table) in targets.items():
+    samples = {name: [] for name in targets}
+    memory = {name: 0.0 for name in targets}
+    for name in ["plpgsql"] + alternating(["plain", "pg_segment"], size["rounds_heavy"]):
+        truncate, table = targets[name]
         db.run(truncate)
         db.run("CHECKPOINT")
         elapsed, peak = timed(db, [f"COPY {table} (client_id, question_id, option_id) FROM '{path}' WITH (FORMAT csv)"],
                               memory=True)
-        seconds[name], memory[name] = elapsed, peak
+        samples[name].append(elapsed)
+        memory[name] = max(memory[name], peak)
         log(f"COPY {size['clients'] * 10} answers, {name}: {elapsed:.2f} s, peak {peak:.1f} MiB")
     assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
     path.unlink(missing_ok=True)
-    results["copy"] = {"answers": size["clients"] * 10, "seconds": seconds, "peak_mib": memory}
+    seconds = {name: statistics.median(values) for name, values in samples.items()}
+    results["copy"] = {"answers": size["clients"] * 10, "seconds": seconds, "peak_mib": memory,
+                       "samples": samples}
 
 
+# Each change is made in alternating directions (up, back down, up …), so every round
+# re-segments the same clients.
 LEVEL_SHIFT = {
-    "pg_segment": "UPDATE segment.levels SET min_score = min_score + 3, max_score = max_score + 3 "
+    "pg_segment": "UPDATE segment.levels SET min_score = min_score + {d}, max_score = max_score + {d} "
                   "WHERE scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench')",
-    "handwritten": "UPDATE bench.levels SET min_score = min_score + 3, max_score = max_score + 3",
+    "handwritten": "UPDATE bench.levels SET min_score = min_score + {d}, max_score = max_score + {d}",
 }
 WEIGHT_CHANGE = {
-    "pg_segment": "UPDATE segment.questions SET weight = weight + 0.5 WHERE code = 'q1' "
+    "pg_segment": "UPDATE segment.questions SET weight = weight + {w} WHERE code = 'q1' "
                   "AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench')",
-    "handwritten": "UPDATE bench.questions SET weight = weight + 0.5 WHERE code = 'q1'",
+    "handwritten": "UPDATE bench.questions SET weight = weight + {w} WHERE code = 'q1'",
 }
 
 
-def bench_resegment(db, clients, results):
-    """A level change and a weight change, each re-segmenting every client."""
+def bench_resegment(db, clients, size, results):
+    """A level change and a weight change, each re-segmenting every client, over alternating
+    rounds; the median time and the highest peak memory count."""
     handwritten = (HERE / "sql" / "handwritten_resegment.sql").read_text()
     out = {}
     for change_name, change in (("level change", LEVEL_SHIFT), ("weight change", WEIGHT_CHANGE)):
-        db.run("VACUUM ANALYZE")
-        db.run("CHECKPOINT")
-        seg_s, seg_mem = timed(db, [change["pg_segment"]], memory=True)
-        db.run("CHECKPOINT")
-        hand_s, hand_mem = timed(db, [change["handwritten"], handwritten], memory=True)
-        assert_same_segments(db)
+        samples = {"pg_segment": [], "handwritten": []}
+        memory = {"pg_segment": 0.0, "handwritten": 0.0}
+        for r in range(size["rounds_heavy"]):
+            shift = 3 if r % 2 == 0 else -3
+            db.run("VACUUM ANALYZE")
+            for name in (["pg_segment", "handwritten"] if r % 2 == 0 else ["handwritten", "pg_segment"]):
+                sql = change[name].format(d=shift, w=shift / 6)
+                statements = [sql, handwritten] if name == "handwritten" else [sql]
+                db.run("CHECKPOINT")
+                elapsed, peak = timed(db, statements, memory=True)
+                samples[name].append(elapsed)
+                memory[name] = max(memory[name], peak)
+            assert_same_segments(db)
+        seg_s, hand_s = statistics.median(samples["pg_segment"]), statistics.median(samples["handwritten"])
         log(f"re-segment {clients} clients after a {change_name}: pg_segment {seg_s:.2f} s "
-            f"({seg_mem:.1f} MiB), hand-written {hand_s:.2f} s ({hand_mem:.1f} MiB)")
-        out[change_name] = {"pg_segment": seg_s, "handwritten": hand_s,
-                            "peak_mib": {"pg_segment": seg_mem, "handwritten": hand_mem}}
+            f"({memory['pg_segment']:.1f} MiB), hand-written {hand_s:.2f} s ({memory['handwritten']:.1f} MiB)")
+        out[change_name] = {"pg_segment": seg_s, "handwritten": hand_s, "peak_mib": memory,
+                            "samples": samples}
     results["resegment"][str(clients)] = out
 
 
@@ -259,6 +279,7 @@ def main():
     size = SIZES[args.size]
     results = {"size": args.size, "clients": size["clients"], "large": size["large"],
                "pgbench_seconds": size["seconds"], "rounds": size["rounds"],
+               "rounds_heavy": size["rounds_heavy"],
                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                "upsert": {}, "resegment": {}}
     started = time.time()
@@ -266,7 +287,7 @@ def main():
     db = prepare_db("pg_segment_bench", size["clients"])
     results["postgres"] = db.one("SHOW server_version")
     # Re-segmentation first, while both set-ups hold the same answers; COPY reloads them.
-    bench_resegment(db, size["clients"], results)
+    bench_resegment(db, size["clients"], size, results)
     bench_copy(db, size, results)
     bench_upserts(db.dbname, size, results)
     bench_lookups(db.dbname, size, results)
@@ -275,7 +296,7 @@ def main():
     db.conn.close()
 
     big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
-    bench_resegment(big, size["large"], results)
+    bench_resegment(big, size["large"], size, results)
     big.conn.close()
 
     results["total_seconds"] = time.time() - started

@@ -1,6 +1,7 @@
 -- Per-entity relations. A scheme is bound to a client table; the first scheme bound to a table
 -- creates three ordinary tables in schema segment whose client_id column has the client key's
--- own type and a foreign key to the client table, so analysts join them without casts.
+-- own type, so analysts join them without casts; the answers have a foreign key to the client
+-- table.
 -- They are not extension members: pg_dump dumps them (definition, data, triggers) like any table.
 
 CREATE FUNCTION segment._create_entity_relations(
@@ -36,7 +37,7 @@ BEGIN
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
             scheme_id   integer NOT NULL,
-            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            client_id   %2$s NOT NULL,
             score       numeric NOT NULL,
             answered    integer NOT NULL,
             segment     text,
@@ -45,7 +46,7 @@ BEGIN
             previous_score   numeric,
             previous_segment text,
             PRIMARY KEY (scheme_id, client_id)
-        )$ddl$, assignments, key_type_sql, client_table, key_column);
+        )$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id)', assignments);
     -- Rows whose client lost its last answer, for an instant before they are deleted.
@@ -64,21 +65,23 @@ BEGIN
             new_segment text,
             cause       text NOT NULL,
             version     integer NOT NULL
-        )$ddl$, history, key_type_sql, client_table, key_column);
+        )$ddl$, history, key_type_sql);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id, scheme_id, history_id)', history);
-    -- The history has no foreign key to the client table: checking one on every appended row
-    -- cost a query and a lock of the client row per answer. Triggers on the client table take
-    -- a client's history away with the client instead, as ON DELETE CASCADE would (the row
-    -- trigger is cloned to the partitions of a partitioned table).
+    -- Assignments and history have no foreign key to the client table: checking one cost a
+    -- query and a lock of the client row per written row, and a client with an assignment
+    -- always has an answer, whose foreign key already holds the client. Triggers on the client
+    -- table take a client's assignments and history away with the client instead, as
+    -- ON DELETE CASCADE would (the row trigger is cloned to the partitions of a partitioned
+    -- table). Arguments: the tables to clear, then the client key column.
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %1$s
-        FOR EACH ROW EXECUTE FUNCTION segment._client_removed(%2$L, %3$L)$ddl$,
-        client_table, 'segment.' || history, key_column);
+        FOR EACH ROW EXECUTE FUNCTION segment._client_removed(%2$L, %3$L, %4$L)$ddl$,
+        client_table, 'segment.' || assignments, 'segment.' || history, key_column);
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %1$s
-        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed(%2$L, %3$L)$ddl$,
-        client_table, 'segment.' || history, key_column);
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed(%2$L, %3$L, %4$L)$ddl$,
+        client_table, 'segment.' || assignments, 'segment.' || history, key_column);
 
     -- Statement-level triggers with transition tables: a bulk write recomputes each touched
     -- client once, set-based.

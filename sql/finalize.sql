@@ -112,4 +112,4 @@ COMMENT ON FUNCTION segment._answers_changed() IS
 COMMENT ON FUNCTION segment._config_changed() IS
     'internal: statement trigger on configuration tables that re-segments the touched schemes';
 COMMENT ON FUNCTION segment._client_removed() IS
-    'internal: trigger on bound client tables that removes a deleted or truncated client''s history';
+    'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';

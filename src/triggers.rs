@@ -154,16 +154,16 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 }
 
 /// Row-level AFTER DELETE and statement-level AFTER TRUNCATE trigger on every client table bound
-/// to a scheme: a client's history goes with the client. Arguments: the history table and the
-/// client key column. (Answers and assignments go through their foreign keys.)
+/// to a scheme: a client's assignments and history go with the client. Arguments: the tables to
+/// clear, then the client key column. (Answers go through their foreign key.)
 #[pg_trigger]
 fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let args = trigger.extra_args()?;
-    let [history, key_column] = args.as_slice() else {
+    let Some((key_column, tables)) = args.split_last() else {
         return Ok(None);
     };
     if matches!(trigger.op()?, PgTriggerOperation::Truncate) {
-        store::truncate_history(history);
+        store::truncate_client_rows(tables);
         return Ok(None);
     }
     let td = trigger.trigger_data();
@@ -182,7 +182,7 @@ fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         })
     };
     if let Some(key) = key {
-        store::delete_client_history(history, key);
+        store::delete_client_rows(tables, key);
     }
     Ok(None)
 }

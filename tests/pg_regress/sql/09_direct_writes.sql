@@ -172,8 +172,8 @@ SELECT count(*) AS wrong FROM segment.verify('fast_scheme');
 DROP OWNED BY segment_regress_writer;
 DROP ROLE segment_regress_writer;
 
--- Deleting a client takes its history with it (a trigger on the client table, as the history
--- has no foreign key); so does truncating the client table.
+-- Deleting a client takes its assignment and history with it (a trigger on the client table,
+-- as neither has a foreign key); so does truncating the client table.
 SELECT count(*) AS history_of_client_7 FROM segment.direct_fast_history WHERE client_id = 7;
 DELETE FROM direct.fast WHERE id = 7;
 SELECT count(*) AS history_of_client_7 FROM segment.direct_fast_history WHERE client_id = 7;
