@@ -22,7 +22,7 @@ SIZES = {
     "smoke": {"clients": 2_000, "large": 5_000, "seconds": 2, "rounds": 1, "rounds_heavy": 2},
     # pgbench figures on a 2-core machine drift by ±15 % from run to run: many short rounds in
     # alternating order, and the median, keep one slow stretch from deciding a ratio
-    # COPY and re-segmentation take seconds to minutes each: fewer rounds, also alternating
+    # re-segmentation takes up to a minute per run: fewer rounds, also alternating
     "full": {"clients": 100_000, "large": 1_000_000, "seconds": 12, "rounds": 5, "rounds_heavy": 3},
 }
 
@@ -192,8 +192,10 @@ def bench_lookups(dbname, size, results):
 
 def bench_copy(db, size, results):
     """COPY into empty tables. Plain and pg_segment alternate over the rounds and the median
-    counts (one COPY on this machine drifts by ±20 %); the PL/pgSQL trigger, far off either,
-    loads once."""
+    counts: one COPY on this machine drifts by ±20 %, and in some backends and not others the
+    foreign-key checks of a PostgreSQL 15 COPY spend up to 2 s more per million rows in
+    ResourceOwnerRememberTupleDesc (perf), whichever the table and its triggers.
+    The PL/pgSQL trigger, far off either, loads once."""
     path = Path(os.environ.get("PGSEG_RUN_DIR", "/var/tmp/pg_segment")) / "bench-answers.csv"
     db.run(f"COPY (SELECT client_id, question_id, option_id FROM bench.answer_source "
            f"ORDER BY client_id, question_id) TO '{path}' WITH (FORMAT csv)")
@@ -205,7 +207,7 @@ def bench_copy(db, size, results):
     }
     samples = {name: [] for name in targets}
     memory = {name: 0.0 for name in targets}
-    for name in ["plpgsql"] + alternating(["plain", "pg_segment"], size["rounds_heavy"]):
+    for name in ["plpgsql"] + alternating(["plain", "pg_segment"], size["rounds"]):
         truncate, table = targets[name]
         db.run(truncate)
         db.run("CHECKPOINT")

@@ -944,16 +944,18 @@ fn old_rows_of_existing_clients(e: &Entity, columns: &str) -> String {
 /// score it committed), creates it on the first answer, looks the segment up for the new score
 /// and keeps the previous score and segment in the row, from which one history row per changed
 /// client is appended, all in the same statement. `$2` is the cause. The statement's last
-/// column counts assignments that lost their last answer, which the caller deletes.
+/// column counts assignments that lost their last answer, which the caller deletes. A new
+/// row's level is joined (levels of a scheme never overlap, so at most one matches): a join
+/// hashes the levels once where a subquery would scan them again for every client.
 fn apply_deltas_sql(e: &Entity) -> String {
     format!(
         "applied AS (\
             INSERT INTO {assignments} AS s (scheme_id, client_id, score, answered, segment, version, assigned_at) \
             SELECT d.scheme_id, d.client_id, pg_catalog.trim_scale(d.delta), d.answered, \
-                   (SELECT l.name FROM segment.levels l WHERE l.scheme_id = d.scheme_id \
-                      AND l.min_score <= d.delta AND d.delta < l.max_score), \
-                   d.version, pg_catalog.now() \
-            FROM deltas d WHERE d.delta <> 0 OR d.answered <> 0 \
+                   l.name, d.version, pg_catalog.now() \
+            FROM deltas d LEFT JOIN segment.levels l ON l.scheme_id = d.scheme_id \
+                 AND l.min_score <= d.delta AND d.delta < l.max_score \
+            WHERE d.delta <> 0 OR d.answered <> 0 \
             ORDER BY d.scheme_id, d.client_id \
             ON CONFLICT (scheme_id, client_id) DO UPDATE SET \
                score = pg_catalog.trim_scale(s.score + EXCLUDED.score), \
