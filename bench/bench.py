@@ -214,9 +214,9 @@ def bench_copy(db, size, results):
         copy = f"COPY {table} (client_id, question_id, option_id) FROM '{path}' WITH (FORMAT csv)"
         # The trigger's per-row queries get their cached plans while the truncated tables look
         # empty; a sequential-scan plan kept from then makes the load quadratic (seen: over 15
-        # minutes instead of 90 s). Index plans, as statistics of a loaded table would give,
-        # keep the baseline at its best; without JIT, which the disabled scans' costs would
-        # otherwise switch on for every row.
+        # minutes instead of 90 s). Forced index plans, as statistics of a loaded table would
+        # give, keep it stable (if dearer for the small configuration tables); without JIT,
+        # which the disabled scans' costs would otherwise switch on for every row.
         baseline_plans = ["SET LOCAL enable_seqscan = off", "SET LOCAL jit = off"]
         statements = baseline_plans + [copy] if name == "plpgsql" else [copy]
         elapsed, peak = timed(db, statements, memory=True)

@@ -75,8 +75,10 @@ def write(results, out: Path):
           for name in ("plain", "plpgsql", "pg_segment")],
         "",
         "The PL/pgSQL trigger's load runs with `enable_seqscan = off` and `jit = off`: its per-row "
-        "queries are planned while the truncated tables look empty, and a kept sequential-scan plan "
-        "would make the load quadratic; index plans keep that baseline at its best.",
+        "queries are planned while the truncated tables look empty, and a sequential-scan plan kept "
+        "from then can make the load quadratic (one run took over 15 minutes). Forced index plans "
+        "also make its look-ups of the small configuration tables dearer, so this figure is a stable "
+        "one rather than that baseline's best (runs that happened to keep good plans took 85-90 s).",
         "",
         "## Re-segmentation of every client",
         "",
