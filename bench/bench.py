@@ -151,11 +151,13 @@ def pgbench(dbname, script, clients, seconds, options=""):
     raise RuntimeError(f"no tps in pgbench output:\n{out}")
 
 
+def round_order(names, r):
+    """The set-ups of round r: as given in even rounds, reversed in odd ones."""
+    return list(names) if r % 2 == 0 else list(reversed(names))
+
+
 def alternating(names, rounds):
-    order = []
-    for r in range(rounds):
-        order += names if r % 2 == 0 else list(reversed(names))
-    return order
+    return [name for r in range(rounds) for name in round_order(names, r)]
 
 
 # set-up: (pgbench script, extra server options)
@@ -190,6 +192,14 @@ def bench_lookups(dbname, size, results):
     results["lookup"] = {"tps": median, "samples": tps}
 
 
+# The PL/pgSQL trigger's per-row queries get their cached plans while the truncated tables look
+# empty; a sequential-scan plan kept from then makes its load quadratic (seen: over 15 minutes
+# instead of 90 s). Forced index plans, as statistics of a loaded table would give, keep it
+# stable (if dearer for the small configuration tables); without JIT, which the disabled scans'
+# costs would otherwise switch on for every row.
+PLPGSQL_COPY_SETTINGS = ["SET LOCAL enable_seqscan = off", "SET LOCAL jit = off"]
+
+
 def bench_copy(db, size, results):
     """COPY into empty tables. Plain and pg_segment alternate over the rounds and the median
     counts: one COPY on this machine drifts by ±20 %, and in some backends and not others the
@@ -212,13 +222,7 @@ def bench_copy(db, size, results):
         db.run(truncate)
         db.run("CHECKPOINT")
         copy = f"COPY {table} (client_id, question_id, option_id) FROM '{path}' WITH (FORMAT csv)"
-        # The trigger's per-row queries get their cached plans while the truncated tables look
-        # empty; a sequential-scan plan kept from then makes the load quadratic (seen: over 15
-        # minutes instead of 90 s). Forced index plans, as statistics of a loaded table would
-        # give, keep it stable (if dearer for the small configuration tables); without JIT,
-        # which the disabled scans' costs would otherwise switch on for every row.
-        baseline_plans = ["SET LOCAL enable_seqscan = off", "SET LOCAL jit = off"]
-        statements = baseline_plans + [copy] if name == "plpgsql" else [copy]
+        statements = PLPGSQL_COPY_SETTINGS + [copy] if name == "plpgsql" else [copy]
         elapsed, peak = timed(db, statements, memory=True)
         samples[name].append(elapsed)
         memory[name] = max(memory[name], peak)
@@ -253,10 +257,10 @@ def bench_resegment(db, clients, size, results):
         samples = {"pg_segment": [], "handwritten": []}
         memory = {"pg_segment": 0.0, "handwritten": 0.0}
         for r in range(size["rounds_heavy"]):
-            shift = 3 if r % 2 == 0 else -3
+            direction = 1 if r % 2 == 0 else -1
             db.run("VACUUM ANALYZE")
-            for name in (["pg_segment", "handwritten"] if r % 2 == 0 else ["handwritten", "pg_segment"]):
-                sql = change[name].format(d=shift, w=shift / 6)
+            for name in round_order(["pg_segment", "handwritten"], r):
+                sql = change[name].format(d=3 * direction, w=0.5 * direction)
                 statements = [sql, handwritten] if name == "handwritten" else [sql]
                 db.run("CHECKPOINT")
                 elapsed, peak = timed(db, statements, memory=True)
