@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test suite, against a real PostgreSQL 15 with the extension installed:
 #   1. cargo fmt / clippy  2. engine unit tests and in-database #[pg_test]s (cargo pgrx test)
-#   3. pg_regress SQL suites  4. pg_isolation_regress concurrency specs  5. both again against
-#   PostgreSQL 18  6. dump/restore round trip  7. the benchmark suite at smoke size
+#   3. pg_regress SQL suites  4. pg_isolation_regress concurrency specs  5. the concurrency
+#   stress test  6. both suites again against PostgreSQL 18  7. dump/restore round trip
+#   8. the benchmark suite at smoke size
 # Ends with a "N passed, N failed" line; exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
@@ -52,6 +53,7 @@ suite "pg_regress SQL suites" pg_suite "${PGXS_TEST}/regress/pg_regress" tests/p
 suite "pg_isolation_regress concurrency specs" pg_suite "${PGXS_TEST}/isolation/pg_isolation_regress" \
     tests/isolation specs spec pg_segment_isolation
 
+suite "concurrency stress test (tests/stress.sh)" bash "$ROOT/tests/stress.sh"
 suite "PostgreSQL 18: pg_regress and isolation suites" bash "$ROOT/tests/pg18.sh"
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
 suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke

@@ -17,11 +17,17 @@ DECLARE
     answers     text := pg_catalog.quote_ident(prefix || '_answers');
     assignments text := pg_catalog.quote_ident(prefix || '_assignments');
     history     text := pg_catalog.quote_ident(prefix || '_history');
-    key_type_sql text := pg_catalog.format_type(key_type, NULL);
+    -- the key column's full type: character(5) stays character(5), numeric(12,2) keeps its
+    -- scale, a domain stays the domain (format_type without a modifier would say character(1))
+    key_type_sql text := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                          FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid = client_table AND a.attname = key_column
+                            AND NOT a.attisdropped);
+    owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = client_table);
 BEGIN
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
-            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE,
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE ON UPDATE CASCADE,
             question_id integer NOT NULL,
             option_id   integer NOT NULL,
             answered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -73,15 +79,16 @@ BEGIN
     -- always has an answer, whose foreign key already holds the client. Triggers on the client
     -- table take a client's assignments and history away with the client instead, as
     -- ON DELETE CASCADE would (the row trigger is cloned to the partitions of a partitioned
-    -- table). Arguments: the tables to clear, then the client key column.
+    -- table), and a third moves them to the client's new key when the key is updated (the
+    -- answers follow through ON UPDATE CASCADE). The trigger functions take no arguments: they
+    -- find the entity by the table they fire on.
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %1$s
-        FOR EACH ROW EXECUTE FUNCTION segment._client_removed(%2$L, %3$L, %4$L)$ddl$,
-        client_table, 'segment.' || assignments, 'segment.' || history, key_column);
+        FOR EACH ROW EXECUTE FUNCTION segment._client_removed()$ddl$, client_table);
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %1$s
-        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed(%2$L, %3$L, %4$L)$ddl$,
-        client_table, 'segment.' || assignments, 'segment.' || history, key_column);
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()$ddl$, client_table);
+    PERFORM segment._attach_rekey_trigger(client_table, key_column);
 
     -- Statement-level triggers with transition tables: a bulk write recomputes each touched
     -- client once, set-based.
@@ -101,6 +108,16 @@ BEGIN
         CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
         FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
 
+    -- The relations belong to the client table's owner, whose rights the triggers' maintenance
+    -- runs with (src/security.rs), as foreign-key triggers run with a table owner's rights:
+    -- application roles get only what segment.grant_writer/reader/admin give them.
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+        PERFORM segment._grant_configuration(owner, 'reader');
+    END IF;
+
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
         pg_catalog.format('pg_segment: answers about clients of %s, one row per client and question; '
             'write with plain SQL or segment.answer()', client_table));
@@ -112,6 +129,9 @@ BEGIN
             client_table));
 END
 $fn$;
+
+-- Run by create_scheme as the extension's owner, after it checked the caller's rights.
+REVOKE ALL ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) IS
     'internal: creates the answers, assignments and history tables of a client table';

@@ -17,6 +17,12 @@ pub struct ClientKey {
 }
 
 impl ClientKey {
+    /// A key of type `typoid` whose datum lives in the current memory context (or is passed
+    /// by value).
+    pub fn new(datum: pg_sys::Datum, typoid: pg_sys::Oid) -> Self {
+        ClientKey { datum, typoid }
+    }
+
     /// The type PostgreSQL resolved for the argument.
     pub fn type_oid(&self) -> pg_sys::Oid {
         self.typoid

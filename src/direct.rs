@@ -236,9 +236,16 @@ unsafe fn writable_row_by_row(rel: pg_sys::Relation, update: bool) -> bool {
     !(insert || updates)
 }
 
+/// Whether the current user holds every privilege in `mode` on the relation (the SQL path's
+/// statements need all of them, not any one).
 unsafe fn has_privilege(relid: Oid, mode: u32) -> bool {
-    pg_sys::pg_class_aclcheck(relid, pg_sys::GetUserId(), mode as pg_sys::AclMode)
-        == pg_sys::AclResult::ACLCHECK_OK
+    let mode = mode as pg_sys::AclMode;
+    pg_sys::pg_class_aclmask(
+        relid,
+        pg_sys::GetUserId(),
+        mode,
+        pg_sys::AclMaskHow::ACLMASK_ALL,
+    ) == mode
 }
 
 unsafe fn identity_sequence(history: pg_sys::Relation, history_id: usize) -> Oid {

@@ -32,6 +32,14 @@ pub enum SegmentError {
     NotATable {
         table: String,
     },
+    /// A relation OID that names no relation.
+    UndefinedTable {
+        oid: u32,
+    },
+    /// A client-table trigger of pg_segment attached to a table no scheme is bound to.
+    NotAClientTable {
+        table: String,
+    },
     NoPrimaryKey {
         table: String,
     },
@@ -62,6 +70,19 @@ pub enum SegmentError {
     SchemeRebind {
         scheme: String,
     },
+    /// A client argument that would change on its way to the key type.
+    InexactClientKey {
+        value: String,
+        key_type: String,
+        table: String,
+    },
+    /// A REPEATABLE READ or SERIALIZABLE transaction whose snapshot predates a committed
+    /// configuration change of a scheme its write must be scored by.
+    StaleConfiguration {
+        scheme: String,
+        seen: Option<i32>,
+        current: Option<i32>,
+    },
     Engine(EngineError),
 }
 
@@ -91,6 +112,8 @@ impl SegmentError {
             SegmentError::Duplicate { .. } => ERRCODE_UNIQUE_VIOLATION,
             SegmentError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             SegmentError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
+            SegmentError::UndefinedTable { .. } => ERRCODE_UNDEFINED_TABLE,
+            SegmentError::NotAClientTable { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::NoPrimaryKey { .. } => ERRCODE_INVALID_TABLE_DEFINITION,
             SegmentError::CompositeKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
@@ -99,6 +122,8 @@ impl SegmentError {
             }
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::InexactClientKey { .. } => ERRCODE_INVALID_TEXT_REPRESENTATION,
+            SegmentError::StaleConfiguration { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
                 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
             }
@@ -120,6 +145,12 @@ impl SegmentError {
             }
             SegmentError::NullArgument { argument } => format!("{argument} must not be NULL"),
             SegmentError::NotATable { table } => format!("\"{table}\" is not a table"),
+            SegmentError::UndefinedTable { oid } => {
+                format!("relation with OID {oid} does not exist")
+            }
+            SegmentError::NotAClientTable { table } => {
+                format!("table {table} is not a client table of any pg_segment scheme")
+            }
             SegmentError::NoPrimaryKey { table } => format!("table {table} has no primary key"),
             SegmentError::CompositeKey { table, columns } => {
                 format!("table {table} has a composite primary key ({columns})")
@@ -137,13 +168,29 @@ impl SegmentError {
             SegmentError::SchemeRebind { scheme } => {
                 format!("scheme \"{scheme}\" cannot be moved to another client table")
             }
+            SegmentError::InexactClientKey { value, key_type, table } => format!(
+                "client {value} is not a key of {table}: it does not convert exactly to {key_type}"
+            ),
+            SegmentError::StaleConfiguration { scheme, .. } => format!(
+                "could not serialize access: the configuration of scheme \"{scheme}\" changed \
+                 after this transaction took its snapshot"
+            ),
             SegmentError::Engine(e) => e.to_string(),
         }
     }
 
     pub fn detail(&self) -> Option<String> {
+        let version = |v: &Option<i32>| match v {
+            Some(v) => format!("version {v}"),
+            None => "no such scheme".to_string(),
+        };
         match self {
             SegmentError::LevelOverlap { detail, .. } => Some(detail.clone()),
+            SegmentError::StaleConfiguration { seen, current, .. } => Some(format!(
+                "The snapshot shows {}; the committed configuration is {}.",
+                version(seen),
+                version(current)
+            )),
             _ => None,
         }
     }
@@ -166,12 +213,26 @@ impl SegmentError {
                 "Clients are identified by a single-column primary key; add a surrogate key.".into(),
             ),
             SegmentError::PermissionDenied { hint, .. } => Some(hint.clone()),
+            SegmentError::NotAClientTable { .. } => Some(
+                "pg_segment attaches its client-table triggers itself when a scheme is created; \
+                 drop this trigger."
+                    .into(),
+            ),
             SegmentError::LevelOverlap { .. } => {
                 Some("Level ranges are [min_score, max_score); make them disjoint.".into())
             }
             SegmentError::SchemeRebind { .. } => {
                 Some("Create a new scheme over the other table instead.".into())
             }
+            SegmentError::InexactClientKey { key_type, .. } => Some(format!(
+                "Pass the key in its own type ({key_type}) or as a quoted literal; pg_segment \
+                 never rounds or truncates a client key."
+            )),
+            SegmentError::StaleConfiguration { .. } => Some(
+                "Retry the transaction: an answer is never scored with a configuration that is \
+                 no longer current."
+                    .into(),
+            ),
             SegmentError::Engine(EngineError::EmptyRange { .. }) => {
                 Some("A level covers scores s with min_score <= s < max_score.".into())
             }

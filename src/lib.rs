@@ -4,9 +4,11 @@ use pgrx::prelude::*;
 
 pub mod api;
 pub mod client_key;
+pub mod client_table;
 pub mod direct;
 pub mod engine;
 pub mod error;
+pub mod security;
 pub mod store;
 pub mod triggers;
 
@@ -46,6 +48,12 @@ unsafe extern "C-unwind" fn relcache_callback(_arg: pgrx::pg_sys::Datum, relid: 
 
 extension_sql_file!("../sql/config.sql", name = "config", bootstrap);
 extension_sql_file!("../sql/entity.sql", name = "entity", requires = ["config"]);
+extension_sql_file!(
+    "../sql/privileges.sql",
+    name = "privileges",
+    requires = ["entity"]
+);
+extension_sql_file!("../sql/ddl.sql", name = "ddl", requires = ["privileges"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

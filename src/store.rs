@@ -3,7 +3,7 @@
 //! and quoted) or from quote_ident, never from raw user text.
 
 use crate::client_key::ClientKey;
-use crate::engine::{Bound, CompiledConfig, CompiledQuestion, ExplainInput, Level};
+use crate::engine::{Bound, ExplainInput, Level};
 use crate::error::{Result, SegmentError};
 use pgrx::datum::{AnyNumeric, DatumWithOid, TimestampWithTimeZone};
 use pgrx::pg_sys;
@@ -14,6 +14,12 @@ use rust_decimal::Decimal;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+
+pub mod compiled;
+mod keys;
+mod latest;
+
+pub use keys::exact_client;
 
 /// SPI misuse (a wrong column type or ordinal) is a bug in this module, not a user error.
 fn ok<T>(result: SpiResult<T>) -> T {
@@ -57,13 +63,37 @@ fn decimal(text: Option<String>) -> Result<Option<Decimal>> {
 pub struct Entity {
     pub entity_id: i32,
     pub client_table: String,
+    /// the client table's primary key column as it is named now, quoted for SQL
     pub key_column: String,
+    /// the same name unquoted, as the catalog holds it
+    pub key_attname: String,
+    /// the key's full type, modifiers included (`character(5)`, `numeric(12,2)`, a domain)
     pub key_type: String,
     pub answers: String,
     pub assignments: String,
     pub history: String,
+    pub client_table_oid: pg_sys::Oid,
+    pub answers_oid: pg_sys::Oid,
     pub assignments_oid: pg_sys::Oid,
     pub history_oid: pg_sys::Oid,
+    /// the type OID of client_id (a domain's own OID for a domain)
+    pub key_type_oid: pg_sys::Oid,
+    /// client_id's type modifier, -1 for none
+    pub key_typmod: i32,
+    /// the owner of the assignments table, whose rights maintenance runs with
+    pub owner: pg_sys::Oid,
+}
+
+impl Entity {
+    /// The relations whose names this entity holds.
+    pub fn relation_oids(&self) -> [pg_sys::Oid; 4] {
+        [
+            self.client_table_oid,
+            self.answers_oid,
+            self.assignments_oid,
+            self.history_oid,
+        ]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -73,23 +103,41 @@ pub struct Scheme {
     pub entity: Entity,
 }
 
-const ENTITY_COLUMNS: &str =
-    "e.entity_id, e.client_table::text, pg_catalog.quote_ident(e.key_column), \
-     pg_catalog.format_type(e.key_type, NULL), e.answers_table::text, e.assignments_table::text, \
-     e.history_table::text, e.assignments_table::oid, e.history_table::oid";
+/// An entity's columns, names as they are now: the key column is the client table's primary
+/// key column (followed through renames), the key type is client_id's with its modifiers.
+const ENTITY_COLUMNS: &str = "e.entity_id, e.client_table::text, \
+     COALESCE((SELECT a.attname FROM pg_catalog.pg_index i \
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+        WHERE i.indrelid = e.client_table AND i.indisprimary AND i.indnkeyatts = 1), e.key_column)::text, \
+     (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
+        WHERE a.attrelid = e.answers_table AND a.attname = 'client_id' AND NOT a.attisdropped), \
+     e.answers_table::text, e.assignments_table::text, e.history_table::text, \
+     e.client_table::oid, e.answers_table::oid, e.assignments_table::oid, e.history_table::oid, \
+     (SELECT a.atttypid FROM pg_catalog.pg_attribute a \
+        WHERE a.attrelid = e.answers_table AND a.attname = 'client_id' AND NOT a.attisdropped), \
+     (SELECT a.atttypmod FROM pg_catalog.pg_attribute a \
+        WHERE a.attrelid = e.answers_table AND a.attname = 'client_id' AND NOT a.attisdropped), \
+     (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table)";
 
 fn entity_from_row(row: &pgrx::spi::SpiHeapTupleData<'_>, first: usize) -> Entity {
     let text = |i: usize| ok(row.get::<String>(first + i)).unwrap_or_default();
+    let oid = |i: usize| ok(row.get::<pg_sys::Oid>(first + i)).unwrap_or_default();
     Entity {
         entity_id: ok(row.get::<i32>(first)).unwrap_or_default(),
         client_table: text(1),
-        key_column: text(2),
+        key_column: pgrx::spi::quote_identifier(text(2)),
+        key_attname: text(2),
         key_type: text(3),
         answers: text(4),
         assignments: text(5),
         history: text(6),
-        assignments_oid: ok(row.get::<pg_sys::Oid>(first + 7)).unwrap_or_default(),
-        history_oid: ok(row.get::<pg_sys::Oid>(first + 8)).unwrap_or_default(),
+        client_table_oid: oid(7),
+        answers_oid: oid(8),
+        assignments_oid: oid(9),
+        history_oid: oid(10),
+        key_type_oid: oid(11),
+        key_typmod: ok(row.get::<i32>(first + 12)).unwrap_or(-1),
+        owner: oid(13),
     }
 }
 
@@ -139,24 +187,22 @@ pub fn scheme_by_id(scheme_id: i32) -> Option<Scheme> {
 }
 
 thread_local! {
-    /// Entities by the OID of their answers table, for the answers trigger. An entity never
-    /// changes once created, and a dropped table's OID does not come back within a backend's
-    /// life in practice.
+    /// Entities by the OID of their answers table, for the answers trigger. An entry holds the
+    /// names of four relations and of the key column; it goes with any relcache invalidation
+    /// of one of them (rename, SET SCHEMA, ALTER, DROP) or a cache reset. Bound: one entry per
+    /// bound client table.
     static ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
     /// Schemes by name with their kept look-up plans, for the read functions. The SQL look-up
     /// re-checks the name in the same query; the direct read trusts an entry only while no
-    /// invalidation of segment.schemes has arrived since the SQL look-up last confirmed it.
+    /// invalidation of segment.schemes has arrived since the SQL look-up last confirmed it
+    /// (`compiled::generation`). An entry goes like its entity's. Bound: one entry per scheme
+    /// name looked up, each with one plan per client argument type.
     static SCHEMES: RefCell<HashMap<String, CachedScheme>> = RefCell::new(HashMap::new());
-    /// Counts invalidations of segment.schemes (see `on_relcache_invalidation`).
-    static SCHEMES_GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-thread_local! {
-    /// The compiled configuration of all schemes, dropped whenever any backend changes it
-    /// (see `forget_compiled_config`).
-    static COMPILED: RefCell<Option<Rc<CompiledConfig>>> = const { RefCell::new(None) };
-    /// The OID of segment.schemes, whose relcache invalidations signal configuration changes.
-    static SCHEMES_RELID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// Entities by the OID of the client table (or partition of one) a client-table trigger
+    /// fires on; invalidated like `ENTITIES`, and by an invalidation of that relation.
+    static CLIENT_ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
+    /// Set when an invalidation arrived while the maps above were borrowed.
+    static ENTITIES_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` with `search_path = pg_catalog, pg_temp`, restored afterwards, as a function's
@@ -181,122 +227,53 @@ pub fn with_pinned_search_path<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
-/// The compiled configuration if this backend holds a current one; never queries.
-pub fn cached_compiled_config() -> Option<Rc<CompiledConfig>> {
-    COMPILED.with(|c| c.borrow().clone())
-}
-
 /// The entity of an answers table if this backend has looked it up before; never queries.
 pub fn cached_entity(answers_table: pg_sys::Oid) -> Option<Entity> {
+    clear_if_dirty();
     ENTITIES.with(|m| m.borrow().get(&answers_table.to_u32()).cloned())
 }
 
-/// The compiled configuration, loaded on first use after every configuration change.
-pub fn compiled_config() -> Result<Rc<CompiledConfig>> {
-    if let Some(config) = cached_compiled_config() {
-        return Ok(config);
-    }
-    let config = Spi::connect(|c| -> Result<CompiledConfig> {
-        let schemes = ok(c.select("SELECT 'segment.schemes'::regclass::oid", None, &[]))
-            .first()
-            .get_one::<pg_sys::Oid>();
-        SCHEMES_RELID.with(|r| r.set(ok(schemes).map(|o| o.to_u32()).unwrap_or(0)));
-        let mut config = CompiledConfig::default();
-        for row in ok(c.select(
-            "SELECT q.question_id, q.scheme_id, s.entity_id, s.version, q.weight::text \
-             FROM segment.questions q JOIN segment.schemes s ON s.scheme_id = q.scheme_id",
-            None,
-            &[],
-        )) {
-            let question = CompiledQuestion {
-                scheme_id: ok(row.get::<i32>(2)).unwrap_or_default(),
-                entity_id: ok(row.get::<i32>(3)).unwrap_or_default(),
-                version: ok(row.get::<i32>(4)).unwrap_or_default(),
-                weight: decimal(ok(row.get::<String>(5)))?.unwrap_or_default(),
-            };
-            config
-                .questions
-                .insert(ok(row.get::<i32>(1)).unwrap_or_default(), question);
-        }
-        for row in ok(c.select(
-            "SELECT option_id, question_id, points::text FROM segment.options",
-            None,
-            &[],
-        )) {
-            let points = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
-            config.options.insert(
-                ok(row.get::<i32>(1)).unwrap_or_default(),
-                (ok(row.get::<i32>(2)).unwrap_or_default(), points),
-            );
-        }
-        for row in ok(c.select(
-            "SELECT scheme_id, name, min_score::text, max_score::text FROM segment.levels \
-             ORDER BY scheme_id, min_score, name",
-            None,
-            &[],
-        )) {
-            let level = level_from_row(&row, 2)?;
-            config
-                .levels
-                .entry(ok(row.get::<i32>(1)).unwrap_or_default())
-                .or_default()
-                .push(level);
-        }
-        Ok(config)
-    })?;
-    let config = Rc::new(config);
-    COMPILED.with(|c| *c.borrow_mut() = Some(config.clone()));
-    Ok(config)
-}
-
-/// Drops this backend's compiled configuration and, at commit, every other backend's: a
-/// relcache invalidation of segment.schemes reaches them all (see `on_relcache_invalidation`).
-pub fn forget_compiled_config() {
-    COMPILED.with(|c| *c.borrow_mut() = None);
-    if let Some(schemes) = value::<pg_sys::Oid>("SELECT 'segment.schemes'::regclass::oid", &[]) {
-        // SAFETY: a plain catalog call, queued with the transaction's other invalidations.
-        unsafe { pg_sys::CacheInvalidateRelcacheByRelid(schemes) };
-    }
-}
-
-/// Relcache invalidation callback, registered in `_PG_init`. An invalidation of segment.schemes,
-/// or a cache reset (no relation named), may mean the configuration changed. It runs inside
-/// invalidation processing, so it only drops the cache and never queries.
+/// Relcache invalidation callback, registered in `_PG_init`: drops whatever this backend
+/// cached about `relid` (InvalidOid: about every relation). It runs inside invalidation
+/// processing, so it only drops state and never queries.
 pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
     crate::direct::forget_relation(relid);
-    let watched = SCHEMES_RELID.with(|r| r.get());
-    if relid != pg_sys::InvalidOid && relid.to_u32() != watched {
-        return;
-    }
-    COMPILED.with(|c| {
-        if let Ok(mut cached) = c.try_borrow_mut() {
-            *cached = None;
-        }
+    compiled::on_relcache_invalidation(relid);
+    let stale = |e: &Entity| relid == pg_sys::InvalidOid || e.relation_oids().contains(&relid);
+    ENTITIES.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => m.retain(|_, e| !stale(e)),
+        Err(_) => ENTITIES_DIRTY.with(|d| d.set(true)),
     });
-    SCHEMES_GENERATION.with(|g| g.set(g.get() + 1));
-    // The table may have been dropped (DROP EXTENSION): look its OID up again before trusting
-    // a cached scheme (see `watch_schemes_table`).
-    SCHEMES_RELID.with(|r| r.set(0));
+    CLIENT_ENTITIES.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => m.retain(|firing, e| !stale(e) && *firing != relid.to_u32()),
+        Err(_) => ENTITIES_DIRTY.with(|d| d.set(true)),
+    });
+    SCHEMES.with(|m| match m.try_borrow_mut() {
+        Ok(mut m) => m.retain(|_, s| !stale(&s.scheme.entity)),
+        Err(_) => ENTITIES_DIRTY.with(|d| d.set(true)),
+    });
 }
 
-/// Makes sure invalidations of segment.schemes reach `on_relcache_invalidation`, which needs
-/// the table's OID to recognise them.
-fn watch_schemes_table() {
-    if SCHEMES_RELID.with(|r| r.get()) == 0 {
-        let schemes = value::<pg_sys::Oid>("SELECT 'segment.schemes'::regclass::oid", &[]);
-        SCHEMES_RELID.with(|r| r.set(schemes.map(|o| o.to_u32()).unwrap_or(0)));
+/// Empties the entity and scheme caches if an invalidation could not reach them (it came while
+/// they were borrowed).
+fn clear_if_dirty() {
+    if ENTITIES_DIRTY.with(|d| d.replace(false)) {
+        ENTITIES.with(|m| m.borrow_mut().clear());
+        CLIENT_ENTITIES.with(|m| m.borrow_mut().clear());
+        SCHEMES.with(|m| m.borrow_mut().clear());
     }
 }
 
 struct CachedScheme {
     scheme: Rc<Scheme>,
-    /// `SCHEMES_GENERATION` when an SQL look-up last found this name naming this scheme
+    /// `compiled::generation()` when an SQL look-up last found this name naming this scheme
     confirmed: Option<u64>,
-    /// client argument type OID → kept plan of the assignment look-up
-    lookups: HashMap<u32, Rc<OwnedPreparedStatement>>,
+    /// kept plan of the assignment look-up
+    lookup: Option<Rc<OwnedPreparedStatement>>,
 }
 
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
+    clear_if_dirty();
     if let Some(entity) = cached_entity(relid) {
         return Some(entity);
     }
@@ -320,6 +297,35 @@ pub fn entity_by_client_table(relid: pg_sys::Oid) -> Option<Entity> {
         rows.into_iter().next().map(|row| entity_from_row(&row, 1))
     })
 }
+
+/// The entity of the client table a client-table trigger fires on: the table itself, or the
+/// partitioned table it is a partition of (row triggers are cloned to partitions). Cached like
+/// `ENTITIES`, by the firing relation; also dropped by an invalidation of that relation.
+pub fn entity_of_firing_client_table(relid: pg_sys::Oid) -> Option<Entity> {
+    clear_if_dirty();
+    if let Some(entity) = CLIENT_ENTITIES.with(|m| m.borrow().get(&relid.to_u32()).cloned()) {
+        return Some(entity);
+    }
+    let query = format!(
+        "SELECT {ENTITY_COLUMNS} FROM segment.entities e \
+         WHERE e.client_table = $1::pg_catalog.oid OR e.client_table IN \
+               (SELECT relid FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass))"
+    );
+    let entity = Spi::connect(|c| {
+        let rows = ok(c.select(query.as_str(), Some(1), &[relid.into()]));
+        rows.into_iter().next().map(|row| entity_from_row(&row, 1))
+    })?;
+    CLIENT_ENTITIES.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MAX_CLIENT_ENTITIES {
+            m.clear();
+        }
+        m.insert(relid.to_u32(), entity.clone())
+    });
+    Some(entity)
+}
+
+const MAX_CLIENT_ENTITIES: usize = 1024;
 
 pub fn question_id(scheme: &Scheme, code: &str) -> Result<i32> {
     let id = value::<i32>(
@@ -490,7 +496,13 @@ pub fn create_entity(table: pg_sys::Oid, key_column: &str, key_type: pg_sys::Oid
             .into_iter()
             .next()
             .expect("INSERT … RETURNING returns its row");
-        entity_from_row(&row, 1)
+        let entity = entity_from_row(&row, 1);
+        ok(c.update(
+            "SELECT segment._grant_new_entity($1)",
+            None,
+            &[entity.entity_id.into()],
+        ));
+        entity
     })
 }
 
@@ -523,7 +535,10 @@ pub fn client_text(entity: &Entity, client: ClientKey) -> String {
     value::<String>(&query, &[client_arg(client)]).unwrap_or_default()
 }
 
+/// Whether the client exists, asked as the owner of the entity's relations: a writer needs
+/// no right to read the client table (the answers' foreign key checks it as the owner too).
 pub fn client_exists(entity: &Entity, client: ClientKey) -> bool {
+    let _owner = crate::security::ActingAs::role(entity.owner);
     exists(
         &format!(
             "SELECT 1 FROM {} WHERE {} = CAST($1 AS {})",
@@ -577,10 +592,10 @@ pub fn current_assignment(
     client: ClientKey,
     with_score: bool,
 ) -> Result<Option<(Option<AnyNumeric>, Option<String>)>> {
-    watch_schemes_table();
-    // SAFETY: processes pending cache invalidations, as taking a lock would.
-    unsafe { pg_sys::AcceptInvalidationMessages() };
-    let generation = SCHEMES_GENERATION.with(|g| g.get());
+    compiled::watch_schemes_table();
+    compiled::accept_invalidations();
+    clear_if_dirty();
+    let generation = compiled::generation();
     let confirmed = SCHEMES.with(|m| {
         m.borrow()
             .get(name)
@@ -595,8 +610,9 @@ pub fn current_assignment(
         }
     }
     for attempt in 0..2 {
-        let (scheme, plan) = assignment_lookup(name, client)?;
+        let (scheme, plan) = assignment_lookup(name)?;
         let e = &scheme.entity;
+        let client = keys::exact_client(e, client)?;
         let found = Spi::connect(|c| {
             // The entity's table OIDs are part of the check: a scheme of the same name and id
             // in a re-created extension has new tables, which the direct read must not miss.
@@ -655,18 +671,14 @@ pub fn current_assignment(
     })
 }
 
-/// The cached scheme of that name and its kept look-up plan for keys of the client argument's
-/// type, prepared on first use.
-fn assignment_lookup(
-    name: &str,
-    client: ClientKey,
-) -> Result<(Rc<Scheme>, Rc<OwnedPreparedStatement>)> {
-    let type_oid = client.type_oid().to_u32();
+/// The cached scheme of that name and its kept look-up plan (keys of the key's own type),
+/// prepared on first use.
+fn assignment_lookup(name: &str) -> Result<(Rc<Scheme>, Rc<OwnedPreparedStatement>)> {
     let cached = SCHEMES.with(|m| {
         m.borrow().get(name).and_then(|entry| {
             entry
-                .lookups
-                .get(&type_oid)
+                .lookup
+                .as_ref()
                 .map(|plan| (entry.scheme.clone(), plan.clone()))
         })
     });
@@ -681,25 +693,25 @@ fn assignment_lookup(
     let sql = format!(
         "SELECT s.scheme_id, a.score, a.segment, a.scheme_id IS NOT NULL FROM segment.schemes s \
          JOIN segment.entities e ON e.entity_id = s.entity_id \
-         LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = CAST($2 AS {}) \
+         LEFT JOIN {} a ON a.scheme_id = s.scheme_id AND a.client_id = $2 \
          WHERE s.name = $1 AND s.entity_id = $3 AND e.assignments_table::pg_catalog.oid = $4",
-        e.assignments, e.key_type
+        e.assignments
     );
     let types = [
         PgOid::from(pg_sys::TEXTOID),
-        PgOid::from(client.type_oid()),
+        PgOid::from(e.key_type_oid),
         PgOid::from(pg_sys::INT4OID),
         PgOid::from(pg_sys::OIDOID),
     ];
-    let plan = Spi::connect(|c| cached_plan(c, &sql, &types, false));
+    let plan = Spi::connect(|c| cached_plan(c, NO_TRANSITION_TABLES, &sql, &types, false));
     SCHEMES.with(|m| {
         let mut m = m.borrow_mut();
         let entry = m.entry(name.to_string()).or_insert_with(|| CachedScheme {
             scheme: scheme.clone(),
             confirmed: None,
-            lookups: HashMap::new(),
+            lookup: None,
         });
-        entry.lookups.insert(type_oid, plan.clone());
+        entry.lookup = Some(plan.clone());
     });
     Ok((scheme, plan))
 }
@@ -1046,6 +1058,43 @@ fn delta_sql(e: &Entity, change: AnswerChange) -> String {
     )
 }
 
+/// Whether the running transaction reads under one snapshot (REPEATABLE READ, SERIALIZABLE).
+pub fn isolation_uses_transaction_snapshot() -> bool {
+    // SAFETY: reads a backend global.
+    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
+}
+
+/// Refuses with 40001 when the transaction's snapshot shows another configuration of the
+/// entity's schemes than the latest committed one (which `compiled::get` reads under a
+/// snapshot taken now): scoring this write with the old configuration would commit a stale
+/// score, and the re-segmentation that the change ran could not see this write.
+pub fn check_configuration_current(entity: &Entity) -> Result<()> {
+    let latest = compiled::get()?;
+    let seen: Vec<(i32, String, i32)> = Spi::connect(|c| {
+        ok(c.select(
+            "SELECT scheme_id, name, version FROM segment.schemes WHERE entity_id = $1",
+            None,
+            &[entity.entity_id.into()],
+        ))
+        .map(|row| {
+            (
+                ok(row.get::<i32>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<i32>(3)).unwrap_or_default(),
+            )
+        })
+        .collect()
+    });
+    match latest.first_difference(entity.entity_id, &seen) {
+        None => Ok(()),
+        Some((scheme, seen, current)) => Err(SegmentError::StaleConfiguration {
+            scheme,
+            seen,
+            current,
+        }),
+    }
+}
+
 /// Statements with up to this many transition rows run a kept plan.
 const SMALL_STATEMENT_ROWS: i64 = 16;
 
@@ -1095,7 +1144,8 @@ fn apply_single_answer(
     entity: &Entity,
     change: AnswerChange,
 ) -> Result<Option<i64>> {
-    let plan = cached_plan(c, &single_row_sql(entity, change), &[], false);
+    let scope = entity.answers_oid;
+    let plan = cached_plan(c, scope, &single_row_sql(entity, change), &[], false);
     let row = ok(c.select(&*plan, None, &[]));
     let row = row.first();
     let plain = ok(row.get::<bool>(1)).unwrap_or(false);
@@ -1104,7 +1154,7 @@ fn apply_single_answer(
     let Some(question_id) = question_id.filter(|_| plain) else {
         return Ok(None);
     };
-    let config = compiled_config()?;
+    let config = compiled::get()?;
     let Some(delta) = config.answer_delta(entity.entity_id, question_id, new_option, old_option)?
     else {
         return Ok(None);
@@ -1120,7 +1170,7 @@ fn apply_single_answer(
         pg_sys::INT4OID,
     ]
     .map(PgOid::from);
-    let plan = cached_plan(c, &known_delta_sql(entity, change), &types, true);
+    let plan = cached_plan(c, scope, &known_delta_sql(entity, change), &types, true);
     let score = delta.score.to_string();
     let args = [
         delta.scheme_id.into(),
@@ -1160,7 +1210,7 @@ pub fn apply_answer_deltas(
                 let args = [entity.entity_id.into(), "answer".into()];
                 let row = if rows <= SMALL_STATEMENT_ROWS {
                     let types = [PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)];
-                    let plan = cached_plan(c, &sql, &types, true);
+                    let plan = cached_plan(c, entity.answers_oid, &sql, &types, true);
                     ok(c.update(&*plan, None, &args))
                 } else {
                     ok(c.update(sql.as_str(), None, &args))
@@ -1173,33 +1223,59 @@ pub fn apply_answer_deltas(
             // Clients that lost their last answer are not categorized any more (a partial
             // index holds exactly these rows).
             let sql = format!("DELETE FROM {} WHERE answered <= 0", entity.assignments);
-            let plan = cached_plan(c, &sql, &[], true);
+            let plan = cached_plan(c, NO_TRANSITION_TABLES, &sql, &[], true);
             ok(c.update(&*plan, None, &[]));
         }
         Ok(DeltaOutcome { foreign_question })
     })
 }
 
-/// Deletes the rows of a client removed from its table from each of `tables` (see
+/// Deletes the assignments and history of a client removed from its table (see
 /// `triggers::_client_removed`).
-pub fn delete_client_rows(tables: &[String], client: DatumWithOid<'_>) {
+pub fn delete_client_rows(entity: &Entity, client: DatumWithOid<'_>) {
     Spi::connect_mut(|c| {
-        for table in tables {
+        for table in [&entity.assignments, &entity.history] {
             let sql = format!("DELETE FROM {table} WHERE client_id = $1");
-            let plan = cached_plan(c, &sql, &[PgOid::from(client.oid())], true);
+            let types = [PgOid::from(client.oid())];
+            let plan = cached_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
             ok(c.update(&*plan, None, std::slice::from_ref(&client)));
         }
     });
 }
 
-/// Empties `tables` after their client table was truncated.
-pub fn truncate_client_rows(tables: &[String]) {
+/// Moves a client's history from its old key to its new one and drops the old key's
+/// assignments (see `triggers::_client_rekeyed`). The answers trigger has already scored the
+/// moved answers under the new key, appending history rows that say the client arrived from
+/// nowhere; those go, as the client's own history takes their place.
+pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithOid<'_>) {
+    let statements = [
+        format!("DELETE FROM {} WHERE client_id = $2", entity.history),
+        format!(
+            "UPDATE {} SET client_id = $2 WHERE client_id = $1",
+            entity.history
+        ),
+        format!("DELETE FROM {} WHERE client_id = $1", entity.assignments),
+    ];
+    let types = [PgOid::from(old.oid()), PgOid::from(new.oid())];
     Spi::connect_mut(|c| {
-        ok(c.update(
-            format!("TRUNCATE {}", tables.join(", ")).as_str(),
-            None,
-            &[],
-        ));
+        for sql in &statements {
+            let plan = cached_plan(c, NO_TRANSITION_TABLES, sql, &types, true);
+            ok(c.update(&*plan, None, &[same_value(&old), same_value(&new)]));
+        }
+    });
+}
+
+/// Another handle on the same argument value.
+fn same_value<'a>(value: &DatumWithOid<'a>) -> DatumWithOid<'a> {
+    // SAFETY: the datum and its type OID come from a value of exactly that type.
+    unsafe { DatumWithOid::new_from_datum(value.datum(), value.oid()) }
+}
+
+/// Empties the assignments and history of an entity whose client table was truncated.
+pub fn truncate_client_rows(entity: &Entity) {
+    let sql = format!("TRUNCATE {}, {}", entity.assignments, entity.history);
+    Spi::connect_mut(|c| {
+        ok(c.update(sql.as_str(), None, &[]));
     });
 }
 
@@ -1297,39 +1373,47 @@ fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
     ok(c.update(sql.as_str(), None, &[]));
 }
 
-fn run_count(c: &mut SpiClient<'_>, sql: &str, scheme_id: i32, cause: &str) -> i64 {
-    let plan = cached_plan(
-        c,
-        sql,
-        &[PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)],
-        true,
-    );
-    ok(
-        ok(c.update(&*plan, None, &[scheme_id.into(), cause.into()]))
-            .first()
-            .get_one::<i64>(),
-    )
-    .unwrap_or(0)
+/// Runs a re-segmentation statement ($1 scheme id, $2 cause) under a snapshot taken after the
+/// answers table was locked (see `latest`): under REPEATABLE READ the transaction's own
+/// snapshot may miss answers committed before the lock was granted.
+fn run_count(_c: &mut SpiClient<'_>, sql: &str, scheme_id: i32, cause: &str) -> i64 {
+    let rows = latest::run(sql, &[scheme_id.into(), cause.into()], true);
+    rows.first()
+        .and_then(|row| latest::parse::<i64>(row, 0))
+        .unwrap_or(0)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Plans kept for the life of the backend
 
 thread_local! {
-    /// Prepared plans by SQL text and parameter types. The text names the relations it reads,
-    /// so one entity's plan never serves another; PostgreSQL re-plans a kept plan by itself when
-    /// a relation it uses changes. Shared with `Rc` so no borrow is held while a plan runs (it
-    /// may fire triggers that need other plans).
-    static PLANS: RefCell<HashMap<String, Rc<OwnedPreparedStatement>>> = RefCell::new(HashMap::new());
+    /// Prepared plans by the relation whose transition tables they read, SQL text and parameter
+    /// types. Two answers tables have transition tables of the same names but different row
+    /// types, so a plan over transition tables belongs to its relation; every other text names
+    /// the relations it reads. PostgreSQL re-plans a kept plan by itself when a relation it
+    /// uses changes, so nothing here goes stale; a rename only leaves an entry unused. Bound:
+    /// `MAX_PLANS`, then all are dropped and re-prepared on use. Shared with `Rc` so no borrow
+    /// is held while a plan runs (it may fire triggers that need other plans).
+    static PLANS: RefCell<HashMap<(u32, String), Rc<OwnedPreparedStatement>>> =
+        RefCell::new(HashMap::new());
 }
+
+const MAX_PLANS: usize = 256;
+
+/// The scope of a plan that reads no transition table.
+const NO_TRANSITION_TABLES: pg_sys::Oid = pg_sys::InvalidOid;
 
 fn cached_plan(
     c: &SpiClient<'_>,
+    transition_tables_of: pg_sys::Oid,
     sql: &str,
     types: &[PgOid],
     mutating: bool,
 ) -> Rc<OwnedPreparedStatement> {
-    let key = format!("{sql}\u{0}{types:?}\u{0}{mutating}");
+    let key = (
+        transition_tables_of.to_u32(),
+        format!("{sql}\u{0}{types:?}\u{0}{mutating}"),
+    );
     if let Some(plan) = PLANS.with(|plans| plans.borrow().get(&key).cloned()) {
         return plan;
     }
@@ -1339,7 +1423,13 @@ fn cached_plan(
         c.prepare(sql, types)
     };
     let plan = Rc::new(ok(prepared).keep());
-    PLANS.with(|plans| plans.borrow_mut().insert(key, plan.clone()));
+    PLANS.with(|plans| {
+        let mut plans = plans.borrow_mut();
+        if plans.len() >= MAX_PLANS {
+            plans.clear();
+        }
+        plans.insert(key, plan.clone());
+    });
     plan
 }
 
@@ -1436,6 +1526,14 @@ pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
     })
 }
 
+/// A relation's name as SQL would need to spell it, or None when no relation has that OID.
+pub fn existing_relation_name(relid: pg_sys::Oid) -> Option<String> {
+    value::<String>(
+        "SELECT c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c WHERE c.oid = $1",
+        &[relid.into()],
+    )
+}
+
 /// A relation's name as SQL would need to spell it (schema-qualified, quoted as needed).
 pub fn relation_name(relid: pg_sys::Oid) -> String {
     value::<String>("SELECT $1::pg_catalog.regclass::text", &[relid.into()])
@@ -1474,14 +1572,21 @@ pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
             }
             None => "SELECT NULL::integer WHERE false".to_string(),
         };
+        // (an entity whose tables are gone is being dropped with its client table)
         let entities: Vec<Entity> = ok(c.select(
-            format!("SELECT {ENTITY_COLUMNS} FROM segment.entities e").as_str(),
+            format!(
+                "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE EXISTS \
+                 (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table) \
+                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.history_table)"
+            )
+            .as_str(),
             None,
             &[],
         ))
         .map(|row| entity_from_row(&row, 1))
         .collect();
         for e in entities {
+            let _owner = crate::security::ActingAs::role(e.owner);
             for table in [&e.assignments, &e.history] {
                 let sql = match td {
                     Some(_) => format!("DELETE FROM {table} WHERE scheme_id IN ({deleted})"),

@@ -3,6 +3,7 @@
 
 use crate::direct;
 use crate::error::SegmentError;
+use crate::security::{as_role, extension_owner};
 use crate::store::{self, AnswerChange};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
@@ -42,14 +43,18 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let relid = trigger.relid()?;
     if let Some(change) = change {
         let single = rows == 1 || (change == AnswerChange::Update && rows == 2);
+        // The configuration first: looking it up processes pending invalidations, which may
+        // drop the cached entity too.
+        let config = store::compiled::cached();
         if let (true, Some(entity), Some(config)) = (
             single && crate::DIRECT_WRITES.get(),
             store::cached_entity(relid),
-            store::cached_compiled_config(),
+            config,
         ) {
-            if direct::apply_single_answer(&entity, &config, td, change)
-                .unwrap_or_else(|e| e.raise())
-            {
+            let applied = as_role(entity.owner, || {
+                direct::apply_single_answer(&entity, &config, td, change)
+            });
+            if applied.unwrap_or_else(|e| e.raise()) {
                 return Ok(None);
             }
         }
@@ -66,18 +71,34 @@ fn apply_with_sql(
     change: Option<AnswerChange>,
     rows: i64,
 ) {
-    let Some(entity) = store::entity_by_answers_table(relid) else {
+    let Some(entity) = as_role(extension_owner(), || store::entity_by_answers_table(relid)) else {
         return;
     };
+    as_role(entity.owner, || apply_as_owner(&entity, td, change, rows));
+}
+
+/// `apply_with_sql`'s work, as the owner of the entity's relations.
+fn apply_as_owner(
+    entity: &store::Entity,
+    td: &pg_sys::TriggerData,
+    change: Option<AnswerChange>,
+    rows: i64,
+) {
     let Some(change) = change else {
         for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
             check_for_interrupts!();
-            store::recompute_scheme(&entity, scheme_id, "answers truncated");
+            store::recompute_scheme(entity, scheme_id, "answers truncated");
         }
         return;
     };
+    if store::isolation_uses_transaction_snapshot() {
+        // The delta statements read the configuration under the transaction's snapshot; a
+        // configuration committed since must not be missed (the recompute it ran did not see
+        // this write either).
+        store::check_configuration_current(entity).unwrap_or_else(|e| e.raise());
+    }
     let outcome =
-        store::apply_answer_deltas(&entity, td, change, rows).unwrap_or_else(|e| e.raise());
+        store::apply_answer_deltas(entity, td, change, rows).unwrap_or_else(|e| e.raise());
     if let Some(question_id) = outcome.foreign_question {
         // Raising aborts the statement, so its answers and their effects are all undone.
         let (scheme, owner_table) = store::scheme_of_question(question_id);
@@ -98,7 +119,7 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let table = trigger.table_name()?;
     let op = trigger.op()?;
     // Every backend recompiles the configuration before its next answer.
-    store::forget_compiled_config();
+    store::compiled::forget();
     let td = trigger.trigger_data();
     if table == "schemes" {
         match op {
@@ -143,46 +164,101 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         if !active {
             continue;
         }
-        if table == "levels" {
-            // Scores do not depend on levels: only segments need looking up again.
-            store::relevel_scheme(&scheme.entity, scheme_id, "scheme change");
-        } else {
-            store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
-        }
+        as_role(scheme.entity.owner, || {
+            if table == "levels" {
+                // Scores do not depend on levels: only segments need looking up again.
+                store::relevel_scheme(&scheme.entity, scheme_id, "scheme change");
+            } else {
+                store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
+            }
+        });
     }
     Ok(None)
 }
 
 /// Row-level AFTER DELETE and statement-level AFTER TRUNCATE trigger on every client table bound
-/// to a scheme: a client's assignments and history go with the client. Arguments: the tables to
-/// clear, then the client key column. (Answers go through their foreign key.)
+/// to a scheme: a client's assignments and history go with the client. (Answers go through
+/// their foreign key.) It takes no arguments and trusts none: the entity is found by the OID of
+/// the table it fires on, and it refuses to run on any other table.
 #[pg_trigger]
 fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let args = trigger.extra_args()?;
-    let Some((key_column, tables)) = args.split_last() else {
-        return Ok(None);
-    };
-    if matches!(trigger.op()?, PgTriggerOperation::Truncate) {
-        store::truncate_client_rows(tables);
-        return Ok(None);
-    }
+    let relid = trigger.relid()?;
+    let op = trigger.op()?;
     let td = trigger.trigger_data();
-    // SAFETY: the deleted row and the descriptor of its table (a partition's, for a
-    // partitioned client table), valid for this call.
-    let key = unsafe {
-        let desc = (*td.tg_relation).rd_att;
-        let column = pgrx::PgTupleDesc::from_pg_unchecked(desc)
-            .iter()
-            .find(|att| !att.is_dropped() && att.name() == key_column.as_str())
-            .map(|att| (att.attnum, att.atttypid));
-        column.and_then(|(attnum, type_oid)| {
-            let attno = std::num::NonZeroUsize::new(attnum as usize)?;
-            let datum = pgrx::heap_getattr_raw(td.tg_trigtuple, attno, desc)?;
-            Some(pgrx::datum::DatumWithOid::new(datum, type_oid))
-        })
-    };
-    if let Some(key) = key {
-        store::delete_client_rows(tables, key);
-    }
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        as_role(entity.owner, || {
+            if matches!(op, PgTriggerOperation::Truncate) {
+                store::truncate_client_rows(&entity);
+            } else if let Some(key) = deleted_key(td, &entity.key_attname) {
+                store::delete_client_rows(&entity, key);
+            }
+        });
+    });
     Ok(None)
+}
+
+/// Row-level AFTER UPDATE OF the key trigger on every bound client table: a client whose key
+/// changed keeps its score, segment and history under the new key. Its answers moved first,
+/// through their foreign key's ON UPDATE CASCADE, and the answers trigger scored them as the
+/// new key's; here the old key's assignments go, and its history becomes the new key's.
+#[pg_trigger]
+fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let td = trigger.trigger_data();
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        let old = row_key(td, td.tg_trigtuple, &entity.key_attname);
+        let new = row_key(td, td.tg_newtuple, &entity.key_attname);
+        if let (Some(old), Some(new)) = (old, new) {
+            as_role(entity.owner, || store::rekey_client_rows(&entity, old, new));
+        }
+    });
+    Ok(None)
+}
+
+/// The entity of the client table a trigger fires on; anything else is refused. The look-up
+/// runs as the extension's owner: a role that may delete clients need not read pg_segment's
+/// configuration.
+fn firing_client_entity(relid: pg_sys::Oid) -> store::Entity {
+    let entity = as_role(extension_owner(), || {
+        store::entity_of_firing_client_table(relid)
+    });
+    entity.unwrap_or_else(|| {
+        SegmentError::NotAClientTable {
+            table: store::relation_name(relid),
+        }
+        .raise()
+    })
+}
+
+/// The key of the row a row-level DELETE trigger fires for.
+fn deleted_key<'a>(
+    td: &'a pg_sys::TriggerData,
+    key_column: &str,
+) -> Option<pgrx::datum::DatumWithOid<'a>> {
+    row_key(td, td.tg_trigtuple, key_column)
+}
+
+/// The key of a row of the firing relation, found by column name (a partition's columns may be
+/// numbered differently from its parent's).
+fn row_key<'a>(
+    td: &'a pg_sys::TriggerData,
+    tuple: *mut pg_sys::HeapTupleData,
+    key_column: &str,
+) -> Option<pgrx::datum::DatumWithOid<'a>> {
+    if tuple.is_null() {
+        return None;
+    }
+    // SAFETY: a row of the firing relation and its descriptor, valid for this call.
+    unsafe {
+        let desc = (*td.tg_relation).rd_att;
+        let (attnum, type_oid) = pgrx::PgTupleDesc::from_pg_unchecked(desc)
+            .iter()
+            .find(|att| !att.is_dropped() && att.name() == key_column)
+            .map(|att| (att.attnum, att.atttypid))?;
+        let attno = std::num::NonZeroUsize::new(attnum as usize)?;
+        let datum = pgrx::heap_getattr_raw(tuple, attno, desc)?;
+        Some(pgrx::datum::DatumWithOid::new(datum, type_oid))
+    }
 }

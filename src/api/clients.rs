@@ -30,7 +30,7 @@ fn answer(
 ) {
     (|| -> Result<()> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
-        let client = required(client, "client")?;
+        let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let option = required(option, "option")?;
         let question_id = store::question_id(&scheme, question)?;
@@ -47,7 +47,7 @@ fn answer(
 fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Option<&str>) -> bool {
     (|| -> Result<bool> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
-        let client = required(client, "client")?;
+        let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question_id = store::question_id(&scheme, required(question, "question")?)?;
         existing_client(&scheme, client)?;
         Ok(store::delete_answer(&scheme.entity, client, question_id))
@@ -92,6 +92,7 @@ fn explain(
 > {
     let rows = (|| -> Result<Vec<engine::ExplainRow>> {
         let scheme = store::scheme(scheme)?;
+        let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme, client)?;
         let inputs = store::explain_inputs(&scheme, client)?;
         Ok(engine::explain(&inputs)?.0)
@@ -129,6 +130,7 @@ fn history(
 > {
     let rows = (|| -> Result<Vec<store::HistoryRow>> {
         let scheme = store::scheme(scheme)?;
+        let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme, client)?;
         store::history(&scheme, client)
     })()

@@ -1,20 +1,26 @@
 //! Configuration: schemes, questions, options, levels.
 
 use super::{required, to_decimal};
-use crate::engine::{self, Bound};
+use crate::client_table::ClientTable;
+use crate::engine::{self, Bound, EngineError};
 use crate::error::{OrRaise, Result, SegmentError};
+use crate::security::{as_role, extension_owner};
 use crate::store::{self, Scheme};
 use pgrx::datum::AnyNumeric;
+use pgrx::pg_sys;
 use pgrx::prelude::*;
-use pgrx::{pg_sys, PgRelation};
 
 /// Finds the entity of a client table, creating its answers, assignments and history tables the
 /// first time a scheme is bound to it.
+///
+/// The caller's rights on the client table are checked on every call, for the first scheme
+/// over a table and for every further one alike; the relations are then created as the
+/// extension's owner, since application roles have no right to create anything in schema
+/// segment.
 fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
-    if let Some(entity) = store::entity_by_client_table(table) {
-        return Ok(entity);
-    }
-    let name = store::relation_name(table);
+    let name = store::existing_relation_name(table).ok_or(SegmentError::UndefinedTable {
+        oid: table.to_u32(),
+    })?;
     let key = store::primary_key(table);
     if key.relkind != "r" && key.relkind != "p" {
         return Err(SegmentError::NotATable { table: name });
@@ -31,9 +37,14 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
             ),
         });
     }
+    if let Some(entity) = store::entity_by_client_table(table) {
+        return Ok(entity);
+    }
     match key.key_columns.as_slice() {
         [] => Err(SegmentError::NoPrimaryKey { table: name }),
-        [(column, type_oid)] => Ok(store::create_entity(table, column, *type_oid)),
+        [(column, type_oid)] => Ok(as_role(extension_owner(), || {
+            store::create_entity(table, column, *type_oid)
+        })),
         columns => Err(SegmentError::CompositeKey {
             table: name,
             columns: columns
@@ -48,12 +59,12 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
 #[pg_extern(volatile)]
 fn create_scheme(
     name: Option<&str>,
-    client_table: Option<PgRelation>,
+    client_table: Option<ClientTable>,
     description: default!(Option<&str>, "NULL"),
 ) -> i32 {
     (|| -> Result<i32> {
         let name = required(name, "name")?;
-        let table = required(client_table, "client_table")?.oid();
+        let table = required(client_table, "client_table")?.0;
         engine::validate_code("scheme name", name)?;
         if store::exists(
             "SELECT 1 FROM segment.schemes WHERE name = $1",
@@ -97,7 +108,11 @@ fn add_question(
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let code = required(code, "code")?;
         let prompt = required(prompt, "prompt")?;
-        let weight = to_decimal(&required(weight, "weight")?)?;
+        let weight = required(weight, "weight")?;
+        // a weight with more digits than the engine holds is out of range, never rounded
+        let weight = to_decimal(&weight).map_err(|_| EngineError::WeightOutOfRange {
+            weight: weight.to_string(),
+        })?;
         engine::validate_code("question code", code)?;
         engine::validate_weight(weight)?;
         if store::exists(
@@ -141,7 +156,10 @@ fn add_option(
         let question_id = store::question_id(&scheme, question)?;
         let code = required(code, "code")?;
         let label = required(label, "label")?;
-        let points = to_decimal(&required(points, "points")?)?;
+        let points = required(points, "points")?;
+        let points = to_decimal(&points).map_err(|_| EngineError::PointsOutOfRange {
+            points: points.to_string(),
+        })?;
         engine::validate_code("option code", code)?;
         engine::validate_points(points)?;
         if store::exists(

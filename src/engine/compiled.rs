@@ -14,9 +14,20 @@ pub struct CompiledQuestion {
     pub weight: Decimal,
 }
 
+/// A scheme's identity and configuration generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledScheme {
+    pub name: String,
+    pub entity_id: i32,
+    pub version: i32,
+}
+
 /// Questions and option points of all schemes, by id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CompiledConfig {
+    /// scheme id → its name, client table and version, for every scheme (with or without
+    /// questions)
+    pub schemes: HashMap<i32, CompiledScheme>,
     pub questions: HashMap<i32, CompiledQuestion>,
     /// option id → (question id, points)
     pub options: HashMap<i32, (i32, Decimal)>,
@@ -83,6 +94,32 @@ impl CompiledConfig {
 }
 
 impl CompiledConfig {
+    /// The first scheme of `entity_id` whose version (or existence) differs between this
+    /// configuration and `seen`, the (scheme id, name, version) triples another snapshot shows:
+    /// its name, the version in `seen` (None: missing there) and the version here (None:
+    /// missing here).
+    pub fn first_difference(
+        &self,
+        entity_id: i32,
+        seen: &[(i32, String, i32)],
+    ) -> Option<(String, Option<i32>, Option<i32>)> {
+        for (id, name, version) in seen {
+            let current = self.schemes.get(id).filter(|s| s.entity_id == entity_id);
+            if current.map(|s| s.version) != Some(*version) {
+                return Some((name.clone(), Some(*version), current.map(|s| s.version)));
+            }
+        }
+        let mut missing: Vec<(&i32, &CompiledScheme)> = self
+            .schemes
+            .iter()
+            .filter(|(id, s)| s.entity_id == entity_id && !seen.iter().any(|(i, _, _)| i == *id))
+            .collect();
+        missing.sort_by_key(|(id, _)| **id);
+        missing
+            .first()
+            .map(|(_, s)| (s.name.clone(), None, Some(s.version)))
+    }
+
     /// A client's score after `delta`, and the level of the scheme it falls in (None: a gap).
     /// The score is normalized like `trim_scale` does in SQL.
     pub fn rescore(
@@ -224,6 +261,42 @@ mod tests {
             c.answer_delta(3, 1, None, Some(12)).unwrap(),
             None,
             "option deleted meanwhile"
+        );
+    }
+
+    #[test]
+    fn snapshot_differences_name_the_scheme() {
+        let mut c = config();
+        let scheme = |name: &str, entity_id, version| CompiledScheme {
+            name: name.into(),
+            entity_id,
+            version,
+        };
+        c.schemes.insert(7, scheme("seven", 3, 4));
+        c.schemes.insert(8, scheme("eight", 9, 1));
+        let seen = vec![(7, "seven".to_string(), 4)];
+        assert_eq!(c.first_difference(3, &seen), None, "same versions");
+        assert_eq!(
+            c.first_difference(9, &[]),
+            Some(("eight".into(), None, Some(1)))
+        );
+        let older = vec![(7, "seven".to_string(), 3)];
+        assert_eq!(
+            c.first_difference(3, &older),
+            Some(("seven".into(), Some(3), Some(4))),
+            "a version committed after the snapshot"
+        );
+        let gone = vec![(7, "seven".to_string(), 4), (5, "five".to_string(), 2)];
+        assert_eq!(
+            c.first_difference(3, &gone),
+            Some(("five".into(), Some(2), None)),
+            "a scheme dropped after the snapshot"
+        );
+        c.schemes.insert(6, scheme("six", 3, 1));
+        assert_eq!(
+            c.first_difference(3, &seen),
+            Some(("six".into(), None, Some(1))),
+            "a scheme created after the snapshot"
         );
     }
 

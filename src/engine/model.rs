@@ -1,6 +1,5 @@
 use rust_decimal::Decimal;
 use std::fmt;
-use std::str::FromStr;
 
 /// What the engine refuses. The SQL layer maps each case to an SQLSTATE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,11 +108,33 @@ impl Level {
     }
 }
 
-/// Parses a finite decimal as PostgreSQL prints it. Refuses NaN, infinities and anything with
-/// more digits than the engine computes exactly.
+/// Parses a finite decimal as PostgreSQL prints it (numeric_out never uses exponents). Refuses
+/// NaN, infinities and anything with more digits than the engine computes exactly: a number is
+/// never rounded on its way in.
 pub fn parse_decimal(text: &str) -> Result<Decimal, EngineError> {
     let trimmed = text.trim();
-    Decimal::from_str(trimmed)
-        .or_else(|_| Decimal::from_scientific(trimmed))
-        .map_err(|_| EngineError::InvalidNumber(trimmed.to_string()))
+    Decimal::from_str_exact(trimmed).map_err(|_| EngineError::InvalidNumber(trimmed.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_never_rounded_on_the_way_in() {
+        assert_eq!(parse_decimal(" 12.50 ").unwrap().to_string(), "12.50");
+        assert_eq!(parse_decimal("-0.0001").unwrap().to_string(), "-0.0001");
+        for lossy in [
+            "1.00000000000000000000000000001",
+            "123456789012345678901234567890",
+            "NaN",
+            "Infinity",
+        ] {
+            assert_eq!(
+                parse_decimal(lossy),
+                Err(EngineError::InvalidNumber(lossy.to_string())),
+                "{lossy}"
+            );
+        }
+    }
 }

@@ -153,23 +153,30 @@ WHERE client_id = 4 AND question_id = (SELECT question_id FROM segment.answer_op
 COMMIT;
 SELECT count(*) AS wrong FROM segment.verify('fast_scheme');
 
--- A role that may write answers but not the segment tables gets the same error either way.
+-- A role that may write answers but not the segment tables: both paths score its writes the
+-- same (maintenance runs as the client table's owner), and it cannot write a score itself.
 CREATE ROLE segment_regress_writer;
-GRANT USAGE ON SCHEMA segment TO segment_regress_writer;
-GRANT SELECT, UPDATE ON segment.direct_fast_answers, segment.direct_slow_answers TO segment_regress_writer;
-GRANT SELECT ON ALL TABLES IN SCHEMA segment TO segment_regress_writer;
+SELECT segment.grant_writer('segment_regress_writer');
 SET ROLE segment_regress_writer;
-\set VERBOSITY terse
 UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
 WHERE client_id = 5 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q2' LIMIT 1);
 SET pg_segment.direct_writes = off;
 UPDATE segment.direct_slow_answers SET option_id = (SELECT min(option_id) FROM segment.options WHERE question_id = direct_slow_answers.question_id)
 WHERE client_id = 5 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'slow_scheme' AND question = 'q2' LIMIT 1);
+\set VERBOSITY terse
+UPDATE segment.direct_fast_assignments SET score = 1000 WHERE client_id = 5;
+DELETE FROM segment.direct_slow_history WHERE client_id = 5;
 \set VERBOSITY default
 RESET ROLE;
 RESET pg_segment.direct_writes;
+SELECT a.score, h.cause
+FROM segment.direct_fast_assignments a
+JOIN LATERAL (SELECT cause FROM segment.direct_fast_history h WHERE h.client_id = a.client_id
+              ORDER BY history_id DESC LIMIT 1) h ON true
+WHERE a.client_id = 5;
 SELECT count(*) AS wrong FROM segment.verify('fast_scheme');
-DROP OWNED BY segment_regress_writer;
+SELECT count(*) AS wrong FROM segment.verify('slow_scheme');
+SELECT segment.revoke_role('segment_regress_writer');
 DROP ROLE segment_regress_writer;
 
 -- Deleting a client takes its assignment and history with it (a trigger on the client table,

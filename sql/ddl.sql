@@ -1,0 +1,144 @@
+-- DDL on bound client tables and on pg_segment's own per-table relations. pg_segment follows
+-- what it can follow and refuses what would leave scores silently wrong:
+--   * RENAME and SET SCHEMA of a client table, of its key column, or of the per-table
+--     relations: followed (everything is found by OID; caches drop their names on the
+--     relcache invalidation such DDL sends);
+--   * a new type of the key column (e.g. integer -> bigint): PostgreSQL refuses it while the
+--     key-update trigger depends on the column; with that trigger dropped first, followed: the
+--     answers, assignments and history take the new type in the same statement, and the
+--     trigger is attached again;
+--   * a primary key that no longer is the single column the answers reference: refused;
+--   * DROP TABLE of a client table (it needs CASCADE, as the answers reference it): its
+--     schemes, answers, assignments and history go with it;
+--   * DROP of an answers, assignments or history table on its own: refused.
+-- The functions run as the extension's owner (SECURITY DEFINER): the role that alters or
+-- drops a client table need not have rights on schema segment. They act only on entities
+-- whose tables the running command touched.
+
+-- The key-update trigger of a client table; re-attached after the key column's type changed
+-- (PostgreSQL refuses a type change of a column a trigger depends on, so changing the key's
+-- type means dropping this trigger first: see docs/reference.md).
+CREATE FUNCTION segment._attach_rekey_trigger(client_table regclass, key_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                   WHERE t.tgrelid = client_table AND t.tgname = 'pg_segment_client_rekey') THEN
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_client_rekey AFTER UPDATE OF %2$I ON %1$s
+            FOR EACH ROW WHEN (OLD.%2$I IS DISTINCT FROM NEW.%2$I)
+            EXECUTE FUNCTION segment._client_rekeyed()$ddl$, client_table, key_column);
+    END IF;
+END
+$fn$;
+
+CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    pk_column name;
+    pk_type text;
+BEGIN
+    FOR e IN
+        SELECT en.*, c.objid
+        FROM pg_catalog.pg_event_trigger_ddl_commands() c
+        JOIN segment.entities en ON en.client_table = c.objid
+        WHERE c.classid = 'pg_catalog.pg_class'::regclass AND c.command_tag = 'ALTER TABLE'
+        ORDER BY en.entity_id
+    LOOP
+        -- the column the answers' foreign key references is the client key
+        SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO pk_column, pk_type
+        FROM pg_catalog.pg_constraint f
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+        WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f';
+        IF NOT FOUND OR NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = e.client_table AND i.indisprimary AND i.indnkeyatts = 1
+              AND a.attname = pk_column)
+        THEN
+            RAISE EXCEPTION 'pg_segment: the primary key of % must stay the single column its scores are kept by', e.client_table
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = pg_catalog.format('%s holds the answers of schemes %s.', e.answers_table,
+                          (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(s.name), ', ' ORDER BY s.name)
+                           FROM segment.schemes s WHERE s.entity_id = e.entity_id)),
+                      HINT = 'Drop the schemes bound to the table (segment.drop_scheme) and the table''s pg_segment relations first.';
+        END IF;
+        -- a new key type: the per-table relations follow it
+        IF pk_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                      FROM pg_catalog.pg_attribute a
+                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, pk_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, pk_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, pk_type);
+            UPDATE segment.entities SET key_type = (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                                                    WHERE a.attrelid = e.client_table AND a.attname = pk_column)
+            WHERE entity_id = e.entity_id;
+        END IF;
+        PERFORM segment._attach_rekey_trigger(e.client_table, pk_column);
+        IF e.key_column IS DISTINCT FROM pk_column THEN
+            UPDATE segment.entities SET key_column = pk_column WHERE entity_id = e.entity_id;
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+CREATE FUNCTION segment._client_table_dropped() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    dropped oid[];
+BEGIN
+    -- DROP EXTENSION takes segment.entities with everything else
+    IF pg_catalog.to_regclass('segment.entities') IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(d.objid) INTO dropped
+    FROM pg_catalog.pg_event_trigger_dropped_objects() d
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0;
+    IF dropped IS NULL THEN
+        RETURN;
+    END IF;
+    FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
+        IF e.client_table::oid = ANY (dropped) THEN
+            -- The client table went with CASCADE: its schemes and their data go with it. The
+            -- tables go first, so that removing the configuration scores no answers.
+            EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %s, %s, %s',
+                                      e.answers_table, e.assignments_table, e.history_table);
+            DELETE FROM segment.schemes WHERE entity_id = e.entity_id;
+            DELETE FROM segment.entities WHERE entity_id = e.entity_id;
+        ELSIF (e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
+               OR e.history_table::oid = ANY (dropped))
+              -- (not the tables the branch above drops, once the client table is gone)
+              AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
+            RAISE EXCEPTION 'pg_segment: cannot drop the answers, assignments or history table of %', e.client_table
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Drop the client table with CASCADE to remove it with its schemes, or drop the schemes with segment.drop_scheme().';
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+CREATE EVENT TRIGGER pg_segment_client_table_altered ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION segment._client_table_altered();
+CREATE EVENT TRIGGER pg_segment_client_table_dropped ON sql_drop
+    EXECUTE FUNCTION segment._client_table_dropped();
+
+REVOKE ALL ON FUNCTION segment._client_table_altered(), segment._client_table_dropped(),
+    segment._attach_rekey_trigger(regclass, name) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._attach_rekey_trigger(regclass, name) IS
+    'internal: attaches the trigger that moves a client''s score and history to its new key';
+COMMENT ON FUNCTION segment._client_table_altered() IS
+    'internal: event trigger that follows a new key type of a bound client table and refuses a primary key that no longer is the client key';
+COMMENT ON FUNCTION segment._client_table_dropped() IS
+    'internal: event trigger that removes the schemes and tables of a dropped client table and refuses dropping pg_segment''s per-table relations alone';

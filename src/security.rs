@@ -1,0 +1,67 @@
+//! Whose rights pg_segment's maintenance runs with.
+//!
+//! Application roles write answers; they must never be able to write assignments or history.
+//! So the work the triggers do on a client's behalf (scoring, the ledger, re-segmentation,
+//! cleaning up after a deleted client) runs as the owner of the entity's relations, the way
+//! PostgreSQL's own foreign-key triggers switch to a table's owner, and the look-ups that find
+//! the entity run as the owner of schema segment. The switch is local (`SET ROLE` inside is
+//! refused) and exempts the owner from forced row security, like the foreign-key triggers'.
+
+use pgrx::pg_sys;
+
+/// Runs as `role` until dropped, then as before (also when an error unwinds through it).
+pub struct ActingAs {
+    user: pg_sys::Oid,
+    context: std::ffi::c_int,
+}
+
+impl ActingAs {
+    pub fn role(role: pg_sys::Oid) -> ActingAs {
+        let mut user = pg_sys::InvalidOid;
+        let mut context: std::ffi::c_int = 0;
+        // SAFETY: the calls fmgr and the foreign-key triggers use to switch user; the previous
+        // identity is restored in Drop, and a transaction abort restores it too.
+        unsafe {
+            pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+            pg_sys::SetUserIdAndSecContext(
+                role,
+                context
+                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
+                    | pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int,
+            );
+        }
+        ActingAs { user, context }
+    }
+}
+
+impl Drop for ActingAs {
+    fn drop(&mut self) {
+        // SAFETY: restores the identity saved in `role`.
+        unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) };
+    }
+}
+
+/// Runs `f` as `role`.
+pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
+    let _acting = ActingAs::role(role);
+    f()
+}
+
+/// The owner of schema segment (the role that created the extension).
+pub fn extension_owner() -> pg_sys::Oid {
+    // SAFETY: a system cache look-up by name; the schema exists while the extension does.
+    unsafe {
+        let namespace = pg_sys::get_namespace_oid(c"segment".as_ptr(), false);
+        let tuple = pg_sys::SearchSysCache1(
+            pg_sys::SysCacheIdentifier::NAMESPACEOID as std::ffi::c_int,
+            pg_sys::Datum::from(namespace),
+        );
+        if tuple.is_null() {
+            panic!("pg_segment internal error: schema segment has no catalog row");
+        }
+        let form = pg_sys::GETSTRUCT(tuple) as *const pg_sys::FormData_pg_namespace;
+        let owner = (*form).nspowner;
+        pg_sys::ReleaseSysCache(tuple);
+        owner
+    }
+}

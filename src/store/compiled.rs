@@ -1,0 +1,186 @@
+//! The compiled configuration: every scheme's questions, option points and levels, kept per
+//! backend so that one changed answer is scored without a query.
+//!
+//! What invalidates it: a relcache invalidation of segment.schemes, which every configuration
+//! change sends (`forget`), or a cache reset. How it stays correct:
+//! - it is compiled under a snapshot taken when compiling, never under the transaction's, so a
+//!   REPEATABLE READ transaction never caches a configuration older than the latest commit;
+//! - it is kept only if no invalidation arrived while it was being read (`GENERATION`
+//!   unchanged), so a change committed after the read's snapshot but processed during the read
+//!   cannot leave an old configuration looking current;
+//! - a writer holds its answers table's lock while it scores, and a configuration change of a
+//!   scheme over that table takes a conflicting lock before it commits and sends its
+//!   invalidation before it releases it; so by the time a writer has its lock, every change it
+//!   must see has either been read or is an invalidation that `accept_invalidations` processes.
+//!
+//! Bound: one configuration per backend, the size of the configuration tables.
+
+use super::latest;
+use crate::engine::{Bound, CompiledConfig, CompiledQuestion, CompiledScheme, Level};
+use crate::error::Result;
+use pgrx::pg_sys;
+use pgrx::spi::Spi;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+thread_local! {
+    static COMPILED: RefCell<Option<Rc<CompiledConfig>>> = const { RefCell::new(None) };
+    /// Counts invalidations of segment.schemes (and cache resets) seen by this backend.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
+    /// The OID of segment.schemes, whose invalidations signal configuration changes; 0 until
+    /// looked up (again after each invalidation, as DROP EXTENSION gives it a new OID).
+    static SCHEMES_RELID: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Processes invalidation messages other backends have sent, as taking a new lock would.
+pub fn accept_invalidations() {
+    // SAFETY: callable anywhere inside a transaction; runs the registered callbacks.
+    unsafe { pg_sys::AcceptInvalidationMessages() };
+}
+
+/// The number of segment.schemes invalidations seen so far; anything cached from a read that
+/// began at generation g is current while the generation is still g.
+pub fn generation() -> u64 {
+    GENERATION.with(Cell::get)
+}
+
+/// The OID of segment.schemes from the system cache (no query), remembered so its
+/// invalidations are recognised.
+pub fn watch_schemes_table() -> pg_sys::Oid {
+    let known = SCHEMES_RELID.with(Cell::get);
+    if known != 0 {
+        return pg_sys::Oid::from(known);
+    }
+    // SAFETY: system cache look-ups by name; both return InvalidOid when absent.
+    let relid = unsafe {
+        let namespace = pg_sys::get_namespace_oid(c"segment".as_ptr(), true);
+        if namespace == pg_sys::InvalidOid {
+            pg_sys::InvalidOid
+        } else {
+            pg_sys::get_relname_relid(c"schemes".as_ptr(), namespace)
+        }
+    };
+    SCHEMES_RELID.with(|r| r.set(relid.to_u32()));
+    relid
+}
+
+/// Relcache invalidation of `relid` (InvalidOid: every relation). Runs inside invalidation
+/// processing: it only drops state and never queries.
+pub fn on_relcache_invalidation(relid: pg_sys::Oid) {
+    let watched = SCHEMES_RELID.with(Cell::get);
+    if relid != pg_sys::InvalidOid && relid.to_u32() != watched {
+        return;
+    }
+    GENERATION.with(|g| g.set(g.get() + 1));
+    COMPILED.with(|c| {
+        if let Ok(mut cached) = c.try_borrow_mut() {
+            *cached = None;
+        }
+    });
+    SCHEMES_RELID.with(|r| r.set(0));
+}
+
+/// The compiled configuration if this backend holds a current one; never queries.
+pub fn cached() -> Option<Rc<CompiledConfig>> {
+    accept_invalidations();
+    COMPILED.with(|c| c.borrow().clone())
+}
+
+/// The compiled configuration, compiled on first use after every configuration change.
+pub fn get() -> Result<Rc<CompiledConfig>> {
+    if let Some(config) = cached() {
+        return Ok(config);
+    }
+    watch_schemes_table();
+    let started = generation();
+    let config = Rc::new(Spi::connect(|_| compile())?);
+    accept_invalidations();
+    if generation() == started {
+        COMPILED.with(|c| *c.borrow_mut() = Some(config.clone()));
+    }
+    Ok(config)
+}
+
+/// Drops this backend's compiled configuration and, at commit, every other backend's: the
+/// relcache invalidation of segment.schemes reaches them all, and this backend at its next
+/// command.
+pub fn forget() {
+    COMPILED.with(|c| *c.borrow_mut() = None);
+    GENERATION.with(|g| g.set(g.get() + 1));
+    let schemes = watch_schemes_table();
+    if schemes != pg_sys::InvalidOid {
+        // SAFETY: queues an invalidation with the transaction's others.
+        unsafe { pg_sys::CacheInvalidateRelcacheByRelid(schemes) };
+    }
+}
+
+/// Reads the configuration tables under a snapshot taken now. Runs inside an SPI connection.
+fn compile() -> Result<CompiledConfig> {
+    let mut config = CompiledConfig::default();
+    for row in latest::run(
+        "SELECT scheme_id, entity_id, version, name FROM segment.schemes",
+        &[],
+        false,
+    ) {
+        let id = latest::parse::<i32>(&row, 0).unwrap_or_default();
+        config.schemes.insert(
+            id,
+            CompiledScheme {
+                entity_id: latest::parse(&row, 1).unwrap_or_default(),
+                version: latest::parse(&row, 2).unwrap_or_default(),
+                name: row[3].clone().unwrap_or_default(),
+            },
+        );
+    }
+    for row in latest::run(
+        "SELECT question_id, scheme_id, weight FROM segment.questions",
+        &[],
+        false,
+    ) {
+        let scheme_id = latest::parse::<i32>(&row, 1).unwrap_or_default();
+        let Some(scheme) = config.schemes.get(&scheme_id) else {
+            continue; // cannot happen: the foreign key holds it, and the snapshot is one
+        };
+        let question = CompiledQuestion {
+            scheme_id,
+            entity_id: scheme.entity_id,
+            version: scheme.version,
+            weight: latest::decimal(&row, 2)?.unwrap_or_default(),
+        };
+        config
+            .questions
+            .insert(latest::parse(&row, 0).unwrap_or_default(), question);
+    }
+    for row in latest::run(
+        "SELECT option_id, question_id, points FROM segment.options",
+        &[],
+        false,
+    ) {
+        config.options.insert(
+            latest::parse(&row, 0).unwrap_or_default(),
+            (
+                latest::parse(&row, 1).unwrap_or_default(),
+                latest::decimal(&row, 2)?.unwrap_or_default(),
+            ),
+        );
+    }
+    for row in latest::run(
+        "SELECT scheme_id, name, min_score, max_score FROM segment.levels \
+         ORDER BY scheme_id, min_score, name",
+        &[],
+        false,
+    ) {
+        let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
+        let level = Level {
+            name: row[1].clone().unwrap_or_default(),
+            min: bound(2)?,
+            max: bound(3)?,
+        };
+        config
+            .levels
+            .entry(latest::parse(&row, 0).unwrap_or_default())
+            .or_default()
+            .push(level);
+    }
+    Ok(config)
+}

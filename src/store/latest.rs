@@ -1,0 +1,113 @@
+//! Statements run under a snapshot taken now, not under the transaction's.
+//!
+//! Under REPEATABLE READ and SERIALIZABLE every ordinary statement sees the database as it was
+//! when the transaction took its snapshot. Two jobs must see it as it is: compiling the
+//! configuration that the next answers are scored with (a configuration read from an old
+//! snapshot and then cached would score with superseded points in later transactions too),
+//! and re-segmenting a scheme after a configuration change (answers that writers committed
+//! after the snapshot but before the answers table was locked must count). Both follow
+//! PostgreSQL's own foreign-key triggers, which check against an up-to-date snapshot for the
+//! same reason. Under READ COMMITTED a snapshot taken now is what every statement gets anyway.
+
+use crate::error::{Result, SegmentError};
+use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys;
+use std::ffi::{CStr, CString};
+
+/// Rows as text, one `Option<String>` per column (None for NULL).
+pub type TextRows = Vec<Vec<Option<String>>>;
+
+/// Runs `sql` (parameters `args`) under a snapshot taken now and returns every row it returns
+/// as text. `writes` says whether the statement may modify data. Must be called inside an SPI
+/// connection.
+pub fn run(sql: &str, args: &[DatumWithOid<'_>], writes: bool) -> TextRows {
+    let sql = CString::new(sql).expect("pg_segment's SQL has no NUL byte");
+    let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
+    let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(args.len());
+    let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(args.len());
+    for arg in args {
+        match arg.datum() {
+            Some(d) => {
+                values.push(d.sans_lifetime());
+                nulls.push(b' ' as std::ffi::c_char);
+            }
+            None => {
+                values.push(pg_sys::Datum::from(0usize));
+                nulls.push(b'n' as std::ffi::c_char);
+            }
+        }
+    }
+    // SAFETY: an SPI connection is open (the caller's contract); the plan is prepared and
+    // freed here; the argument arrays outlive the execution; the result table belongs to the
+    // connection and is read before the next SPI call. An ERROR raised inside becomes a Rust
+    // panic at pgrx's guarded boundary and aborts the transaction, which frees everything.
+    unsafe {
+        let plan = pg_sys::SPI_prepare(sql.as_ptr(), types.len() as i32, types.as_mut_ptr());
+        if plan.is_null() {
+            let code = std::ptr::addr_of!(pg_sys::SPI_result).read();
+            panic!("pg_segment internal SPI error: prepare failed ({code})");
+        }
+        let status = pg_sys::SPI_execute_snapshot(
+            plan,
+            values.as_mut_ptr(),
+            nulls.as_ptr(),
+            pg_sys::GetLatestSnapshot(),
+            std::ptr::null_mut(),
+            !writes,
+            true,
+            0,
+        );
+        if status < 0 {
+            panic!("pg_segment internal SPI error: execute failed ({status})");
+        }
+        let rows = text_rows();
+        pg_sys::SPI_freeplan(plan);
+        rows
+    }
+}
+
+/// The rows of the last SPI statement, as text.
+///
+/// # Safety
+/// Must be called inside an SPI connection, right after a statement ran.
+unsafe fn text_rows() -> TextRows {
+    let table = pg_sys::SPI_tuptable;
+    if table.is_null() {
+        return Vec::new();
+    }
+    let desc = (*table).tupdesc;
+    let columns = (*desc).natts;
+    (0..pg_sys::SPI_processed as usize)
+        .map(|i| {
+            let tuple = *(*table).vals.add(i);
+            (1..=columns)
+                .map(|column| {
+                    let text = pg_sys::SPI_getvalue(tuple, desc, column);
+                    (!text.is_null()).then(|| {
+                        let value = CStr::from_ptr(text).to_string_lossy().into_owned();
+                        pg_sys::pfree(text.cast());
+                        value
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A column of a text row parsed as `T`; a value pg_segment's own SQL returns, so a parse
+/// failure is a bug, not a user error.
+pub fn parse<T: std::str::FromStr>(row: &[Option<String>], column: usize) -> Option<T> {
+    row.get(column)?.as_deref().map(|text| {
+        text.parse::<T>()
+            .unwrap_or_else(|_| panic!("pg_segment internal error: unexpected value {text}"))
+    })
+}
+
+/// A decimal column, exactly as stored.
+pub fn decimal(row: &[Option<String>], column: usize) -> Result<Option<rust_decimal::Decimal>> {
+    row.get(column)
+        .and_then(|v| v.as_deref())
+        .map(crate::engine::model::parse_decimal)
+        .transpose()
+        .map_err(SegmentError::from)
+}

@@ -1,0 +1,27 @@
+-- Client deleter: removes a client row (its answers cascade, the client table's trigger removes
+-- its assignments and history) and puts the same key back, either in the same transaction
+-- (others never see the client missing) or in the next one (writers in between meet a missing
+-- client); or deletes all answers of one client (it becomes uncategorized).
+\set cid random(1, 200)
+\set kind random(1, 6)
+\if :kind = 1
+BEGIN;
+DELETE FROM st.companies WHERE id = :cid;
+INSERT INTO st.companies VALUES (:cid, 'company ' || :cid);
+COMMIT;
+\elif :kind = 2
+BEGIN;
+DELETE FROM st.accounts WHERE id = 'acc-' || :cid;
+INSERT INTO st.accounts VALUES ('acc-' || :cid, 'account ' || :cid);
+COMMIT;
+\elif :kind = 3
+DELETE FROM st.companies WHERE id = :cid;
+INSERT INTO st.companies VALUES (:cid, 'company ' || :cid);
+\elif :kind = 4
+DELETE FROM st.accounts WHERE id = 'acc-' || :cid;
+INSERT INTO st.accounts VALUES ('acc-' || :cid, 'account ' || :cid);
+\elif :kind = 5
+DELETE FROM segment.st_companies_answers WHERE client_id = :cid;
+\else
+DELETE FROM segment.st_accounts_answers WHERE client_id = 'acc-' || :cid;
+\endif

@@ -1,0 +1,153 @@
+-- Stress-test database: two client tables with different key types, three schemes (two over
+-- the bigint table, one over the text table), pre-loaded answers, and one view per check.
+-- Codes are regular (questions q1..qN, options o1..oM) so the pgbench scripts can pick them
+-- with random numbers.
+CREATE EXTENSION pg_segment;
+CREATE SCHEMA st;
+
+CREATE TABLE st.companies (id bigint PRIMARY KEY, name text NOT NULL);
+CREATE TABLE st.accounts (id text PRIMARY KEY, name text NOT NULL);
+INSERT INTO st.companies SELECT g, 'company ' || g FROM generate_series(1, 200) g;
+INSERT INTO st.accounts SELECT 'acc-' || g, 'account ' || g FROM generate_series(1, 200) g;
+
+-- size (st.companies): 4 questions x 3 options, levels small / medium / large.
+SELECT segment.create_scheme('size', 'st.companies');
+SELECT segment.add_question('size', 'q' || q, 'Size ' || q, w)
+FROM unnest(ARRAY[1, 2, 3, 4], ARRAY[1, 2, 0.5, 1.5]) AS t(q, w);
+SELECT segment.add_option('size', 'q' || q, 'o' || o, 'Option ' || o, (o - 1) * 4 - 3 + q)
+FROM generate_series(1, 4) q, generate_series(1, 3) o;
+SELECT segment.add_level('size', 'small', '-Infinity', 6);
+SELECT segment.add_level('size', 'medium', 6, 20);
+SELECT segment.add_level('size', 'large', 20, 'Infinity');
+
+-- risk (st.companies): 3 questions x 2 options, negative points, levels low / mid / high.
+SELECT segment.create_scheme('risk', 'st.companies');
+SELECT segment.add_question('risk', 'q' || q, 'Risk ' || q, w)
+FROM unnest(ARRAY[1, 2, 3], ARRAY[2, 1, 3]) AS t(q, w);
+SELECT segment.add_option('risk', 'q' || q, 'o' || o, 'Option ' || o, CASE o WHEN 1 THEN -3 - q ELSE 2 + q END)
+FROM generate_series(1, 3) q, generate_series(1, 2) o;
+SELECT segment.add_level('risk', 'low', '-Infinity', 0);
+SELECT segment.add_level('risk', 'mid', 0, 6);
+SELECT segment.add_level('risk', 'high', 6, 'Infinity');
+
+-- loyalty (st.accounts, text keys): 4 questions x 3 options, levels bronze / silver / gold.
+SELECT segment.create_scheme('loyalty', 'st.accounts');
+SELECT segment.add_question('loyalty', 'q' || q, 'Loyalty ' || q, w)
+FROM unnest(ARRAY[1, 2, 3, 4], ARRAY[1, 1.5, 2, 0.25]) AS t(q, w);
+SELECT segment.add_option('loyalty', 'q' || q, 'o' || o, 'Option ' || o, (o - 2) * (q + 1))
+FROM generate_series(1, 4) q, generate_series(1, 3) o;
+SELECT segment.add_level('loyalty', 'bronze', '-Infinity', 4);
+SELECT segment.add_level('loyalty', 'silver', 4, 10);
+SELECT segment.add_level('loyalty', 'gold', 10, 'Infinity');
+
+-- About two thirds of all (client, question) pairs answered, one bulk statement per table.
+INSERT INTO segment.st_companies_answers (client_id, question_id, option_id)
+SELECT DISTINCT ON (c, o.question_id) c, o.question_id, o.option_id
+FROM generate_series(1, 200) c JOIN segment.answer_options o ON o.scheme IN ('size', 'risk')
+WHERE hashint4(c * 31 + o.question_id) % 3 <> 0
+ORDER BY c, o.question_id, random();
+INSERT INTO segment.st_accounts_answers (client_id, question_id, option_id)
+SELECT DISTINCT ON (c, o.question_id) 'acc-' || c, o.question_id, o.option_id
+FROM generate_series(1, 200) c JOIN segment.answer_options o ON o.scheme = 'loyalty'
+WHERE hashint4(c * 31 + o.question_id) % 3 <> 0
+ORDER BY c, o.question_id, random();
+
+-- Both client tables in one shape (keys as text), so each check is one query over both.
+CREATE VIEW st.clients AS
+    SELECT 'companies' AS tbl, id::text AS client FROM st.companies
+    UNION ALL SELECT 'accounts', id FROM st.accounts;
+CREATE VIEW st.answers AS
+    SELECT 'companies' AS tbl, client_id::text AS client, question_id, option_id
+    FROM segment.st_companies_answers
+    UNION ALL SELECT 'accounts', client_id, question_id, option_id FROM segment.st_accounts_answers;
+CREATE VIEW st.assignments AS
+    SELECT 'companies' AS tbl, scheme_id, client_id::text AS client, score, answered, segment, version
+    FROM segment.st_companies_assignments
+    UNION ALL SELECT 'accounts', scheme_id, client_id, score, answered, segment, version
+    FROM segment.st_accounts_assignments;
+CREATE VIEW st.history AS
+    SELECT 'companies' AS tbl, history_id, scheme_id, client_id::text AS client, new_score,
+           new_segment, cause, version
+    FROM segment.st_companies_history
+    UNION ALL SELECT 'accounts', history_id, scheme_id, client_id, new_score, new_segment, cause, version
+    FROM segment.st_accounts_history;
+
+-- Each check_* view lists offending rows; an empty view is a passed check.
+
+-- The extension's own from-scratch recompute.
+CREATE VIEW st.check_verify AS
+    SELECT s.name AS scheme, v.* FROM segment.schemes s CROSS JOIN LATERAL segment.verify(s.name) v;
+
+-- The same recompute in plain SQL, independent of the extension's code and caches: score =
+-- sum of weight x points, answered = count, segment = the level holding the score, and an
+-- assignment exactly for the clients with an answer in the scheme.
+CREATE VIEW st.check_recompute AS
+    WITH expected AS (
+        SELECT a.tbl, o.scheme_id, a.client, sum(o.weight * o.points) AS score,
+               count(*)::int AS answered
+        FROM st.answers a JOIN segment.answer_options o USING (question_id, option_id)
+        GROUP BY 1, 2, 3)
+    SELECT coalesce(e.tbl, s.tbl) AS tbl, coalesce(e.scheme_id, s.scheme_id) AS scheme_id,
+           coalesce(e.client, s.client) AS client, s.score AS stored_score, e.score AS expected_score,
+           s.segment AS stored_segment, l.name AS expected_segment,
+           s.answered AS stored_answered, e.answered AS expected_answered, s.version AS stored_version
+    FROM expected e
+    LEFT JOIN segment.levels l
+        ON l.scheme_id = e.scheme_id AND e.score >= l.min_score AND e.score < l.max_score
+    FULL JOIN st.assignments s ON (s.tbl, s.scheme_id, s.client) = (e.tbl, e.scheme_id, e.client)
+    WHERE s.score IS DISTINCT FROM e.score OR s.segment IS DISTINCT FROM l.name
+       OR s.answered IS DISTINCT FROM e.answered;
+
+-- The ledger agrees with the assignment: the latest history row of a (scheme, client) carries
+-- the assignment's score and segment; without an assignment there is no history, or the latest
+-- row records the loss of the last answer (NULL new_score).
+CREATE VIEW st.check_history_latest AS
+    WITH latest AS (
+        SELECT DISTINCT ON (tbl, scheme_id, client) *
+        FROM st.history ORDER BY tbl, scheme_id, client, history_id DESC)
+    SELECT coalesce(h.tbl, s.tbl) AS tbl, coalesce(h.scheme_id, s.scheme_id) AS scheme_id,
+           coalesce(h.client, s.client) AS client, s.score AS assigned_score, h.new_score AS ledger_score,
+           s.segment AS assigned_segment, h.new_segment AS ledger_segment,
+           h.history_id, h.cause, h.version AS ledger_version, s.version AS assigned_version
+    FROM latest h
+    FULL JOIN st.assignments s ON (s.tbl, s.scheme_id, s.client) = (h.tbl, h.scheme_id, h.client)
+    WHERE CASE WHEN s.client IS NULL THEN h.new_score IS NOT NULL
+               ELSE h.client IS NULL OR h.new_score IS DISTINCT FROM s.score
+                    OR h.new_segment IS DISTINCT FROM s.segment END;
+
+-- Deleting a client removes everything of it.
+CREATE VIEW st.check_orphans AS
+    SELECT 'assignment' AS kind, tbl, scheme_id, client, count(*) AS rows
+    FROM st.assignments x
+    WHERE NOT EXISTS (SELECT FROM st.clients c WHERE (c.tbl, c.client) = (x.tbl, x.client))
+    GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT 'history', tbl, scheme_id, client, count(*)
+    FROM st.history x
+    WHERE NOT EXISTS (SELECT FROM st.clients c WHERE (c.tbl, c.client) = (x.tbl, x.client))
+    GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT 'answer', tbl, NULL::int, client, count(*)
+    FROM st.answers x
+    WHERE NOT EXISTS (SELECT FROM st.clients c WHERE (c.tbl, c.client) = (x.tbl, x.client))
+    GROUP BY 1, 2, 3, 4;
+
+-- A configuration change bumps the version, and every history row written after it (higher
+-- history_id) must carry that version or a newer one: a row stamped older than an earlier row
+-- of its scheme was computed from a stale configuration.
+CREATE VIEW st.check_history_version_order AS
+    SELECT * FROM (
+        SELECT tbl, scheme_id, history_id, client, cause, version,
+               lag(version) OVER w AS previous_row_version,
+               max(version) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS max_earlier_version
+        FROM st.history
+        WINDOW w AS (PARTITION BY tbl, scheme_id ORDER BY history_id)) h
+    WHERE version < max_earlier_version;
+
+-- No assignment or history row is stamped with a version the scheme has not reached.
+CREATE VIEW st.check_version_not_ahead AS
+    SELECT 'assignment' AS kind, x.tbl, x.scheme_id, x.client, x.version, s.version AS scheme_version
+    FROM st.assignments x JOIN segment.schemes s USING (scheme_id) WHERE x.version > s.version
+    UNION ALL
+    SELECT 'history', x.tbl, x.scheme_id, x.client, x.version, s.version
+    FROM st.history x JOIN segment.schemes s USING (scheme_id) WHERE x.version > s.version;
