@@ -7,7 +7,8 @@
 --     key-update trigger depends on the column; with that trigger dropped first, followed: the
 --     answers, assignments and history take the new type in the same statement, and the
 --     trigger is attached again;
---   * a primary key that no longer is the single column the answers reference: refused;
+--   * a primary key that no longer is the single column the answers reference, or dropping the
+--     answers' foreign key to it: refused;
 --   * DROP TABLE of a client table (it needs CASCADE, as the answers reference it): its
 --     schemes, answers, assignments and history go with it;
 --   * DROP of an answers, assignments or history table on its own: refused.
@@ -34,6 +35,49 @@ BEGIN
 END
 $fn$;
 
+-- Removes a client table's pg_segment tables, schemes and entity. The answers triggers are
+-- disabled first, so that removing the configuration scores no answers (the client table may
+-- be gone already), and the entity goes before its tables, which are then not its any more.
+CREATE FUNCTION segment._unbind_entity(entity_id integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
+    EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER USER', e.answers_table);
+    DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+    DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    EXECUTE pg_catalog.format('DROP TABLE %s, %s, %s',
+                              e.answers_table, e.assignments_table, e.history_table);
+END
+$fn$;
+
+-- DDL that would leave a client table without the key its scores are kept by: refused while
+-- schemes are bound to the table; a table whose schemes were all dropped is simply unbound.
+CREATE FUNCTION segment._refuse_unkeyed(entity_id integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _refuse_unkeyed.entity_id;
+    IF NOT EXISTS (SELECT 1 FROM segment.schemes s WHERE s.entity_id = e.entity_id) THEN
+        PERFORM segment._unbind_entity(e.entity_id);
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'pg_segment: the primary key of % must stay the single column its scores are kept by', e.client_table
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = pg_catalog.format('%s holds the answers of schemes %s, by a foreign key to that column.',
+                  e.answers_table,
+                  (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(s.name), ', ' ORDER BY s.name)
+                   FROM segment.schemes s WHERE s.entity_id = e.entity_id)),
+              HINT = 'Drop the schemes bound to the table with segment.drop_scheme() first: the table is then unbound.';
+END
+$fn$;
+
 CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -51,23 +95,21 @@ BEGIN
         WHERE c.classid = 'pg_catalog.pg_class'::regclass AND c.command_tag = 'ALTER TABLE'
         ORDER BY en.entity_id
     LOOP
-        -- the column the answers' foreign key references is the client key
+        -- the column the answers' foreign key references is the client key; without that
+        -- foreign key (pg_restore adds it after the client table's primary key) there is
+        -- nothing to check yet, and dropping it is refused on sql_drop
         SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO pk_column, pk_type
         FROM pg_catalog.pg_constraint f
         JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
         WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f';
-        IF NOT FOUND OR NOT EXISTS (
+        CONTINUE WHEN NOT FOUND;
+        IF NOT EXISTS (
             SELECT 1 FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
             WHERE i.indrelid = e.client_table AND i.indisprimary AND i.indnkeyatts = 1
               AND a.attname = pk_column)
         THEN
-            RAISE EXCEPTION 'pg_segment: the primary key of % must stay the single column its scores are kept by', e.client_table
-                USING ERRCODE = 'feature_not_supported',
-                      DETAIL = pg_catalog.format('%s holds the answers of schemes %s.', e.answers_table,
-                          (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(s.name), ', ' ORDER BY s.name)
-                           FROM segment.schemes s WHERE s.entity_id = e.entity_id)),
-                      HINT = 'Drop the schemes bound to the table (segment.drop_scheme) and the table''s pg_segment relations first.';
+            PERFORM segment._refuse_unkeyed(e.entity_id);
         END IF;
         -- a new key type: the per-table relations follow it
         IF pk_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
@@ -109,21 +151,91 @@ BEGIN
     END IF;
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
         IF e.client_table::oid = ANY (dropped) THEN
-            -- The client table went with CASCADE: its schemes and their data go with it. The
-            -- tables go first, so that removing the configuration scores no answers.
-            EXECUTE pg_catalog.format('DROP TABLE IF EXISTS %s, %s, %s',
-                                      e.answers_table, e.assignments_table, e.history_table);
-            DELETE FROM segment.schemes WHERE entity_id = e.entity_id;
-            DELETE FROM segment.entities WHERE entity_id = e.entity_id;
-        ELSIF (e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
-               OR e.history_table::oid = ANY (dropped))
-              -- (not the tables the branch above drops, once the client table is gone)
-              AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
+            -- The client table went with CASCADE: its schemes and their data go with it.
+            PERFORM segment._unbind_entity(e.entity_id);
+        ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
+            CONTINUE; -- (the tables the branch above drops, once the client table is gone)
+        ELSIF e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
+              OR e.history_table::oid = ANY (dropped) THEN
             RAISE EXCEPTION 'pg_segment: cannot drop the answers, assignments or history table of %', e.client_table
                 USING ERRCODE = 'dependent_objects_still_exist',
                       HINT = 'Drop the client table with CASCADE to remove it with its schemes, or drop the schemes with segment.drop_scheme().';
+        ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
+                          WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f') THEN
+            -- the answers' foreign key went (with the primary key it needs, say)
+            PERFORM segment._refuse_unkeyed(e.entity_id);
         END IF;
     END LOOP;
+END
+$fn$;
+
+-- Brings the tables of every bound client table to this version's shape: the key's full type,
+-- answers that follow a key update, client-table triggers without arguments and the key-update
+-- trigger, configuration readable by the owner maintenance runs as, and assignments and history
+-- writable by their owner alone. ALTER EXTENSION … UPDATE runs it; run it once after restoring a
+-- dump taken from an older version, whose tables come back in that version's shape. Idempotent.
+CREATE FUNCTION segment.repair_bound_tables() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    fk record;
+    grantee record;
+    current_key name;
+    key_type text;
+    owner regrole;
+    repaired integer := 0;
+BEGIN
+    FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
+        -- the key column as it is named now: the one the answers' foreign key references
+        current_key := COALESCE((SELECT a.attname FROM pg_catalog.pg_constraint f
+                                JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+                                WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table
+                                  AND f.contype = 'f' LIMIT 1), e.key_column);
+        UPDATE segment.entities SET key_column = current_key
+        WHERE entity_id = e.entity_id AND entities.key_column IS DISTINCT FROM current_key;
+        key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = e.client_table AND a.attname = current_key AND NOT a.attisdropped);
+        IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                      FROM pg_catalog.pg_attribute a
+                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
+        END IF;
+        FOR fk IN SELECT c.conname FROM pg_catalog.pg_constraint c
+                  WHERE c.conrelid = e.answers_table AND c.confrelid = e.client_table AND c.contype = 'f'
+                    AND c.confupdtype <> 'c'
+        LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I '
+                                      'FOREIGN KEY (client_id) REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE',
+                                      e.answers_table, fk.conname, fk.conname, e.client_table, current_key);
+        END LOOP;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_delete ON %s', e.client_table);
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_truncate ON %s', e.client_table);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %s '
+                                  'FOR EACH ROW EXECUTE FUNCTION segment._client_removed()', e.client_table);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %s '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()', e.client_table);
+        PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
+        owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
+        IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+            PERFORM segment._grant_configuration(owner, 'reader');
+        END IF;
+        -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)
+        FOR grantee IN
+            SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+            WHERE c.oid IN (e.assignments_table, e.history_table) AND a.grantee <> c.relowner
+              AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s, %s FROM %s',
+                e.assignments_table, e.history_table,
+                CASE WHEN grantee.grantee = 0 THEN 'PUBLIC' ELSE grantee.grantee::regrole::text END);
+        END LOOP;
+        repaired := repaired + 1;
+    END LOOP;
+    RETURN repaired;
 END
 $fn$;
 
@@ -134,10 +246,17 @@ CREATE EVENT TRIGGER pg_segment_client_table_dropped ON sql_drop
     EXECUTE FUNCTION segment._client_table_dropped();
 
 REVOKE ALL ON FUNCTION segment._client_table_altered(), segment._client_table_dropped(),
-    segment._attach_rekey_trigger(regclass, name) FROM PUBLIC;
+    segment._refuse_unkeyed(integer), segment._unbind_entity(integer),
+    segment._attach_rekey_trigger(regclass, name), segment.repair_bound_tables() FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._attach_rekey_trigger(regclass, name) IS
     'internal: attaches the trigger that moves a client''s score and history to its new key';
+COMMENT ON FUNCTION segment.repair_bound_tables() IS
+    'brings the tables of every bound client table to this version''s shape; run once after restoring a dump of an older version';
+COMMENT ON FUNCTION segment._unbind_entity(integer) IS
+    'internal: removes a client table''s pg_segment tables, schemes and entity';
+COMMENT ON FUNCTION segment._refuse_unkeyed(integer) IS
+    'internal: refuses DDL that would leave a client table without the key its scores are kept by';
 COMMENT ON FUNCTION segment._client_table_altered() IS
     'internal: event trigger that follows a new key type of a bound client table and refuses a primary key that no longer is the client key';
 COMMENT ON FUNCTION segment._client_table_dropped() IS

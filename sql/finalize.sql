@@ -113,3 +113,5 @@ COMMENT ON FUNCTION segment._config_changed() IS
     'internal: statement trigger on configuration tables that re-segments the touched schemes';
 COMMENT ON FUNCTION segment._client_removed() IS
     'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';
+COMMENT ON FUNCTION segment._client_rekeyed() IS
+    'internal: trigger on bound client tables that moves a client''s score and history to its new key';

@@ -81,6 +81,14 @@ UPDATE ddl2.outlets SET code = 'c' || outlet_id;
 ALTER TABLE ddl2.outlets DROP CONSTRAINT shops_pkey CASCADE, ADD PRIMARY KEY (code);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS answers_still_bound FROM segment.ddl_shops_answers;
+-- a table whose schemes were all dropped can change its key: it is simply unbound
+CREATE TABLE ddl.spare (id integer PRIMARY KEY, code text UNIQUE);
+INSERT INTO ddl.spare VALUES (1, 'a');
+SELECT segment.create_scheme('spare', 'ddl.spare') > 0 AS created;
+SELECT segment.drop_scheme('spare');
+ALTER TABLE ddl.spare DROP CONSTRAINT spare_pkey CASCADE, ADD PRIMARY KEY (code);
+SELECT count(*) AS spare_entities FROM segment.entities WHERE client_table = 'ddl.spare'::regclass;
+SELECT count(*) AS spare_relations FROM pg_class WHERE relname LIKE 'ddl\_spare\_%';
 
 -- pg_segment's own tables cannot be dropped from under a scheme
 DROP TABLE segment.ddl_shops_history;

@@ -1,0 +1,578 @@
+-- pg_segment 0.1.0 -> 0.2.0. Everything 0.2.0 changed in the schema, and the same changes
+-- made to the tables 0.1.0 created for each bound client table; no score or history row is
+-- rewritten (tests/upgrade.sh proves it).
+\echo Use "ALTER EXTENSION pg_segment UPDATE TO '0.2.0'" to load this file. \quit
+
+-- The trigger that moves a client's score and history to its new key.
+CREATE FUNCTION segment."_client_rekeyed"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', '_client_rekeyed_wrapper';
+ALTER FUNCTION segment._client_rekeyed() SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment._client_rekeyed() IS
+    'internal: trigger on bound client tables that moves a client''s score and history to its new key';
+
+-- Per-table relations keep the key's full type, follow key updates, belong to the client
+-- table's owner; the client-table triggers take no arguments.
+CREATE OR REPLACE FUNCTION segment._create_entity_relations(
+    client_table regclass,
+    key_column name,
+    key_type regtype,
+    prefix text
+) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    answers     text := pg_catalog.quote_ident(prefix || '_answers');
+    assignments text := pg_catalog.quote_ident(prefix || '_assignments');
+    history     text := pg_catalog.quote_ident(prefix || '_history');
+    -- the key column's full type: character(5) stays character(5), numeric(12,2) keeps its
+    -- scale, a domain stays the domain (format_type without a modifier would say character(1))
+    key_type_sql text := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                          FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid = client_table AND a.attname = key_column
+                            AND NOT a.attisdropped);
+    owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = client_table);
+BEGIN
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE ON UPDATE CASCADE,
+            question_id integer NOT NULL,
+            option_id   integer NOT NULL,
+            answered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            PRIMARY KEY (client_id, question_id),
+            FOREIGN KEY (option_id, question_id)
+                REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
+        )$ddl$, answers, key_type_sql, client_table, key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (option_id, question_id)', answers);
+
+    -- scheme_id has no foreign key: every write would lock the one schemes row each scheme
+    -- has; deleting a scheme removes its rows through the schemes trigger instead.
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            scheme_id   integer NOT NULL,
+            client_id   %2$s NOT NULL,
+            score       numeric NOT NULL,
+            answered    integer NOT NULL,
+            segment     text,
+            version     integer NOT NULL,
+            assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            previous_score   numeric,
+            previous_segment text,
+            PRIMARY KEY (scheme_id, client_id)
+        )$ddl$, assignments, key_type_sql);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (client_id)', assignments);
+    -- Rows whose client lost its last answer, for an instant before they are deleted.
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (scheme_id) WHERE answered <= 0', assignments);
+
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            history_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            scheme_id   integer NOT NULL,
+            client_id   %2$s NOT NULL,
+            changed_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            old_score   numeric,
+            new_score   numeric,
+            old_segment text,
+            new_segment text,
+            cause       text NOT NULL,
+            version     integer NOT NULL
+        )$ddl$, history, key_type_sql);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (client_id, scheme_id, history_id)', history);
+    -- Assignments and history have no foreign key to the client table: checking one cost a
+    -- query and a lock of the client row per written row, and a client with an assignment
+    -- always has an answer, whose foreign key already holds the client. Triggers on the client
+    -- table take a client's assignments and history away with the client instead, as
+    -- ON DELETE CASCADE would (the row trigger is cloned to the partitions of a partitioned
+    -- table), and a third moves them to the client's new key when the key is updated (the
+    -- answers follow through ON UPDATE CASCADE). The trigger functions take no arguments: they
+    -- find the entity by the table they fire on.
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %1$s
+        FOR EACH ROW EXECUTE FUNCTION segment._client_removed()$ddl$, client_table);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()$ddl$, client_table);
+    PERFORM segment._attach_rekey_trigger(client_table, key_column);
+
+    -- Statement-level triggers with transition tables: a bulk write recomputes each touched
+    -- client once, set-based.
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_insert AFTER INSERT ON segment.%1$s
+        REFERENCING NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_update AFTER UPDATE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_delete AFTER DELETE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, answers);
+
+    -- The relations belong to the client table's owner, whose rights the triggers' maintenance
+    -- runs with (src/security.rs), as foreign-key triggers run with a table owner's rights:
+    -- application roles get only what segment.grant_writer/reader/admin give them.
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+        PERFORM segment._grant_configuration(owner, 'reader');
+    END IF;
+
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
+        pg_catalog.format('pg_segment: answers about clients of %s, one row per client and question; '
+            'write with plain SQL or segment.answer()', client_table));
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, assignments,
+        pg_catalog.format('pg_segment: current score and segment of each categorized client of %s per scheme; '
+            'maintained by triggers, read-only for applications', client_table));
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, history,
+        pg_catalog.format('pg_segment: append-only ledger of every score or segment change of clients of %s',
+            client_table));
+END
+$fn$;
+
+-- Run by create_scheme as the extension's owner, after it checked the caller's rights.
+REVOKE ALL ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------------------------
+-- sql/privileges.sql of 0.2.0
+
+-- The privilege model. Three kinds of roles use pg_segment:
+--   writer: writes answers (plain SQL, COPY, segment.answer) and reads results;
+--   reader: reads configuration, answers, assignments and history;
+--   admin:  edits configuration (schemes, questions, options, levels) and reads results.
+-- None of them can write assignments or history: the triggers write those as the owner of
+-- the client table (src/security.rs). segment.grant_writer/reader/admin grant exactly what a
+-- kind needs, on the tables that exist and, through segment.role_grants, on those that later
+-- schemes create.
+
+CREATE TABLE segment.role_grants (
+    role_name  regrole NOT NULL,
+    kind       text NOT NULL CONSTRAINT role_grants_kind CHECK (kind IN ('writer', 'reader', 'admin')),
+    granted_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (role_name, kind)
+);
+SELECT pg_catalog.pg_extension_config_dump('segment.role_grants', '');
+
+COMMENT ON TABLE segment.role_grants IS
+    'roles given pg_segment rights with grant_writer, grant_reader or grant_admin; later schemes grant them the same on their new tables';
+
+-- What a kind needs on one entity's tables.
+CREATE FUNCTION segment._grant_entity(role_name regrole, kind text, entity_id integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities WHERE entities.entity_id = _grant_entity.entity_id;
+    IF kind = 'writer' THEN
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s', e.answers_table, role_name);
+    ELSE
+        EXECUTE format('GRANT SELECT ON %s TO %s', e.answers_table, role_name);
+    END IF;
+    EXECUTE format('GRANT SELECT ON %s, %s TO %s', e.assignments_table, e.history_table, role_name);
+END
+$fn$;
+
+-- What a kind needs on schema segment and the configuration.
+CREATE FUNCTION segment._grant_configuration(role_name regrole, kind text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    EXECUTE format('GRANT USAGE ON SCHEMA segment TO %s', role_name);
+    EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
+                   'segment.options, segment.levels, segment.answer_options TO %s', role_name);
+    IF kind = 'admin' THEN
+        EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
+                       'segment.options, segment.levels TO %s', role_name);
+        EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
+                       'segment.questions_question_id_seq, segment.options_option_id_seq, '
+                       'segment.levels_level_id_seq TO %s', role_name);
+    END IF;
+END
+$fn$;
+
+CREATE FUNCTION segment._grant_role(role_name regrole, kind text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    INSERT INTO segment.role_grants (role_name, kind) VALUES (role_name, kind)
+    ON CONFLICT ON CONSTRAINT role_grants_pkey DO NOTHING;
+    PERFORM segment._grant_configuration(role_name, kind);
+    PERFORM segment._grant_entity(role_name, kind, e.entity_id)
+    FROM segment.entities e ORDER BY e.entity_id;
+END
+$fn$;
+
+CREATE FUNCTION segment.grant_writer(role_name regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT segment._grant_role(role_name, 'writer');
+END;
+
+CREATE FUNCTION segment.grant_reader(role_name regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT segment._grant_role(role_name, 'reader');
+END;
+
+CREATE FUNCTION segment.grant_admin(role_name regrole) RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT segment._grant_role(role_name, 'admin');
+END;
+
+-- Takes back everything the grant functions gave a role, and forgets it (run it before
+-- DROP ROLE: a dropped role would otherwise stay recorded).
+CREATE FUNCTION segment.revoke_role(role_name regrole)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
+        EXECUTE format('REVOKE ALL ON %s, %s, %s FROM %s',
+                       e.answers_table, e.assignments_table, e.history_table, role_name);
+    END LOOP;
+    EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
+                   'segment.options, segment.levels, segment.answer_options, segment.role_grants FROM %s',
+                   role_name);
+    EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
+    EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
+    DELETE FROM segment.role_grants r WHERE r.role_name = revoke_role.role_name;
+END
+$fn$;
+
+-- Called when a scheme binds a new client table (segment._create_entity_relations): the
+-- table's owner, whose rights maintenance runs with, reads the configuration; every role
+-- granted a kind gets its rights on the new tables.
+CREATE FUNCTION segment._grant_new_entity(entity_id integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT r.role_name, r.kind FROM segment.role_grants r
+        WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid = r.role_name)
+        ORDER BY r.role_name::oid, r.kind
+    LOOP
+        PERFORM segment._grant_entity(g.role_name, g.kind, entity_id);
+    END LOOP;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._grant_entity(regrole, text, integer),
+    segment._grant_configuration(regrole, text), segment._grant_role(regrole, text),
+    segment._grant_new_entity(integer), segment.grant_writer(regrole),
+    segment.grant_reader(regrole), segment.grant_admin(regrole),
+    segment.revoke_role(regrole) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment.grant_writer(regrole) IS
+    'lets a role write answers (plain SQL, COPY, segment.answer) and read results, on every client table now and later';
+COMMENT ON FUNCTION segment.grant_reader(regrole) IS
+    'lets a role read configuration, answers, assignments and history, on every client table now and later';
+COMMENT ON FUNCTION segment.grant_admin(regrole) IS
+    'lets a role edit configuration (schemes, questions, options, levels) and read results, on every client table now and later';
+COMMENT ON FUNCTION segment.revoke_role(regrole) IS
+    'takes back every right the grant functions gave a role and forgets it; run it before DROP ROLE';
+COMMENT ON FUNCTION segment._grant_entity(regrole, text, integer) IS
+    'internal: grants a kind of role its rights on one client table''s answers, assignments and history';
+COMMENT ON FUNCTION segment._grant_configuration(regrole, text) IS
+    'internal: grants a kind of role its rights on schema segment and the configuration';
+COMMENT ON FUNCTION segment._grant_role(regrole, text) IS
+    'internal: records a role''s kind and grants its rights everywhere';
+COMMENT ON FUNCTION segment._grant_new_entity(integer) IS
+    'internal: grants every recorded role its rights on a newly bound client table';
+-- ---------------------------------------------------------------------------------------------
+-- sql/ddl.sql of 0.2.0
+
+-- DDL on bound client tables and on pg_segment's own per-table relations. pg_segment follows
+-- what it can follow and refuses what would leave scores silently wrong:
+--   * RENAME and SET SCHEMA of a client table, of its key column, or of the per-table
+--     relations: followed (everything is found by OID; caches drop their names on the
+--     relcache invalidation such DDL sends);
+--   * a new type of the key column (e.g. integer -> bigint): PostgreSQL refuses it while the
+--     key-update trigger depends on the column; with that trigger dropped first, followed: the
+--     answers, assignments and history take the new type in the same statement, and the
+--     trigger is attached again;
+--   * a primary key that no longer is the single column the answers reference, or dropping the
+--     answers' foreign key to it: refused;
+--   * DROP TABLE of a client table (it needs CASCADE, as the answers reference it): its
+--     schemes, answers, assignments and history go with it;
+--   * DROP of an answers, assignments or history table on its own: refused.
+-- The functions run as the extension's owner (SECURITY DEFINER): the role that alters or
+-- drops a client table need not have rights on schema segment. They act only on entities
+-- whose tables the running command touched.
+
+-- The key-update trigger of a client table; re-attached after the key column's type changed
+-- (PostgreSQL refuses a type change of a column a trigger depends on, so changing the key's
+-- type means dropping this trigger first: see docs/reference.md).
+CREATE FUNCTION segment._attach_rekey_trigger(client_table regclass, key_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                   WHERE t.tgrelid = client_table AND t.tgname = 'pg_segment_client_rekey') THEN
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_client_rekey AFTER UPDATE OF %2$I ON %1$s
+            FOR EACH ROW WHEN (OLD.%2$I IS DISTINCT FROM NEW.%2$I)
+            EXECUTE FUNCTION segment._client_rekeyed()$ddl$, client_table, key_column);
+    END IF;
+END
+$fn$;
+
+-- Removes a client table's pg_segment tables, schemes and entity. The answers triggers are
+-- disabled first, so that removing the configuration scores no answers (the client table may
+-- be gone already), and the entity goes before its tables, which are then not its any more.
+CREATE FUNCTION segment._unbind_entity(entity_id integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
+    EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER USER', e.answers_table);
+    DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+    DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    EXECUTE pg_catalog.format('DROP TABLE %s, %s, %s',
+                              e.answers_table, e.assignments_table, e.history_table);
+END
+$fn$;
+
+-- DDL that would leave a client table without the key its scores are kept by: refused while
+-- schemes are bound to the table; a table whose schemes were all dropped is simply unbound.
+CREATE FUNCTION segment._refuse_unkeyed(entity_id integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _refuse_unkeyed.entity_id;
+    IF NOT EXISTS (SELECT 1 FROM segment.schemes s WHERE s.entity_id = e.entity_id) THEN
+        PERFORM segment._unbind_entity(e.entity_id);
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'pg_segment: the primary key of % must stay the single column its scores are kept by', e.client_table
+        USING ERRCODE = 'feature_not_supported',
+              DETAIL = pg_catalog.format('%s holds the answers of schemes %s, by a foreign key to that column.',
+                  e.answers_table,
+                  (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(s.name), ', ' ORDER BY s.name)
+                   FROM segment.schemes s WHERE s.entity_id = e.entity_id)),
+              HINT = 'Drop the schemes bound to the table with segment.drop_scheme() first: the table is then unbound.';
+END
+$fn$;
+
+CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    pk_column name;
+    pk_type text;
+BEGIN
+    FOR e IN
+        SELECT en.*, c.objid
+        FROM pg_catalog.pg_event_trigger_ddl_commands() c
+        JOIN segment.entities en ON en.client_table = c.objid
+        WHERE c.classid = 'pg_catalog.pg_class'::regclass AND c.command_tag = 'ALTER TABLE'
+        ORDER BY en.entity_id
+    LOOP
+        -- the column the answers' foreign key references is the client key; without that
+        -- foreign key (pg_restore adds it after the client table's primary key) there is
+        -- nothing to check yet, and dropping it is refused on sql_drop
+        SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO pk_column, pk_type
+        FROM pg_catalog.pg_constraint f
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+        WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f';
+        CONTINUE WHEN NOT FOUND;
+        IF NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+            WHERE i.indrelid = e.client_table AND i.indisprimary AND i.indnkeyatts = 1
+              AND a.attname = pk_column)
+        THEN
+            PERFORM segment._refuse_unkeyed(e.entity_id);
+        END IF;
+        -- a new key type: the per-table relations follow it
+        IF pk_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                      FROM pg_catalog.pg_attribute a
+                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, pk_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, pk_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, pk_type);
+            UPDATE segment.entities SET key_type = (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                                                    WHERE a.attrelid = e.client_table AND a.attname = pk_column)
+            WHERE entity_id = e.entity_id;
+        END IF;
+        PERFORM segment._attach_rekey_trigger(e.client_table, pk_column);
+        IF e.key_column IS DISTINCT FROM pk_column THEN
+            UPDATE segment.entities SET key_column = pk_column WHERE entity_id = e.entity_id;
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+CREATE FUNCTION segment._client_table_dropped() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    dropped oid[];
+BEGIN
+    -- DROP EXTENSION takes segment.entities with everything else
+    IF pg_catalog.to_regclass('segment.entities') IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(d.objid) INTO dropped
+    FROM pg_catalog.pg_event_trigger_dropped_objects() d
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0;
+    IF dropped IS NULL THEN
+        RETURN;
+    END IF;
+    FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
+        IF e.client_table::oid = ANY (dropped) THEN
+            -- The client table went with CASCADE: its schemes and their data go with it.
+            PERFORM segment._unbind_entity(e.entity_id);
+        ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
+            CONTINUE; -- (the tables the branch above drops, once the client table is gone)
+        ELSIF e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
+              OR e.history_table::oid = ANY (dropped) THEN
+            RAISE EXCEPTION 'pg_segment: cannot drop the answers, assignments or history table of %', e.client_table
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Drop the client table with CASCADE to remove it with its schemes, or drop the schemes with segment.drop_scheme().';
+        ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
+                          WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f') THEN
+            -- the answers' foreign key went (with the primary key it needs, say)
+            PERFORM segment._refuse_unkeyed(e.entity_id);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+-- Brings the tables of every bound client table to this version's shape: the key's full type,
+-- answers that follow a key update, client-table triggers without arguments and the key-update
+-- trigger, configuration readable by the owner maintenance runs as, and assignments and history
+-- writable by their owner alone. ALTER EXTENSION … UPDATE runs it; run it once after restoring a
+-- dump taken from an older version, whose tables come back in that version's shape. Idempotent.
+CREATE FUNCTION segment.repair_bound_tables() RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e record;
+    fk record;
+    grantee record;
+    current_key name;
+    key_type text;
+    owner regrole;
+    repaired integer := 0;
+BEGIN
+    FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
+        -- the key column as it is named now: the one the answers' foreign key references
+        current_key := COALESCE((SELECT a.attname FROM pg_catalog.pg_constraint f
+                                JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+                                WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table
+                                  AND f.contype = 'f' LIMIT 1), e.key_column);
+        UPDATE segment.entities SET key_column = current_key
+        WHERE entity_id = e.entity_id AND entities.key_column IS DISTINCT FROM current_key;
+        key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid = e.client_table AND a.attname = current_key AND NOT a.attisdropped);
+        IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                      FROM pg_catalog.pg_attribute a
+                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
+            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
+        END IF;
+        FOR fk IN SELECT c.conname FROM pg_catalog.pg_constraint c
+                  WHERE c.conrelid = e.answers_table AND c.confrelid = e.client_table AND c.contype = 'f'
+                    AND c.confupdtype <> 'c'
+        LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I '
+                                      'FOREIGN KEY (client_id) REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE',
+                                      e.answers_table, fk.conname, fk.conname, e.client_table, current_key);
+        END LOOP;
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_delete ON %s', e.client_table);
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_truncate ON %s', e.client_table);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %s '
+                                  'FOR EACH ROW EXECUTE FUNCTION segment._client_removed()', e.client_table);
+        EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %s '
+                                  'FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()', e.client_table);
+        PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
+        owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
+        IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+            PERFORM segment._grant_configuration(owner, 'reader');
+        END IF;
+        -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)
+        FOR grantee IN
+            SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+            WHERE c.oid IN (e.assignments_table, e.history_table) AND a.grantee <> c.relowner
+              AND a.privilege_type IN ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+        LOOP
+            EXECUTE pg_catalog.format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s, %s FROM %s',
+                e.assignments_table, e.history_table,
+                CASE WHEN grantee.grantee = 0 THEN 'PUBLIC' ELSE grantee.grantee::regrole::text END);
+        END LOOP;
+        repaired := repaired + 1;
+    END LOOP;
+    RETURN repaired;
+END
+$fn$;
+
+CREATE EVENT TRIGGER pg_segment_client_table_altered ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE')
+    EXECUTE FUNCTION segment._client_table_altered();
+CREATE EVENT TRIGGER pg_segment_client_table_dropped ON sql_drop
+    EXECUTE FUNCTION segment._client_table_dropped();
+
+REVOKE ALL ON FUNCTION segment._client_table_altered(), segment._client_table_dropped(),
+    segment._refuse_unkeyed(integer), segment._unbind_entity(integer),
+    segment._attach_rekey_trigger(regclass, name), segment.repair_bound_tables() FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._attach_rekey_trigger(regclass, name) IS
+    'internal: attaches the trigger that moves a client''s score and history to its new key';
+COMMENT ON FUNCTION segment.repair_bound_tables() IS
+    'brings the tables of every bound client table to this version''s shape; run once after restoring a dump of an older version';
+COMMENT ON FUNCTION segment._unbind_entity(integer) IS
+    'internal: removes a client table''s pg_segment tables, schemes and entity';
+COMMENT ON FUNCTION segment._refuse_unkeyed(integer) IS
+    'internal: refuses DDL that would leave a client table without the key its scores are kept by';
+COMMENT ON FUNCTION segment._client_table_altered() IS
+    'internal: event trigger that follows a new key type of a bound client table and refuses a primary key that no longer is the client key';
+COMMENT ON FUNCTION segment._client_table_dropped() IS
+    'internal: event trigger that removes the schemes and tables of a dropped client table and refuses dropping pg_segment''s per-table relations alone';
+
+-- ---------------------------------------------------------------------------------------------
+-- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.
+SELECT segment.repair_bound_tables();
