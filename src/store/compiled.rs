@@ -114,73 +114,63 @@ pub fn forget() {
     }
 }
 
-/// Reads the configuration tables under a snapshot taken now. Runs inside an SPI connection.
+/// Every row of the configuration tables in one statement, so under one snapshot: (kind, id,
+/// parent id, version, name, number, upper bound).
+const CONFIGURATION_ROWS: &str = "\
+    SELECT 's', scheme_id, entity_id, version, name, NULL, NULL FROM segment.schemes \
+    UNION ALL SELECT 'q', question_id, scheme_id, NULL, NULL, weight::text, NULL FROM segment.questions \
+    UNION ALL SELECT 'o', option_id, question_id, NULL, NULL, points::text, NULL FROM segment.options \
+    UNION ALL SELECT 'l', scheme_id, NULL, NULL, name, min_score::text, max_score::text FROM segment.levels";
+
+/// Reads the configuration tables under a snapshot taken now (after the statement has locked
+/// them). Runs inside an SPI connection.
 fn compile() -> Result<CompiledConfig> {
+    let rows = latest::run(CONFIGURATION_ROWS, &[], false);
     let mut config = CompiledConfig::default();
-    for row in latest::run(
-        "SELECT scheme_id, entity_id, version, name FROM segment.schemes",
-        &[],
-        false,
-    ) {
-        let id = latest::parse::<i32>(&row, 0).unwrap_or_default();
+    let id = |row: &[Option<String>], i: usize| latest::parse::<i32>(row, i).unwrap_or_default();
+    for row in rows.iter().filter(|r| r[0].as_deref() == Some("s")) {
         config.schemes.insert(
-            id,
+            id(row, 1),
             CompiledScheme {
-                entity_id: latest::parse(&row, 1).unwrap_or_default(),
-                version: latest::parse(&row, 2).unwrap_or_default(),
-                name: row[3].clone().unwrap_or_default(),
+                entity_id: id(row, 2),
+                version: id(row, 3),
+                name: row[4].clone().unwrap_or_default(),
             },
         );
     }
-    for row in latest::run(
-        "SELECT question_id, scheme_id, weight FROM segment.questions",
-        &[],
-        false,
-    ) {
-        let scheme_id = latest::parse::<i32>(&row, 1).unwrap_or_default();
-        let Some(scheme) = config.schemes.get(&scheme_id) else {
-            continue; // cannot happen: the foreign key holds it, and the snapshot is one
-        };
-        let question = CompiledQuestion {
-            scheme_id,
-            entity_id: scheme.entity_id,
-            version: scheme.version,
-            weight: latest::decimal(&row, 2)?.unwrap_or_default(),
-        };
-        config
-            .questions
-            .insert(latest::parse(&row, 0).unwrap_or_default(), question);
+    for row in &rows {
+        match row[0].as_deref() {
+            Some("q") => {
+                let Some(scheme) = config.schemes.get(&id(row, 2)) else {
+                    continue; // cannot happen: the foreign key holds it, and the snapshot is one
+                };
+                let question = CompiledQuestion {
+                    scheme_id: id(row, 2),
+                    entity_id: scheme.entity_id,
+                    version: scheme.version,
+                    weight: latest::decimal(row, 5)?.unwrap_or_default(),
+                };
+                config.questions.insert(id(row, 1), question);
+            }
+            Some("o") => {
+                let points = latest::decimal(row, 5)?.unwrap_or_default();
+                config.options.insert(id(row, 1), (id(row, 2), points));
+            }
+            Some("l") => {
+                let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
+                let level = Level {
+                    name: row[4].clone().unwrap_or_default(),
+                    min: bound(5)?,
+                    max: bound(6)?,
+                };
+                config.levels.entry(id(row, 1)).or_default().push(level);
+            }
+            _ => {}
+        }
     }
-    for row in latest::run(
-        "SELECT option_id, question_id, points FROM segment.options",
-        &[],
-        false,
-    ) {
-        config.options.insert(
-            latest::parse(&row, 0).unwrap_or_default(),
-            (
-                latest::parse(&row, 1).unwrap_or_default(),
-                latest::decimal(&row, 2)?.unwrap_or_default(),
-            ),
-        );
-    }
-    for row in latest::run(
-        "SELECT scheme_id, name, min_score, max_score FROM segment.levels \
-         ORDER BY scheme_id, min_score, name",
-        &[],
-        false,
-    ) {
-        let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
-        let level = Level {
-            name: row[1].clone().unwrap_or_default(),
-            min: bound(2)?,
-            max: bound(3)?,
-        };
-        config
-            .levels
-            .entry(latest::parse(&row, 0).unwrap_or_default())
-            .or_default()
-            .push(level);
+    // levels in the order level_for expects: by lower bound (then name)
+    for levels in config.levels.values_mut() {
+        levels.sort_by(|a, b| a.min.cmp(&b.min).then_with(|| a.name.cmp(&b.name)));
     }
     Ok(config)
 }
