@@ -211,6 +211,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    -- serializes with bindings of new client tables (segment._grant_new_entity): one of the two
+    -- then sees the other's committed row, so no role misses a table
+    LOCK TABLE segment.role_grants IN SHARE ROW EXCLUSIVE MODE;
     INSERT INTO segment.role_grants (role_name, kind) VALUES (role_name, kind)
     ON CONFLICT ON CONSTRAINT role_grants_pkey DO NOTHING;
     PERFORM segment._grant_configuration(role_name, kind);
@@ -274,6 +277,7 @@ AS $fn$
 DECLARE
     g record;
 BEGIN
+    LOCK TABLE segment.role_grants IN SHARE ROW EXCLUSIVE MODE; -- see segment._grant_role
     FOR g IN
         SELECT r.role_name, r.kind FROM segment.role_grants r
         WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.oid = r.role_name)

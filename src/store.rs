@@ -1563,21 +1563,30 @@ pub fn scheme_of_question(question_id: i32) -> (String, String) {
 
 /// Removes the assignments and history of the schemes the running DELETE trigger on
 /// segment.schemes deleted (or, for TRUNCATE, of every scheme that no longer exists).
+///
+/// Each entity's answers table is locked against writers first, as for a re-segmentation: a
+/// writer that scored an answer of a deleted scheme before the delete but commits after it
+/// would otherwise leave its assignment and history row behind. The deletes then run under a
+/// snapshot taken after the lock.
 pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
     Spi::connect_mut(|c| {
-        let deleted = match td {
+        let (deleted, of_deleted) = match td {
             Some(td) => {
                 register_transition_tables(td);
-                format!("SELECT scheme_id FROM {TRIGGER_OLD}")
+                (
+                    format!("SELECT scheme_id FROM {TRIGGER_OLD}"),
+                    format!("e.entity_id IN (SELECT entity_id FROM {TRIGGER_OLD})"),
+                )
             }
-            None => "SELECT NULL::integer WHERE false".to_string(),
+            None => ("SELECT NULL::integer WHERE false".to_string(), "true".to_string()),
         };
         // (an entity whose tables are gone is being dropped with its client table)
         let entities: Vec<Entity> = ok(c.select(
             format!(
-                "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE EXISTS \
+                "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE {of_deleted} AND EXISTS \
                  (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table) \
-                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.history_table)"
+                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.history_table) \
+                 ORDER BY e.entity_id"
             )
             .as_str(),
             None,
@@ -1587,6 +1596,7 @@ pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
         .collect();
         for e in entities {
             let _owner = crate::security::ActingAs::role(e.owner);
+            lock_answers(c, &e);
             for table in [&e.assignments, &e.history] {
                 let sql = match td {
                     Some(_) => format!("DELETE FROM {table} WHERE scheme_id IN ({deleted})"),
@@ -1595,7 +1605,7 @@ pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
                          (SELECT 1 FROM segment.schemes s WHERE s.scheme_id = t.scheme_id)"
                     ),
                 };
-                ok(c.update(sql.as_str(), None, &[]));
+                latest::run(&sql, &[], true);
             }
         }
     })
