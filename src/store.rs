@@ -1578,7 +1578,10 @@ pub fn purge_deleted_schemes(td: Option<&pg_sys::TriggerData>) {
                     format!("e.entity_id IN (SELECT entity_id FROM {TRIGGER_OLD})"),
                 )
             }
-            None => ("SELECT NULL::integer WHERE false".to_string(), "true".to_string()),
+            None => (
+                "SELECT NULL::integer WHERE false".to_string(),
+                "true".to_string(),
+            ),
         };
         // (an entity whose tables are gone is being dropped with its client table)
         let entities: Vec<Entity> = ok(c.select(
