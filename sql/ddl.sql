@@ -78,6 +78,52 @@ BEGIN
 END
 $fn$;
 
+-- The client key column as it is named now: the one the answers' foreign key references (NULL
+-- while there is no such foreign key, as during pg_restore, which adds it last).
+CREATE FUNCTION segment._client_key_column(entity_id integer) RETURNS name
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT a.attname FROM segment.entities e
+    JOIN pg_catalog.pg_constraint f ON f.conrelid = e.answers_table AND f.confrelid = e.client_table
+                                   AND f.contype = 'f'
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+    WHERE e.entity_id = _client_key_column.entity_id
+    LIMIT 1;
+END;
+
+-- Makes an entity follow its client key column: its current name, and its full type, which the
+-- answers, assignments and history take when it changed.
+CREATE FUNCTION segment._follow_client_key(entity_id integer, key_column name) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+    key_type text;
+BEGIN
+    SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _follow_client_key.entity_id;
+    key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid = e.client_table AND a.attname = key_column AND NOT a.attisdropped);
+    IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                                  FROM pg_catalog.pg_attribute a
+                                  WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
+        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
+    END IF;
+    UPDATE segment.entities en
+    SET key_column = _follow_client_key.key_column,
+        key_type = (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                    WHERE a.attrelid = e.client_table AND a.attname = _follow_client_key.key_column)
+    WHERE en.entity_id = e.entity_id
+      AND (en.key_column, en.key_type) IS DISTINCT FROM
+          (_follow_client_key.key_column, (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                                           WHERE a.attrelid = e.client_table
+                                             AND a.attname = _follow_client_key.key_column));
+END
+$fn$;
+
 CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -85,47 +131,30 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     e record;
-    pk_column name;
-    pk_type text;
+    key_column name;
 BEGIN
     FOR e IN
-        SELECT en.*, c.objid
+        SELECT en.entity_id, en.client_table
         FROM pg_catalog.pg_event_trigger_ddl_commands() c
         JOIN segment.entities en ON en.client_table = c.objid
         WHERE c.classid = 'pg_catalog.pg_class'::regclass AND c.command_tag = 'ALTER TABLE'
         ORDER BY en.entity_id
     LOOP
-        -- the column the answers' foreign key references is the client key; without that
-        -- foreign key (pg_restore adds it after the client table's primary key) there is
-        -- nothing to check yet, and dropping it is refused on sql_drop
-        SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) INTO pk_column, pk_type
-        FROM pg_catalog.pg_constraint f
-        JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
-        WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table AND f.contype = 'f';
-        CONTINUE WHEN NOT FOUND;
+        -- without the answers' foreign key (pg_restore adds it after the client table's primary
+        -- key) there is nothing to check yet; dropping it is refused on sql_drop
+        key_column := segment._client_key_column(e.entity_id);
+        CONTINUE WHEN key_column IS NULL;
         IF NOT EXISTS (
             SELECT 1 FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
             WHERE i.indrelid = e.client_table AND i.indisprimary AND i.indnkeyatts = 1
-              AND a.attname = pk_column)
+              AND a.attname = key_column)
         THEN
             PERFORM segment._refuse_unkeyed(e.entity_id);
+            CONTINUE; -- (unbound: its schemes were all dropped)
         END IF;
-        -- a new key type: the per-table relations follow it
-        IF pk_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
-                                      FROM pg_catalog.pg_attribute a
-                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, pk_type);
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, pk_type);
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, pk_type);
-            UPDATE segment.entities SET key_type = (SELECT a.atttypid FROM pg_catalog.pg_attribute a
-                                                    WHERE a.attrelid = e.client_table AND a.attname = pk_column)
-            WHERE entity_id = e.entity_id;
-        END IF;
-        PERFORM segment._attach_rekey_trigger(e.client_table, pk_column);
-        IF e.key_column IS DISTINCT FROM pk_column THEN
-            UPDATE segment.entities SET key_column = pk_column WHERE entity_id = e.entity_id;
-        END IF;
+        PERFORM segment._follow_client_key(e.entity_id, key_column);
+        PERFORM segment._attach_rekey_trigger(e.client_table, key_column);
     END LOOP;
 END
 $fn$;
@@ -183,27 +212,12 @@ DECLARE
     fk record;
     grantee record;
     current_key name;
-    key_type text;
     owner regrole;
     repaired integer := 0;
 BEGIN
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
-        -- the key column as it is named now: the one the answers' foreign key references
-        current_key := COALESCE((SELECT a.attname FROM pg_catalog.pg_constraint f
-                                JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
-                                WHERE f.conrelid = e.answers_table AND f.confrelid = e.client_table
-                                  AND f.contype = 'f' LIMIT 1), e.key_column);
-        UPDATE segment.entities SET key_column = current_key
-        WHERE entity_id = e.entity_id AND entities.key_column IS DISTINCT FROM current_key;
-        key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
-                     WHERE a.attrelid = e.client_table AND a.attname = current_key AND NOT a.attisdropped);
-        IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
-                                      FROM pg_catalog.pg_attribute a
-                                      WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
-            EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
-        END IF;
+        current_key := COALESCE(segment._client_key_column(e.entity_id), e.key_column);
+        PERFORM segment._follow_client_key(e.entity_id, current_key);
         FOR fk IN SELECT c.conname FROM pg_catalog.pg_constraint c
                   WHERE c.conrelid = e.answers_table AND c.confrelid = e.client_table AND c.contype = 'f'
                     AND c.confupdtype <> 'c'
@@ -247,12 +261,17 @@ CREATE EVENT TRIGGER pg_segment_client_table_dropped ON sql_drop
 
 REVOKE ALL ON FUNCTION segment._client_table_altered(), segment._client_table_dropped(),
     segment._refuse_unkeyed(integer), segment._unbind_entity(integer),
+    segment._client_key_column(integer), segment._follow_client_key(integer, name),
     segment._attach_rekey_trigger(regclass, name), segment.repair_bound_tables() FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._attach_rekey_trigger(regclass, name) IS
     'internal: attaches the trigger that moves a client''s score and history to its new key';
 COMMENT ON FUNCTION segment.repair_bound_tables() IS
     'brings the tables of every bound client table to this version''s shape; run once after restoring a dump of an older version';
+COMMENT ON FUNCTION segment._client_key_column(integer) IS
+    'internal: the client key column of a bound table as it is named now';
+COMMENT ON FUNCTION segment._follow_client_key(integer, name) IS
+    'internal: makes a bound table''s pg_segment tables follow its key column''s name and type';
 COMMENT ON FUNCTION segment._unbind_entity(integer) IS
     'internal: removes a client table''s pg_segment tables, schemes and entity';
 COMMENT ON FUNCTION segment._refuse_unkeyed(integer) IS
