@@ -195,8 +195,8 @@ thread_local! {
     /// Schemes by name with their kept look-up plans, for the read functions. The SQL look-up
     /// re-checks the name in the same query; the direct read trusts an entry only while no
     /// invalidation of segment.schemes has arrived since the SQL look-up last confirmed it
-    /// (`compiled::generation`). An entry goes like its entity's. Bound: one entry per scheme
-    /// name looked up, each with one plan per client argument type.
+    /// (`compiled::generation`). An entry goes like its entity's. Bound: one entry, with one
+    /// kept plan, per scheme name looked up.
     static SCHEMES: RefCell<HashMap<String, CachedScheme>> = RefCell::new(HashMap::new());
     /// Entities by the OID of the client table (or partition of one) a client-table trigger
     /// fires on; invalidated like `ENTITIES`, and by an invalidation of that relation.
@@ -1334,7 +1334,7 @@ pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
             answers = entity.answers,
             history = entity.history,
         );
-        run_count(c, &sql, scheme_id, cause)
+        run_count(&sql, scheme_id, cause)
     })
 }
 
@@ -1364,7 +1364,7 @@ pub fn relevel_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
             assignments = entity.assignments,
             history = entity.history,
         );
-        run_count(c, &sql, scheme_id, cause)
+        run_count(&sql, scheme_id, cause)
     })
 }
 
@@ -1376,7 +1376,7 @@ fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
 /// Runs a re-segmentation statement ($1 scheme id, $2 cause) under a snapshot taken after the
 /// answers table was locked (see `latest`): under REPEATABLE READ the transaction's own
 /// snapshot may miss answers committed before the lock was granted.
-fn run_count(_c: &mut SpiClient<'_>, sql: &str, scheme_id: i32, cause: &str) -> i64 {
+fn run_count(sql: &str, scheme_id: i32, cause: &str) -> i64 {
     let rows = latest::run(sql, &[scheme_id.into(), cause.into()], true);
     rows.first()
         .and_then(|row| latest::parse::<i64>(row, 0))
