@@ -93,14 +93,15 @@ BEGIN ATOMIC
 END;
 
 -- Makes an entity follow its client key column: its current name, and its full type, which the
--- answers, assignments and history take when it changed.
-CREATE FUNCTION segment._follow_client_key(entity_id integer, key_column name) RETURNS void
+-- answers, assignments and history take when it changed. Returns whether the type changed.
+CREATE FUNCTION segment._follow_client_key(entity_id integer, key_column name) RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     e segment.entities;
     key_type text;
+    retyped boolean := false;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _follow_client_key.entity_id;
     key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
@@ -111,6 +112,7 @@ BEGIN
         EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
         EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
         EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
+        retyped := true;
     END IF;
     UPDATE segment.entities en
     SET key_column = _follow_client_key.key_column,
@@ -121,6 +123,7 @@ BEGIN
           (_follow_client_key.key_column, (SELECT a.atttypid FROM pg_catalog.pg_attribute a
                                            WHERE a.attrelid = e.client_table
                                              AND a.attname = _follow_client_key.key_column));
+    RETURN retyped;
 END
 $fn$;
 
@@ -153,8 +156,12 @@ BEGIN
             PERFORM segment._refuse_unkeyed(e.entity_id);
             CONTINUE; -- (unbound: its schemes were all dropped)
         END IF;
-        PERFORM segment._follow_client_key(e.entity_id, key_column);
-        PERFORM segment._attach_rekey_trigger(e.client_table, key_column);
+        -- a new key type: the trigger the DBA dropped to change it comes back (only then, so
+        -- that pg_restore, which alters client tables before it creates their triggers, never
+        -- finds this one there already)
+        IF segment._follow_client_key(e.entity_id, key_column) THEN
+            PERFORM segment._attach_rekey_trigger(e.client_table, key_column);
+        END IF;
     END LOOP;
 END
 $fn$;

@@ -13,6 +13,24 @@ pgsql -d "$SRC" >/dev/null <<'SQL'
 SELECT segment.answer('outlet_category', c, 'payments', 'on_time') FROM generate_series(1, 50) c;
 UPDATE segment.levels SET max_score = 27 WHERE name = 'B';
 UPDATE segment.levels SET min_score = 27 WHERE name = 'A';
+-- a client table whose constraints pg_restore adds after the answers' foreign key (its schema
+-- sorts after segment), with a key type modifier, row security, and a writer's grants
+CREATE SCHEMA zeta;
+CREATE TABLE zeta.regions (id integer PRIMARY KEY);
+INSERT INTO zeta.regions VALUES (1);
+CREATE TABLE zeta.stores (code varchar(6) PRIMARY KEY, region integer REFERENCES zeta.regions);
+INSERT INTO zeta.stores VALUES ('S-0001', 1), ('S-0002', 1);
+ALTER TABLE zeta.stores ENABLE ROW LEVEL SECURITY;
+CREATE POLICY every_store ON zeta.stores USING (true);
+SELECT segment.create_scheme('store_size', 'zeta.stores');
+SELECT segment.add_question('store_size', 'floor', 'Floor');
+SELECT segment.add_option('store_size', 'floor', 'big', 'Big', 10);
+SELECT segment.add_level('store_size', 'large', 5, 'Infinity');
+SELECT segment.answer('store_size', 'S-0001', 'floor', 'big');
+ALTER TABLE segment.zeta_stores_assignments ENABLE ROW LEVEL SECURITY;
+CREATE POLICY every_assignment ON segment.zeta_stores_assignments USING (true);
+DO $$ BEGIN CREATE ROLE segment_dump_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+SELECT segment.grant_writer('segment_dump_writer');
 SQL
 
 # One line per table of schema segment: its name, row count and a digest of all its rows.
@@ -45,10 +63,19 @@ SELECT count(*) FROM segment.verify('outlet_category');
 SELECT count(*) FROM segment.verify('customer_value');
 SELECT (SELECT max(history_id) FROM segment.crm_companies_history)
        > (SELECT min(history_id) FROM segment.crm_companies_history WHERE cause = 'scheme change');
+SET ROLE segment_dump_writer;
+SELECT segment.answer('store_size', 'S-0002', 'floor', 'big');
+RESET ROLE;
+SELECT count(*) FROM segment.verify('store_size');
+SELECT count(*) FROM pg_trigger WHERE tgrelid = 'zeta.stores'::regclass AND tgname LIKE 'pg_segment_client_%';
+SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+WHERE attrelid = 'segment.zeta_stores_answers'::regclass AND attname = 'client_id';
 SQL
 )
-expected=$'\nt\n0\n0\nt'
+expected=$'\nt\n0\n0\nt\n\n0\n3\ncharacter varying(6)'
 if [ "$check" != "$expected" ]; then
     echo "restored database does not keep segmenting; got:"; echo "$check"; exit 1
 fi
 echo "round trip identical (${tables} tables) and the restored database keeps segmenting"
+pgsql -d "$DST" -c "SELECT segment.revoke_role('segment_dump_writer')" >/dev/null
+pgsql -d "$SRC" -c "SELECT segment.revoke_role('segment_dump_writer')" -c "DROP ROLE segment_dump_writer" >/dev/null
