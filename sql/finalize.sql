@@ -38,8 +38,12 @@ CREATE TRIGGER levels_delete AFTER DELETE ON segment.levels
 CREATE TRIGGER levels_truncate AFTER TRUNCATE ON segment.levels
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
--- A scheme stays bound to the client table it was created over; a deleted scheme takes its
+-- A scheme stays bound to the client table it was created over, and is bound (with plain SQL
+-- too) only by a role holding REFERENCES and TRIGGER on it; a deleted scheme takes its
 -- assignments and history with it.
+CREATE TRIGGER schemes_insert AFTER INSERT ON segment.schemes
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 CREATE TRIGGER schemes_update AFTER UPDATE ON segment.schemes
     REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
@@ -113,5 +117,11 @@ COMMENT ON FUNCTION segment._config_changed() IS
     'internal: statement trigger on configuration tables that re-segments the touched schemes';
 COMMENT ON FUNCTION segment._client_removed() IS
     'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';
+-- Called by the DDL event triggers (sql/ddl.sql) as the extension's owner only.
+REVOKE ALL ON FUNCTION segment._retype_client_id(regclass, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._retype_client_id(regclass, regclass, text) IS
+    'internal: gives a pg_segment table''s client_id the client key''s type, as the table''s owner';
+COMMENT ON FUNCTION segment._pg_segment_ddl() IS
+    'internal: whether the DDL running now is pg_segment''s own';
 COMMENT ON FUNCTION segment._client_rekeyed() IS
     'internal: trigger on bound client tables that moves a client''s score and history to its new key';

@@ -12,6 +12,32 @@ ALTER FUNCTION segment._client_rekeyed() SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION segment._client_rekeyed() IS
     'internal: trigger on bound client tables that moves a client''s score and history to its new key';
 
+-- Helpers of the DDL event triggers below.
+CREATE FUNCTION segment."_pg_segment_ddl"() RETURNS bool
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_pg_segment_ddl_wrapper';
+CREATE FUNCTION segment."_retype_client_id"(
+	"relation" regclass,
+	"client_table" regclass,
+	"key_column" TEXT
+) RETURNS void
+STRICT VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_retype_client_id_wrapper';
+ALTER FUNCTION segment._pg_segment_ddl() SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION segment._retype_client_id(regclass, regclass, text) SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION segment._retype_client_id(regclass, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._retype_client_id(regclass, regclass, text) IS
+    'internal: gives a pg_segment table''s client_id the client key''s type, as the table''s owner';
+COMMENT ON FUNCTION segment._pg_segment_ddl() IS
+    'internal: whether the DDL running now is pg_segment''s own';
+
+-- A scheme is bound with plain SQL too only by a role holding REFERENCES and TRIGGER.
+CREATE TRIGGER schemes_insert AFTER INSERT ON segment.schemes
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
 -- Per-table relations keep the key's full type, follow key updates, belong to the client
 -- table's owner; the client-table triggers take no arguments.
 CREATE OR REPLACE FUNCTION segment._create_entity_relations(
@@ -166,6 +192,21 @@ SELECT pg_catalog.pg_extension_config_dump('segment.role_grants', '');
 COMMENT ON TABLE segment.role_grants IS
     'roles given pg_segment rights with grant_writer, grant_reader or grant_admin; later schemes grant them the same on their new tables';
 
+-- Refuses a NULL or dropped role with a clear error (rather than a failing GRANT).
+CREATE FUNCTION segment._existing_role(role_name regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'role_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = role_name) THEN
+        RAISE EXCEPTION 'role with OID % does not exist', role_name::oid USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$fn$;
+
 -- What a kind needs on one entity's tables.
 CREATE FUNCTION segment._grant_entity(role_name regrole, kind text, entity_id integer)
 RETURNS void
@@ -213,6 +254,7 @@ AS $fn$
 BEGIN
     -- serializes with bindings of new client tables (segment._grant_new_entity): one of the two
     -- then sees the other's committed row, so no role misses a table
+    PERFORM segment._existing_role(role_name);
     LOCK TABLE segment.role_grants IN SHARE ROW EXCLUSIVE MODE;
     INSERT INTO segment.role_grants (role_name, kind) VALUES (role_name, kind)
     ON CONFLICT ON CONSTRAINT role_grants_pkey DO NOTHING;
@@ -253,6 +295,7 @@ AS $fn$
 DECLARE
     e segment.entities;
 BEGIN
+    PERFORM segment._existing_role(role_name);
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
         EXECUTE format('REVOKE ALL ON %s, %s, %s FROM %s',
                        e.answers_table, e.assignments_table, e.history_table, role_name);
@@ -288,7 +331,7 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION segment._grant_entity(regrole, text, integer),
+REVOKE ALL ON FUNCTION segment._existing_role(regrole), segment._grant_entity(regrole, text, integer),
     segment._grant_configuration(regrole, text), segment._grant_role(regrole, text),
     segment._grant_new_entity(integer), segment.grant_writer(regrole),
     segment.grant_reader(regrole), segment.grant_admin(regrole),
@@ -302,6 +345,8 @@ COMMENT ON FUNCTION segment.grant_admin(regrole) IS
     'lets a role edit configuration (schemes, questions, options, levels) and read results, on every client table now and later';
 COMMENT ON FUNCTION segment.revoke_role(regrole) IS
     'takes back every right the grant functions gave a role and forgets it; run it before DROP ROLE';
+COMMENT ON FUNCTION segment._existing_role(regrole) IS
+    'internal: refuses a NULL or dropped role';
 COMMENT ON FUNCTION segment._grant_entity(regrole, text, integer) IS
     'internal: grants a kind of role its rights on one client table''s answers, assignments and history';
 COMMENT ON FUNCTION segment._grant_configuration(regrole, text) IS
@@ -315,8 +360,8 @@ COMMENT ON FUNCTION segment._grant_new_entity(integer) IS
 
 -- DDL on bound client tables and on pg_segment's own per-table relations. pg_segment follows
 -- what it can follow and refuses what would leave scores silently wrong:
---   * RENAME and SET SCHEMA of a client table, of its key column, or of the per-table
---     relations: followed (everything is found by OID; caches drop their names on the
+--   * RENAME and SET SCHEMA of a client table, of its key column, or (by a superuser) of the
+--     per-table relations: followed (everything is found by OID; caches drop their names on the
 --     relcache invalidation such DDL sends);
 --   * a new type of the key column (e.g. integer -> bigint): PostgreSQL refuses it while the
 --     key-update trigger depends on the column; with that trigger dropped first, followed: the
@@ -326,7 +371,9 @@ COMMENT ON FUNCTION segment._grant_new_entity(integer) IS
 --     answers' foreign key to it: refused;
 --   * DROP TABLE of a client table (it needs CASCADE, as the answers reference it): its
 --     schemes, answers, assignments and history go with it;
---   * DROP of an answers, assignments or history table on its own: refused.
+--   * DROP of an answers, assignments or history table on its own: refused;
+--   * ALTER TABLE, CREATE TRIGGER, CREATE RULE, CREATE INDEX on those tables by a session that
+--     is not a superuser's: refused (see segment._segment_relation_ddl).
 -- The functions run as the extension's owner (SECURITY DEFINER): the role that alters or
 -- drops a client table need not have rights on schema segment. They act only on entities
 -- whose tables the running command touched.
@@ -350,22 +397,35 @@ BEGIN
 END
 $fn$;
 
--- Removes a client table's pg_segment tables, schemes and entity. The answers triggers are
--- disabled first, so that removing the configuration scores no answers (the client table may
--- be gone already), and the entity goes before its tables, which are then not its any more.
+-- Removes a client table's pg_segment tables, schemes and entity, in an order that scores no
+-- answer and leaves nothing the DROP event trigger would refuse: with the client table gone,
+-- its tables go first (no answers trigger fires on DROP); with the client table still there
+-- (and no scheme left), the entity goes first, so that its tables are no entity's any more.
+-- Tables already dropped by the running command (DROP OWNED, say) are skipped.
 CREATE FUNCTION segment._unbind_entity(entity_id integer) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     e segment.entities;
+    tables text;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
-    EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER USER', e.answers_table);
-    DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
-    DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
-    EXECUTE pg_catalog.format('DROP TABLE %s, %s, %s',
-                              e.answers_table, e.assignments_table, e.history_table);
+    SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ') INTO tables
+    FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.assignments_table, e.history_table);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
+        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+        IF tables IS NOT NULL THEN
+            EXECUTE 'DROP TABLE ' || tables;
+        END IF;
+    ELSE
+        IF tables IS NOT NULL THEN
+            EXECUTE 'DROP TABLE ' || tables;
+        END IF;
+        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    END IF;
 END
 $fn$;
 
@@ -424,9 +484,10 @@ BEGIN
     IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
                                   FROM pg_catalog.pg_attribute a
                                   WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
-        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.answers_table, key_type);
-        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.assignments_table, key_type);
-        EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN client_id TYPE %s', e.history_table, key_type);
+        -- as the tables' owner, not as this function's: the rewrite evaluates checks of the key
+        -- type and constraints of the tables, which that owner controls
+        PERFORM segment._retype_client_id(t, e.client_table, key_column)
+        FROM pg_catalog.unnest(ARRAY[e.answers_table, e.assignments_table, e.history_table]) t;
         retyped := true;
     END IF;
     UPDATE segment.entities en
@@ -575,6 +636,50 @@ BEGIN
 END
 $fn$;
 
+-- The answers, assignments and history tables belong to the client table's owner, so that the
+-- triggers' maintenance can run with that role's rights; but code attached to them (a trigger,
+-- a rule, an index expression, a default, a check) would run with the rights of whoever writes
+-- answers, a superuser calling segment.answer() included. So only a superuser session changes
+-- them; pg_segment's own DDL on them (segment._pg_segment_ddl()) is let through. The check
+-- reads the session user: this function runs as the extension's owner.
+CREATE FUNCTION segment._segment_relation_ddl() RETURNS event_trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    target regclass;
+BEGIN
+    IF segment._pg_segment_ddl()
+       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
+        RETURN;
+    END IF;
+    SELECT t.rel INTO target
+    FROM pg_catalog.pg_event_trigger_ddl_commands() c
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN c.classid = 'pg_catalog.pg_trigger'::regclass
+            THEN (SELECT tg.tgrelid FROM pg_catalog.pg_trigger tg WHERE tg.oid = c.objid)
+        WHEN c.classid = 'pg_catalog.pg_rewrite'::regclass
+            THEN (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = c.objid)
+        WHEN c.classid = 'pg_catalog.pg_class'::regclass
+            THEN COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid)
+        END::regclass AS rel) t
+    WHERE EXISTS (SELECT 1 FROM segment.entities e
+                  WHERE t.rel IN (e.answers_table, e.assignments_table, e.history_table))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: only a superuser may change table %', target
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Code attached to pg_segment''s tables would run with the rights of whoever writes answers.',
+                  HINT = 'Ask a superuser to make the change (row-level security policies need no such change: CREATE POLICY is allowed).';
+    END IF;
+END
+$fn$;
+
+CREATE EVENT TRIGGER pg_segment_relation_ddl ON ddl_command_end
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE INDEX', 'ALTER INDEX')
+    EXECUTE FUNCTION segment._segment_relation_ddl();
+
 CREATE EVENT TRIGGER pg_segment_client_table_altered ON ddl_command_end
     WHEN TAG IN ('ALTER TABLE')
     EXECUTE FUNCTION segment._client_table_altered();
@@ -582,6 +687,7 @@ CREATE EVENT TRIGGER pg_segment_client_table_dropped ON sql_drop
     EXECUTE FUNCTION segment._client_table_dropped();
 
 REVOKE ALL ON FUNCTION segment._client_table_altered(), segment._client_table_dropped(),
+    segment._segment_relation_ddl(),
     segment._refuse_unkeyed(integer), segment._unbind_entity(integer),
     segment._client_key_column(integer), segment._follow_client_key(integer, name),
     segment._attach_rekey_trigger(regclass, name), segment.repair_bound_tables() FROM PUBLIC;
@@ -598,6 +704,8 @@ COMMENT ON FUNCTION segment._unbind_entity(integer) IS
     'internal: removes a client table''s pg_segment tables, schemes and entity';
 COMMENT ON FUNCTION segment._refuse_unkeyed(integer) IS
     'internal: refuses DDL that would leave a client table without the key its scores are kept by';
+COMMENT ON FUNCTION segment._segment_relation_ddl() IS
+    'internal: event trigger that lets only superuser sessions and pg_segment itself change the answers, assignments and history tables';
 COMMENT ON FUNCTION segment._client_table_altered() IS
     'internal: event trigger that follows a new key type of a bound client table and refuses a primary key that no longer is the client key';
 COMMENT ON FUNCTION segment._client_table_dropped() IS

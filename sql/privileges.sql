@@ -18,6 +18,21 @@ SELECT pg_catalog.pg_extension_config_dump('segment.role_grants', '');
 COMMENT ON TABLE segment.role_grants IS
     'roles given pg_segment rights with grant_writer, grant_reader or grant_admin; later schemes grant them the same on their new tables';
 
+-- Refuses a NULL or dropped role with a clear error (rather than a failing GRANT).
+CREATE FUNCTION segment._existing_role(role_name regrole) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF role_name IS NULL THEN
+        RAISE EXCEPTION 'role_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = role_name) THEN
+        RAISE EXCEPTION 'role with OID % does not exist', role_name::oid USING ERRCODE = 'undefined_object';
+    END IF;
+END
+$fn$;
+
 -- What a kind needs on one entity's tables.
 CREATE FUNCTION segment._grant_entity(role_name regrole, kind text, entity_id integer)
 RETURNS void
@@ -65,6 +80,7 @@ AS $fn$
 BEGIN
     -- serializes with bindings of new client tables (segment._grant_new_entity): one of the two
     -- then sees the other's committed row, so no role misses a table
+    PERFORM segment._existing_role(role_name);
     LOCK TABLE segment.role_grants IN SHARE ROW EXCLUSIVE MODE;
     INSERT INTO segment.role_grants (role_name, kind) VALUES (role_name, kind)
     ON CONFLICT ON CONSTRAINT role_grants_pkey DO NOTHING;
@@ -105,6 +121,7 @@ AS $fn$
 DECLARE
     e segment.entities;
 BEGIN
+    PERFORM segment._existing_role(role_name);
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
         EXECUTE format('REVOKE ALL ON %s, %s, %s FROM %s',
                        e.answers_table, e.assignments_table, e.history_table, role_name);
@@ -140,7 +157,7 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION segment._grant_entity(regrole, text, integer),
+REVOKE ALL ON FUNCTION segment._existing_role(regrole), segment._grant_entity(regrole, text, integer),
     segment._grant_configuration(regrole, text), segment._grant_role(regrole, text),
     segment._grant_new_entity(integer), segment.grant_writer(regrole),
     segment.grant_reader(regrole), segment.grant_admin(regrole),
@@ -154,6 +171,8 @@ COMMENT ON FUNCTION segment.grant_admin(regrole) IS
     'lets a role edit configuration (schemes, questions, options, levels) and read results, on every client table now and later';
 COMMENT ON FUNCTION segment.revoke_role(regrole) IS
     'takes back every right the grant functions gave a role and forgets it; run it before DROP ROLE';
+COMMENT ON FUNCTION segment._existing_role(regrole) IS
+    'internal: refuses a NULL or dropped role';
 COMMENT ON FUNCTION segment._grant_entity(regrole, text, integer) IS
     'internal: grants a kind of role its rights on one client table''s answers, assignments and history';
 COMMENT ON FUNCTION segment._grant_configuration(regrole, text) IS

@@ -32,6 +32,11 @@ pub enum SegmentError {
     NotATable {
         table: String,
     },
+    /// A table that cannot be a client table (a partition, a table of pg_segment's own).
+    NotAClientTableCandidate {
+        table: String,
+        reason: String,
+    },
     /// A relation OID that names no relation.
     UndefinedTable {
         oid: u32,
@@ -69,6 +74,12 @@ pub enum SegmentError {
     },
     SchemeRebind {
         scheme: String,
+    },
+    /// A question moved to a scheme over another client table.
+    QuestionMoved {
+        question: String,
+        scheme: String,
+        client_table: String,
     },
     /// A client argument that would change on its way to the key type.
     InexactClientKey {
@@ -113,6 +124,7 @@ impl SegmentError {
             SegmentError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             SegmentError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
             SegmentError::UndefinedTable { .. } => ERRCODE_UNDEFINED_TABLE,
+            SegmentError::NotAClientTableCandidate { .. } => ERRCODE_WRONG_OBJECT_TYPE,
             SegmentError::NotAClientTable { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::NoPrimaryKey { .. } => ERRCODE_INVALID_TABLE_DEFINITION,
             SegmentError::CompositeKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -121,7 +133,9 @@ impl SegmentError {
                 ERRCODE_FOREIGN_KEY_VIOLATION
             }
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
-            SegmentError::SchemeRebind { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
+                ERRCODE_FEATURE_NOT_SUPPORTED
+            }
             SegmentError::InexactClientKey { .. } => ERRCODE_INVALID_TEXT_REPRESENTATION,
             SegmentError::StaleConfiguration { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
@@ -145,6 +159,9 @@ impl SegmentError {
             }
             SegmentError::NullArgument { argument } => format!("{argument} must not be NULL"),
             SegmentError::NotATable { table } => format!("\"{table}\" is not a table"),
+            SegmentError::NotAClientTableCandidate { table, reason } => {
+                format!("table {table} cannot be a client table: {reason}")
+            }
             SegmentError::UndefinedTable { oid } => {
                 format!("relation with OID {oid} does not exist")
             }
@@ -168,6 +185,9 @@ impl SegmentError {
             SegmentError::SchemeRebind { scheme } => {
                 format!("scheme \"{scheme}\" cannot be moved to another client table")
             }
+            SegmentError::QuestionMoved { question, scheme, client_table } => format!(
+                "question \"{question}\" of scheme \"{scheme}\" cannot move to a scheme over another table than {client_table}"
+            ),
             SegmentError::InexactClientKey { value, key_type, table } => format!(
                 "client {value} is not a key of {table}: it does not convert exactly to {key_type}"
             ),
@@ -224,6 +244,10 @@ impl SegmentError {
             SegmentError::SchemeRebind { .. } => {
                 Some("Create a new scheme over the other table instead.".into())
             }
+            SegmentError::QuestionMoved { .. } => Some(
+                "Its answers are kept by its client table; add a new question to the other scheme instead."
+                    .into(),
+            ),
             SegmentError::InexactClientKey { key_type, .. } => Some(format!(
                 "Pass the key in its own type ({key_type}) or as a quoted literal; pg_segment \
                  never rounds or truncates a client key."

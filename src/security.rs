@@ -65,3 +65,27 @@ pub fn extension_owner() -> pg_sys::Oid {
         owner
     }
 }
+
+thread_local! {
+    /// Set while pg_segment itself runs DDL on its per-table relations as their owner (see
+    /// `own_ddl`); the event trigger that keeps other non-superusers' DDL off those relations
+    /// asks for it through `segment._pg_segment_ddl()`, which SQL cannot set.
+    static OWN_DDL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, DDL of pg_segment's own on its per-table relations, as `role`.
+pub fn own_ddl_as<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            OWN_DDL.with(|d| d.set(self.0));
+        }
+    }
+    let _reset = Reset(OWN_DDL.with(|d| d.replace(true)));
+    as_role(role, f)
+}
+
+/// Whether pg_segment's own DDL is running (see `own_ddl_as`).
+pub fn own_ddl_running() -> bool {
+    OWN_DDL.with(|d| d.get())
+}

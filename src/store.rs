@@ -1243,18 +1243,20 @@ pub fn delete_client_rows(entity: &Entity, client: DatumWithOid<'_>) {
     });
 }
 
-/// Moves a client's history from its old key to its new one and drops the old key's
-/// assignments (see `triggers::_client_rekeyed`). The answers trigger has already scored the
-/// moved answers under the new key, appending history rows that say the client arrived from
-/// nowhere; those go, as the client's own history takes their place.
+/// Moves a client's assignments and history from its old key to its new one (see
+/// `triggers::_client_rekeyed`). Whether this runs before or after the answers' foreign key
+/// moves the answers, the answers trigger recognises that move and scores nothing
+/// (`move_rekeyed_client`), so the client ends with its one assignment and whole ledger.
 pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithOid<'_>) {
     let statements = [
-        format!("DELETE FROM {} WHERE client_id = $2", entity.history),
+        format!(
+            "UPDATE {} SET client_id = $2 WHERE client_id = $1",
+            entity.assignments
+        ),
         format!(
             "UPDATE {} SET client_id = $2 WHERE client_id = $1",
             entity.history
         ),
-        format!("DELETE FROM {} WHERE client_id = $1", entity.assignments),
     ];
     let types = [PgOid::from(old.oid()), PgOid::from(new.oid())];
     Spi::connect_mut(|c| {
@@ -1265,10 +1267,78 @@ pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithO
     });
 }
 
+/// Recognises the answers statement with which the answers' foreign key (ON UPDATE CASCADE)
+/// moves one client's answers to its new key, and moves its assignments and history with them
+/// instead of scoring the answers as a new client's. Returns whether the statement was such a
+/// move. It is one when the old rows name one client that no longer exists, the new rows one
+/// that does, and both hold the same answers.
+pub fn move_rekeyed_client(entity: &Entity, td: &pg_sys::TriggerData) -> bool {
+    Spi::connect_mut(|c| {
+        register_transition_tables(td);
+        let scope = entity.answers_oid;
+        // the cheap test first: is the old rows' client gone?
+        let gone_sql = format!(
+            "SELECT NOT EXISTS (SELECT 1 FROM {client} c \
+                                WHERE c.{key} = (SELECT client_id FROM {TRIGGER_OLD} LIMIT 1))",
+            client = entity.client_table,
+            key = entity.key_column
+        );
+        let plan = cached_plan(c, scope, &gone_sql, &[], false);
+        if !ok(ok(c.select(&*plan, None, &[])).first().get_one::<bool>()).unwrap_or(false) {
+            return false;
+        }
+        let move_sql = format!(
+            "WITH o AS (SELECT client_id FROM {TRIGGER_OLD} LIMIT 1), \
+                  n AS (SELECT client_id FROM {TRIGGER_NEW} LIMIT 1), \
+                  is_move AS (SELECT \
+                     (SELECT pg_catalog.count(DISTINCT client_id) FROM {TRIGGER_OLD}) = 1 \
+                     AND (SELECT pg_catalog.count(DISTINCT client_id) FROM {TRIGGER_NEW}) = 1 \
+                     AND EXISTS (SELECT 1 FROM {client} c, n WHERE c.{key} = n.client_id) \
+                     AND NOT EXISTS (SELECT question_id, option_id FROM {TRIGGER_OLD} \
+                                     EXCEPT ALL SELECT question_id, option_id FROM {TRIGGER_NEW}) \
+                     AND NOT EXISTS (SELECT question_id, option_id FROM {TRIGGER_NEW} \
+                                     EXCEPT ALL SELECT question_id, option_id FROM {TRIGGER_OLD}) AS yes), \
+                  a AS (UPDATE {assignments} s SET client_id = n.client_id FROM o, n, is_move m \
+                        WHERE m.yes AND s.client_id = o.client_id RETURNING 1), \
+                  h AS (UPDATE {history} s SET client_id = n.client_id FROM o, n, is_move m \
+                        WHERE m.yes AND s.client_id = o.client_id RETURNING 1) \
+             SELECT m.yes, (SELECT pg_catalog.count(*) FROM a), (SELECT pg_catalog.count(*) FROM h) \
+             FROM is_move m",
+            client = entity.client_table,
+            key = entity.key_column,
+            assignments = entity.assignments,
+            history = entity.history,
+        );
+        let plan = cached_plan(c, scope, &move_sql, &[], true);
+        ok(ok(c.update(&*plan, None, &[])).first().get_one::<bool>()).unwrap_or(false)
+    })
+}
+
 /// Another handle on the same argument value.
 fn same_value<'a>(value: &DatumWithOid<'a>) -> DatumWithOid<'a> {
     // SAFETY: the datum and its type OID come from a value of exactly that type.
     unsafe { DatumWithOid::new_from_datum(value.datum(), value.oid()) }
+}
+
+/// Whether any answer names this client key.
+pub fn has_answers(entity: &Entity, client: &DatumWithOid<'_>) -> bool {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE client_id = $1)",
+        entity.answers
+    );
+    Spi::connect(|c| {
+        let plan = cached_plan(
+            c,
+            NO_TRANSITION_TABLES,
+            &sql,
+            &[PgOid::from(client.oid())],
+            false,
+        );
+        ok(ok(c.select(&*plan, None, &[same_value(client)]))
+            .first()
+            .get_one::<bool>())
+        .unwrap_or(false)
+    })
 }
 
 /// Empties the assignments and history of an entity whose client table was truncated.
@@ -1495,6 +1565,56 @@ pub fn rebound_scheme(td: &pg_sys::TriggerData) -> Option<String> {
     })
 }
 
+/// A question that the running UPDATE trigger on segment.questions moved to a scheme over
+/// another client table: (question code, its scheme before, that scheme's client table).
+pub fn question_moved_to_other_table(td: &pg_sys::TriggerData) -> Option<(String, String, String)> {
+    Spi::connect(|c| {
+        register_transition_tables(td);
+        ok(c.select(
+            format!(
+                "SELECT o.code, so.name, e.client_table::text \
+                 FROM {TRIGGER_OLD} o JOIN {TRIGGER_NEW} n ON n.question_id = o.question_id \
+                 JOIN segment.schemes so ON so.scheme_id = o.scheme_id \
+                 JOIN segment.schemes sn ON sn.scheme_id = n.scheme_id \
+                 JOIN segment.entities e ON e.entity_id = so.entity_id \
+                 WHERE sn.entity_id <> so.entity_id LIMIT 1"
+            )
+            .as_str(),
+            Some(1),
+            &[],
+        ))
+        .next()
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<String>(3)).unwrap_or_default(),
+            )
+        })
+    })
+}
+
+/// A client table the running INSERT trigger on segment.schemes binds a new scheme to without
+/// the inserting role holding REFERENCES and TRIGGER on it (what segment.create_scheme checks).
+pub fn scheme_bound_without_rights(td: &pg_sys::TriggerData) -> Option<String> {
+    Spi::connect(|c| {
+        register_transition_tables(td);
+        ok(c.select(
+            format!(
+                "SELECT e.client_table::text FROM {TRIGGER_NEW} n \
+                 JOIN segment.entities e ON e.entity_id = n.entity_id \
+                 WHERE NOT (pg_catalog.has_table_privilege(e.client_table, 'REFERENCES') \
+                            AND pg_catalog.has_table_privilege(e.client_table, 'TRIGGER')) LIMIT 1"
+            )
+            .as_str(),
+            Some(1),
+            &[],
+        ))
+        .next()
+        .and_then(|row| ok(row.get::<String>(1)))
+    })
+}
+
 /// Bumps the scheme's version (locking its row, which serializes configuration changes of one
 /// scheme); None when the scheme no longer exists.
 pub fn bump_version(scheme_id: i32) -> Option<i32> {
@@ -1524,6 +1644,45 @@ pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
         .filter_map(|row| ok(row.get::<i32>(1)))
         .collect()
     })
+}
+
+/// Gives `relation`'s client_id column the full type of the client key column, as the owner of
+/// `relation` (see `api::ddl::_retype_client_id`).
+pub fn retype_client_id(relation: pg_sys::Oid, client_table: pg_sys::Oid, key_column: &str) {
+    let found = Spi::connect(|c| {
+        let row = ok(c.select(
+            "SELECT r.oid::pg_catalog.regclass::text, r.relowner, \
+                    pg_catalog.format_type(a.atttypid, a.atttypmod) \
+             FROM pg_catalog.pg_class r, pg_catalog.pg_attribute a \
+             WHERE r.oid = $1 AND a.attrelid = $2 AND a.attname = $3 AND NOT a.attisdropped",
+            Some(1),
+            &[relation.into(), client_table.into(), key_column.into()],
+        ));
+        ok(row.first().get_three::<String, pg_sys::Oid, String>())
+    });
+    let (Some(name), Some(owner), Some(key_type)) = found else {
+        return;
+    };
+    let sql = format!("ALTER TABLE {name} ALTER COLUMN client_id TYPE {key_type}");
+    crate::security::own_ddl_as(owner, || {
+        Spi::connect_mut(|c| {
+            ok(c.update(sql.as_str(), None, &[]));
+        })
+    });
+}
+
+/// Why a table cannot be a client table, if it cannot: a partition (bind the partitioned table,
+/// whose triggers its partitions share), or one of pg_segment's own tables.
+pub fn unbindable_reason(table: pg_sys::Oid) -> Option<String> {
+    value::<String>(
+        "SELECT CASE WHEN c.relispartition THEN 'it is a partition of ' || \
+                    (SELECT i.inhparent::pg_catalog.regclass::text FROM pg_catalog.pg_inherits i \
+                     WHERE i.inhrelid = c.oid) \
+                WHEN c.relnamespace = 'segment'::pg_catalog.regnamespace \
+                    THEN 'it is one of pg_segment''s own tables' END \
+         FROM pg_catalog.pg_class c WHERE c.oid = $1",
+        &[table.into()],
+    )
 }
 
 /// A relation's name as SQL would need to spell it, or None when no relation has that OID.

@@ -91,6 +91,9 @@ fn apply_as_owner(
         }
         return;
     };
+    if change == AnswerChange::Update && store::move_rekeyed_client(entity, td) {
+        return; // a client's new key: its answers, assignments and history moved, unchanged
+    }
     if store::isolation_uses_transaction_snapshot() {
         // The delta statements read the configuration under the transaction's snapshot; a
         // configuration committed since must not be missed (the recompute it ran did not see
@@ -130,9 +133,24 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             }
             PgTriggerOperation::Delete => store::purge_deleted_schemes(Some(td)),
             PgTriggerOperation::Truncate => store::purge_deleted_schemes(None),
-            PgTriggerOperation::Insert => {}
+            PgTriggerOperation::Insert => {
+                // plain SQL binds a scheme only with the rights create_scheme demands
+                if let Some(table) = store::scheme_bound_without_rights(td) {
+                    crate::api::config::binding_refused(&table).raise();
+                }
+            }
         }
         return Ok(None);
+    }
+    if table == "questions" && matches!(op, PgTriggerOperation::Update) {
+        if let Some((question, scheme, client_table)) = store::question_moved_to_other_table(td) {
+            SegmentError::QuestionMoved {
+                question,
+                scheme,
+                client_table,
+            }
+            .raise();
+        }
     }
     let scheme_ids = match op {
         PgTriggerOperation::Insert => {
@@ -191,7 +209,13 @@ fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             if matches!(op, PgTriggerOperation::Truncate) {
                 store::truncate_client_rows(&entity);
             } else if let Some(key) = deleted_key(td, &entity.key_attname) {
-                store::delete_client_rows(&entity, key);
+                // A key update across partitions deletes and inserts the row. While answers
+                // still name the old key, their foreign key is about to move them, and their
+                // trigger moves the assignments and history with them; a client without
+                // answers cannot be followed to its new key, and its rows go.
+                if !(moved_to_another_partition(td) && store::has_answers(&entity, &key)) {
+                    store::delete_client_rows(&entity, key);
+                }
             }
         });
     });
@@ -230,6 +254,25 @@ fn firing_client_entity(relid: pg_sys::Oid) -> store::Entity {
         }
         .raise()
     })
+}
+
+/// Whether the row a DELETE trigger fires for was deleted by an UPDATE that moved it to another
+/// partition (its header then points nowhere, the way PostgreSQL marks such rows).
+fn moved_to_another_partition(td: &pg_sys::TriggerData) -> bool {
+    if td.tg_trigtuple.is_null() {
+        return false;
+    }
+    // SAFETY: the deleted row of the firing relation and its header, valid for this call.
+    unsafe {
+        let header = (*td.tg_trigtuple).t_data;
+        if header.is_null() {
+            return false;
+        }
+        let ctid = &(*header).t_ctid;
+        let block = (u32::from(ctid.ip_blkid.bi_hi) << 16) | u32::from(ctid.ip_blkid.bi_lo);
+        u32::from(ctid.ip_posid) == pg_sys::MovedPartitionsOffsetNumber
+            && block == pg_sys::InvalidBlockNumber
+    }
 }
 
 /// The key of the row a row-level DELETE trigger fires for.

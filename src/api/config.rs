@@ -4,7 +4,7 @@ use super::{required, to_decimal};
 use crate::client_table::ClientTable;
 use crate::engine::{self, Bound, EngineError};
 use crate::error::{OrRaise, Result, SegmentError};
-use crate::security::{as_role, extension_owner};
+use crate::security::{extension_owner, own_ddl_as};
 use crate::store::{self, Scheme};
 use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys;
@@ -25,24 +25,23 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
     if key.relkind != "r" && key.relkind != "p" {
         return Err(SegmentError::NotATable { table: name });
     }
+    if let Some(reason) = store::unbindable_reason(table) {
+        return Err(SegmentError::NotAClientTableCandidate {
+            table: name,
+            reason,
+        });
+    }
     if !(store::has_table_privilege(table, "REFERENCES")
         && store::has_table_privilege(table, "TRIGGER"))
     {
-        return Err(SegmentError::PermissionDenied {
-            message: format!("permission denied to bind a scheme to table {name}"),
-            hint: format!(
-                "Answers and assignments reference the client table, and a trigger on it \
-                 removes a deleted client's history; ask its owner to \
-                 GRANT REFERENCES, TRIGGER ON {name} TO the role creating the scheme."
-            ),
-        });
+        return Err(binding_refused(&name));
     }
     if let Some(entity) = store::entity_by_client_table(table) {
         return Ok(entity);
     }
     match key.key_columns.as_slice() {
         [] => Err(SegmentError::NoPrimaryKey { table: name }),
-        [(column, type_oid)] => Ok(as_role(extension_owner(), || {
+        [(column, type_oid)] => Ok(own_ddl_as(extension_owner(), || {
             store::create_entity(table, column, *type_oid)
         })),
         columns => Err(SegmentError::CompositeKey {
@@ -53,6 +52,18 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
                 .collect::<Vec<_>>()
                 .join(", "),
         }),
+    }
+}
+
+/// The error for a role binding a scheme to a table without REFERENCES and TRIGGER on it.
+pub fn binding_refused(table: &str) -> SegmentError {
+    SegmentError::PermissionDenied {
+        message: format!("permission denied to bind a scheme to table {table}"),
+        hint: format!(
+            "Answers and assignments reference the client table, and a trigger on it \
+             removes a deleted client's history; ask its owner to \
+             GRANT REFERENCES, TRIGGER ON {table} TO the role creating the scheme."
+        ),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod clients;
 pub mod config;
+pub mod ddl;
 pub mod reports;
 
 use crate::error::{Result, SegmentError};

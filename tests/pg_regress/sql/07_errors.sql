@@ -124,3 +124,19 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM segment_regress_clerk;
 REVOKE ALL ON SCHEMA segment, bad FROM segment_regress_clerk;
 DROP ROLE segment_regress_clerk;
 SELECT * FROM segment.verify('outlet');
+
+-- partitions and pg_segment's own tables are not client tables
+CREATE TABLE bad.parted (id integer PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE bad.parted_1 PARTITION OF bad.parted FOR VALUES FROM (0) TO (10);
+SELECT segment.create_scheme('part', 'bad.parted_1');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.create_scheme('meta', 'segment.schemes');
+\echo :LAST_ERROR_SQLSTATE
+
+-- the grant functions name the role they cannot use
+SELECT segment.grant_writer(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.revoke_role(NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.revoke_role(0::oid::regrole);
+\echo :LAST_ERROR_SQLSTATE

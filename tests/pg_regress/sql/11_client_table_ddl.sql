@@ -105,6 +105,22 @@ SELECT segment.score('shops', 1);
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 
+-- Partitioned client tables: a key update within a partition and across partitions (which
+-- PostgreSQL runs as a delete and an insert) keeps the client's score and whole ledger.
+CREATE TABLE ddl.parts (id integer PRIMARY KEY) PARTITION BY RANGE (id);
+CREATE TABLE ddl.parts_low PARTITION OF ddl.parts FOR VALUES FROM (0) TO (100);
+CREATE TABLE ddl.parts_high PARTITION OF ddl.parts FOR VALUES FROM (100) TO (1000);
+INSERT INTO ddl.parts VALUES (1), (2), (3);
+SELECT segment.create_scheme('parts', 'ddl.parts') > 0 AS created;
+SELECT segment.add_question('parts', 'q', 'Q') > 0 AS q;
+SELECT segment.add_option('parts', 'q', 'lo', 'Lo', 1) > 0 AS lo, segment.add_option('parts', 'q', 'hi', 'Hi', 10) > 0 AS hi;
+SELECT segment.answer('parts', c, 'q', 'hi'), segment.answer('parts', c, 'q', 'lo') FROM generate_series(1, 2) c;
+UPDATE ddl.parts SET id = 50 WHERE id = 2;   -- within parts_low
+UPDATE ddl.parts SET id = 500 WHERE id = 1;  -- to parts_high
+SELECT client_id, old_score, new_score, cause FROM segment.ddl_parts_history ORDER BY history_id;
+SELECT client_id, score FROM segment.ddl_parts_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('parts');
+
 -- a relation OID that names no table
 SELECT segment.create_scheme('ghost', 999999::regclass);
 \echo :LAST_ERROR_SQLSTATE

@@ -1,0 +1,102 @@
+-- Code a client table's owner controls never runs with more rights than the owner's through
+-- pg_segment: not the checks of a key type when pg_segment rewrites its tables, not triggers,
+-- rules, defaults or indexes on pg_segment's tables (the owner cannot attach any); and a scheme
+-- cannot be bound, nor a question moved, around the checks of the SQL API. (A key type's own
+-- functions run as whoever writes a key of that type, in the client table as in the answers:
+-- as for any table, a superuser should write only keys of types it trusts.)
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+CREATE ROLE oc_owner LOGIN;
+CREATE ROLE oc_admin;
+CREATE SCHEMA oc AUTHORIZATION oc_owner;
+SELECT segment.grant_admin('oc_admin');
+SET ROLE oc_owner;
+CREATE TABLE oc.clients (id integer PRIMARY KEY);
+INSERT INTO oc.clients VALUES (1), (2);
+CREATE TABLE oc.others (id integer PRIMARY KEY);
+GRANT USAGE ON SCHEMA oc TO oc_admin;
+-- shouts (and would make its caller's role a superuser) when it runs as a superuser
+CREATE FUNCTION oc.escalate(v bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+        RAISE EXCEPTION 'owner code ran as superuser %', current_user;
+    END IF;
+    RETURN true;
+END $$;
+CREATE DOMAIN oc.key AS bigint CHECK (oc.escalate(VALUE));
+CREATE FUNCTION oc.trigger_escalate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN PERFORM oc.escalate(0); RETURN NULL; END $$;
+GRANT USAGE ON SCHEMA oc TO oc_admin;
+GRANT REFERENCES, TRIGGER ON oc.clients TO oc_admin;
+RESET ROLE;
+
+GRANT REFERENCES, TRIGGER ON oc.others TO oc_admin;
+INSERT INTO oc.others VALUES (1), (2);
+RESET ROLE;
+SET ROLE oc_admin;
+SELECT segment.create_scheme('oc', 'oc.clients') > 0 AS created;
+SELECT segment.add_question('oc', 'q', 'Q') > 0 AS q;
+SELECT segment.add_option('oc', 'q', 'hi', 'Hi', 10) > 0 AS hi;
+SELECT segment.create_scheme('oc_other', 'oc.others') > 0 AS created;
+SELECT segment.add_question('oc_other', 'q', 'Q') > 0 AS q;
+SELECT segment.add_option('oc_other', 'q', 'hi', 'Hi', 10) > 0 AS hi;
+RESET ROLE;
+SELECT segment.answer('oc', 1, 'q', 'hi');
+
+-- The documented key type change, to a type whose check the owner wrote: the per-table tables
+-- are rewritten as their owner, so the check runs as the owner.
+SET ROLE oc_owner;
+BEGIN;
+DROP TRIGGER pg_segment_client_rekey ON oc.clients;
+ALTER TABLE oc.clients ALTER COLUMN id TYPE oc.key;
+COMMIT;
+RESET ROLE;
+SELECT format_type(atttypid, atttypmod) AS answers_key_type FROM pg_attribute
+WHERE attrelid = 'segment.oc_clients_answers'::regclass AND attname = 'client_id';
+
+-- The owner cannot attach code to pg_segment's tables, which a superuser writing answers would
+-- run (in a session of its own: a superuser's session may, SET ROLE or not).
+\c - oc_owner
+\set VERBOSITY terse
+CREATE TRIGGER escalate AFTER INSERT ON segment.oc_others_answers
+    FOR EACH STATEMENT EXECUTE FUNCTION oc.trigger_escalate();
+ALTER TABLE segment.oc_others_answers ADD CONSTRAINT escalate CHECK (oc.escalate(client_id));
+ALTER TABLE segment.oc_others_answers ALTER COLUMN answered_at SET DEFAULT now() + make_interval(secs => oc.escalate(1)::int);
+CREATE INDEX escalate ON segment.oc_others_answers ((oc.escalate(client_id)));
+CREATE RULE escalate AS ON INSERT TO segment.oc_others_history DO ALSO SELECT oc.escalate(1);
+ALTER TABLE segment.oc_others_assignments RENAME TO mine;
+\set VERBOSITY default
+\c - postgres
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT count(*) AS owner_code_on_segment_tables FROM (
+    SELECT tgname FROM pg_trigger WHERE tgrelid = 'segment.oc_others_answers'::regclass AND tgname = 'escalate'
+    UNION ALL SELECT conname FROM pg_constraint WHERE conrelid = 'segment.oc_others_answers'::regclass AND conname = 'escalate'
+    UNION ALL SELECT relname FROM pg_class WHERE relname = 'escalate'
+    UNION ALL SELECT rulename FROM pg_rewrite WHERE rulename = 'escalate') c;
+-- so a superuser's answers run none of it
+SELECT segment.answer('oc_other', 2, 'q', 'hi');
+SELECT client_id, score FROM segment.oc_others_assignments ORDER BY client_id;
+
+-- Binding a scheme with plain SQL needs the same rights as segment.create_scheme.
+CREATE ROLE oc_admin2;
+SELECT segment.grant_admin('oc_admin2');
+SET ROLE oc_admin2;
+INSERT INTO segment.schemes (name, entity_id)
+SELECT 'oc_sneaky', entity_id FROM segment.entities WHERE client_table::text = 'oc.clients';
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+
+-- A question stays with its client table: it cannot move to a scheme over another one.
+SELECT segment.add_question('oc', 'q2', 'Q2') > 0 AS q2;
+UPDATE segment.questions SET scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'oc_other')
+WHERE code = 'q2' AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'oc');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS disagreeing FROM segment.verify('oc');
+
+SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'oc\_%' ORDER BY 1;
+SELECT segment.revoke_role('oc_admin'), segment.revoke_role('oc_admin2');
+SELECT segment.drop_scheme('oc'), segment.drop_scheme('oc_other');
+DROP OWNED BY oc_owner;
+SELECT count(*) AS oc_entities FROM segment.entities WHERE client_table::text LIKE 'oc.%';
+DROP ROLE oc_owner, oc_admin, oc_admin2;
