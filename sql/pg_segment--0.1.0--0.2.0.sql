@@ -443,13 +443,13 @@ BEGIN
         PERFORM segment._unbind_entity(e.entity_id);
         RETURN;
     END IF;
-    RAISE EXCEPTION 'pg_segment: the primary key of % must stay the single column its scores are kept by', e.client_table
+    RAISE EXCEPTION 'pg_segment: % must keep the single-column primary key its scores are kept by, and the answers'' foreign key to it', e.client_table
         USING ERRCODE = 'feature_not_supported',
               DETAIL = pg_catalog.format('%s holds the answers of schemes %s, by a foreign key to that column.',
                   e.answers_table,
                   (SELECT pg_catalog.string_agg(pg_catalog.quote_literal(s.name), ', ' ORDER BY s.name)
                    FROM segment.schemes s WHERE s.entity_id = e.entity_id)),
-              HINT = 'Drop the schemes bound to the table with segment.drop_scheme() first: the table is then unbound.';
+              HINT = 'Drop the schemes bound to the table with segment.drop_scheme() first (the table is then unbound); detach a partition rather than drop it.';
 END
 $fn$;
 
