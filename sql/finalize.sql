@@ -118,9 +118,12 @@ COMMENT ON FUNCTION segment._config_changed() IS
 COMMENT ON FUNCTION segment._client_removed() IS
     'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';
 -- Called by the DDL event triggers (sql/ddl.sql) as the extension's owner only.
-REVOKE ALL ON FUNCTION segment._retype_client_id(regclass, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION segment._retype_client_id(regclass, regclass, text) IS
-    'internal: gives a pg_segment table''s client_id the client key''s type, as the table''s owner';
+REVOKE ALL ON FUNCTION segment._retype_client_ids(integer, text),
+    segment._follow_client_owner(integer) FROM PUBLIC;
+COMMENT ON FUNCTION segment._follow_client_owner(integer) IS
+    'internal: gives a bound table''s pg_segment tables to the client table''s new owner';
+COMMENT ON FUNCTION segment._retype_client_ids(integer, text) IS
+    'internal: gives a bound table''s pg_segment tables the client key''s type, as their owner';
 COMMENT ON FUNCTION segment._pg_segment_ddl() IS
     'internal: whether the DDL running now is pg_segment''s own';
 COMMENT ON FUNCTION segment._client_rekeyed() IS

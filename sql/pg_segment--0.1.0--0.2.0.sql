@@ -13,23 +13,32 @@ COMMENT ON FUNCTION segment._client_rekeyed() IS
     'internal: trigger on bound client tables that moves a client''s score and history to its new key';
 
 -- Helpers of the DDL event triggers below.
-CREATE FUNCTION segment."_pg_segment_ddl"() RETURNS bool
+CREATE FUNCTION segment."_pg_segment_ddl"() RETURNS TEXT
 STRICT STABLE
 LANGUAGE c
 AS 'MODULE_PATHNAME', '_pg_segment_ddl_wrapper';
-CREATE FUNCTION segment."_retype_client_id"(
-	"relation" regclass,
-	"client_table" regclass,
+CREATE FUNCTION segment."_follow_client_owner"(
+	"entity_id" INT
+) RETURNS void
+STRICT VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_follow_client_owner_wrapper';
+ALTER FUNCTION segment._follow_client_owner(integer) SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION segment._follow_client_owner(integer) FROM PUBLIC;
+COMMENT ON FUNCTION segment._follow_client_owner(integer) IS
+    'internal: gives a bound table''s pg_segment tables to the client table''s new owner';
+CREATE FUNCTION segment."_retype_client_ids"(
+	"entity_id" INT,
 	"key_column" TEXT
 ) RETURNS void
 STRICT VOLATILE
 LANGUAGE c
-AS 'MODULE_PATHNAME', '_retype_client_id_wrapper';
+AS 'MODULE_PATHNAME', '_retype_client_ids_wrapper';
 ALTER FUNCTION segment._pg_segment_ddl() SET search_path = pg_catalog, pg_temp;
-ALTER FUNCTION segment._retype_client_id(regclass, regclass, text) SET search_path = pg_catalog, pg_temp;
-REVOKE ALL ON FUNCTION segment._retype_client_id(regclass, regclass, text) FROM PUBLIC;
-COMMENT ON FUNCTION segment._retype_client_id(regclass, regclass, text) IS
-    'internal: gives a pg_segment table''s client_id the client key''s type, as the table''s owner';
+ALTER FUNCTION segment._retype_client_ids(integer, text) SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION segment._retype_client_ids(integer, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._retype_client_ids(integer, text) IS
+    'internal: gives a bound table''s pg_segment tables the client key''s type, as their owner';
 COMMENT ON FUNCTION segment._pg_segment_ddl() IS
     'internal: whether the DDL running now is pg_segment''s own';
 
@@ -367,6 +376,7 @@ COMMENT ON FUNCTION segment._grant_new_entity(integer) IS
 --     key-update trigger depends on the column; with that trigger dropped first, followed: the
 --     answers, assignments and history take the new type in the same statement, and the
 --     trigger is attached again;
+--   * ALTER TABLE … OWNER TO of a client table: followed, its pg_segment tables change owner too;
 --   * a primary key that no longer is the single column the answers reference, or dropping the
 --     answers' foreign key to it: refused;
 --   * DROP TABLE of a client table (it needs CASCADE, as the answers reference it): its
@@ -486,8 +496,7 @@ BEGIN
                                   WHERE a.attrelid = e.answers_table AND a.attname = 'client_id') THEN
         -- as the tables' owner, not as this function's: the rewrite evaluates checks of the key
         -- type and constraints of the tables, which that owner controls
-        PERFORM segment._retype_client_id(t, e.client_table, key_column)
-        FROM pg_catalog.unnest(ARRAY[e.answers_table, e.assignments_table, e.history_table]) t;
+        PERFORM segment._retype_client_ids(e.entity_id, key_column);
         retyped := true;
     END IF;
     UPDATE segment.entities en
@@ -538,6 +547,8 @@ BEGIN
         IF segment._follow_client_key(e.entity_id, key_column) THEN
             PERFORM segment._attach_rekey_trigger(e.client_table, key_column);
         END IF;
+        -- a new owner of the client table: maintenance runs with its rights from now on
+        PERFORM segment._follow_client_owner(e.entity_id);
     END LOOP;
 END
 $fn$;
@@ -558,6 +569,22 @@ BEGIN
     SELECT pg_catalog.array_agg(d.objid) INTO dropped
     FROM pg_catalog.pg_event_trigger_dropped_objects() d
     WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objsubid = 0;
+    -- pg_segment's triggers on its tables (and anyone's rules or policies there) are removed
+    -- by superuser sessions only, like every other change to those tables
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user)
+       AND segment._pg_segment_ddl() = '' THEN
+        SELECT d.object_identity INTO e
+        FROM pg_catalog.pg_event_trigger_dropped_objects() d, segment.entities en
+        WHERE d.object_type IN ('trigger', 'rule', 'policy') AND d.original
+          AND (d.object_identity LIKE '% on ' || en.answers_table::text
+               OR d.object_identity LIKE '% on ' || en.assignments_table::text
+               OR d.object_identity LIKE '% on ' || en.history_table::text)
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'pg_segment: only a superuser may drop %', e.object_identity
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
     IF dropped IS NULL THEN
         RETURN;
     END IF;
@@ -616,6 +643,7 @@ BEGIN
         EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_truncate AFTER TRUNCATE ON %s '
                                   'FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()', e.client_table);
         PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
+        PERFORM segment._follow_client_owner(e.entity_id);
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
         IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
             PERFORM segment._grant_configuration(owner, 'reader');
@@ -638,46 +666,66 @@ $fn$;
 
 -- The answers, assignments and history tables belong to the client table's owner, so that the
 -- triggers' maintenance can run with that role's rights; but code attached to them (a trigger,
--- a rule, an index expression, a default, a check) would run with the rights of whoever writes
--- answers, a superuser calling segment.answer() included. So only a superuser session changes
--- them; pg_segment's own DDL on them (segment._pg_segment_ddl()) is let through. The check
--- reads the session user: this function runs as the extension's owner.
+-- a rule, an index expression, a default, a check, a policy, a parent table's triggers) would
+-- run with the rights of whoever writes or reads them, a superuser calling segment.answer()
+-- included. So outside superuser sessions nothing may change them, nor make them a partition
+-- or a child of another table, but pg_segment's own DDL (segment._pg_segment_ddl(): 'bind'
+-- while create_scheme creates them, 'retype' while a new key type rewrites them, which runs
+-- the owner's type checks and so allows only the ALTER TABLE of the rewrite; the rewrite also
+-- compares everything attached before and after). The check reads the session user: this
+-- function runs as the extension's owner.
 CREATE FUNCTION segment._segment_relation_ddl() RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    target regclass;
+    own text;
+    cmd record;
 BEGIN
-    IF segment._pg_segment_ddl()
-       OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
+    IF (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = session_user) THEN
         RETURN;
     END IF;
-    SELECT t.rel INTO target
-    FROM pg_catalog.pg_event_trigger_ddl_commands() c
-    CROSS JOIN LATERAL (SELECT CASE
-        WHEN c.classid = 'pg_catalog.pg_trigger'::regclass
-            THEN (SELECT tg.tgrelid FROM pg_catalog.pg_trigger tg WHERE tg.oid = c.objid)
-        WHEN c.classid = 'pg_catalog.pg_rewrite'::regclass
-            THEN (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = c.objid)
-        WHEN c.classid = 'pg_catalog.pg_class'::regclass
-            THEN COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid)
-        END::regclass AS rel) t
-    WHERE EXISTS (SELECT 1 FROM segment.entities e
-                  WHERE t.rel IN (e.answers_table, e.assignments_table, e.history_table))
+    own := segment._pg_segment_ddl();
+    FOR cmd IN
+        SELECT c.command_tag, t.rel
+        FROM pg_catalog.pg_event_trigger_ddl_commands() c
+        CROSS JOIN LATERAL (SELECT CASE
+            WHEN c.classid = 'pg_catalog.pg_trigger'::regclass
+                THEN (SELECT tg.tgrelid FROM pg_catalog.pg_trigger tg WHERE tg.oid = c.objid)
+            WHEN c.classid = 'pg_catalog.pg_rewrite'::regclass
+                THEN (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = c.objid)
+            WHEN c.classid = 'pg_catalog.pg_policy'::regclass
+                THEN (SELECT po.polrelid FROM pg_catalog.pg_policy po WHERE po.oid = c.objid)
+            WHEN c.classid = 'pg_catalog.pg_class'::regclass
+                THEN COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid)
+            END::regclass AS rel) t
+        WHERE EXISTS (SELECT 1 FROM segment.entities e
+                      WHERE t.rel IN (e.answers_table, e.assignments_table, e.history_table))
+    LOOP
+        CONTINUE WHEN own = 'bind' OR (own = 'retype' AND cmd.command_tag = 'ALTER TABLE');
+        RAISE EXCEPTION 'pg_segment: only a superuser may change table %', cmd.rel
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Code attached to pg_segment''s tables would run with the rights of whoever writes or reads them.',
+                  HINT = 'Ask a superuser to make the change.';
+    END LOOP;
+    -- whichever table the command named (ATTACH PARTITION, INHERITS name the other table)
+    SELECT h.inhrelid::regclass AS child, h.inhparent::regclass AS parent INTO cmd
+    FROM pg_catalog.pg_inherits h, segment.entities e
+    WHERE h.inhrelid IN (e.answers_table, e.assignments_table, e.history_table)
+       OR h.inhparent IN (e.answers_table, e.assignments_table, e.history_table)
     LIMIT 1;
     IF FOUND THEN
-        RAISE EXCEPTION 'pg_segment: only a superuser may change table %', target
+        RAISE EXCEPTION 'pg_segment: % cannot inherit from %: one of them is pg_segment''s', cmd.child, cmd.parent
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'Code attached to pg_segment''s tables would run with the rights of whoever writes answers.',
-                  HINT = 'Ask a superuser to make the change (row-level security policies need no such change: CREATE POLICY is allowed).';
+                  DETAIL = 'A parent''s triggers and a child''s rows would reach pg_segment''s tables.';
     END IF;
 END
 $fn$;
 
 CREATE EVENT TRIGGER pg_segment_relation_ddl ON ddl_command_end
-    WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'CREATE RULE', 'CREATE INDEX', 'ALTER INDEX')
+    WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER', 'CREATE RULE',
+                 'CREATE INDEX', 'ALTER INDEX', 'CREATE POLICY', 'ALTER POLICY')
     EXECUTE FUNCTION segment._segment_relation_ddl();
 
 CREATE EVENT TRIGGER pg_segment_client_table_altered ON ddl_command_end

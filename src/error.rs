@@ -75,6 +75,18 @@ pub enum SegmentError {
     SchemeRebind {
         scheme: String,
     },
+    /// A key update that moves a client with pg_segment data to another partition.
+    CrossPartitionRekey {
+        table: String,
+    },
+    /// An UPDATE that changed the id of a scheme or question.
+    IdChanged {
+        table: String,
+    },
+    /// Code attached to one of pg_segment's tables while pg_segment rewrote it.
+    CodeAttached {
+        table: String,
+    },
     /// A question moved to a scheme over another client table.
     QuestionMoved {
         question: String,
@@ -138,6 +150,10 @@ impl SegmentError {
             }
             SegmentError::InexactClientKey { .. } => ERRCODE_INVALID_TEXT_REPRESENTATION,
             SegmentError::StaleConfiguration { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
+            SegmentError::CodeAttached { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
+            SegmentError::IdChanged { .. } | SegmentError::CrossPartitionRekey { .. } => {
+                ERRCODE_FEATURE_NOT_SUPPORTED
+            }
             SegmentError::Engine(EngineError::Overflow { .. }) => {
                 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
             }
@@ -185,6 +201,15 @@ impl SegmentError {
             SegmentError::SchemeRebind { scheme } => {
                 format!("scheme \"{scheme}\" cannot be moved to another client table")
             }
+            SegmentError::CrossPartitionRekey { table } => format!(
+                "pg_segment cannot follow a client of {table} whose new key moves it to another partition"
+            ),
+            SegmentError::IdChanged { table } => {
+                format!("the ids of segment.{table} cannot change")
+            }
+            SegmentError::CodeAttached { table } => format!(
+                "pg_segment: {table} changed while pg_segment rewrote it for a new key type"
+            ),
             SegmentError::QuestionMoved { question, scheme, client_table } => format!(
                 "question \"{question}\" of scheme \"{scheme}\" cannot move to a scheme over another table than {client_table}"
             ),
@@ -244,6 +269,19 @@ impl SegmentError {
             SegmentError::SchemeRebind { .. } => {
                 Some("Create a new scheme over the other table instead.".into())
             }
+            SegmentError::CrossPartitionRekey { .. } => Some(
+                "Keep key updates within a partition, or delete the client and insert it anew \
+                 (its answers, score and history go with the old key)."
+                    .into(),
+            ),
+            SegmentError::IdChanged { .. } => Some(
+                "Answers, assignments and history refer to them; create a new one instead.".into(),
+            ),
+            SegmentError::CodeAttached { .. } => Some(
+                "Code the key type ran while the table was rewritten attached something to it; \
+                 the change is refused."
+                    .into(),
+            ),
             SegmentError::QuestionMoved { .. } => Some(
                 "Its answers are kept by its client table; add a new question to the other scheme instead."
                     .into(),

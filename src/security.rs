@@ -66,26 +66,47 @@ pub fn extension_owner() -> pg_sys::Oid {
     }
 }
 
+/// Which of pg_segment's own DDL is running on its per-table relations (see `own_ddl_as`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum OwnDdl {
+    None,
+    /// creating a client table's relations (`segment.create_scheme`): no one else's code runs
+    Bind,
+    /// rewriting them for a new key type: the key type's checks, the owner's code, run meanwhile
+    Retype,
+}
+
+impl OwnDdl {
+    /// The name the DDL event trigger sees (`segment._pg_segment_ddl()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            OwnDdl::None => "",
+            OwnDdl::Bind => "bind",
+            OwnDdl::Retype => "retype",
+        }
+    }
+}
+
 thread_local! {
-    /// Set while pg_segment itself runs DDL on its per-table relations as their owner (see
-    /// `own_ddl`); the event trigger that keeps other non-superusers' DDL off those relations
-    /// asks for it through `segment._pg_segment_ddl()`, which SQL cannot set.
-    static OWN_DDL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set while pg_segment itself runs DDL on its per-table relations; the event trigger that
+    /// keeps other non-superusers' DDL off those relations reads it through
+    /// `segment._pg_segment_ddl()`, which SQL cannot set.
+    static OWN_DDL: std::cell::Cell<OwnDdl> = const { std::cell::Cell::new(OwnDdl::None) };
 }
 
 /// Runs `f`, DDL of pg_segment's own on its per-table relations, as `role`.
-pub fn own_ddl_as<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
-    struct Reset(bool);
+pub fn own_ddl_as<R>(role: pg_sys::Oid, kind: OwnDdl, f: impl FnOnce() -> R) -> R {
+    struct Reset(OwnDdl);
     impl Drop for Reset {
         fn drop(&mut self) {
             OWN_DDL.with(|d| d.set(self.0));
         }
     }
-    let _reset = Reset(OWN_DDL.with(|d| d.replace(true)));
+    let _reset = Reset(OWN_DDL.with(|d| d.replace(kind)));
     as_role(role, f)
 }
 
-/// Whether pg_segment's own DDL is running (see `own_ddl_as`).
-pub fn own_ddl_running() -> bool {
+/// Which of pg_segment's own DDL is running (see `own_ddl_as`).
+pub fn own_ddl_running() -> OwnDdl {
     OWN_DDL.with(|d| d.get())
 }

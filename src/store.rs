@@ -1244,9 +1244,9 @@ pub fn delete_client_rows(entity: &Entity, client: DatumWithOid<'_>) {
 }
 
 /// Moves a client's assignments and history from its old key to its new one (see
-/// `triggers::_client_rekeyed`). Whether this runs before or after the answers' foreign key
-/// moves the answers, the answers trigger recognises that move and scores nothing
-/// (`move_rekeyed_client`), so the client ends with its one assignment and whole ledger.
+/// `triggers::_client_rekeyed`) and records the change: the answers' foreign key moves the
+/// answers in a statement whose trigger fires later, and finds nothing left to score
+/// (`explained_by_rekeys`), so the client ends with its one assignment and whole ledger.
 pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithOid<'_>) {
     let statements = [
         format!(
@@ -1265,52 +1265,87 @@ pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithO
             ok(c.update(&*plan, None, &[same_value(&old), same_value(&new)]));
         }
     });
+    record_rekey(entity, &old, &new);
 }
 
-/// Recognises the answers statement with which the answers' foreign key (ON UPDATE CASCADE)
-/// moves one client's answers to its new key, and moves its assignments and history with them
-/// instead of scoring the answers as a new client's. Returns whether the statement was such a
-/// move. It is one when the old rows name one client that no longer exists, the new rows one
-/// that does, and both hold the same answers.
-pub fn move_rekeyed_client(entity: &Entity, td: &pg_sys::TriggerData) -> bool {
-    Spi::connect_mut(|c| {
+thread_local! {
+    /// Key changes the client-table trigger applied in the running transaction, by answers
+    /// table: (transaction id, old key, new key) as text. The answers statement that the
+    /// foreign key's ON UPDATE CASCADE runs fires after them, at the end of the client
+    /// statement; when these moves explain it exactly, it has nothing left to score. Entries of
+    /// another transaction are stale and dropped. Bound: the keys one statement changes.
+    static REKEYED: RefCell<HashMap<u32, Vec<(u32, String, String)>>> = RefCell::new(HashMap::new());
+}
+
+/// A value's text form, by its type's output function.
+fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
+    let datum = value.datum()?;
+    // SAFETY: the output function of the value's own type, called on a value of that type.
+    unsafe {
+        let mut output = pg_sys::InvalidOid;
+        let mut varlena = false;
+        pg_sys::getTypeOutputInfo(value.oid(), &mut output, &mut varlena);
+        let text = pg_sys::OidOutputFunctionCall(output, datum.sans_lifetime());
+        let owned = std::ffi::CStr::from_ptr(text)
+            .to_string_lossy()
+            .into_owned();
+        pg_sys::pfree(text.cast());
+        Some(owned)
+    }
+}
+
+fn current_xid() -> u32 {
+    // SAFETY: reads the top transaction's id (0 when none is assigned).
+    unsafe { pg_sys::GetTopTransactionIdIfAny() }.into_inner()
+}
+
+/// Records a key change the client-table trigger applied (see `REKEYED`).
+pub fn record_rekey(entity: &Entity, old: &DatumWithOid<'_>, new: &DatumWithOid<'_>) {
+    let (Some(old), Some(new)) = (text_of(old), text_of(new)) else {
+        return;
+    };
+    let xid = current_xid();
+    REKEYED.with(|m| {
+        let mut m = m.borrow_mut();
+        let moves = m.entry(entity.answers_oid.to_u32()).or_default();
+        moves.retain(|(x, _, _)| *x == xid);
+        moves.push((xid, old, new));
+    });
+}
+
+/// Whether the running UPDATE statement on the answers is exactly the foreign key's cascade of
+/// key changes the client-table trigger already applied: the old rows, with their clients'
+/// keys changed as recorded, are the new rows. The recorded changes are used up either way.
+pub fn explained_by_rekeys(entity: &Entity, td: &pg_sys::TriggerData) -> bool {
+    let xid = current_xid();
+    let moves: Vec<(String, String)> = REKEYED.with(|m| {
+        m.borrow_mut()
+            .remove(&entity.answers_oid.to_u32())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(x, _, _)| *x == xid)
+            .map(|(_, old, new)| (old, new))
+            .collect()
+    });
+    if moves.is_empty() {
+        return false;
+    }
+    let (old, new): (Vec<String>, Vec<String>) = moves.into_iter().unzip();
+    Spi::connect(|c| {
         register_transition_tables(td);
-        let scope = entity.answers_oid;
-        // the cheap test first: is the old rows' client gone?
-        let gone_sql = format!(
-            "SELECT NOT EXISTS (SELECT 1 FROM {client} c \
-                                WHERE c.{key} = (SELECT client_id FROM {TRIGGER_OLD} LIMIT 1))",
-            client = entity.client_table,
-            key = entity.key_column
+        let sql = format!(
+            "WITH moves AS (SELECT * FROM ROWS FROM (pg_catalog.unnest($1::text[]), \
+                                                   pg_catalog.unnest($2::text[])) m(o, n)), \
+                  mapped AS (SELECT m.n AS client, r.question_id, r.option_id \
+                             FROM {TRIGGER_OLD} r JOIN moves m ON m.o = r.client_id::text) \
+             SELECT (SELECT pg_catalog.count(*) FROM {TRIGGER_OLD}) = (SELECT pg_catalog.count(*) FROM mapped) \
+                AND NOT EXISTS (SELECT client, question_id, option_id FROM mapped EXCEPT ALL \
+                                SELECT client_id::text, question_id, option_id FROM {TRIGGER_NEW}) \
+                AND NOT EXISTS (SELECT client_id::text, question_id, option_id FROM {TRIGGER_NEW} \
+                                EXCEPT ALL SELECT client, question_id, option_id FROM mapped)"
         );
-        let plan = cached_plan(c, scope, &gone_sql, &[], false);
-        if !ok(ok(c.select(&*plan, None, &[])).first().get_one::<bool>()).unwrap_or(false) {
-            return false;
-        }
-        let move_sql = format!(
-            "WITH o AS (SELECT client_id FROM {TRIGGER_OLD} LIMIT 1), \
-                  n AS (SELECT client_id FROM {TRIGGER_NEW} LIMIT 1), \
-                  is_move AS (SELECT \
-                     (SELECT pg_catalog.count(DISTINCT client_id) FROM {TRIGGER_OLD}) = 1 \
-                     AND (SELECT pg_catalog.count(DISTINCT client_id) FROM {TRIGGER_NEW}) = 1 \
-                     AND EXISTS (SELECT 1 FROM {client} c, n WHERE c.{key} = n.client_id) \
-                     AND NOT EXISTS (SELECT question_id, option_id FROM {TRIGGER_OLD} \
-                                     EXCEPT ALL SELECT question_id, option_id FROM {TRIGGER_NEW}) \
-                     AND NOT EXISTS (SELECT question_id, option_id FROM {TRIGGER_NEW} \
-                                     EXCEPT ALL SELECT question_id, option_id FROM {TRIGGER_OLD}) AS yes), \
-                  a AS (UPDATE {assignments} s SET client_id = n.client_id FROM o, n, is_move m \
-                        WHERE m.yes AND s.client_id = o.client_id RETURNING 1), \
-                  h AS (UPDATE {history} s SET client_id = n.client_id FROM o, n, is_move m \
-                        WHERE m.yes AND s.client_id = o.client_id RETURNING 1) \
-             SELECT m.yes, (SELECT pg_catalog.count(*) FROM a), (SELECT pg_catalog.count(*) FROM h) \
-             FROM is_move m",
-            client = entity.client_table,
-            key = entity.key_column,
-            assignments = entity.assignments,
-            history = entity.history,
-        );
-        let plan = cached_plan(c, scope, &move_sql, &[], true);
-        ok(ok(c.update(&*plan, None, &[])).first().get_one::<bool>()).unwrap_or(false)
+        let row = ok(c.select(sql.as_str(), Some(1), &[old.into(), new.into()]));
+        ok(row.first().get_one::<bool>()).unwrap_or(false)
     })
 }
 
@@ -1320,11 +1355,13 @@ fn same_value<'a>(value: &DatumWithOid<'a>) -> DatumWithOid<'a> {
     unsafe { DatumWithOid::new_from_datum(value.datum(), value.oid()) }
 }
 
-/// Whether any answer names this client key.
-pub fn has_answers(entity: &Entity, client: &DatumWithOid<'_>) -> bool {
+/// Whether any answer, assignment or history row names this client key.
+pub fn has_client_rows(entity: &Entity, client: &DatumWithOid<'_>) -> bool {
     let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM {} WHERE client_id = $1)",
-        entity.answers
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE client_id = $1) \
+             OR EXISTS (SELECT 1 FROM {} WHERE client_id = $1) \
+             OR EXISTS (SELECT 1 FROM {} WHERE client_id = $1)",
+        entity.answers, entity.assignments, entity.history
     );
     Spi::connect(|c| {
         let plan = cached_plan(
@@ -1594,6 +1631,30 @@ pub fn question_moved_to_other_table(td: &pg_sys::TriggerData) -> Option<(String
     })
 }
 
+/// Whether the running UPDATE trigger on `table` (schemes or questions) changed an id: a row
+/// whose id changed cannot be paired with its old self, so its moves could not be checked.
+pub fn ids_changed(td: &pg_sys::TriggerData, table: &str) -> bool {
+    let id = if table == "schemes" {
+        "scheme_id"
+    } else {
+        "question_id"
+    };
+    Spi::connect(|c| {
+        register_transition_tables(td);
+        let changed = ok(c.select(
+            format!(
+                "SELECT EXISTS (SELECT {id} FROM {TRIGGER_NEW} EXCEPT SELECT {id} FROM {TRIGGER_OLD})"
+            )
+            .as_str(),
+            Some(1),
+            &[],
+        ))
+        .first()
+        .get_one::<bool>();
+        ok(changed).unwrap_or(false)
+    })
+}
+
 /// A client table the running INSERT trigger on segment.schemes binds a new scheme to without
 /// the inserting role holding REFERENCES and TRIGGER on it (what segment.create_scheme checks).
 pub fn scheme_bound_without_rights(td: &pg_sys::TriggerData) -> Option<String> {
@@ -1646,31 +1707,137 @@ pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
     })
 }
 
-/// Gives `relation`'s client_id column the full type of the client key column, as the owner of
-/// `relation` (see `api::ddl::_retype_client_id`).
-pub fn retype_client_id(relation: pg_sys::Oid, client_table: pg_sys::Oid, key_column: &str) {
-    let found = Spi::connect(|c| {
-        let row = ok(c.select(
-            "SELECT r.oid::pg_catalog.regclass::text, r.relowner, \
+/// Gives the client_id columns of an entity's answers, assignments and history the full type
+/// of the client key column, as the owner of those tables (see `api::ddl::_retype_client_ids`).
+pub fn retype_client_ids(entity_id: i32, key_column: &str) {
+    let tables: Vec<(pg_sys::Oid, String, pg_sys::Oid, String)> = Spi::connect(|c| {
+        ok(c.select(
+            "SELECT t.oid, t.oid::pg_catalog.regclass::text, t.relowner, \
                     pg_catalog.format_type(a.atttypid, a.atttypmod) \
-             FROM pg_catalog.pg_class r, pg_catalog.pg_attribute a \
-             WHERE r.oid = $1 AND a.attrelid = $2 AND a.attname = $3 AND NOT a.attisdropped",
-            Some(1),
-            &[relation.into(), client_table.into(), key_column.into()],
-        ));
-        ok(row.first().get_three::<String, pg_sys::Oid, String>())
-    });
-    let (Some(name), Some(owner), Some(key_type)) = found else {
-        return;
-    };
-    let sql = format!("ALTER TABLE {name} ALTER COLUMN client_id TYPE {key_type}");
-    crate::security::own_ddl_as(owner, || {
-        Spi::connect_mut(|c| {
-            ok(c.update(sql.as_str(), None, &[]));
+             FROM segment.entities e \
+             JOIN pg_catalog.pg_class t ON t.oid IN (e.answers_table, e.assignments_table, e.history_table) \
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = e.client_table AND a.attname = $2 \
+                                           AND NOT a.attisdropped \
+             WHERE e.entity_id = $1 ORDER BY t.oid",
+            None,
+            &[entity_id.into(), key_column.into()],
+        ))
+        .map(|row| {
+            (
+                ok(row.get::<pg_sys::Oid>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<pg_sys::Oid>(3)).unwrap_or_default(),
+                ok(row.get::<String>(4)).unwrap_or_default(),
+            )
         })
+        .collect()
     });
+    // The rewrite runs the key type's checks, code of the owner's: whatever that code attaches
+    // to any of the three tables meanwhile (a trigger, a rule, a check, a default, an index, a
+    // policy, a parent) would later run as whoever writes answers. Nothing may change but the
+    // client_id columns, from before the first rewrite to after the last.
+    let attached = || -> Vec<Option<String>> {
+        tables
+            .iter()
+            .map(|(oid, _, _, _)| attached_code(*oid))
+            .collect()
+    };
+    let before = attached();
+    for (_, name, owner, key_type) in &tables {
+        let sql = format!("ALTER TABLE {name} ALTER COLUMN client_id TYPE {key_type}");
+        crate::security::own_ddl_as(*owner, crate::security::OwnDdl::Retype, || {
+            Spi::connect_mut(|c| {
+                ok(c.update(sql.as_str(), None, &[]));
+            })
+        });
+    }
+    if attached() != before {
+        let table = tables.first().map(|t| t.1.clone()).unwrap_or_default();
+        SegmentError::CodeAttached { table }.raise();
+    }
 }
 
+/// Gives an entity's relations to the client table's current owner (after `ALTER TABLE …
+/// OWNER TO`), so that maintenance keeps running with the rights of whoever owns the clients.
+/// ALTER … OWNER runs no one's code; it runs as the extension's owner, as pg_segment's own DDL.
+pub fn follow_client_owner(entity_id: i32) {
+    let tables: Vec<(String, String)> = Spi::connect(|c| {
+        ok(c.select(
+            "SELECT t.oid::pg_catalog.regclass::text, o.relowner::pg_catalog.regrole::text \
+             FROM segment.entities e \
+             JOIN pg_catalog.pg_class o ON o.oid = e.client_table \
+             JOIN pg_catalog.pg_class t ON t.oid IN (e.answers_table, e.assignments_table, e.history_table) \
+             WHERE e.entity_id = $1 AND t.relowner <> o.relowner",
+            None,
+            &[entity_id.into()],
+        ))
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+            )
+        })
+        .collect()
+    });
+    let Some((_, owner)) = tables.first().cloned() else {
+        return;
+    };
+    let owner_is_superuser = value::<bool>(
+        "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1",
+        &[owner.trim_matches('"').into()],
+    )
+    .unwrap_or(false);
+    crate::security::own_ddl_as(
+        crate::security::extension_owner(),
+        crate::security::OwnDdl::Bind,
+        || {
+            Spi::connect_mut(|c| {
+                for (table, owner) in &tables {
+                    ok(c.update(
+                        format!("ALTER TABLE {table} OWNER TO {owner}").as_str(),
+                        None,
+                        &[],
+                    ));
+                }
+                if !owner_is_superuser {
+                    ok(c.update(
+                        "SELECT segment._grant_configuration($1::pg_catalog.regrole, 'reader')",
+                        None,
+                        &[owner.as_str().into()],
+                    ));
+                }
+            })
+        },
+    );
+}
+
+/// Everything that could run code when a relation is written or read, but its client_id
+/// column's type: triggers (not the foreign keys' own, which a rewrite re-creates under new
+/// names), rules, constraints, indexes, defaults, policies, parents and children, column types.
+fn attached_code(relation: pg_sys::Oid) -> Option<String> {
+    value::<String>(
+        "SELECT pg_catalog.concat_ws(' | ', \
+           (SELECT pg_catalog.string_agg(pg_catalog.pg_get_triggerdef(t.oid), ';' ORDER BY t.tgname) \
+              FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1 AND NOT t.tgisinternal), \
+           (SELECT pg_catalog.string_agg(r.rulename::text, ';' ORDER BY r.rulename) \
+              FROM pg_catalog.pg_rewrite r WHERE r.ev_class = $1), \
+           (SELECT pg_catalog.string_agg(pg_catalog.pg_get_constraintdef(c.oid), ';' ORDER BY c.conname) \
+              FROM pg_catalog.pg_constraint c WHERE c.conrelid = $1), \
+           (SELECT pg_catalog.string_agg(pg_catalog.pg_get_indexdef(i.indexrelid), ';' \
+                                         ORDER BY pg_catalog.pg_get_indexdef(i.indexrelid)) \
+              FROM pg_catalog.pg_index i WHERE i.indrelid = $1), \
+           (SELECT pg_catalog.string_agg(pg_catalog.pg_get_expr(d.adbin, d.adrelid), ';' ORDER BY d.adnum) \
+              FROM pg_catalog.pg_attrdef d WHERE d.adrelid = $1), \
+           (SELECT pg_catalog.string_agg(p.polname::text, ';' ORDER BY p.polname) \
+              FROM pg_catalog.pg_policy p WHERE p.polrelid = $1), \
+           (SELECT pg_catalog.string_agg(h.inhrelid::text || '<' || h.inhparent::text, ';' ORDER BY h.inhrelid) \
+              FROM pg_catalog.pg_inherits h WHERE $1 IN (h.inhrelid, h.inhparent)), \
+           (SELECT pg_catalog.string_agg(a.attname || ' ' || pg_catalog.format_type(a.atttypid, a.atttypmod), ';' ORDER BY a.attnum) \
+              FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 \
+               AND NOT a.attisdropped AND a.attname <> 'client_id'))",
+        &[relation.into()],
+    )
+}
 /// Why a table cannot be a client table, if it cannot: a partition (bind the partitioned table,
 /// whose triggers its partitions share), or one of pg_segment's own tables.
 pub fn unbindable_reason(table: pg_sys::Oid) -> Option<String> {

@@ -91,8 +91,8 @@ fn apply_as_owner(
         }
         return;
     };
-    if change == AnswerChange::Update && store::move_rekeyed_client(entity, td) {
-        return; // a client's new key: its answers, assignments and history moved, unchanged
+    if change == AnswerChange::Update && store::explained_by_rekeys(entity, td) {
+        return; // clients' new keys: their assignments and history moved already
     }
     if store::isolation_uses_transaction_snapshot() {
         // The delta statements read the configuration under the transaction's snapshot; a
@@ -124,6 +124,12 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     // Every backend recompiles the configuration before its next answer.
     store::compiled::forget();
     let td = trigger.trigger_data();
+    if matches!(op, PgTriggerOperation::Update)
+        && (table == "schemes" || table == "questions")
+        && store::ids_changed(td, &table)
+    {
+        SegmentError::IdChanged { table }.raise();
+    }
     if table == "schemes" {
         match op {
             PgTriggerOperation::Update => {
@@ -209,13 +215,15 @@ fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             if matches!(op, PgTriggerOperation::Truncate) {
                 store::truncate_client_rows(&entity);
             } else if let Some(key) = deleted_key(td, &entity.key_attname) {
-                // A key update across partitions deletes and inserts the row. While answers
-                // still name the old key, their foreign key is about to move them, and their
-                // trigger moves the assignments and history with them; a client without
-                // answers cannot be followed to its new key, and its rows go.
-                if !(moved_to_another_partition(td) && store::has_answers(&entity, &key)) {
-                    store::delete_client_rows(&entity, key);
+                // A key update across partitions deletes and inserts the row, and no trigger
+                // learns both keys: refused for a client pg_segment keeps data of.
+                if moved_to_another_partition(td) && store::has_client_rows(&entity, &key) {
+                    SegmentError::CrossPartitionRekey {
+                        table: entity.client_table.clone(),
+                    }
+                    .raise();
                 }
+                store::delete_client_rows(&entity, key);
             }
         });
     });

@@ -4,7 +4,7 @@ use super::{required, to_decimal};
 use crate::client_table::ClientTable;
 use crate::engine::{self, Bound, EngineError};
 use crate::error::{OrRaise, Result, SegmentError};
-use crate::security::{extension_owner, own_ddl_as};
+use crate::security::{extension_owner, own_ddl_as, OwnDdl};
 use crate::store::{self, Scheme};
 use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys;
@@ -41,7 +41,7 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
     }
     match key.key_columns.as_slice() {
         [] => Err(SegmentError::NoPrimaryKey { table: name }),
-        [(column, type_oid)] => Ok(own_ddl_as(extension_owner(), || {
+        [(column, type_oid)] => Ok(own_ddl_as(extension_owner(), OwnDdl::Bind, || {
             store::create_entity(table, column, *type_oid)
         })),
         columns => Err(SegmentError::CompositeKey {

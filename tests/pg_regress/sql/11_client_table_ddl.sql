@@ -105,8 +105,9 @@ SELECT segment.score('shops', 1);
 \set VERBOSITY default
 \echo :LAST_ERROR_SQLSTATE
 
--- Partitioned client tables: a key update within a partition and across partitions (which
--- PostgreSQL runs as a delete and an insert) keeps the client's score and whole ledger.
+-- Partitioned client tables: a key update within a partition keeps the client's score and whole
+-- ledger; one across partitions (which PostgreSQL runs as a delete and an insert, so that no
+-- trigger learns both keys) is refused for a client pg_segment keeps data of.
 CREATE TABLE ddl.parts (id integer PRIMARY KEY) PARTITION BY RANGE (id);
 CREATE TABLE ddl.parts_low PARTITION OF ddl.parts FOR VALUES FROM (0) TO (100);
 CREATE TABLE ddl.parts_high PARTITION OF ddl.parts FOR VALUES FROM (100) TO (1000);
@@ -117,9 +118,29 @@ SELECT segment.add_option('parts', 'q', 'lo', 'Lo', 1) > 0 AS lo, segment.add_op
 SELECT segment.answer('parts', c, 'q', 'hi'), segment.answer('parts', c, 'q', 'lo') FROM generate_series(1, 2) c;
 UPDATE ddl.parts SET id = 50 WHERE id = 2;   -- within parts_low
 UPDATE ddl.parts SET id = 500 WHERE id = 1;  -- to parts_high
+\echo :LAST_ERROR_SQLSTATE
+UPDATE ddl.parts SET id = 300 WHERE id = 3;  -- no answers: free to move
 SELECT client_id, old_score, new_score, cause FROM segment.ddl_parts_history ORDER BY history_id;
 SELECT client_id, score FROM segment.ddl_parts_assignments ORDER BY client_id;
 SELECT count(*) AS disagreeing FROM segment.verify('parts');
+
+-- a key renumbering moves client after client onto keys the previous one just left
+CREATE TABLE ddl.seq (id integer PRIMARY KEY);
+INSERT INTO ddl.seq VALUES (2), (3), (4);
+SELECT segment.create_scheme('seq', 'ddl.seq') > 0 AS created;
+SELECT segment.add_question('seq', 'q1', 'Q1') > 0 AS q1, segment.add_question('seq', 'q2', 'Q2') > 0 AS q2;
+SELECT segment.add_option('seq', q, 'a', 'A', 1) FROM unnest(ARRAY['q1', 'q2']) q;
+SELECT segment.add_option('seq', q, 'b', 'B', 100) FROM unnest(ARRAY['q1', 'q2']) q;
+SELECT segment.answer('seq', 2, 'q1', 'a'), segment.answer('seq', 3, 'q1', 'b'), segment.answer('seq', 3, 'q2', 'b');
+UPDATE ddl.seq SET id = id - 1;
+SELECT client_id, score, answered FROM segment.ddl_seq_assignments ORDER BY client_id;
+SELECT client_id, count(*) AS history_rows FROM segment.ddl_seq_history GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS disagreeing FROM segment.verify('seq');
+-- moving some of a client's answers to another client is scored as answers, not as a key change
+WITH gone AS (DELETE FROM ddl.seq WHERE id = 1)
+UPDATE segment.ddl_seq_answers SET client_id = 3 WHERE client_id = 1;
+SELECT client_id, score, answered FROM segment.ddl_seq_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('seq');
 
 -- a relation OID that names no table
 SELECT segment.create_scheme('ghost', 999999::regclass);

@@ -71,6 +71,12 @@ ALTER TABLE segment.oc_others_answers ALTER COLUMN answered_at SET DEFAULT now()
 CREATE INDEX escalate ON segment.oc_others_answers ((oc.escalate(client_id)));
 CREATE RULE escalate AS ON INSERT TO segment.oc_others_history DO ALSO SELECT oc.escalate(1);
 ALTER TABLE segment.oc_others_assignments RENAME TO mine;
+CREATE POLICY escalate ON segment.oc_others_answers USING (oc.escalate(1));
+DROP TRIGGER segment_answers_insert ON segment.oc_others_answers;
+-- nor reach them through another table: a parent's triggers, a child's rows
+CREATE TABLE oc.parent (LIKE segment.oc_others_answers) PARTITION BY LIST (question_id);
+ALTER TABLE oc.parent ATTACH PARTITION segment.oc_others_answers DEFAULT;
+CREATE TABLE oc.child () INHERITS (segment.oc_others_answers);
 \set VERBOSITY default
 \c - postgres
 \set VERBOSITY default
@@ -79,9 +85,57 @@ SELECT count(*) AS owner_code_on_segment_tables FROM (
     SELECT tgname FROM pg_trigger WHERE tgrelid = 'segment.oc_others_answers'::regclass AND tgname = 'escalate'
     UNION ALL SELECT conname FROM pg_constraint WHERE conrelid = 'segment.oc_others_answers'::regclass AND conname = 'escalate'
     UNION ALL SELECT relname FROM pg_class WHERE relname = 'escalate'
-    UNION ALL SELECT rulename FROM pg_rewrite WHERE rulename = 'escalate') c;
+    UNION ALL SELECT rulename FROM pg_rewrite WHERE rulename = 'escalate'
+    UNION ALL SELECT polname FROM pg_policy WHERE polname = 'escalate'
+    UNION ALL SELECT inhrelid::regclass::text FROM pg_inherits
+              WHERE 'segment.oc_others_answers'::regclass IN (inhrelid, inhparent)) c;
+SELECT count(*) AS our_triggers FROM pg_trigger
+WHERE tgrelid = 'segment.oc_others_answers'::regclass AND tgname LIKE 'segment_answers_%';
 -- so a superuser's answers run none of it
 SELECT segment.answer('oc_other', 2, 'q', 'hi');
+SELECT client_id, score FROM segment.oc_others_assignments ORDER BY client_id;
+
+-- A key type whose checks try to attach code while pg_segment rewrites its tables as their
+-- owner: the rewrite sees the change and refuses it.
+\c - oc_owner
+CREATE FUNCTION oc.plant(v integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN
+        EXECUTE 'CREATE TRIGGER planted AFTER INSERT ON segment.oc_others_history '
+                'FOR EACH STATEMENT EXECUTE FUNCTION oc.trigger_escalate()';
+    EXCEPTION WHEN insufficient_privilege OR object_in_use THEN NULL;
+    END;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'planted') THEN
+        BEGIN
+            EXECUTE 'ALTER TABLE segment.oc_others_history ADD CONSTRAINT planted CHECK (oc.escalate(1))';
+        EXCEPTION WHEN insufficient_privilege OR object_in_use THEN NULL;
+        END;
+    END IF;
+    RETURN true;
+END $$;
+CREATE DOMAIN oc.planting_key AS integer CHECK (oc.plant(VALUE));
+\set VERBOSITY terse
+BEGIN;
+DROP TRIGGER pg_segment_client_rekey ON oc.others;
+ALTER TABLE oc.others ALTER COLUMN id TYPE oc.planting_key;
+COMMIT;
+\set VERBOSITY default
+\c - postgres
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT format_type(atttypid, atttypmod) AS others_key_type FROM pg_attribute
+WHERE attrelid = 'segment.oc_others_answers'::regclass AND attname = 'client_id';
+SELECT count(*) AS planted FROM (
+    SELECT tgname FROM pg_trigger WHERE tgname = 'planted'
+    UNION ALL SELECT conname FROM pg_constraint WHERE conname = 'planted') p;
+
+-- A new owner of the client table: pg_segment's tables follow, and maintenance runs as it.
+CREATE ROLE oc_heir;
+GRANT USAGE ON SCHEMA oc TO oc_heir;
+ALTER TABLE oc.others OWNER TO oc_heir;
+SELECT c.relname, c.relowner::regrole AS owner FROM pg_class c
+WHERE c.relname LIKE 'oc\_others\_%' AND c.relkind = 'r' ORDER BY 1;
+SELECT segment.answer('oc_other', 1, 'q', 'hi');
 SELECT client_id, score FROM segment.oc_others_assignments ORDER BY client_id;
 
 -- Binding a scheme with plain SQL needs the same rights as segment.create_scheme.
@@ -90,6 +144,14 @@ SELECT segment.grant_admin('oc_admin2');
 SET ROLE oc_admin2;
 INSERT INTO segment.schemes (name, entity_id)
 SELECT 'oc_sneaky', entity_id FROM segment.entities WHERE client_table::text = 'oc.clients';
+\echo :LAST_ERROR_SQLSTATE
+-- nor does changing the id of a scheme move it around that check
+RESET ROLE;
+SELECT segment.create_scheme('oc_empty', 'oc.others') > 0 AS created;
+SET ROLE oc_admin2;
+UPDATE segment.schemes SET scheme_id = scheme_id + 1000,
+       entity_id = (SELECT entity_id FROM segment.entities WHERE client_table::text = 'oc.clients')
+WHERE name = 'oc_empty';
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 
@@ -102,7 +164,7 @@ SELECT count(*) AS disagreeing FROM segment.verify('oc');
 
 SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'oc\_%' ORDER BY 1;
 SELECT segment.revoke_role('oc_admin'), segment.revoke_role('oc_admin2');
-SELECT segment.drop_scheme('oc'), segment.drop_scheme('oc_other');
-DROP OWNED BY oc_owner;
+SELECT segment.drop_scheme('oc'), segment.drop_scheme('oc_other'), segment.drop_scheme('oc_empty');
+DROP OWNED BY oc_owner, oc_heir;
 SELECT count(*) AS oc_entities FROM segment.entities WHERE client_table::text LIKE 'oc.%';
-DROP ROLE oc_owner, oc_admin, oc_admin2;
+DROP ROLE oc_owner, oc_admin, oc_admin2, oc_heir;
