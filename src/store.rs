@@ -1274,8 +1274,11 @@ thread_local! {
     /// foreign key's ON UPDATE CASCADE runs fires after them, at the end of the client
     /// statement; when these moves explain it exactly, it has nothing left to score. Entries of
     /// another transaction are stale and dropped. Bound: the keys one statement changes.
-    static REKEYED: RefCell<HashMap<u32, Vec<(u32, String, String)>>> = RefCell::new(HashMap::new());
+    static REKEYED: RefCell<HashMap<u32, Vec<Rekey>>> = RefCell::new(HashMap::new());
 }
+
+/// A key change: (transaction id, old key, new key), keys as text.
+type Rekey = (u32, String, String);
 
 /// A value's text form, by its type's output function.
 fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
