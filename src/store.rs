@@ -1269,16 +1269,21 @@ pub fn rekey_client_rows(entity: &Entity, old: DatumWithOid<'_>, new: DatumWithO
 }
 
 thread_local! {
-    /// Key changes the client-table trigger applied in the running transaction, by answers
-    /// table: (transaction id, old key, new key) as text. The answers statement that the
+    /// Key changes the client-table trigger applied in the running statement, by answers
+    /// table: (statement, old key, new key), keys as text. The answers statement that the
     /// foreign key's ON UPDATE CASCADE runs fires after them, at the end of the client
-    /// statement; when these moves explain it exactly, it has nothing left to score. Entries of
-    /// another transaction are stale and dropped. Bound: the keys one statement changes.
+    /// statement; when these moves explain it exactly, it has nothing left to score. Entries
+    /// of another statement (or of a subtransaction rolled back since) are stale and dropped.
+    /// Bound: the keys one statement changes.
     static REKEYED: RefCell<HashMap<u32, Vec<Rekey>>> = RefCell::new(HashMap::new());
 }
 
-/// A key change: (transaction id, old key, new key), keys as text.
-type Rekey = (u32, String, String);
+/// A key change: (statement, old key, new key), keys as text.
+type Rekey = (Statement, String, String);
+
+/// The running top-level statement: transaction, subtransaction and statement start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Statement(u32, u32, i64);
 
 /// A value's text form, by its type's output function.
 fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
@@ -1297,9 +1302,15 @@ fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
     }
 }
 
-fn current_xid() -> u32 {
-    // SAFETY: reads the top transaction's id (0 when none is assigned).
-    unsafe { pg_sys::GetTopTransactionIdIfAny() }.into_inner()
+fn current_statement() -> Statement {
+    // SAFETY: reads backend state of the running transaction.
+    unsafe {
+        Statement(
+            pg_sys::GetTopTransactionIdIfAny().into_inner(),
+            pg_sys::GetCurrentSubTransactionId(),
+            pg_sys::GetCurrentStatementStartTimestamp(),
+        )
+    }
 }
 
 /// Records a key change the client-table trigger applied (see `REKEYED`).
@@ -1307,12 +1318,12 @@ pub fn record_rekey(entity: &Entity, old: &DatumWithOid<'_>, new: &DatumWithOid<
     let (Some(old), Some(new)) = (text_of(old), text_of(new)) else {
         return;
     };
-    let xid = current_xid();
+    let statement = current_statement();
     REKEYED.with(|m| {
         let mut m = m.borrow_mut();
         let moves = m.entry(entity.answers_oid.to_u32()).or_default();
-        moves.retain(|(x, _, _)| *x == xid);
-        moves.push((xid, old, new));
+        moves.retain(|(s, _, _)| *s == statement);
+        moves.push((statement, old, new));
     });
 }
 
@@ -1320,13 +1331,13 @@ pub fn record_rekey(entity: &Entity, old: &DatumWithOid<'_>, new: &DatumWithOid<
 /// key changes the client-table trigger already applied: the old rows, with their clients'
 /// keys changed as recorded, are the new rows. The recorded changes are used up either way.
 pub fn explained_by_rekeys(entity: &Entity, td: &pg_sys::TriggerData) -> bool {
-    let xid = current_xid();
+    let statement = current_statement();
     let moves: Vec<(String, String)> = REKEYED.with(|m| {
         m.borrow_mut()
             .remove(&entity.answers_oid.to_u32())
             .unwrap_or_default()
             .into_iter()
-            .filter(|(x, _, _)| *x == xid)
+            .filter(|(s, _, _)| *s == statement)
             .map(|(_, old, new)| (old, new))
             .collect()
     });

@@ -141,6 +141,17 @@ WITH gone AS (DELETE FROM ddl.seq WHERE id = 1)
 UPDATE segment.ddl_seq_answers SET client_id = 3 WHERE client_id = 1;
 SELECT client_id, score, answered FROM segment.ddl_seq_assignments ORDER BY client_id;
 SELECT count(*) AS disagreeing FROM segment.verify('seq');
+-- a key change rolled back to a savepoint explains no later statement: moving all of client 3's
+-- answers to client 4 afterwards is scored
+BEGIN;
+SAVEPOINT before_rekey;
+UPDATE ddl.seq SET id = 4 WHERE id = 3;
+ROLLBACK TO SAVEPOINT before_rekey;
+INSERT INTO ddl.seq VALUES (4);
+UPDATE segment.ddl_seq_answers SET client_id = 4 WHERE client_id = 3;
+COMMIT;
+SELECT client_id, score, answered FROM segment.ddl_seq_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('seq');
 
 -- a relation OID that names no table
 SELECT segment.create_scheme('ghost', 999999::regclass);
