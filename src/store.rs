@@ -1876,8 +1876,7 @@ pub fn existing_relation_name(relid: pg_sys::Oid) -> Option<String> {
 
 /// A relation's name as SQL would need to spell it (schema-qualified, quoted as needed).
 pub fn relation_name(relid: pg_sys::Oid) -> String {
-    value::<String>("SELECT $1::pg_catalog.regclass::text", &[relid.into()])
-        .unwrap_or_else(|| relid.to_string())
+    existing_relation_name(relid).unwrap_or_else(|| relid.to_string())
 }
 
 /// The scheme a question belongs to and that scheme's client table.

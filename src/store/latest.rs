@@ -9,7 +9,7 @@
 //! PostgreSQL's own foreign-key triggers, which check against an up-to-date snapshot for the
 //! same reason. Under READ COMMITTED a snapshot taken now is what every statement gets anyway.
 
-use crate::error::{Result, SegmentError};
+use crate::error::Result;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use std::ffi::{CStr, CString};
@@ -105,9 +105,5 @@ pub fn parse<T: std::str::FromStr>(row: &[Option<String>], column: usize) -> Opt
 
 /// A decimal column, exactly as stored.
 pub fn decimal(row: &[Option<String>], column: usize) -> Result<Option<rust_decimal::Decimal>> {
-    row.get(column)
-        .and_then(|v| v.as_deref())
-        .map(crate::engine::model::parse_decimal)
-        .transpose()
-        .map_err(SegmentError::from)
+    super::decimal(row.get(column).cloned().flatten())
 }
