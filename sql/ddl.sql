@@ -50,22 +50,19 @@ AS $fn$
 DECLARE
     e segment.entities;
     tables text;
+    client_gone boolean;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
     SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ') INTO tables
     FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.assignments_table, e.history_table);
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
-        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
-        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
-        IF tables IS NOT NULL THEN
-            EXECUTE 'DROP TABLE ' || tables;
-        END IF;
-    ELSE
-        IF tables IS NOT NULL THEN
-            EXECUTE 'DROP TABLE ' || tables;
-        END IF;
-        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
-        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    client_gone := NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table);
+    IF client_gone AND tables IS NOT NULL THEN
+        EXECUTE 'DROP TABLE ' || tables;
+    END IF;
+    DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+    DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    IF NOT client_gone AND tables IS NOT NULL THEN
+        EXECUTE 'DROP TABLE ' || tables;
     END IF;
 END
 $fn$;
@@ -276,9 +273,7 @@ BEGIN
         PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
         PERFORM segment._follow_client_owner(e.entity_id);
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
-        IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
-            PERFORM segment._grant_configuration(owner, 'reader');
-        END IF;
+        PERFORM segment._grant_maintainer(owner);
         -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)
         FOR grantee IN
             SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a

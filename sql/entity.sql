@@ -114,9 +114,7 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
-    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
-        PERFORM segment._grant_configuration(owner, 'reader');
-    END IF;
+    PERFORM segment._grant_maintainer(owner);
 
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
         pg_catalog.format('pg_segment: answers about clients of %s, one row per client and question; '

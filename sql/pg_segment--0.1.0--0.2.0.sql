@@ -159,9 +159,7 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
-    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
-        PERFORM segment._grant_configuration(owner, 'reader');
-    END IF;
+    PERFORM segment._grant_maintainer(owner);
 
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
         pg_catalog.format('pg_segment: answers about clients of %s, one row per client and question; '
@@ -255,6 +253,20 @@ BEGIN
 END
 $fn$;
 
+-- The owner whose rights maintenance runs with (src/security.rs) reads the configuration; a
+-- superuser needs no grant.
+CREATE FUNCTION segment._grant_maintainer(owner regrole)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+        PERFORM segment._grant_configuration(owner, 'reader');
+    END IF;
+END
+$fn$;
+
 CREATE FUNCTION segment._grant_role(role_name regrole, kind text)
 RETURNS void
 LANGUAGE plpgsql
@@ -341,6 +353,7 @@ END
 $fn$;
 
 REVOKE ALL ON FUNCTION segment._existing_role(regrole), segment._grant_entity(regrole, text, integer),
+    segment._grant_maintainer(regrole),
     segment._grant_configuration(regrole, text), segment._grant_role(regrole, text),
     segment._grant_new_entity(integer), segment.grant_writer(regrole),
     segment.grant_reader(regrole), segment.grant_admin(regrole),
@@ -360,6 +373,8 @@ COMMENT ON FUNCTION segment._grant_entity(regrole, text, integer) IS
     'internal: grants a kind of role its rights on one client table''s answers, assignments and history';
 COMMENT ON FUNCTION segment._grant_configuration(regrole, text) IS
     'internal: grants a kind of role its rights on schema segment and the configuration';
+COMMENT ON FUNCTION segment._grant_maintainer(regrole) IS
+    'internal: lets the owner maintenance runs as read the configuration';
 COMMENT ON FUNCTION segment._grant_role(regrole, text) IS
     'internal: records a role''s kind and grants its rights everywhere';
 COMMENT ON FUNCTION segment._grant_new_entity(integer) IS
@@ -419,22 +434,19 @@ AS $fn$
 DECLARE
     e segment.entities;
     tables text;
+    client_gone boolean;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
     SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ') INTO tables
     FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.assignments_table, e.history_table);
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
-        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
-        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
-        IF tables IS NOT NULL THEN
-            EXECUTE 'DROP TABLE ' || tables;
-        END IF;
-    ELSE
-        IF tables IS NOT NULL THEN
-            EXECUTE 'DROP TABLE ' || tables;
-        END IF;
-        DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
-        DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    client_gone := NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table);
+    IF client_gone AND tables IS NOT NULL THEN
+        EXECUTE 'DROP TABLE ' || tables;
+    END IF;
+    DELETE FROM segment.schemes s WHERE s.entity_id = e.entity_id;
+    DELETE FROM segment.entities en WHERE en.entity_id = e.entity_id;
+    IF NOT client_gone AND tables IS NOT NULL THEN
+        EXECUTE 'DROP TABLE ' || tables;
     END IF;
 END
 $fn$;
@@ -645,9 +657,7 @@ BEGIN
         PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
         PERFORM segment._follow_client_owner(e.entity_id);
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
-        IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
-            PERFORM segment._grant_configuration(owner, 'reader');
-        END IF;
+        PERFORM segment._grant_maintainer(owner);
         -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)
         FOR grantee IN
             SELECT DISTINCT a.grantee FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a

@@ -72,6 +72,20 @@ BEGIN
 END
 $fn$;
 
+-- The owner whose rights maintenance runs with (src/security.rs) reads the configuration; a
+-- superuser needs no grant.
+CREATE FUNCTION segment._grant_maintainer(owner regrole)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid = owner) THEN
+        PERFORM segment._grant_configuration(owner, 'reader');
+    END IF;
+END
+$fn$;
+
 CREATE FUNCTION segment._grant_role(role_name regrole, kind text)
 RETURNS void
 LANGUAGE plpgsql
@@ -158,6 +172,7 @@ END
 $fn$;
 
 REVOKE ALL ON FUNCTION segment._existing_role(regrole), segment._grant_entity(regrole, text, integer),
+    segment._grant_maintainer(regrole),
     segment._grant_configuration(regrole, text), segment._grant_role(regrole, text),
     segment._grant_new_entity(integer), segment.grant_writer(regrole),
     segment.grant_reader(regrole), segment.grant_admin(regrole),
@@ -177,6 +192,8 @@ COMMENT ON FUNCTION segment._grant_entity(regrole, text, integer) IS
     'internal: grants a kind of role its rights on one client table''s answers, assignments and history';
 COMMENT ON FUNCTION segment._grant_configuration(regrole, text) IS
     'internal: grants a kind of role its rights on schema segment and the configuration';
+COMMENT ON FUNCTION segment._grant_maintainer(regrole) IS
+    'internal: lets the owner maintenance runs as read the configuration';
 COMMENT ON FUNCTION segment._grant_role(regrole, text) IS
     'internal: records a role''s kind and grants its rights everywhere';
 COMMENT ON FUNCTION segment._grant_new_entity(integer) IS

@@ -198,8 +198,8 @@ thread_local! {
     /// (`compiled::generation`). An entry goes like its entity's. Bound: one entry, with one
     /// kept plan, per scheme name looked up.
     static SCHEMES: RefCell<HashMap<String, CachedScheme>> = RefCell::new(HashMap::new());
-    /// Entities by the OID of the client table (or partition of one) a client-table trigger
-    /// fires on; invalidated like `ENTITIES`, and by an invalidation of that relation.
+    /// Entities by the OID of a client table (or of a partition of one, on which the client-table
+    /// triggers fire); invalidated like `ENTITIES`, and by an invalidation of that relation.
     static CLIENT_ENTITIES: RefCell<HashMap<u32, Entity>> = RefCell::new(HashMap::new());
     /// Set when an invalidation arrived while the maps above were borrowed.
     static ENTITIES_DIRTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -288,20 +288,10 @@ pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
     Some(entity)
 }
 
-pub fn entity_by_client_table(relid: pg_sys::Oid) -> Option<Entity> {
-    let query = format!(
-        "SELECT {ENTITY_COLUMNS} FROM segment.entities e WHERE e.client_table = $1::pg_catalog.oid"
-    );
-    Spi::connect(|c| {
-        let rows = ok(c.select(query.as_str(), Some(1), &[relid.into()]));
-        rows.into_iter().next().map(|row| entity_from_row(&row, 1))
-    })
-}
-
-/// The entity of the client table a client-table trigger fires on: the table itself, or the
-/// partitioned table it is a partition of (row triggers are cloned to partitions). Cached like
-/// `ENTITIES`, by the firing relation; also dropped by an invalidation of that relation.
-pub fn entity_of_firing_client_table(relid: pg_sys::Oid) -> Option<Entity> {
+/// The entity of a client table, or of the partitioned table a partition belongs to (the
+/// client-table triggers are cloned to partitions and fire on them). Cached like `ENTITIES`, by
+/// the relation asked about; also dropped by an invalidation of that relation.
+pub fn entity_of_client_table(relid: pg_sys::Oid) -> Option<Entity> {
     clear_if_dirty();
     if let Some(entity) = CLIENT_ENTITIES.with(|m| m.borrow().get(&relid.to_u32()).cloned()) {
         return Some(entity);
@@ -1796,11 +1786,6 @@ pub fn follow_client_owner(entity_id: i32) {
     let Some((_, owner)) = tables.first().cloned() else {
         return;
     };
-    let owner_is_superuser = value::<bool>(
-        "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = $1",
-        &[owner.trim_matches('"').into()],
-    )
-    .unwrap_or(false);
     crate::security::own_ddl_as(
         crate::security::extension_owner(),
         crate::security::OwnDdl::Bind,
@@ -1813,13 +1798,11 @@ pub fn follow_client_owner(entity_id: i32) {
                         &[],
                     ));
                 }
-                if !owner_is_superuser {
-                    ok(c.update(
-                        "SELECT segment._grant_configuration($1::pg_catalog.regrole, 'reader')",
-                        None,
-                        &[owner.as_str().into()],
-                    ));
-                }
+                ok(c.update(
+                    "SELECT segment._grant_maintainer($1::pg_catalog.regrole)",
+                    None,
+                    &[owner.as_str().into()],
+                ));
             })
         },
     );

@@ -253,9 +253,7 @@ fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 /// runs as the extension's owner: a role that may delete clients need not read pg_segment's
 /// configuration.
 fn firing_client_entity(relid: pg_sys::Oid) -> store::Entity {
-    let entity = as_role(extension_owner(), || {
-        store::entity_of_firing_client_table(relid)
-    });
+    let entity = as_role(extension_owner(), || store::entity_of_client_table(relid));
     entity.unwrap_or_else(|| {
         SegmentError::NotAClientTable {
             table: store::relation_name(relid),

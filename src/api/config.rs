@@ -36,7 +36,7 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
     {
         return Err(binding_refused(&name));
     }
-    if let Some(entity) = store::entity_by_client_table(table) {
+    if let Some(entity) = store::entity_of_client_table(table) {
         return Ok(entity);
     }
     match key.key_columns.as_slice() {
