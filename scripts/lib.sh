@@ -33,6 +33,22 @@ ensure_packages() {
     fi
 }
 
+# rust-toolchain.toml pins the Rust version. rustup installs it where it can reach its
+# servers; on a machine that cannot, but whose stable toolchain is that very version, the
+# stable toolchain is registered under the pinned name (rustup refuses to link a custom
+# toolchain under a version name, so the link is made in its toolchains directory).
+ensure_rust() {
+    local pinned host home
+    pinned=$(sed -n 's/^channel = "\(.*\)"/\1/p' "${ROOT}/rust-toolchain.toml")
+    host=$(rustc +stable -vV | sed -n 's/^host: //p')
+    home=$(rustup show home)
+    if [ ! -e "${home}/toolchains/${pinned}-${host}" ] \
+        && rustc +stable --version | grep -q "^rustc ${pinned} "; then
+        log "registering the stable toolchain (Rust ${pinned}) as ${pinned}"
+        ln -s "${home}/toolchains/stable-${host}" "${home}/toolchains/${pinned}-${host}"
+    fi
+}
+
 ensure_pgrx() {
     if ! cargo pgrx --version 2>/dev/null | grep -q "${PGRX_VERSION}"; then
         log "installing cargo-pgrx ${PGRX_VERSION} (several minutes, once)"
@@ -44,6 +60,7 @@ ensure_pgrx() {
 }
 
 ensure_toolchain() {
+    ensure_rust
     ensure_packages
     ensure_pgrx
 }

@@ -61,6 +61,7 @@ impl IntoDatum for ClientKey {
     }
 }
 
+// SAFETY: unboxes through FromDatum, which takes the datum with the type PostgreSQL passed.
 unsafe impl<'fcx> ArgAbi<'fcx> for ClientKey {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
@@ -70,6 +71,7 @@ unsafe impl<'fcx> ArgAbi<'fcx> for ClientKey {
     }
 }
 
+// SAFETY: the SQL type named here is the one the datum conversions above read and write.
 unsafe impl SqlTranslatable for ClientKey {
     const TYPE_IDENT: &'static str = "pg_segment::client_key::ClientKey";
     const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;

@@ -32,6 +32,7 @@ impl IntoDatum for ClientTable {
     }
 }
 
+// SAFETY: unboxes through FromDatum, which takes the datum with the type PostgreSQL passed.
 unsafe impl<'fcx> ArgAbi<'fcx> for ClientTable {
     unsafe fn unbox_arg_unchecked(arg: Arg<'_, 'fcx>) -> Self {
         let index = arg.index();
@@ -41,6 +42,7 @@ unsafe impl<'fcx> ArgAbi<'fcx> for ClientTable {
     }
 }
 
+// SAFETY: the SQL type named here is the one the datum conversions above read and write.
 unsafe impl SqlTranslatable for ClientTable {
     const TYPE_IDENT: &'static str = "pg_segment::client_table::ClientTable";
     const TYPE_ORIGIN: TypeOrigin = TypeOrigin::External;

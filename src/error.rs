@@ -167,9 +167,14 @@ impl SegmentError {
             SegmentError::UnknownQuestion { scheme, code, .. } => {
                 format!("question \"{code}\" does not exist in scheme \"{scheme}\"")
             }
-            SegmentError::UnknownOption { question, code, .. } => {
-                format!("option \"{code}\" does not exist for question \"{question}\"")
-            }
+            SegmentError::UnknownOption {
+                scheme,
+                question,
+                code,
+                ..
+            } => format!(
+                "option \"{code}\" does not exist for question \"{question}\" of scheme \"{scheme}\""
+            ),
             SegmentError::Duplicate { what, value, within } => {
                 format!("{what} \"{value}\" already exists {within}")
             }

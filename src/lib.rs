@@ -2,15 +2,20 @@
 
 use pgrx::prelude::*;
 
-pub mod api;
-pub mod client_key;
-pub mod client_table;
-pub mod direct;
-pub mod engine;
-pub mod error;
-pub mod security;
-pub mod store;
-pub mod triggers;
+// Layers, read one way: api and triggers call the engine, the store and the direct path;
+// those use the shared types below them (entity, firing, client_key, cache) and error.
+mod api;
+mod cache;
+mod client_key;
+mod client_table;
+mod direct;
+mod engine;
+mod entity;
+mod error;
+mod firing;
+mod security;
+mod store;
+mod triggers;
 
 pgrx::pg_module_magic!();
 
@@ -44,6 +49,7 @@ pub extern "C-unwind" fn _PG_init() {
 #[pg_guard]
 unsafe extern "C-unwind" fn relcache_callback(_arg: pgrx::pg_sys::Datum, relid: pgrx::pg_sys::Oid) {
     store::on_relcache_invalidation(relid);
+    direct::forget_relation(relid);
 }
 
 extension_sql_file!("../sql/config.sql", name = "config", bootstrap);

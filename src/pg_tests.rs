@@ -167,4 +167,27 @@ mod tests {
              SELECT scheme_id, 'top', 100, 200 FROM segment.schemes WHERE name = 'ovl'",
         );
     }
+
+    #[pg_test]
+    fn every_query_file_renders_completely() {
+        use crate::store::{render_query, QueryPart, ALL_QUERIES};
+        let parts = [
+            ("client_table", QueryPart::Relation("crm.\"Clients\"")),
+            ("key_column", QueryPart::Identifier("Key Column")),
+            ("key_type", QueryPart::Type("character(5)")),
+            ("answers", QueryPart::Relation("segment.a")),
+            ("assignments", QueryPart::Relation("segment.s")),
+            ("history", QueryPart::Relation("segment.h")),
+            ("transition_rows", QueryPart::Identifier("segment_new_rows")),
+            ("changes", QueryPart::Fragment("SELECT 1")),
+            ("argument_type", QueryPart::Type("integer")),
+            ("base_type", QueryPart::Type("bpchar")),
+        ];
+        for (file, template) in ALL_QUERIES {
+            let sql = render_query(template, &parts);
+            assert!(!sql.contains("{{") && !sql.contains("}}"), "{file}: {sql}");
+        }
+        let sql = render_query("SELECT {{key_column}} FROM {{client_table}}", &parts);
+        assert_eq!(sql, "SELECT \"Key Column\" FROM crm.\"Clients\"");
+    }
 }

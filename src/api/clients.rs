@@ -2,9 +2,11 @@
 
 use super::{required, to_numeric};
 use crate::client_key::ClientKey;
+use crate::direct;
 use crate::engine;
+use crate::entity::Scheme;
 use crate::error::{OrRaise, Result, SegmentError};
-use crate::store::{self, Scheme};
+use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
 
@@ -55,10 +57,27 @@ fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Opti
     .or_raise()
 }
 
+/// A client's assignment in the named scheme: the direct read when the scheme is known to this
+/// backend and still current, else the SQL read (which also raises for an unknown scheme or
+/// client).
+fn current_assignment(
+    scheme: &str,
+    client: ClientKey,
+    with_score: bool,
+) -> Result<Option<(Option<AnyNumeric>, Option<String>)>> {
+    if let Some(known) = store::confirmed_scheme(scheme) {
+        let direct = direct::read_assignment(&known.entity, known.scheme_id, client, with_score);
+        if let Some(found) = direct {
+            return Ok(Some(found));
+        }
+    }
+    store::stored_assignment(scheme, client, with_score)
+}
+
 /// The client's current score; NULL while the client has answered nothing.
 #[pg_extern(stable, strict)]
 fn score(scheme: &str, client: ClientKey) -> Option<AnyNumeric> {
-    store::current_assignment(scheme, client, true)
+    current_assignment(scheme, client, true)
         .or_raise()
         .and_then(|(score, _)| score)
 }
@@ -66,7 +85,7 @@ fn score(scheme: &str, client: ClientKey) -> Option<AnyNumeric> {
 /// The client's current segment; NULL while uncategorized or when the score falls in a gap.
 #[pg_extern(stable, strict)]
 fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
-    store::current_assignment(scheme, client, false)
+    current_assignment(scheme, client, false)
         .or_raise()
         .and_then(|(_, segment)| segment)
 }

@@ -3,9 +3,10 @@
 use super::{required, to_decimal};
 use crate::client_table::ClientTable;
 use crate::engine::{self, Bound, EngineError};
+use crate::entity::{Entity, Scheme};
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::security::{extension_owner, own_ddl_as, OwnDdl};
-use crate::store::{self, Scheme};
+use crate::store;
 use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
@@ -17,7 +18,7 @@ use pgrx::prelude::*;
 /// over a table and for every further one alike; the relations are then created as the
 /// extension's owner, since application roles have no right to create anything in schema
 /// segment.
-fn bind_client_table(table: pg_sys::Oid) -> Result<store::Entity> {
+fn bind_client_table(table: pg_sys::Oid) -> Result<Entity> {
     let name = store::existing_relation_name(table).ok_or(SegmentError::UndefinedTable {
         oid: table.to_u32(),
     })?;
@@ -77,10 +78,7 @@ fn create_scheme(
         let name = required(name, "name")?;
         let table = required(client_table, "client_table")?.0;
         engine::validate_code("scheme name", name)?;
-        if store::exists(
-            "SELECT 1 FROM segment.schemes WHERE name = $1",
-            &[name.into()],
-        ) {
+        if store::scheme_name_taken(name) {
             return Err(SegmentError::Duplicate {
                 what: "scheme",
                 value: name.to_string(),
@@ -88,11 +86,7 @@ fn create_scheme(
             });
         }
         let entity = bind_client_table(table)?;
-        Ok(store::insert_returning_id(
-            "INSERT INTO segment.schemes (name, entity_id, description) VALUES ($1, $2, $3) \
-             RETURNING scheme_id",
-            &[name.into(), entity.entity_id.into(), description.into()],
-        ))
+        Ok(store::insert_scheme(name, entity.entity_id, description))
     })()
     .or_raise()
 }
@@ -126,27 +120,20 @@ fn add_question(
         })?;
         engine::validate_code("question code", code)?;
         engine::validate_weight(weight)?;
-        if store::exists(
-            "SELECT 1 FROM segment.questions WHERE scheme_id = $1 AND code = $2",
-            &[scheme.scheme_id.into(), code.into()],
-        ) {
+        if store::question_code_taken(scheme.scheme_id, code) {
             return Err(SegmentError::Duplicate {
                 what: "question",
                 value: code.to_string(),
                 within: format!("in scheme \"{}\"", scheme.name),
             });
         }
-        Ok(store::insert_returning_id(
-            "INSERT INTO segment.questions (scheme_id, code, prompt, weight, position) \
-             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
-                     FROM segment.questions WHERE scheme_id = $1))) RETURNING question_id",
-            &[
-                scheme.scheme_id.into(),
-                code.into(),
-                prompt.into(),
-                weight.to_string().into(),
-                position.into(),
-            ],
+        Ok(store::insert_item(
+            store::Item::Question,
+            scheme.scheme_id,
+            code,
+            prompt,
+            weight,
+            position,
         ))
     })()
     .or_raise()
@@ -173,21 +160,20 @@ fn add_option(
         })?;
         engine::validate_code("option code", code)?;
         engine::validate_points(points)?;
-        if store::exists(
-            "SELECT 1 FROM segment.options WHERE question_id = $1 AND code = $2",
-            &[question_id.into(), code.into()],
-        ) {
+        if store::option_code_taken(question_id, code) {
             return Err(SegmentError::Duplicate {
                 what: "option",
                 value: code.to_string(),
                 within: format!("for question \"{question}\" of scheme \"{}\"", scheme.name),
             });
         }
-        Ok(store::insert_returning_id(
-            "INSERT INTO segment.options (question_id, code, label, points, position) \
-             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
-                     FROM segment.options WHERE question_id = $1))) RETURNING option_id",
-            &[question_id.into(), code.into(), label.into(), points.to_string().into(), position.into()],
+        Ok(store::insert_item(
+            store::Item::Option,
+            question_id,
+            code,
+            label,
+            points,
+            position,
         ))
     })()
     .or_raise()
@@ -209,10 +195,7 @@ fn add_level(
         let min = Bound::parse(&min_text)?;
         let max = Bound::parse(&max_text)?;
         engine::validate_level_range(name, min, max)?;
-        if store::exists(
-            "SELECT 1 FROM segment.levels WHERE scheme_id = $1 AND name = $2",
-            &[scheme.scheme_id.into(), name.into()],
-        ) {
+        if store::level_name_taken(scheme.scheme_id, name) {
             return Err(SegmentError::Duplicate {
                 what: "level",
                 value: name.to_string(),
@@ -220,15 +203,11 @@ fn add_level(
             });
         }
         // The overlap check runs in the levels trigger, for plain SQL writes too.
-        Ok(store::insert_returning_id(
-            "INSERT INTO segment.levels (scheme_id, name, min_score, max_score) \
-             VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING level_id",
-            &[
-                scheme.scheme_id.into(),
-                name.into(),
-                min_text.as_str().into(),
-                max_text.as_str().into(),
-            ],
+        Ok(store::insert_level(
+            scheme.scheme_id,
+            name,
+            &min_text,
+            &max_text,
         ))
     })()
     .or_raise()

@@ -114,18 +114,10 @@ pub fn forget() {
     }
 }
 
-/// Every row of the configuration tables in one statement, so under one snapshot: (kind, id,
-/// parent id, version, name, number, upper bound).
-const CONFIGURATION_ROWS: &str = "\
-    SELECT 's', scheme_id, entity_id, version, name, NULL, NULL FROM segment.schemes \
-    UNION ALL SELECT 'q', question_id, scheme_id, NULL, NULL, weight::text, NULL FROM segment.questions \
-    UNION ALL SELECT 'o', option_id, question_id, NULL, NULL, points::text, NULL FROM segment.options \
-    UNION ALL SELECT 'l', scheme_id, NULL, NULL, name, min_score::text, max_score::text FROM segment.levels";
-
 /// Reads the configuration tables under a snapshot taken now (after the statement has locked
 /// them). Runs inside an SPI connection.
 fn compile() -> Result<CompiledConfig> {
-    let rows = latest::run(CONFIGURATION_ROWS, &[], false);
+    let rows = latest::run(super::query::CONFIGURATION_ROWS, &[], false);
     let mut config = CompiledConfig::default();
     let id = |row: &[Option<String>], i: usize| latest::parse::<i32>(row, i).unwrap_or_default();
     for row in rows.iter().filter(|r| r[0].as_deref() == Some("s")) {

@@ -8,8 +8,10 @@
 //! the value: the typed value equals the base value, and (for an argument that is not a string,
 //! whose conversion is input parsing) the base value converts back to the argument unchanged.
 
-use super::{ok, Entity};
+use super::query::{self, render, Part};
+use super::spi::ok;
 use crate::client_key::ClientKey;
+use crate::entity::Entity;
 use crate::error::{Result, SegmentError};
 use pgrx::pg_sys;
 use pgrx::spi::Spi;
@@ -29,16 +31,21 @@ pub fn exact_client(entity: &Entity, client: ClientKey) -> Result<ClientKey> {
             category == pg_sys::TYPCATEGORY_STRING as std::ffi::c_char,
         )
     };
-    let sql = format!(
-        "SELECT CAST(v AS text), v = b AND ({string_argument} OR CAST(b AS {argument}) = $1), \
-                CAST($1 AS text) \
-         FROM (SELECT CAST($1 AS {base}) AS b) s, LATERAL (SELECT CAST(b AS {key}) AS v) t",
-        argument = format_type(client.type_oid()),
-        base = format_type(base),
-        key = entity.key_type,
+    let (argument_type, base_type) = (format_type(client.type_oid()), format_type(base));
+    let sql = render(
+        query::EXACT_CLIENT,
+        &[
+            ("argument_type", Part::Type(&argument_type)),
+            ("base_type", Part::Type(&base_type)),
+            ("key_type", Part::Type(&entity.key_type)),
+        ],
     );
     let (converted, exact, given) = Spi::connect(|c| {
-        let row = ok(c.select(sql.as_str(), Some(1), &[client.param()]));
+        let row = ok(c.select(
+            sql.as_str(),
+            Some(1),
+            &[client.param(), string_argument.into()],
+        ));
         ok(row.first().get_three::<String, bool, String>())
     });
     match (converted, exact) {

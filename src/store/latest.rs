@@ -105,5 +105,5 @@ pub fn parse<T: std::str::FromStr>(row: &[Option<String>], column: usize) -> Opt
 
 /// A decimal column, exactly as stored.
 pub fn decimal(row: &[Option<String>], column: usize) -> Result<Option<rust_decimal::Decimal>> {
-    super::decimal(row.get(column).cloned().flatten())
+    super::spi::decimal(row.get(column).cloned().flatten())
 }

@@ -1,0 +1,22 @@
+-- A scheme with its questions, options and levels in display order, as the JSON a
+-- questionnaire renders. $1 scheme id.
+SELECT pg_catalog.jsonb_build_object(
+    'scheme', s.name, 'description', s.description, 'version', s.version,
+    'questions', COALESCE((
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'code', q.code, 'prompt', q.prompt, 'position', q.position, 'weight', q.weight,
+                   'options', COALESCE((
+                       SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                  'code', o.code, 'label', o.label, 'position', o.position,
+                                  'points', o.points)
+                              ORDER BY o.position, o.code)
+                       FROM segment.options o WHERE o.question_id = q.question_id), '[]'::jsonb))
+               ORDER BY q.position, q.code)
+        FROM segment.questions q WHERE q.scheme_id = s.scheme_id), '[]'::jsonb),
+    'levels', COALESCE((
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'name', l.name, 'min_score', l.min_score, 'max_score', l.max_score)
+               ORDER BY l.min_score)
+        FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'::jsonb))
+FROM segment.schemes s
+WHERE s.scheme_id = $1

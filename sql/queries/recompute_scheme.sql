@@ -1,0 +1,49 @@
+-- Re-segments every client of a scheme from scratch: scores from the answers, segments from
+-- the levels; one history row per changed client. $1 scheme id, $2 cause. Returns how many
+-- clients changed.
+WITH old AS (
+    SELECT client_id, score, answered, segment FROM {{assignments}} WHERE scheme_id = $1),
+calc AS (
+    SELECT a.client_id, pg_catalog.trim_scale(pg_catalog.sum(q.weight * o.points)) AS score,
+           pg_catalog.count(*)::integer AS answered
+    FROM {{answers}} a
+    JOIN segment.questions q ON q.question_id = a.question_id
+    JOIN segment.options o ON o.option_id = a.option_id
+    WHERE q.scheme_id = $1
+    GROUP BY a.client_id),
+fresh AS (
+    SELECT c.client_id, c.score, c.answered, l.name AS segment
+    FROM calc c
+    LEFT JOIN segment.levels l ON l.scheme_id = $1
+         AND l.min_score <= c.score AND c.score < l.max_score),
+diff AS MATERIALIZED (
+    SELECT COALESCE(f.client_id, o.client_id) AS client_id,
+           o.score AS old_score, o.segment AS old_segment,
+           f.score AS new_score, f.segment AS new_segment, f.answered,
+           f.client_id IS NOT NULL AS present
+    FROM fresh f FULL JOIN old o ON o.client_id = f.client_id
+    WHERE f.client_id IS NULL OR o.client_id IS NULL OR f.answered <> o.answered
+       OR f.score <> o.score OR f.segment IS DISTINCT FROM o.segment),
+version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
+upserted AS (
+    INSERT INTO {{assignments}} AS s (scheme_id, client_id, score, answered, segment, version,
+                                      assigned_at, previous_score, previous_segment)
+    SELECT $1, d.client_id, d.new_score, d.answered, d.new_segment, v.version, pg_catalog.now(),
+           d.old_score, d.old_segment
+    FROM diff d, version v
+    WHERE d.present
+    ON CONFLICT (scheme_id, client_id) DO UPDATE SET
+        score = EXCLUDED.score, answered = EXCLUDED.answered, segment = EXCLUDED.segment,
+        version = EXCLUDED.version, assigned_at = EXCLUDED.assigned_at,
+        previous_score = s.score, previous_segment = s.segment),
+removed AS (
+    DELETE FROM {{assignments}} s USING diff d
+    WHERE NOT d.present AND s.scheme_id = $1 AND s.client_id = d.client_id),
+logged AS (
+    INSERT INTO {{history}} (scheme_id, client_id, old_score, new_score, old_segment,
+                             new_segment, cause, version)
+    SELECT $1, d.client_id, d.old_score, d.new_score, d.old_segment, d.new_segment, $2, v.version
+    FROM diff d, version v
+    WHERE d.old_score IS DISTINCT FROM d.new_score OR d.old_segment IS DISTINCT FROM d.new_segment
+    ORDER BY d.client_id)
+SELECT pg_catalog.count(*) FROM diff

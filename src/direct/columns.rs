@@ -1,0 +1,203 @@
+//! Where the direct path finds each column of the segment tables. It writes rows column by
+//! column, so it checks that every column it knows is there with its expected type, and, for
+//! the history (which it inserts into), that there is no other column whose default it would
+//! not fill in. Anything unexpected sends the write to SQL.
+
+use pgrx::pg_sys::{self, Oid};
+use pgrx::PgTupleDesc;
+
+/// The type each column of the segment tables has; `key_type` for client_id.
+fn column_type(name: &str, key_type: Oid) -> Oid {
+    use pg_sys::{INT4OID, INT8OID, NUMERICOID, TEXTOID, TIMESTAMPTZOID};
+    match name {
+        "client_id" => key_type,
+        "history_id" => INT8OID,
+        "score" | "previous_score" | "old_score" | "new_score" => NUMERICOID,
+        "segment" | "previous_segment" | "old_segment" | "new_segment" | "cause" => TEXTOID,
+        "assigned_at" | "changed_at" => TIMESTAMPTZOID,
+        _ => INT4OID, // the ids, counts and versions
+    }
+}
+
+/// Zero-based positions of the named columns, each of its expected type; None when one is
+/// missing or of another type, or, with `exhaustive`, when the table has further columns.
+fn positions<const N: usize>(
+    desc: &PgTupleDesc<'_>,
+    names: [&str; N],
+    key_type: Oid,
+    exhaustive: bool,
+) -> Option<[usize; N]> {
+    let mut found = [usize::MAX; N];
+    for (i, att) in desc.iter().enumerate() {
+        if att.is_dropped() {
+            continue;
+        }
+        match names.iter().position(|name| *name == att.name()) {
+            Some(n) if att.atttypid == column_type(names[n], key_type) => found[n] = i,
+            Some(_) => return None,
+            None if exhaustive => return None,
+            None => {}
+        }
+    }
+    found.iter().all(|&i| i != usize::MAX).then_some(found)
+}
+
+/// The client_id column, whose type is the client key's, whatever it is.
+pub fn client_column(desc: &PgTupleDesc<'_>) -> Option<pg_sys::FormData_pg_attribute> {
+    desc.iter()
+        .find(|att| !att.is_dropped() && att.name() == "client_id")
+        .copied()
+}
+
+/// The column at a position found by one of the `find` functions below.
+pub fn attribute(desc: &PgTupleDesc<'_>, position: usize) -> pg_sys::FormData_pg_attribute {
+    *desc
+        .get(position)
+        .expect("column position within its descriptor")
+}
+
+/// The columns of an answers table the direct path reads.
+pub struct AnswerColumns {
+    pub client_id: usize,
+    pub question_id: usize,
+    pub option_id: usize,
+}
+
+impl AnswerColumns {
+    pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
+        let [client_id, question_id, option_id] = positions(
+            desc,
+            ["client_id", "question_id", "option_id"],
+            key_type,
+            false,
+        )?;
+        Some(AnswerColumns {
+            client_id,
+            question_id,
+            option_id,
+        })
+    }
+}
+
+/// The columns of an assignments table.
+pub struct AssignmentColumns {
+    pub scheme_id: usize,
+    pub client_id: usize,
+    pub score: usize,
+    pub answered: usize,
+    pub segment: usize,
+    pub version: usize,
+    pub assigned_at: usize,
+    pub previous_score: usize,
+    pub previous_segment: usize,
+}
+
+impl AssignmentColumns {
+    pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
+        let [scheme_id, client_id, score, answered, segment, version, assigned_at, previous_score, previous_segment] =
+            positions(
+                desc,
+                [
+                    "scheme_id",
+                    "client_id",
+                    "score",
+                    "answered",
+                    "segment",
+                    "version",
+                    "assigned_at",
+                    "previous_score",
+                    "previous_segment",
+                ],
+                key_type,
+                false,
+            )?;
+        Some(AssignmentColumns {
+            scheme_id,
+            client_id,
+            score,
+            answered,
+            segment,
+            version,
+            assigned_at,
+            previous_score,
+            previous_segment,
+        })
+    }
+
+    /// The columns an answer's update writes.
+    pub fn updated(&self) -> [usize; 7] {
+        [
+            self.score,
+            self.answered,
+            self.segment,
+            self.version,
+            self.assigned_at,
+            self.previous_score,
+            self.previous_segment,
+        ]
+    }
+}
+
+/// The columns of a history table, which must be exactly these.
+pub struct HistoryColumns {
+    pub history_id: usize,
+    pub scheme_id: usize,
+    pub client_id: usize,
+    pub changed_at: usize,
+    pub old_score: usize,
+    pub new_score: usize,
+    pub old_segment: usize,
+    pub new_segment: usize,
+    pub cause: usize,
+    pub version: usize,
+}
+
+impl HistoryColumns {
+    pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
+        let [history_id, scheme_id, client_id, changed_at, old_score, new_score, old_segment, new_segment, cause, version] =
+            positions(
+                desc,
+                [
+                    "history_id",
+                    "scheme_id",
+                    "client_id",
+                    "changed_at",
+                    "old_score",
+                    "new_score",
+                    "old_segment",
+                    "new_segment",
+                    "cause",
+                    "version",
+                ],
+                key_type,
+                true,
+            )?;
+        Some(HistoryColumns {
+            history_id,
+            scheme_id,
+            client_id,
+            changed_at,
+            old_score,
+            new_score,
+            old_segment,
+            new_segment,
+            cause,
+            version,
+        })
+    }
+
+    /// The columns an insert names, as SQL's INSERT does (history_id is an identity column).
+    pub fn inserted(&self) -> [usize; 9] {
+        [
+            self.scheme_id,
+            self.client_id,
+            self.changed_at,
+            self.old_score,
+            self.new_score,
+            self.old_segment,
+            self.new_segment,
+            self.cause,
+            self.version,
+        ]
+    }
+}

@@ -1,0 +1,31 @@
+//! The single-answer hot path, below SPI.
+//!
+//! One changed answer of one client is the commonest write there is. Run as SQL, its
+//! assignment update costs a plan check, the start-up of a statement of several nodes and a
+//! speculative insertion: most of what the trigger adds to the write. Here the transition row
+//! is read straight from the trigger's tuplestore, the compiled configuration gives the score
+//! change and the new level, and the client's assignment row is found through its primary key,
+//! locked, updated and its history row appended with the executor's single-row routines.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
+//! | `read.rs` | the direct read of `segment.score` / `segment.segment_of` |
+//! | `writer.rs` | the single-row writer: executor state, lock, update, history insert |
+//! | `columns.rs` | where each column of the segment tables is, checked |
+//! | `values.rs` | datum copies, comparisons and conversions |
+//! | `guards.rs` | relations, indexes, scans and slots that close themselves |
+//!
+//! Unsafe code stays inside these files: every `unsafe fn` states its contract in a `# Safety`
+//! section, and the public functions are safe.
+
+mod answer;
+mod columns;
+mod guards;
+mod read;
+mod values;
+mod writer;
+
+pub use answer::apply_one_answer;
+pub use read::read_assignment;
+pub use writer::forget_relation;

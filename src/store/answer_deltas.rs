@@ -1,0 +1,185 @@
+//! How an answers statement is applied with SQL: the second and third tiers of the answers
+//! trigger (`triggers::answers` chooses the tier).
+//!
+//! - **Known delta**: one changed answer of one client. The engine works out the score change
+//!   from the compiled configuration; one kept statement applies it.
+//! - **Set-based**: any number of rows. One statement sums the changes per scheme and client
+//!   from the transition tables; statements of up to `SMALL_STATEMENT_ROWS` rows run a kept
+//!   plan, bigger ones are planned afresh with the transition tables' real sizes, so a plan
+//!   made for one row never runs a million.
+//!
+//! Both end in `apply_deltas.sql`, which upserts the assignments and appends the history, and
+//! delete the assignments left without answers.
+
+use super::compiled;
+use super::plans::{kept_plan, NO_TRANSITION_TABLES};
+use super::query::{self, for_entity, render, Part};
+use super::spi::{ok, register_transition_tables};
+use crate::entity::Entity;
+use crate::error::{Result, SegmentError};
+use crate::firing::{AnswerChange, FiringTrigger};
+use pgrx::pg_sys;
+use pgrx::spi::{Spi, SpiClient};
+use pgrx::PgOid;
+
+/// Statements with up to this many transition rows run a kept plan.
+const SMALL_STATEMENT_ROWS: i64 = 16;
+
+/// The one changed answer of a single-row statement: (whether it is a plain change of one
+/// client's answer to one question, question id, new option, old option).
+fn single_answer_sql(e: &Entity, change: AnswerChange) -> String {
+    match change {
+        AnswerChange::Insert => {
+            "SELECT true, question_id, option_id, NULL::integer FROM segment_new_rows".to_string()
+        }
+        AnswerChange::Delete => for_entity(
+            "SELECT EXISTS (SELECT 1 FROM {{client_table}} c WHERE c.{{key_column}} = r.client_id), \
+                    r.question_id, NULL::integer, r.option_id FROM segment_old_rows r",
+            e,
+        ),
+        AnswerChange::Update => "SELECT n.client_id = o.client_id AND n.question_id = o.question_id, \
+                    n.question_id, n.option_id, o.option_id \
+             FROM segment_new_rows n, segment_old_rows o"
+            .to_string(),
+    }
+}
+
+/// The known-delta tier: applies the one changed answer of the running statement with the
+/// compiled configuration. Returns false (nothing written) when the statement is not a plain
+/// change of one answer, or the configuration does not know its question.
+pub fn apply_known_delta(
+    entity: &Entity,
+    trigger: &FiringTrigger<'_>,
+    change: AnswerChange,
+) -> Result<bool> {
+    Spi::connect_mut(|c| {
+        register_transition_tables(trigger);
+        let scope = entity.answers_oid;
+        let plan = kept_plan(c, scope, &single_answer_sql(entity, change), &[], false);
+        let row = ok(c.select(&*plan, None, &[]));
+        let row = row.first();
+        let plain = ok(row.get::<bool>(1)).unwrap_or(false);
+        let question_id = ok(row.get::<i32>(2));
+        let (new_option, old_option) = (ok(row.get::<i32>(3)), ok(row.get::<i32>(4)));
+        let Some(question_id) = question_id.filter(|_| plain) else {
+            return Ok(false);
+        };
+        let config = compiled::get()?;
+        let Some(delta) =
+            config.answer_delta(entity.entity_id, question_id, new_option, old_option)?
+        else {
+            return Ok(false);
+        };
+        if delta.score.is_zero() && delta.answered == 0 {
+            return Ok(true); // the same points as before: nothing changes
+        }
+        let rows = if change.has_new() {
+            "segment_new_rows"
+        } else {
+            "segment_old_rows"
+        };
+        let mut parts = query::entity_parts(entity).to_vec();
+        parts.push(("transition_rows", Part::Identifier(rows)));
+        let sql = render(query::KNOWN_DELTA, &parts);
+        let types = [
+            pg_sys::INT4OID,
+            pg_sys::TEXTOID,
+            pg_sys::TEXTOID,
+            pg_sys::INT4OID,
+            pg_sys::INT4OID,
+        ]
+        .map(PgOid::from);
+        let plan = kept_plan(c, scope, &sql, &types, true);
+        let score = delta.score.to_string();
+        let args = [
+            delta.scheme_id.into(),
+            "answer".into(),
+            score.as_str().into(),
+            delta.answered.into(),
+            delta.version.into(),
+        ];
+        let emptied = ok(ok(c.update(&*plan, None, &args)).first().get_one::<i64>());
+        delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+        Ok(true)
+    })
+}
+
+/// The set-based tier: applies every row of the running statement (`rows` transition rows).
+/// Returns the first question of the new rows that belongs to a scheme over another client
+/// table, if any: the caller refuses the statement.
+pub fn apply_set_based(
+    entity: &Entity,
+    trigger: &FiringTrigger<'_>,
+    change: AnswerChange,
+    rows: i64,
+) -> Option<i32> {
+    let changes = match change {
+        AnswerChange::Insert => query::ANSWER_CHANGES_INSERT,
+        AnswerChange::Update => query::ANSWER_CHANGES_UPDATE,
+        AnswerChange::Delete => query::ANSWER_CHANGES_DELETE,
+    };
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("changes", Part::Fragment(changes)));
+    let sql = render(query::ANSWER_DELTAS, &parts);
+    Spi::connect_mut(|c| {
+        register_transition_tables(trigger);
+        let args = [entity.entity_id.into(), "answer".into()];
+        let row = if rows <= SMALL_STATEMENT_ROWS {
+            let types = [PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)];
+            let plan = kept_plan(c, entity.answers_oid, &sql, &types, true);
+            ok(c.update(&*plan, None, &args))
+        } else {
+            ok(c.update(sql.as_str(), None, &args))
+        };
+        let (foreign_question, emptied) = ok(row.first().get_two::<i32, i64>());
+        delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+        foreign_question
+    })
+}
+
+/// Clients that lost their last answer are not categorized any more (a partial index holds
+/// exactly these rows).
+fn delete_emptied_assignments(c: &mut SpiClient<'_>, entity: &Entity, emptied: i64) {
+    if emptied > 0 {
+        let sql = for_entity("DELETE FROM {{assignments}} WHERE answered <= 0", entity);
+        let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &[], true);
+        ok(c.update(&*plan, None, &[]));
+    }
+}
+
+/// Whether the running transaction reads under one snapshot (REPEATABLE READ, SERIALIZABLE).
+pub fn isolation_uses_transaction_snapshot() -> bool {
+    // SAFETY: reads a backend global.
+    unsafe { pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 }
+}
+
+/// Refuses with 40001 when the transaction's snapshot shows another configuration of the
+/// entity's schemes than the latest committed one (which `compiled::get` reads under a
+/// snapshot taken now): scoring this write with the old configuration would commit a stale
+/// score, and the re-segmentation that the change ran could not see this write.
+pub fn check_configuration_current(entity: &Entity) -> Result<()> {
+    let latest = compiled::get()?;
+    let seen: Vec<(i32, String, i32)> = Spi::connect(|c| {
+        ok(c.select(
+            "SELECT scheme_id, name, version FROM segment.schemes WHERE entity_id = $1",
+            None,
+            &[entity.entity_id.into()],
+        ))
+        .map(|row| {
+            (
+                ok(row.get::<i32>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<i32>(3)).unwrap_or_default(),
+            )
+        })
+        .collect()
+    });
+    match latest.first_difference(entity.entity_id, &seen) {
+        None => Ok(()),
+        Some((scheme, seen, current)) => Err(SegmentError::StaleConfiguration {
+            scheme,
+            seen,
+            current,
+        }),
+    }
+}

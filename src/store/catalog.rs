@@ -1,0 +1,127 @@
+//! Entities: which relations pg_segment keeps for a client table, read from segment.entities
+//! and the system catalogs, and cached per backend for the triggers.
+
+use super::query::render;
+use super::spi::{exists, ok, value};
+use crate::cache::BackendCache;
+use crate::entity::Entity;
+use pgrx::pg_sys;
+use pgrx::spi::{Spi, SpiHeapTupleData};
+
+/// Entries per entity cache: far more client tables than a database binds.
+const MAX_ENTITIES: usize = 1024;
+
+thread_local! {
+    /// Entities by the OID of their answers table, for the answers trigger. An entry holds the
+    /// names of four relations and of the key column; it goes with any relcache invalidation
+    /// of one of them (rename, SET SCHEMA, ALTER, DROP) or a cache reset. Bound: `MAX_ENTITIES`.
+    static BY_ANSWERS_TABLE: BackendCache<u32, Entity> = BackendCache::new(MAX_ENTITIES);
+    /// Entities by the OID of a client table, or of a partition of one (the client-table
+    /// triggers fire on partitions); invalidated like `BY_ANSWERS_TABLE`, and by an
+    /// invalidation of the relation asked about. Bound: `MAX_ENTITIES`.
+    static BY_CLIENT_TABLE: BackendCache<u32, Entity> = BackendCache::new(MAX_ENTITIES);
+}
+
+/// An entity from the columns of `entity_columns.sql`, starting at column `first`.
+pub fn entity_from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Entity {
+    let text = |i: usize| ok(row.get::<String>(first + i)).unwrap_or_default();
+    let oid = |i: usize| ok(row.get::<pg_sys::Oid>(first + i)).unwrap_or_default();
+    Entity {
+        entity_id: ok(row.get::<i32>(first)).unwrap_or_default(),
+        client_table: text(1),
+        key_column: text(2),
+        key_type: text(3),
+        answers: text(4),
+        assignments: text(5),
+        history: text(6),
+        client_table_oid: oid(7),
+        answers_oid: oid(8),
+        assignments_oid: oid(9),
+        history_oid: oid(10),
+        key_type_oid: oid(11),
+        key_typmod: ok(row.get::<i32>(first + 12)).unwrap_or(-1),
+        owner: oid(13),
+    }
+}
+
+/// The first entity a template over segment.entities e selects ($1 an OID).
+fn entity_where(template: &str, relid: pg_sys::Oid) -> Option<Entity> {
+    let sql = render(template, &[]);
+    Spi::connect(|c| {
+        let rows = ok(c.select(sql.as_str(), Some(1), &[relid.into()]));
+        rows.into_iter().next().map(|row| entity_from_row(&row, 1))
+    })
+}
+
+const ANSWERS_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
+     WHERE e.answers_table = $1::pg_catalog.oid";
+const CLIENT_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
+     WHERE e.client_table = $1::pg_catalog.oid OR e.client_table IN \
+           (SELECT relid FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass))";
+
+/// The entity of an answers table if this backend has looked it up before; never queries.
+pub fn cached_entity(answers_table: pg_sys::Oid) -> Option<Entity> {
+    BY_ANSWERS_TABLE.with(|m| m.get(&answers_table.to_u32()))
+}
+
+pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
+    if let Some(entity) = cached_entity(relid) {
+        return Some(entity);
+    }
+    let entity = entity_where(ANSWERS_TABLE_IS, relid)?;
+    BY_ANSWERS_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
+    Some(entity)
+}
+
+/// The entity of a client table, or of the partitioned table a partition belongs to.
+pub fn entity_of_client_table(relid: pg_sys::Oid) -> Option<Entity> {
+    if let Some(entity) = BY_CLIENT_TABLE.with(|m| m.get(&relid.to_u32())) {
+        return Some(entity);
+    }
+    let entity = entity_where(CLIENT_TABLE_IS, relid)?;
+    BY_CLIENT_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
+    Some(entity)
+}
+
+/// Drops what the entity caches hold about `relid` (InvalidOid: about every relation). Runs
+/// inside invalidation processing: drops state, never queries.
+pub fn forget_relation(relid: pg_sys::Oid) {
+    let stale = |e: &Entity| relid == pg_sys::InvalidOid || e.relation_oids().contains(&relid);
+    BY_ANSWERS_TABLE.with(|m| m.retain(|_, e| !stale(e)));
+    BY_CLIENT_TABLE.with(|m| m.retain(|firing, e| !stale(e) && *firing != relid.to_u32()));
+}
+
+/// A relation's name as SQL would need to spell it, or None when no relation has that OID.
+pub fn existing_relation_name(relid: pg_sys::Oid) -> Option<String> {
+    value::<String>(
+        "SELECT c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c WHERE c.oid = $1",
+        &[relid.into()],
+    )
+}
+
+/// A relation's name as SQL would need to spell it (schema-qualified, quoted as needed).
+pub fn relation_name(relid: pg_sys::Oid) -> String {
+    existing_relation_name(relid).unwrap_or_else(|| relid.to_string())
+}
+
+/// Whether the answers triggers of an entity are in place and enabled. They are missing while
+/// pg_restore loads data (triggers come after data), and then recomputing must wait.
+pub fn maintenance_active(entity: &Entity) -> bool {
+    exists(
+        "SELECT 1 FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1 \
+         AND t.tgname = 'segment_answers_insert' AND t.tgenabled <> 'D'",
+        &[entity.answers_oid.into()],
+    )
+}
+
+pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT scheme_id FROM segment.schemes WHERE entity_id = $1 ORDER BY scheme_id",
+            None,
+            &[entity_id.into()],
+        ))
+        .filter_map(|row| ok(row.get::<i32>(1)))
+        .collect()
+    })
+}

@@ -1,0 +1,125 @@
+//! What a statement on a configuration table changed, read from its transition tables by the
+//! configuration trigger (`triggers::config`): the schemes to re-segment, and the changes that
+//! are refused.
+
+use super::spi::{ok, register_transition_tables};
+use crate::firing::FiringTrigger;
+use pgrx::spi::Spi;
+
+/// The first column of the first row of a query over the transition tables, as text.
+fn first_text(trigger: &FiringTrigger<'_>, sql: &str) -> Option<String> {
+    Spi::connect(|c| {
+        register_transition_tables(trigger);
+        ok(c.select(sql, Some(1), &[]))
+            .next()
+            .and_then(|row| ok(row.get::<String>(1)))
+    })
+}
+
+/// Schemes a statement on `table` touched (every scheme, for a TRUNCATE: no trigger).
+pub fn schemes_touched(
+    table: &str,
+    new_rows: bool,
+    old_rows: bool,
+    trigger: Option<&FiringTrigger<'_>>,
+) -> Vec<i32> {
+    Spi::connect(|c| {
+        let query = match trigger {
+            None => "SELECT scheme_id FROM segment.schemes ORDER BY 1".to_string(),
+            Some(trigger) => {
+                register_transition_tables(trigger);
+                let column = if table == "options" {
+                    "question_id"
+                } else {
+                    "scheme_id"
+                };
+                let mut parts = Vec::new();
+                if new_rows {
+                    parts.push(format!("SELECT {column} FROM segment_new_rows"));
+                }
+                if old_rows {
+                    parts.push(format!("SELECT {column} FROM segment_old_rows"));
+                }
+                if table == "options" {
+                    format!(
+                        "SELECT DISTINCT q.scheme_id FROM ({}) r \
+                         JOIN segment.questions q ON q.question_id = r.question_id ORDER BY 1",
+                        parts.join(" UNION ALL ")
+                    )
+                } else {
+                    format!(
+                        "SELECT DISTINCT scheme_id FROM ({}) r ORDER BY 1",
+                        parts.join(" UNION ALL ")
+                    )
+                }
+            }
+        };
+        ok(c.select(query.as_str(), None, &[]))
+            .filter_map(|row| ok(row.get::<i32>(1)))
+            .collect()
+    })
+}
+
+/// A scheme whose row the running UPDATE on segment.schemes moved to another client table.
+pub fn rebound_scheme(trigger: &FiringTrigger<'_>) -> Option<String> {
+    first_text(
+        trigger,
+        "SELECT o.name FROM segment_old_rows o \
+         JOIN segment_new_rows n ON n.scheme_id = o.scheme_id \
+         WHERE n.entity_id <> o.entity_id LIMIT 1",
+    )
+}
+
+/// A question that the running UPDATE on segment.questions moved to a scheme over another
+/// client table: (question code, its scheme before, that scheme's client table).
+pub fn question_moved_to_other_table(
+    trigger: &FiringTrigger<'_>,
+) -> Option<(String, String, String)> {
+    Spi::connect(|c| {
+        register_transition_tables(trigger);
+        ok(c.select(
+            "SELECT o.code, so.name, e.client_table::text \
+             FROM segment_old_rows o JOIN segment_new_rows n ON n.question_id = o.question_id \
+             JOIN segment.schemes so ON so.scheme_id = o.scheme_id \
+             JOIN segment.schemes sn ON sn.scheme_id = n.scheme_id \
+             JOIN segment.entities e ON e.entity_id = so.entity_id \
+             WHERE sn.entity_id <> so.entity_id LIMIT 1",
+            Some(1),
+            &[],
+        ))
+        .next()
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<String>(3)).unwrap_or_default(),
+            )
+        })
+    })
+}
+
+/// Whether the running UPDATE on `table` (schemes or questions) changed an id: a row whose id
+/// changed cannot be paired with its old self, so its moves could not be checked.
+pub fn ids_changed(trigger: &FiringTrigger<'_>, table: &str) -> bool {
+    let id = if table == "schemes" {
+        "scheme_id"
+    } else {
+        "question_id"
+    };
+    let sql = format!(
+        "SELECT EXISTS (SELECT {id} FROM segment_new_rows EXCEPT SELECT {id} FROM segment_old_rows)::text"
+    );
+    first_text(trigger, &sql).as_deref() == Some("true")
+}
+
+/// A client table the running INSERT on segment.schemes binds a new scheme to without the
+/// inserting role holding REFERENCES and TRIGGER on it (what segment.create_scheme checks).
+pub fn scheme_bound_without_rights(trigger: &FiringTrigger<'_>) -> Option<String> {
+    first_text(
+        trigger,
+        "SELECT e.client_table::text FROM segment_new_rows n \
+         JOIN segment.entities e ON e.entity_id = n.entity_id \
+         WHERE NOT (pg_catalog.has_table_privilege(e.client_table, 'REFERENCES') \
+                    AND pg_catalog.has_table_privilege(e.client_table, 'TRIGGER')) LIMIT 1",
+    )
+}

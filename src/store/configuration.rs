@@ -1,0 +1,232 @@
+//! Configuration reads and writes: schemes by name or id, questions, options and levels.
+
+use super::catalog::entity_from_row;
+use super::query::render;
+use super::spi::{all_names, exists, ok, value, value_mut};
+use crate::engine::{Bound, Level};
+use crate::entity::Scheme;
+use crate::error::{Result, SegmentError};
+use pgrx::datum::DatumWithOid;
+use pgrx::spi::{Spi, SpiHeapTupleData};
+use rust_decimal::Decimal;
+
+const SCHEME_BY_NAME: &str = "SELECT s.scheme_id, s.name, {{entity_columns}} \
+     FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id WHERE s.name = $1";
+const SCHEME_BY_ID: &str = "SELECT s.scheme_id, s.name, {{entity_columns}} \
+     FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id \
+     WHERE s.scheme_id = $1";
+
+fn scheme_where(template: &str, key: DatumWithOid<'_>) -> Option<Scheme> {
+    let sql = render(template, &[]);
+    Spi::connect(|c| {
+        let rows = ok(c.select(sql.as_str(), Some(1), &[key]));
+        rows.into_iter().next().map(|row| Scheme {
+            scheme_id: ok(row.get::<i32>(1)).unwrap_or_default(),
+            name: ok(row.get::<String>(2)).unwrap_or_default(),
+            entity: entity_from_row(&row, 3),
+        })
+    })
+}
+
+/// The scheme of that name; an unknown name is refused, listing the known ones.
+pub fn scheme(name: &str) -> Result<Scheme> {
+    scheme_where(SCHEME_BY_NAME, name.into()).ok_or_else(|| SegmentError::UnknownScheme {
+        name: name.to_string(),
+        known: all_names("SELECT name FROM segment.schemes ORDER BY name", &[]),
+    })
+}
+
+pub fn scheme_by_id(scheme_id: i32) -> Option<Scheme> {
+    scheme_where(SCHEME_BY_ID, scheme_id.into())
+}
+
+pub fn question_id(scheme: &Scheme, code: &str) -> Result<i32> {
+    let id = value::<i32>(
+        "SELECT question_id FROM segment.questions WHERE scheme_id = $1 AND code = $2",
+        &[scheme.scheme_id.into(), code.into()],
+    );
+    id.ok_or_else(|| SegmentError::UnknownQuestion {
+        scheme: scheme.name.clone(),
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.questions WHERE scheme_id = $1 ORDER BY position, code",
+            &[scheme.scheme_id.into()],
+        ),
+    })
+}
+
+pub fn option_id(scheme: &Scheme, question: &str, question_id: i32, code: &str) -> Result<i32> {
+    let id = value::<i32>(
+        "SELECT option_id FROM segment.options WHERE question_id = $1 AND code = $2",
+        &[question_id.into(), code.into()],
+    );
+    id.ok_or_else(|| SegmentError::UnknownOption {
+        scheme: scheme.name.clone(),
+        question: question.to_string(),
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.options WHERE question_id = $1 ORDER BY position, code",
+            &[question_id.into()],
+        ),
+    })
+}
+
+/// A scheme's levels by lower bound.
+pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
+    Spi::connect(|c| {
+        let rows = ok(c.select(
+            "SELECT name, min_score::text, max_score::text FROM segment.levels \
+             WHERE scheme_id = $1 ORDER BY min_score, name",
+            None,
+            &[scheme_id.into()],
+        ));
+        rows.map(|row| level_from_row(&row)).collect()
+    })
+}
+
+/// A level from the columns name, min_score::text, max_score::text.
+fn level_from_row(row: &SpiHeapTupleData<'_>) -> Result<Level> {
+    let bound = |i: usize| -> Result<Bound> {
+        Ok(Bound::parse(&ok(row.get::<String>(i)).unwrap_or_default())?)
+    };
+    Ok(Level {
+        name: ok(row.get::<String>(1)).unwrap_or_default(),
+        min: bound(2)?,
+        max: bound(3)?,
+    })
+}
+
+/// Runs an INSERT … RETURNING of one id.
+fn insert_returning_id(query: &str, args: &[DatumWithOid<'_>]) -> i32 {
+    value_mut::<i32>(query, args).expect("INSERT … RETURNING returns an id")
+}
+
+pub fn scheme_name_taken(name: &str) -> bool {
+    exists(
+        "SELECT 1 FROM segment.schemes WHERE name = $1",
+        &[name.into()],
+    )
+}
+
+pub fn insert_scheme(name: &str, entity_id: i32, description: Option<&str>) -> i32 {
+    insert_returning_id(
+        "INSERT INTO segment.schemes (name, entity_id, description) VALUES ($1, $2, $3) \
+         RETURNING scheme_id",
+        &[name.into(), entity_id.into(), description.into()],
+    )
+}
+
+pub fn question_code_taken(scheme_id: i32, code: &str) -> bool {
+    exists(
+        "SELECT 1 FROM segment.questions WHERE scheme_id = $1 AND code = $2",
+        &[scheme_id.into(), code.into()],
+    )
+}
+
+/// What `insert_item` inserts.
+#[derive(Clone, Copy)]
+pub enum Item {
+    /// a question of a scheme: its prompt and weight
+    Question,
+    /// an option of a question: its label and points
+    Option,
+}
+
+/// A new question or option under `parent` (a scheme or a question): its code, prompt or label,
+/// weight or points; without a position, after the parent's last.
+pub fn insert_item(
+    item: Item,
+    parent: i32,
+    code: &str,
+    text: &str,
+    number: Decimal,
+    position: Option<i32>,
+) -> i32 {
+    let sql = match item {
+        Item::Question => {
+            "INSERT INTO segment.questions (scheme_id, code, prompt, weight, position) \
+             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, \
+                     (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
+                      FROM segment.questions WHERE scheme_id = $1))) RETURNING question_id"
+        }
+        Item::Option => {
+            "INSERT INTO segment.options (question_id, code, label, points, position) \
+             VALUES ($1, $2, $3, $4::numeric, COALESCE($5, \
+                     (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
+                      FROM segment.options WHERE question_id = $1))) RETURNING option_id"
+        }
+    };
+    insert_returning_id(
+        sql,
+        &[
+            parent.into(),
+            code.into(),
+            text.into(),
+            number.to_string().into(),
+            position.into(),
+        ],
+    )
+}
+
+pub fn option_code_taken(question_id: i32, code: &str) -> bool {
+    exists(
+        "SELECT 1 FROM segment.options WHERE question_id = $1 AND code = $2",
+        &[question_id.into(), code.into()],
+    )
+}
+
+pub fn level_name_taken(scheme_id: i32, name: &str) -> bool {
+    exists(
+        "SELECT 1 FROM segment.levels WHERE scheme_id = $1 AND name = $2",
+        &[scheme_id.into(), name.into()],
+    )
+}
+
+/// A new level; bounds as text, so '-Infinity' and 'Infinity' pass as they are.
+pub fn insert_level(scheme_id: i32, name: &str, min: &str, max: &str) -> i32 {
+    insert_returning_id(
+        "INSERT INTO segment.levels (scheme_id, name, min_score, max_score) \
+         VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING level_id",
+        &[scheme_id.into(), name.into(), min.into(), max.into()],
+    )
+}
+
+pub fn delete_scheme(scheme_id: i32) {
+    Spi::connect_mut(|c| {
+        ok(c.update(
+            "DELETE FROM segment.schemes WHERE scheme_id = $1",
+            None,
+            &[scheme_id.into()],
+        ));
+    })
+}
+
+/// Bumps the scheme's version (locking its row, which serializes configuration changes of one
+/// scheme); None when the scheme no longer exists.
+pub fn bump_version(scheme_id: i32) -> Option<i32> {
+    value_mut::<i32>(
+        "UPDATE segment.schemes SET version = version + 1 WHERE scheme_id = $1 RETURNING version",
+        &[scheme_id.into()],
+    )
+}
+
+/// The scheme a question belongs to and that scheme's client table.
+pub fn scheme_of_question(question_id: i32) -> (String, String) {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT s.name, e.client_table::text FROM segment.questions q \
+             JOIN segment.schemes s ON s.scheme_id = q.scheme_id \
+             JOIN segment.entities e ON e.entity_id = s.entity_id WHERE q.question_id = $1",
+            Some(1),
+            &[question_id.into()],
+        ))
+        .next()
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+            )
+        })
+        .unwrap_or_default()
+    })
+}

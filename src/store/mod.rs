@@ -1,0 +1,84 @@
+//! The only layer that runs SQL. Every statement is parameterised; names of a user's relations
+//! are spliced only by `query::render`, from `regclass` text printed under the pinned search
+//! path or through `quote_identifier`, never from raw user text.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `spi.rs` | SPI helpers, the pinned search path, transition-table registration |
+//! | `query.rs` | the `.sql` files under `sql/queries/` and the one name-splicing helper |
+//! | `plans.rs` | plans kept for the backend |
+//! | `catalog.rs` | entities (a client table's relations) and their caches |
+//! | `configuration.rs` | schemes, questions, options, levels: reads and writes |
+//! | `config_changes.rs` | what a configuration statement changed (the configuration trigger's checks) |
+//! | `compiled.rs` | the compiled configuration cache the hot path scores with |
+//! | `binding.rs` | binding a client table; following its key type and owner |
+//! | `clients.rs` | per-client reads and answer writes of the SQL API |
+//! | `assignments.rs` | a client's stored assignment (`segment.score`, `segment.segment_of`) |
+//! | `reports.rs` | whole-scheme reads: distribution, questionnaire, verify's inputs |
+//! | `answer_deltas.rs` | how an answers statement is applied with SQL (known-delta and set-based tiers) |
+//! | `client_rows.rs` | a client's rows follow its delete, truncate and key change |
+//! | `resegment.rs` | what runs when a scheme changes: re-segmentation, purging a dropped scheme |
+//! | `keys.rs` | exact conversion of client arguments to the key type |
+//! | `latest.rs` | statements under a snapshot taken now |
+
+mod answer_deltas;
+mod assignments;
+mod binding;
+mod catalog;
+mod client_rows;
+mod clients;
+pub mod compiled;
+mod config_changes;
+mod configuration;
+mod keys;
+mod latest;
+mod plans;
+mod query;
+mod reports;
+mod resegment;
+mod spi;
+
+pub use answer_deltas::{
+    apply_known_delta, apply_set_based, check_configuration_current,
+    isolation_uses_transaction_snapshot,
+};
+pub use assignments::{confirmed_scheme, stored_assignment};
+pub use binding::{
+    create_entity, follow_client_owner, has_table_privilege, primary_key, retype_client_ids,
+    unbindable_reason,
+};
+pub use catalog::{
+    cached_entity, entity_by_answers_table, entity_of_client_table, existing_relation_name,
+    maintenance_active, relation_name, scheme_ids_of_entity,
+};
+pub use client_rows::{
+    delete_client_rows, explained_by_rekeys, has_client_rows, rekey_client_rows,
+    truncate_client_rows,
+};
+pub use clients::{
+    client_exists, client_text, delete_answer, explain_inputs, history, upsert_answer, HistoryRow,
+};
+pub use config_changes::{
+    ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
+    schemes_touched,
+};
+pub use configuration::{
+    bump_version, delete_scheme, insert_item, insert_level, insert_scheme, level_name_taken,
+    levels, option_code_taken, option_id, question_code_taken, question_id, scheme, scheme_by_id,
+    scheme_name_taken, scheme_of_question, Item,
+};
+pub use keys::exact_client;
+pub use reports::{all_clients_with_answers, distribution, questionnaire};
+pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme};
+pub use spi::with_pinned_search_path;
+
+/// Relcache invalidation of `relid` (InvalidOid: of every relation): drops what the store's
+/// caches hold about it. Runs inside invalidation processing: drops state, never queries.
+pub fn on_relcache_invalidation(relid: pgrx::pg_sys::Oid) {
+    compiled::on_relcache_invalidation(relid);
+    catalog::forget_relation(relid);
+    assignments::forget_relation(relid);
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+pub use query::{render as render_query, Part as QueryPart, ALL as ALL_QUERIES};

@@ -1,0 +1,93 @@
+//! What runs when a scheme changes: re-segmenting every client of the scheme (from the answers,
+//! or from the stored scores when only levels changed), and purging what a dropped scheme
+//! leaves behind.
+//!
+//! Each locks the entity's answers table against writers first (SHARE ROW EXCLUSIVE, which
+//! writers' ROW EXCLUSIVE conflicts with), so no answer can be written under the old
+//! configuration and committed after the change, and then runs under a snapshot taken after
+//! the lock (`latest`): under REPEATABLE READ the transaction's own snapshot may miss answers
+//! committed before the lock was granted.
+
+use super::catalog::entity_from_row;
+use super::latest;
+use super::query::{self, for_entity, render};
+use super::spi::{ok, register_transition_tables};
+use crate::entity::Entity;
+use crate::firing::FiringTrigger;
+use crate::security::ActingAs;
+use pgrx::spi::{Spi, SpiClient};
+
+/// Re-segments every client of a scheme from scratch; returns how many changed.
+pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+    run_locked(entity, query::RECOMPUTE_SCHEME, scheme_id, cause)
+}
+
+/// After a change of levels only: each client's segment from its stored score; returns how many
+/// changed.
+pub fn relevel_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+    run_locked(entity, query::RELEVEL_SCHEME, scheme_id, cause)
+}
+
+fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
+    let sql = for_entity("LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE", entity);
+    ok(c.update(sql.as_str(), None, &[]));
+}
+
+/// Runs a re-segmentation template ($1 scheme id, $2 cause, returning a count) after locking
+/// the answers.
+fn run_locked(entity: &Entity, template: &str, scheme_id: i32, cause: &str) -> i64 {
+    let sql = for_entity(template, entity);
+    Spi::connect_mut(|c| {
+        lock_answers(c, entity);
+        let rows = latest::run(&sql, &[scheme_id.into(), cause.into()], true);
+        rows.first()
+            .and_then(|row| latest::parse::<i64>(row, 0))
+            .unwrap_or(0)
+    })
+}
+
+/// Removes the assignments and history of the schemes the running DELETE on segment.schemes
+/// deleted (or, for TRUNCATE, no trigger: of every scheme that no longer exists).
+///
+/// A writer that scored an answer of a deleted scheme before the delete but commits after it
+/// would otherwise leave its assignment and history row behind: hence the lock.
+pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
+    Spi::connect_mut(|c| {
+        let of_deleted = match trigger {
+            Some(trigger) => {
+                register_transition_tables(trigger);
+                "e.entity_id IN (SELECT entity_id FROM segment_old_rows)"
+            }
+            None => "true",
+        };
+        // (an entity whose tables are gone is being dropped with its client table)
+        let sql = render(
+            "SELECT {{entity_columns}} FROM segment.entities e WHERE {{of_deleted}} AND EXISTS \
+             (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table) \
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.history_table) \
+             ORDER BY e.entity_id",
+            &[("of_deleted", query::Part::Fragment(of_deleted))],
+        );
+        let entities: Vec<Entity> = ok(c.select(sql.as_str(), None, &[]))
+            .map(|row| entity_from_row(&row, 1))
+            .collect();
+        for e in entities {
+            let _owner = ActingAs::role(e.owner);
+            lock_answers(c, &e);
+            for relation in [&e.assignments, &e.history] {
+                let template = match trigger {
+                    Some(_) => {
+                        "DELETE FROM {{table}} WHERE scheme_id IN \
+                         (SELECT scheme_id FROM segment_old_rows)"
+                    }
+                    None => {
+                        "DELETE FROM {{table}} t WHERE NOT EXISTS \
+                         (SELECT 1 FROM segment.schemes s WHERE s.scheme_id = t.scheme_id)"
+                    }
+                };
+                let sql = render(template, &[("table", query::Part::Relation(relation))]);
+                latest::run(&sql, &[], true);
+            }
+        }
+    })
+}

@@ -1,0 +1,119 @@
+//! The answers trigger: a statement-level AFTER trigger on every answers table that applies the
+//! statement's answer changes to the assignments and the history, each touched client once.
+//!
+//! ## Which tier applies a statement
+//!
+//! `apply` decides, in this order; each tier either does the whole job or declines having
+//! written nothing:
+//!
+//! 1. **Direct** (`direct::apply_one_answer`): one new or changed answer, with the entity and
+//!    the compiled configuration already cached and `pg_segment.direct_writes` on. Runs no SQL.
+//!    Declines a client's first answer, a removal, REPEATABLE READ / SERIALIZABLE, and segment
+//!    tables it cannot write row by row as SQL would.
+//! 2. **Known delta** (`store::apply_known_delta`): one changed answer; the engine works out
+//!    the score change, one kept statement applies it. Declines anything but a plain change of
+//!    one client's answer to one question.
+//! 3. **Set-based** (`store::apply_set_based`): any statement, summed per scheme and client.
+//!
+//! A TRUNCATE re-segments every scheme of the entity. The SQL tiers run with the pinned search
+//! path, and all tiers as the owner of the entity's relations.
+
+use super::TriggerResult;
+use crate::direct;
+use crate::entity::Entity;
+use crate::error::{OrRaise, SegmentError};
+use crate::firing::{AnswerChange, FiringTrigger};
+use crate::security::{as_role, extension_owner};
+use crate::store;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+/// The answers trigger. Unlike the extension's other functions it has no `SET search_path`
+/// clause: the direct tier runs no SQL, and the SQL tiers pin the search path themselves.
+#[pg_trigger]
+fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let firing = FiringTrigger::of(trigger);
+    let change = match trigger.op()? {
+        PgTriggerOperation::Insert => Some(AnswerChange::Insert),
+        PgTriggerOperation::Update => Some(AnswerChange::Update),
+        PgTriggerOperation::Delete => Some(AnswerChange::Delete),
+        PgTriggerOperation::Truncate => None,
+    };
+    // INSERT … ON CONFLICT fires both the INSERT and the UPDATE statement triggers; the one
+    // whose transition tables are empty has nothing to do.
+    let rows = firing.transition_rows();
+    if change.is_some() && rows == 0 {
+        return Ok(None);
+    }
+    apply(trigger.relid()?, &firing, change, rows);
+    Ok(None)
+}
+
+/// Applies the statement with the first tier that takes it (see the module documentation).
+fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerChange>, rows: i64) {
+    // The configuration first: looking it up processes pending invalidations, which may drop
+    // the cached entity too.
+    let config = store::compiled::cached();
+    let Some(change) = change else {
+        return store::with_pinned_search_path(|| with_entity(relid, recompute_truncated));
+    };
+    let one_answer = rows == 1 || (change == AnswerChange::Update && rows == 2);
+    if one_answer && crate::DIRECT_WRITES.get() {
+        if let (Some(entity), Some(config)) = (store::cached_entity(relid), config) {
+            let applied = as_role(entity.owner, || {
+                direct::apply_one_answer(&entity, &config, firing, change)
+            });
+            if applied.or_raise() {
+                return; // tier 1: direct
+            }
+        }
+    }
+    store::with_pinned_search_path(|| {
+        with_entity(relid, |entity| {
+            if change == AnswerChange::Update && store::explained_by_rekeys(entity, firing) {
+                return; // clients' new keys: their assignments and history moved already
+            }
+            if store::isolation_uses_transaction_snapshot() {
+                // The SQL tiers read the configuration under the transaction's snapshot; a
+                // configuration committed since must not be missed (the re-segmentation it
+                // ran did not see this write either).
+                store::check_configuration_current(entity).or_raise();
+            }
+            if one_answer && store::apply_known_delta(entity, firing, change).or_raise() {
+                return; // tier 2: known delta
+            }
+            // tier 3: set-based
+            if let Some(question_id) = store::apply_set_based(entity, firing, change, rows) {
+                refuse_foreign_question(entity, question_id);
+            }
+        })
+    })
+}
+
+/// Runs `f` as the owner of the answers table's entity, found as the extension's owner.
+fn with_entity(relid: pg_sys::Oid, f: impl FnOnce(&Entity)) {
+    if let Some(entity) = as_role(extension_owner(), || store::entity_by_answers_table(relid)) {
+        as_role(entity.owner, || f(&entity));
+    }
+}
+
+/// A truncated answers table: every scheme of the entity is recomputed.
+fn recompute_truncated(entity: &Entity) {
+    for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
+        check_for_interrupts!();
+        store::recompute_scheme(entity, scheme_id, "answers truncated");
+    }
+}
+
+/// An answer to a question of a scheme over another client table. Raising aborts the
+/// statement, so its answers and their effects are all undone.
+fn refuse_foreign_question(entity: &Entity, question_id: i32) -> ! {
+    let (scheme, owner_table) = store::scheme_of_question(question_id);
+    SegmentError::ForeignQuestion {
+        question_id,
+        scheme,
+        owner_table,
+        table: entity.client_table.clone(),
+    }
+    .raise()
+}

@@ -1,0 +1,73 @@
+//! The triggers on every bound client table: a client's assignments and history go with the
+//! client, and follow its key when it changes. They take no arguments and trust none: the
+//! entity is found by the OID of the table they fire on, and they refuse any other table.
+
+use super::TriggerResult;
+use crate::entity::Entity;
+use crate::error::SegmentError;
+use crate::firing::{FiringTrigger, Row};
+use crate::security::{as_role, extension_owner};
+use crate::store;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+/// Row-level AFTER DELETE and statement-level AFTER TRUNCATE trigger: a client's assignments
+/// and history go with the client. (Answers go through their foreign key.)
+#[pg_trigger]
+fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let op = trigger.op()?;
+    let firing = FiringTrigger::of(trigger);
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        as_role(entity.owner, || {
+            if matches!(op, PgTriggerOperation::Truncate) {
+                store::truncate_client_rows(&entity);
+            } else if let Some(key) = firing.column_value(Row::Fired, &entity.key_column) {
+                // A key update across partitions deletes and inserts the row, and no trigger
+                // learns both keys: refused for a client pg_segment keeps data of.
+                if firing.row_moved_to_another_partition() && store::has_client_rows(&entity, &key)
+                {
+                    SegmentError::CrossPartitionRekey {
+                        table: entity.client_table.clone(),
+                    }
+                    .raise();
+                }
+                store::delete_client_rows(&entity, key);
+            }
+        });
+    });
+    Ok(None)
+}
+
+/// Row-level AFTER UPDATE OF the key trigger: a client whose key changed keeps its score,
+/// segment and history under the new key. Its answers move through their foreign key's ON
+/// UPDATE CASCADE, in a statement whose trigger fires later; here its assignments and history
+/// move to the new key (`store::rekey_client_rows`).
+#[pg_trigger]
+fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let firing = FiringTrigger::of(trigger);
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        let old = firing.column_value(Row::Fired, &entity.key_column);
+        let new = firing.column_value(Row::NewVersion, &entity.key_column);
+        if let (Some(old), Some(new)) = (old, new) {
+            as_role(entity.owner, || store::rekey_client_rows(&entity, old, new));
+        }
+    });
+    Ok(None)
+}
+
+/// The entity of the client table a trigger fires on; anything else is refused. The look-up
+/// runs as the extension's owner: a role that may delete clients need not read pg_segment's
+/// configuration.
+fn firing_client_entity(relid: pg_sys::Oid) -> Entity {
+    let entity = as_role(extension_owner(), || store::entity_of_client_table(relid));
+    entity.unwrap_or_else(|| {
+        SegmentError::NotAClientTable {
+            table: store::relation_name(relid),
+        }
+        .raise()
+    })
+}

@@ -1,0 +1,97 @@
+//! The configuration trigger: a statement-level AFTER trigger on schemes, questions, options
+//! and levels that refuses changes pg_segment cannot follow, bumps the version of every touched
+//! scheme and re-segments all of its clients.
+
+use super::TriggerResult;
+use crate::error::{OrRaise, SegmentError};
+use crate::firing::FiringTrigger;
+use crate::security::as_role;
+use crate::store;
+use pgrx::prelude::*;
+
+#[pg_trigger]
+fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let table = trigger.table_name()?;
+    let op = trigger.op()?;
+    let firing = FiringTrigger::of(trigger);
+    // Every backend recompiles the configuration before its next answer.
+    store::compiled::forget();
+    if matches!(op, PgTriggerOperation::Update)
+        && (table == "schemes" || table == "questions")
+        && store::ids_changed(&firing, &table)
+    {
+        SegmentError::IdChanged { table }.raise();
+    }
+    if table == "schemes" {
+        scheme_rows_changed(&firing, op);
+        return Ok(None);
+    }
+    if table == "questions" && matches!(op, PgTriggerOperation::Update) {
+        if let Some((question, scheme, client_table)) =
+            store::question_moved_to_other_table(&firing)
+        {
+            SegmentError::QuestionMoved {
+                question,
+                scheme,
+                client_table,
+            }
+            .raise();
+        }
+    }
+    let scheme_ids = match op {
+        PgTriggerOperation::Insert => store::schemes_touched(&table, true, false, Some(&firing)),
+        PgTriggerOperation::Update => store::schemes_touched(&table, true, true, Some(&firing)),
+        PgTriggerOperation::Delete => store::schemes_touched(&table, false, true, Some(&firing)),
+        PgTriggerOperation::Truncate => store::schemes_touched(&table, false, false, None),
+    };
+    for scheme_id in scheme_ids {
+        check_for_interrupts!();
+        resegment(scheme_id, &table);
+    }
+    Ok(None)
+}
+
+/// A statement on segment.schemes: rebinding refused, deletes purged, plain-SQL binds checked.
+fn scheme_rows_changed(firing: &FiringTrigger<'_>, op: PgTriggerOperation) {
+    match op {
+        PgTriggerOperation::Update => {
+            if let Some(scheme) = store::rebound_scheme(firing) {
+                SegmentError::SchemeRebind { scheme }.raise();
+            }
+        }
+        PgTriggerOperation::Delete => store::purge_deleted_schemes(Some(firing)),
+        PgTriggerOperation::Truncate => store::purge_deleted_schemes(None),
+        PgTriggerOperation::Insert => {
+            // plain SQL binds a scheme only with the rights create_scheme demands
+            if let Some(table) = store::scheme_bound_without_rights(firing) {
+                crate::api::config::binding_refused(&table).raise();
+            }
+        }
+    }
+}
+
+/// Re-segments one scheme after a change of `table` (levels only: segments from stored scores).
+fn resegment(scheme_id: i32, table: &str) {
+    let Some(scheme) = store::scheme_by_id(scheme_id) else {
+        return; // deleted in this statement; its clients went with it
+    };
+    let active = store::maintenance_active(&scheme.entity);
+    // Locks the scheme row first, so a concurrent level change is seen by the check below.
+    if active && store::bump_version(scheme_id).is_none() {
+        return;
+    }
+    if table == "levels" {
+        crate::api::config::check_levels(&scheme).or_raise();
+    }
+    if !active {
+        return;
+    }
+    as_role(scheme.entity.owner, || {
+        if table == "levels" {
+            // Scores do not depend on levels: only segments need looking up again.
+            store::relevel_scheme(&scheme.entity, scheme_id, "scheme change");
+        } else {
+            store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
+        }
+    });
+}
