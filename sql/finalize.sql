@@ -54,7 +54,7 @@ CREATE TRIGGER schemes_truncate AFTER TRUNCATE ON segment.schemes
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
 -- Every function of the extension runs with a fixed search_path, whatever the caller's. The
--- answers trigger sets it itself around the SQL it runs (src/triggers.rs): its single-answer
+-- answers trigger sets it itself around the SQL it runs (src/triggers/answers.rs): its single-answer
 -- path runs none, and a SET clause would cost every write a configuration change.
 DO $pin$
 DECLARE

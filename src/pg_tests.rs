@@ -107,7 +107,7 @@ mod tests {
 
     #[pg_test]
     fn every_function_pins_search_path() {
-        // The answers trigger pins it in code around its SQL (see triggers.rs).
+        // The answers trigger pins it in code around its SQL (see triggers/answers.rs).
         let unpinned = count(
             "SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'segment'::regnamespace
              AND p.proname <> '_answers_changed'

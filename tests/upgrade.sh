@@ -2,8 +2,10 @@
 # ALTER EXTENSION pg_segment UPDATE from the 0.1.0 release: every configuration, answer,
 # assignment and history row survives unchanged, segment.verify is clean, answers written
 # afterwards are scored, and the extension's objects are exactly those of a fresh install of
-# the current version. The 0.1.0 release is built from its commit; its install script is kept
-# in sql/pg_segment--0.1.0.sql, and this test checks the build reproduces it.
+# the current version: its catalog objects, and pg_dump --schema-only of the whole database
+# against a fresh install given the same data. The release's pg_dump restores into the current
+# version too. The 0.1.0 release is built from its commit; its install script is kept in
+# sql/pg_segment--0.1.0.sql, and this test checks the build reproduces it.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 RELEASE=0.1.0
 RELEASE_COMMIT=396f3d9
@@ -32,12 +34,11 @@ if ! diff <(strip_source_lines "$EXTDIR/pg_segment--${RELEASE}.sql") \
     exit 1
 fi
 
-start_cluster
-recreate_db "$DB"
-pgsql -d "$DB" -c "CREATE EXTENSION pg_segment VERSION '${RELEASE}'"
-for f in crm schemes answers; do pgsql -d "$DB" -f "$ROOT/demo/$f.sql" >/dev/null; done
-pgsql -d "$DB" >/dev/null <<'SQL'
--- history beyond the first categorization
+# The same clients, schemes, answers and history in any version: the demo data, answer changes,
+# a level change, and a client table whose key has a type modifier.
+load_data() { # database
+    for f in crm schemes answers; do pgsql -d "$1" -f "$ROOT/demo/$f.sql" >/dev/null; done
+    pgsql -d "$1" >/dev/null <<'SQL'
 SELECT segment.answer('outlet_category', c, 'payments', 'on_time') FROM generate_series(1, 50) c;
 UPDATE segment.levels SET max_score = 27 WHERE name = 'B';
 UPDATE segment.levels SET min_score = 27 WHERE name = 'A';
@@ -49,11 +50,21 @@ SELECT segment.add_question('branch_size', 'staff', 'Staff');
 SELECT segment.add_option('branch_size', 'staff', 'many', 'Many', 5);
 SELECT segment.add_level('branch_size', 'large', 5, 'Infinity');
 SELECT segment.answer('branch_size', 'NORTH-01', 'staff', 'many');
+SQL
+}
+
+start_cluster
+recreate_db "$DB"
+pgsql -d "$DB" -c "CREATE EXTENSION pg_segment VERSION '${RELEASE}'"
+load_data "$DB"
+pgsql -d "$DB" >/dev/null <<'SQL'
 -- 0.1.0's documented privilege model let writers write scores
 DO $$ BEGIN CREATE ROLE segment_upgrade_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 GRANT INSERT, UPDATE, DELETE ON segment.crm_companies_assignments, segment.crm_companies_history
     TO segment_upgrade_writer;
 SQL
+# A dump of the release's database, restored into the current version further down.
+pg_dump -Fc -d "$DB" -f "${RUN_DIR}/upgrade-${RELEASE}.dump"
 
 # One line per table of schema segment: its name, row count and a digest of all its rows.
 snapshot() {
@@ -163,5 +174,60 @@ else
     echo "FAILED: the updated extension differs from a fresh install (< fresh, > updated):"
     head -40 "${RUN_DIR}/upgrade-objects.diff"; status=1
 fi
+# The whole schema, as pg_dump prints it, of the updated database and of a fresh install of
+# the current version given the same data: the per-table relations too must be those the
+# current version creates. Normalised: no comments, blank lines or session settings, and no
+# \restrict lines (whose key differs every dump).
+schema_of() { # database
+    pg_dump --schema-only -d "$1" | grep -v -e '^--' -e '^$' -e '^SET ' -e '^SELECT pg_catalog.set_config' \
+        -e '^\\restrict' -e '^\\unrestrict'
+}
+FRESH_DATA=pg_segment_upgrade_fresh_data RESTORED=pg_segment_upgrade_restored
+recreate_db "$FRESH_DATA"
+pgsql -d "$FRESH_DATA" -c "CREATE EXTENSION pg_segment" >/dev/null
+load_data "$FRESH_DATA"
+schema_of "$FRESH_DATA" >"${RUN_DIR}/upgrade-schema-fresh.sql"
+schema_of "$DB" >"${RUN_DIR}/upgrade-schema-updated.sql"
+schema_lines=$(wc -l <"${RUN_DIR}/upgrade-schema-fresh.sql")
+if [ "$schema_lines" -lt 200 ]; then
+    echo "FAILED: pg_dump --schema-only printed only ${schema_lines} lines"; status=1
+elif diff "${RUN_DIR}/upgrade-schema-fresh.sql" "${RUN_DIR}/upgrade-schema-updated.sql" \
+        >"${RUN_DIR}/upgrade-schema.diff"; then
+    echo "ok: pg_dump --schema-only of the updated database equals a fresh install's (${schema_lines} lines)"
+else
+    echo "FAILED: the updated schema differs from a fresh install's (< fresh, > updated):"
+    head -40 "${RUN_DIR}/upgrade-schema.diff"; status=1
+fi
+
+# The release's dump restored into the current version: CREATE EXTENSION installs the current
+# version, the per-table relations come back in the release's shape, and
+# segment.repair_bound_tables() brings them to this version's, as the reference says.
+recreate_db "$RESTORED"
+if pg_restore --exit-on-error -d "$RESTORED" "${RUN_DIR}/upgrade-${RELEASE}.dump"; then
+    echo "ok: the ${RELEASE} dump restores into the current version"
+else
+    echo "FAILED: the ${RELEASE} dump does not restore into the current version"; status=1
+fi
+check "repair_bound_tables after restoring the ${RELEASE} dump (three client tables)" "3" \
+    "$(pgsql -d "$RESTORED" -At -c "SELECT segment.repair_bound_tables()")"
+check "the restored ${RELEASE} dump holds every row" "$before" "$(snapshot "$RESTORED")"
+check "segment.verify after restoring the ${RELEASE} dump" "0" \
+    "$(pgsql -d "$RESTORED" -At -c "SELECT sum((SELECT count(*) FROM segment.verify(name))) FROM segment.schemes")"
+check "an answer in the restored database is scored and verified" "t|0" \
+    "$(pgsql -d "$RESTORED" -At <<'SQL'
+SELECT segment.answer('branch_size', 'SOUTH-02', 'staff', 'many') \gset
+SELECT segment.score('branch_size', 'SOUTH-02') = 5,
+       (SELECT count(*) FROM segment.verify('branch_size'));
+SQL
+)"
+schema_of "$RESTORED" | grep -v 'segment_upgrade_writer' >"${RUN_DIR}/upgrade-schema-restored.sql"
+if diff <(grep -v 'segment_upgrade_writer' "${RUN_DIR}/upgrade-schema-fresh.sql") \
+        "${RUN_DIR}/upgrade-schema-restored.sql" >"${RUN_DIR}/upgrade-schema-restored.diff"; then
+    echo "ok: after repair, the restored schema equals a fresh install's (grants to the release's writer aside)"
+else
+    echo "FAILED: the restored and repaired schema differs from a fresh install's (< fresh, > restored):"
+    head -40 "${RUN_DIR}/upgrade-schema-restored.diff"; status=1
+fi
+pgsql -d "$RESTORED" -c "DROP OWNED BY segment_upgrade_writer" >/dev/null
 pgsql -d "$DB" -c "DROP OWNED BY segment_upgrade_writer" -c "DROP ROLE segment_upgrade_writer" >/dev/null
 exit "$status"
