@@ -167,6 +167,8 @@ UPSERT_SETUPS = {
     "pg_segment": ("upsert_segment.sql", ""),
     # the same extension with its single-answer direct path switched off: every write as SQL
     "pg_segment, SQL path": ("upsert_segment.sql", "-c pg_segment.direct_writes=off"),
+    # the call the README shows application code: codes, not ids
+    "pg_segment, segment.answer()": ("answer_api.sql", ""),
 }
 
 

@@ -23,6 +23,15 @@ def write(results, out: Path):
     ratios.append(ratio_row("upsert TPS, pg_segment / plain (synchronous_commit=off)", r, "≥ 0.70", r >= 0.7))
     r = off["pg_segment"] / off["plpgsql"]
     ratios.append(ratio_row("upsert TPS, pg_segment / PL/pgSQL trigger (synchronous_commit=off)", r, "≥ 1.40", r >= 1.4))
+    api = "pg_segment, segment.answer()"
+    r = off[api] / off["pg_segment"]
+    ratios.append(ratio_row("upsert TPS, segment.answer() / SQL upsert into pg_segment's answers "
+                            "(synchronous_commit=off)", r, "≥ 0.90", r >= 0.9))
+    r = off[api] / off["plain"]
+    ratios.append(ratio_row("upsert TPS, segment.answer() / plain (synchronous_commit=off)", r, "≥ 0.65", r >= 0.65))
+    r = off[api] / off["plpgsql"]
+    ratios.append(ratio_row("upsert TPS, segment.answer() / PL/pgSQL trigger (synchronous_commit=off)", r,
+                            "≥ 1.30", r >= 1.3))
     r = copy["seconds"]["pg_segment"] / copy["seconds"]["plain"]
     ratios.append(ratio_row(f"COPY {copy['answers']:,} answers, pg_segment time / plain time", r, "≤ 1.15", r <= 1.15))
     for size in (small, large):
@@ -65,7 +74,8 @@ def write(results, out: Path):
         "trigger a DBA would write (recompute the client's score, look up its level, lock and upsert "
         "its assignment, append history). `pg_segment`: the extension's answers table. "
         "`pg_segment, SQL path`: the same with `pg_segment.direct_writes = off`, so each change runs "
-        "as SQL statements instead of the single-row direct path.",
+        "as SQL statements instead of the single-row direct path. `pg_segment, segment.answer()`: "
+        "`SELECT segment.answer('bench', client, 'q<n>', 'o<n>')`, scheme, question and option by code.",
         "",
         f"## Bulk load: COPY of {copy['answers']:,} answers into empty tables",
         "",

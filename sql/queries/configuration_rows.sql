@@ -1,9 +1,9 @@
 -- Every row of the configuration tables in one statement, so under one snapshot, for the
--- compiled configuration: (kind, id, parent id, version, name, number, upper bound).
+-- compiled configuration: (kind, id, parent id, version, name or code, number, upper bound).
 SELECT 's', scheme_id, entity_id, version, name, NULL, NULL FROM segment.schemes
 UNION ALL
-SELECT 'q', question_id, scheme_id, NULL, NULL, weight::text, NULL FROM segment.questions
+SELECT 'q', question_id, scheme_id, NULL, code, weight::text, NULL FROM segment.questions
 UNION ALL
-SELECT 'o', option_id, question_id, NULL, NULL, points::text, NULL FROM segment.options
+SELECT 'o', option_id, question_id, NULL, code, points::text, NULL FROM segment.options
 UNION ALL
 SELECT 'l', scheme_id, NULL, NULL, name, min_score::text, max_score::text FROM segment.levels

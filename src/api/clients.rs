@@ -3,22 +3,40 @@
 use super::{required, to_numeric};
 use crate::client_key::ClientKey;
 use crate::direct;
-use crate::engine;
-use crate::entity::Scheme;
+use crate::engine::{self, AnswerTarget};
+use crate::entity::Entity;
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
 
-fn existing_client(scheme: &Scheme, client: ClientKey) -> Result<()> {
-    if store::client_exists(&scheme.entity, client) {
+fn existing_client(entity: &Entity, client: ClientKey) -> Result<()> {
+    if store::client_exists(entity, client) {
         Ok(())
     } else {
         Err(SegmentError::ClientNotFound {
-            table: scheme.entity.client_table.clone(),
-            key: store::client_text(&scheme.entity, client),
+            table: entity.client_table.clone(),
+            key: store::client_text(entity, client),
         })
     }
+}
+
+/// The entity and ids of an answer's codes from the compiled configuration, when every argument
+/// is given and every code known (see `store::answer_target`); otherwise the caller looks them
+/// up with SQL, in the order that decides which error a bad call gets.
+fn known_target(
+    scheme: Option<&str>,
+    client: Option<ClientKey>,
+    question: Option<&str>,
+    option: Option<Option<&str>>,
+) -> Result<Option<(Entity, ClientKey, AnswerTarget)>> {
+    let (Some(scheme), Some(client), Some(question), Some(option)) =
+        (scheme, client, question, option)
+    else {
+        return Ok(None);
+    };
+    Ok(store::answer_target(scheme, question, option)?
+        .map(|(entity, target)| (entity, client, target)))
 }
 
 /// Records (or replaces) a client's answer to one question. The answers trigger recomputes the
@@ -31,13 +49,23 @@ fn answer(
     option: Option<&str>,
 ) {
     (|| -> Result<()> {
+        let option_given = option.map(Some);
+        if let Some((entity, client, target)) =
+            known_target(scheme, client, question, option_given)?
+        {
+            let client = store::exact_client(&entity, client)?;
+            existing_client(&entity, client)?;
+            let option_id = target.option_id.expect("an option was named");
+            store::upsert_answer(&entity, client, target.question_id, option_id);
+            return Ok(());
+        }
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let option = required(option, "option")?;
         let question_id = store::question_id(&scheme, question)?;
         let option_id = store::option_id(&scheme, question, question_id, option)?;
-        existing_client(&scheme, client)?;
+        existing_client(&scheme.entity, client)?;
         store::upsert_answer(&scheme.entity, client, question_id, option_id);
         Ok(())
     })()
@@ -48,10 +76,16 @@ fn answer(
 #[pg_extern(volatile)]
 fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Option<&str>) -> bool {
     (|| -> Result<bool> {
+        if let Some((entity, client, target)) = known_target(scheme, client, question, Some(None))?
+        {
+            let client = store::exact_client(&entity, client)?;
+            existing_client(&entity, client)?;
+            return Ok(store::delete_answer(&entity, client, target.question_id));
+        }
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question_id = store::question_id(&scheme, required(question, "question")?)?;
-        existing_client(&scheme, client)?;
+        existing_client(&scheme.entity, client)?;
         Ok(store::delete_answer(&scheme.entity, client, question_id))
     })()
     .or_raise()
@@ -112,7 +146,7 @@ fn explain(
     let rows = (|| -> Result<Vec<engine::ExplainRow>> {
         let scheme = store::scheme(scheme)?;
         let client = store::exact_client(&scheme.entity, client)?;
-        existing_client(&scheme, client)?;
+        existing_client(&scheme.entity, client)?;
         let inputs = store::explain_inputs(&scheme, client)?;
         Ok(engine::explain(&inputs)?.0)
     })()
@@ -150,7 +184,7 @@ fn history(
     let rows = (|| -> Result<Vec<store::HistoryRow>> {
         let scheme = store::scheme(scheme)?;
         let client = store::exact_client(&scheme.entity, client)?;
-        existing_client(&scheme, client)?;
+        existing_client(&scheme.entity, client)?;
         store::history(&scheme, client)
     })()
     .or_raise();

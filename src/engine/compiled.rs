@@ -33,6 +33,22 @@ pub struct CompiledConfig {
     pub options: HashMap<i32, (i32, Decimal)>,
     /// scheme id → its levels
     pub levels: HashMap<i32, Vec<Level>>,
+    /// scheme name → scheme id
+    pub scheme_names: HashMap<String, i32>,
+    /// (scheme id, question code) → question id
+    pub question_codes: HashMap<(i32, String), i32>,
+    /// (question id, option code) → option id
+    pub option_codes: HashMap<(i32, String), i32>,
+}
+
+/// The ids an answer's codes name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerTarget {
+    pub scheme_id: i32,
+    pub entity_id: i32,
+    pub question_id: i32,
+    /// None when no option was named (a removal)
+    pub option_id: Option<i32>,
 }
 
 /// What one answer change does to one client's assignment.
@@ -94,6 +110,31 @@ impl CompiledConfig {
 }
 
 impl CompiledConfig {
+    /// The ids of a scheme name, question code and (for an answer) option code; None when any
+    /// of them is unknown (the caller's SQL look-up then says which, listing the known ones).
+    pub fn answer_target(
+        &self,
+        scheme: &str,
+        question: &str,
+        option: Option<&str>,
+    ) -> Option<AnswerTarget> {
+        let scheme_id = *self.scheme_names.get(scheme)?;
+        let entity_id = self.schemes.get(&scheme_id)?.entity_id;
+        let question_id = *self
+            .question_codes
+            .get(&(scheme_id, question.to_string()))?;
+        let option_id = match option {
+            Some(code) => Some(*self.option_codes.get(&(question_id, code.to_string()))?),
+            None => None,
+        };
+        Some(AnswerTarget {
+            scheme_id,
+            entity_id,
+            question_id,
+            option_id,
+        })
+    }
+
     /// The first scheme of `entity_id` whose version (or existence) differs between this
     /// configuration and `seen`, the (scheme id, name, version) triples another snapshot shows:
     /// its name, the version in `seen` (None: missing there) and the version here (None:
@@ -306,5 +347,43 @@ mod tests {
         c.questions.get_mut(&1).unwrap().weight = Decimal::MAX;
         c.options.insert(12, (1, Decimal::MAX));
         assert!(c.answer_delta(3, 1, Some(12), Some(11)).is_err());
+    }
+
+    #[test]
+    fn answer_target_resolves_codes_and_refuses_unknown_ones() {
+        let mut c = config();
+        c.schemes.insert(
+            7,
+            CompiledScheme {
+                name: "outlet".into(),
+                entity_id: 3,
+                version: 4,
+            },
+        );
+        c.scheme_names.insert("outlet".into(), 7);
+        c.question_codes.insert((7, "size".into()), 1);
+        c.option_codes.insert((1, "large".into()), 10);
+        let target = c.answer_target("outlet", "size", Some("large")).unwrap();
+        assert_eq!(
+            target,
+            AnswerTarget {
+                scheme_id: 7,
+                entity_id: 3,
+                question_id: 1,
+                option_id: Some(10)
+            }
+        );
+        assert_eq!(
+            c.answer_target("outlet", "size", None).unwrap().option_id,
+            None
+        );
+        assert!(c.answer_target("outlet", "size", Some("huge")).is_none());
+        assert!(c.answer_target("outlet", "floor", Some("large")).is_none());
+        assert!(c.answer_target("other", "size", Some("large")).is_none());
+        // codes are per parent: option 10 belongs to question 1 only
+        c.question_codes.insert((7, "traffic".into()), 2);
+        assert!(c
+            .answer_target("outlet", "traffic", Some("large"))
+            .is_none());
     }
 }

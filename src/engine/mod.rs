@@ -7,7 +7,7 @@ pub mod model;
 pub mod score;
 pub mod validate;
 
-pub use compiled::{AnswerDelta, CompiledConfig, CompiledQuestion, CompiledScheme};
+pub use compiled::{AnswerDelta, AnswerTarget, CompiledConfig, CompiledQuestion, CompiledScheme};
 pub use model::{Bound, EngineError, Level};
 pub use score::{explain, level_for, ExplainInput, ExplainRow};
 pub use validate::{

@@ -5,6 +5,7 @@ use super::query::render;
 use super::spi::{exists, ok, value};
 use crate::cache::BackendCache;
 use crate::entity::Entity;
+use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiHeapTupleData};
 
@@ -20,6 +21,9 @@ thread_local! {
     /// triggers fire on partitions); invalidated like `BY_ANSWERS_TABLE`, and by an
     /// invalidation of the relation asked about. Bound: `MAX_ENTITIES`.
     static BY_CLIENT_TABLE: BackendCache<u32, Entity> = BackendCache::new(MAX_ENTITIES);
+    /// Entities by id, for the SQL API; invalidated like `BY_ANSWERS_TABLE` (an entity's row
+    /// never changes but with its relations). Bound: `MAX_ENTITIES`.
+    static BY_ID: BackendCache<i32, Entity> = BackendCache::new(MAX_ENTITIES);
 }
 
 /// An entity from the columns of `entity_columns.sql`, starting at column `first`.
@@ -44,17 +48,19 @@ pub fn entity_from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Entity {
     }
 }
 
-/// The first entity a template over segment.entities e selects ($1 an OID).
-fn entity_where(template: &str, relid: pg_sys::Oid) -> Option<Entity> {
+/// The first entity a template over segment.entities e selects ($1 an OID or an entity id).
+fn entity_where(template: &str, key: DatumWithOid<'_>) -> Option<Entity> {
     let sql = render(template, &[]);
     Spi::connect(|c| {
-        let rows = ok(c.select(sql.as_str(), Some(1), &[relid.into()]));
+        let rows = ok(c.select(sql.as_str(), Some(1), &[key]));
         rows.into_iter().next().map(|row| entity_from_row(&row, 1))
     })
 }
 
 const ANSWERS_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
      WHERE e.answers_table = $1::pg_catalog.oid";
+const ENTITY_ID_IS: &str =
+    "SELECT {{entity_columns}} FROM segment.entities e WHERE e.entity_id = $1";
 const CLIENT_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
      WHERE e.client_table = $1::pg_catalog.oid OR e.client_table IN \
            (SELECT relid FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass))";
@@ -68,8 +74,18 @@ pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
     if let Some(entity) = cached_entity(relid) {
         return Some(entity);
     }
-    let entity = entity_where(ANSWERS_TABLE_IS, relid)?;
+    let entity = entity_where(ANSWERS_TABLE_IS, relid.into())?;
     BY_ANSWERS_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
+    Some(entity)
+}
+
+/// The entity of that id.
+pub fn entity_by_id(entity_id: i32) -> Option<Entity> {
+    if let Some(entity) = BY_ID.with(|m| m.get(&entity_id)) {
+        return Some(entity);
+    }
+    let entity = entity_where(ENTITY_ID_IS, entity_id.into())?;
+    BY_ID.with(|m| m.insert(entity_id, entity.clone()));
     Some(entity)
 }
 
@@ -78,7 +94,7 @@ pub fn entity_of_client_table(relid: pg_sys::Oid) -> Option<Entity> {
     if let Some(entity) = BY_CLIENT_TABLE.with(|m| m.get(&relid.to_u32())) {
         return Some(entity);
     }
-    let entity = entity_where(CLIENT_TABLE_IS, relid)?;
+    let entity = entity_where(CLIENT_TABLE_IS, relid.into())?;
     BY_CLIENT_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
     Some(entity)
 }
@@ -88,6 +104,7 @@ pub fn entity_of_client_table(relid: pg_sys::Oid) -> Option<Entity> {
 pub fn forget_relation(relid: pg_sys::Oid) {
     let stale = |e: &Entity| relid == pg_sys::InvalidOid || e.relation_oids().contains(&relid);
     BY_ANSWERS_TABLE.with(|m| m.retain(|_, e| !stale(e)));
+    BY_ID.with(|m| m.retain(|_, e| !stale(e)));
     BY_CLIENT_TABLE.with(|m| m.retain(|firing, e| !stale(e) && *firing != relid.to_u32()));
 }
 

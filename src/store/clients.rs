@@ -1,14 +1,20 @@
 //! Per-client reads and answer writes for the SQL API.
 
+use super::answer_deltas::isolation_uses_transaction_snapshot;
+use super::catalog::entity_by_id;
+use super::compiled;
+use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, for_entity};
-use super::spi::{decimal, exists, ok, value};
+use super::spi::{decimal, ok, same_value, value};
 use crate::client_key::ClientKey;
-use crate::engine::ExplainInput;
+use crate::engine::{AnswerTarget, ExplainInput};
 use crate::entity::{Entity, Scheme};
 use crate::error::Result;
-use crate::security::ActingAs;
+use crate::security::{extension_owner, ActingAs};
+use pgrx::datum::DatumWithOid;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::spi::{Spi, SpiHeapTupleData};
+use pgrx::PgOid;
 use rust_decimal::Decimal;
 
 /// The client key's text form, as the key type prints it.
@@ -17,44 +23,76 @@ pub fn client_text(entity: &Entity, client: ClientKey) -> String {
     value::<String>(&sql, &[client.param()]).unwrap_or_default()
 }
 
+/// Runs a statement of the SQL API over an entity's relations with a plan kept for the
+/// backend; $1 is the client, as the caller passed it. Returns the rows it affected or found.
+fn run_kept(entity: &Entity, template: &str, client: ClientKey, args: &[DatumWithOid<'_>]) -> u64 {
+    let sql = for_entity(template, entity);
+    let mut types = vec![PgOid::from(client.type_oid())];
+    types.extend(args.iter().map(|a| PgOid::from(a.oid())));
+    let mut all = vec![client.param()];
+    all.extend(args.iter().map(same_value));
+    Spi::connect_mut(|c| {
+        let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
+        ok(c.update(&*plan, None, &all)).len() as u64
+    })
+}
+
 /// Whether the client exists, asked as the owner of the entity's relations: a writer needs
 /// no right to read the client table (the answers' foreign key checks it as the owner too).
 pub fn client_exists(entity: &Entity, client: ClientKey) -> bool {
     let _owner = ActingAs::role(entity.owner);
-    let sql = for_entity(
-        "SELECT 1 FROM {{client_table}} WHERE {{key_column}} = CAST($1 AS {{key_type}})",
+    let found = run_kept(
         entity,
+        "SELECT 1 FROM {{client_table}} WHERE {{key_column}} = CAST($1 AS {{key_type}})",
+        client,
+        &[],
     );
-    exists(&sql, &[client.param()])
+    found > 0
 }
 
 /// Records (or replaces) a client's answer; the answers trigger scores it.
 pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, option_id: i32) {
-    let sql = for_entity(
+    run_kept(
+        entity,
         "INSERT INTO {{answers}} AS a (client_id, question_id, option_id) \
          VALUES (CAST($1 AS {{key_type}}), $2, $3) \
          ON CONFLICT (client_id, question_id) DO UPDATE SET option_id = EXCLUDED.option_id, \
          answered_at = pg_catalog.now() WHERE a.option_id IS DISTINCT FROM EXCLUDED.option_id",
-        entity,
+        client,
+        &[question_id.into(), option_id.into()],
     );
-    Spi::connect_mut(|c| {
-        ok(c.update(
-            sql.as_str(),
-            None,
-            &[client.param(), question_id.into(), option_id.into()],
-        ));
-    })
 }
 
 /// Removes a client's answer; returns whether there was one.
 pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bool {
-    let sql = for_entity(
-        "DELETE FROM {{answers}} WHERE client_id = CAST($1 AS {{key_type}}) AND question_id = $2",
+    let deleted = run_kept(
         entity,
+        "DELETE FROM {{answers}} WHERE client_id = CAST($1 AS {{key_type}}) AND question_id = $2",
+        client,
+        &[question_id.into()],
     );
-    Spi::connect_mut(|c| {
-        !ok(c.update(sql.as_str(), None, &[client.param(), question_id.into()])).is_empty()
-    })
+    deleted > 0
+}
+
+/// The entity and ids an answer's codes name, from the compiled configuration: no query once it
+/// is compiled. None under REPEATABLE READ and SERIALIZABLE (the configuration may be newer
+/// than the transaction's snapshot) or when a code is unknown; the caller then looks the codes
+/// up with SQL, which says which one is unknown.
+pub fn answer_target(
+    scheme: &str,
+    question: &str,
+    option: Option<&str>,
+) -> Result<Option<(Entity, AnswerTarget)>> {
+    if isolation_uses_transaction_snapshot() {
+        return Ok(None);
+    }
+    // The configuration and the entity are pg_segment's, whoever asks.
+    let _owner = ActingAs::role(extension_owner());
+    let config = compiled::get()?;
+    let Some(target) = config.answer_target(scheme, question, option) else {
+        return Ok(None);
+    };
+    Ok(entity_by_id(target.entity_id).map(|entity| (entity, target)))
 }
 
 /// Runs a query whose $1 is the scheme id and $2 the client, mapping each row.

@@ -120,13 +120,15 @@ fn compile() -> Result<CompiledConfig> {
     let rows = latest::run(super::query::CONFIGURATION_ROWS, &[], false);
     let mut config = CompiledConfig::default();
     let id = |row: &[Option<String>], i: usize| latest::parse::<i32>(row, i).unwrap_or_default();
+    let name = |row: &[Option<String>]| row[4].clone().unwrap_or_default();
     for row in rows.iter().filter(|r| r[0].as_deref() == Some("s")) {
+        config.scheme_names.insert(name(row), id(row, 1));
         config.schemes.insert(
             id(row, 1),
             CompiledScheme {
                 entity_id: id(row, 2),
                 version: id(row, 3),
-                name: row[4].clone().unwrap_or_default(),
+                name: name(row),
             },
         );
     }
@@ -143,15 +145,21 @@ fn compile() -> Result<CompiledConfig> {
                     weight: latest::decimal(row, 5)?.unwrap_or_default(),
                 };
                 config.questions.insert(id(row, 1), question);
+                config
+                    .question_codes
+                    .insert((id(row, 2), name(row)), id(row, 1));
             }
             Some("o") => {
                 let points = latest::decimal(row, 5)?.unwrap_or_default();
                 config.options.insert(id(row, 1), (id(row, 2), points));
+                config
+                    .option_codes
+                    .insert((id(row, 2), name(row)), id(row, 1));
             }
             Some("l") => {
                 let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
                 let level = Level {
-                    name: row[4].clone().unwrap_or_default(),
+                    name: name(row),
                     min: bound(5)?,
                     max: bound(6)?,
                 };

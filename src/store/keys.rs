@@ -22,6 +22,9 @@ pub fn exact_client(entity: &Entity, client: ClientKey) -> Result<ClientKey> {
     if client.type_oid() == entity.key_type_oid && entity.key_typmod < 0 {
         return Ok(client); // the key's own type, no modifier to respect
     }
+    if let Some(widened) = widened_integer(entity, client) {
+        return Ok(widened);
+    }
     // SAFETY: system cache look-ups of type properties by OID.
     let (base, string_argument) = unsafe {
         let base = pg_sys::getBaseType(entity.key_type_oid);
@@ -55,6 +58,26 @@ pub fn exact_client(entity: &Entity, client: ClientKey) -> Result<ClientKey> {
             key_type: entity.key_type.clone(),
             table: entity.client_table.clone(),
         }),
+    }
+}
+
+/// A smaller integer for a wider integer key (an integer literal for a bigint key, the commonest
+/// call there is): widening never changes a value, so no query is needed. Only for the plain
+/// integer types; a domain's checks run in SQL.
+fn widened_integer(entity: &Entity, client: ClientKey) -> Option<ClientKey> {
+    use pg_sys::{INT2OID, INT4OID, INT8OID};
+    let raw = client.datum().value();
+    let value = match client.type_oid() {
+        INT2OID => i64::from(raw as i16),
+        INT4OID => i64::from(raw as i32),
+        _ => return None,
+    };
+    match entity.key_type_oid {
+        INT8OID => Some(ClientKey::new(pg_sys::Datum::from(value), INT8OID)),
+        INT4OID if client.type_oid() == INT2OID => {
+            Some(ClientKey::new(pg_sys::Datum::from(value as i32), INT4OID))
+        }
+        _ => None,
     }
 }
 
