@@ -28,7 +28,10 @@ UPDATE segment.questions SET code = 'area' WHERE code = 'floor';
 SELECT segment.answer('api_size', 3, 'floor', 'small');
 SELECT segment.answer('api_size', 3, 'area', 'small');
 UPDATE segment.schemes SET name = 'api_area' WHERE name = 'api_size';
+-- (terse: the HINT would list the schemes of earlier suites)
+\set VERBOSITY terse
 SELECT segment.answer('api_size', 3, 'area', 'big');
+\set VERBOSITY default
 SELECT segment.answer('api_area', 3, 'area', 'big');
 SELECT client_id, score, segment FROM segment.api_stores_assignments ORDER BY client_id;
 
@@ -60,7 +63,9 @@ SELECT segment.score('api_area', 5);
 
 -- a dropped scheme is unknown at once
 SELECT segment.drop_scheme('api_wide');
+\set VERBOSITY terse
 SELECT segment.answer('api_wide', 1, 'q', 'yes');
+\set VERBOSITY default
 
 -- every client's stored assignment equals a recompute
 SELECT count(*) AS disagreeing FROM segment.verify('api_area');
