@@ -248,14 +248,22 @@ WEIGHT_CHANGE = {
                   "AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench')",
     "handwritten": "UPDATE bench.questions SET weight = weight + {w} WHERE code = 'q1'",
 }
+# the points of one option (option 1 of question 1); the hand-written baseline recomputes
+POINTS_CHANGE = {
+    "pg_segment": "UPDATE segment.options SET points = points + {d} WHERE option_id = 1",
+    "handwritten": "UPDATE bench.options SET points = points + {d} WHERE option_id = 1",
+}
 
 
 def bench_resegment(db, clients, size, results):
-    """A level change and a weight change, each re-segmenting every client, over alternating
-    rounds; the median time and the highest peak memory count."""
+    """A level change, a weight change and a points change, over alternating rounds; the median
+    time and the highest peak memory count. The hand-written baseline recomputes every client
+    each time; pg_segment moves only the clients a weight or points change touches."""
     handwritten = (HERE / "sql" / "handwritten_resegment.sql").read_text()
     out = {}
-    for change_name, change in (("level change", LEVEL_SHIFT), ("weight change", WEIGHT_CHANGE)):
+    changes = (("level change", LEVEL_SHIFT), ("weight change", WEIGHT_CHANGE),
+               ("points change", POINTS_CHANGE))
+    for change_name, change in changes:
         samples = {"pg_segment": [], "handwritten": []}
         memory = {"pg_segment": 0.0, "handwritten": 0.0}
         for r in range(size["rounds_heavy"]):
@@ -274,6 +282,9 @@ def bench_resegment(db, clients, size, results):
             f"({memory['pg_segment']:.1f} MiB), hand-written {hand_s:.2f} s ({memory['handwritten']:.1f} MiB)")
         out[change_name] = {"pg_segment": seg_s, "handwritten": hand_s, "peak_mib": memory,
                             "samples": samples}
+    out["points change"]["chosen_by"] = db.one(
+        "SELECT round(count(*)::numeric / (SELECT count(*) FROM bench.clients), 3) "
+        "FROM segment.bench_clients_answers WHERE option_id = 1")
     results["resegment"][str(clients)] = out
 
 

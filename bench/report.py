@@ -38,6 +38,14 @@ def write(results, out: Path):
         r = reseg[size]["level change"]["pg_segment"] / reseg[size]["level change"]["handwritten"]
         ratios.append(ratio_row(f"re-segmentation of {int(size):,} clients after a level change, "
                                 "pg_segment time / hand-written SQL time", r, "≤ 0.80", r <= 0.8))
+    r = reseg[large]["weight change"]["pg_segment"] / reseg[large]["weight change"]["handwritten"]
+    ratios.append(ratio_row(f"weight change of 1 of 10 questions over {int(large):,} clients, "
+                            "pg_segment time / hand-written recompute time", r, "≤ 0.30", r <= 0.3))
+    points = reseg[large]["points change"]
+    r = points["pg_segment"] / points["handwritten"]
+    ratios.append(ratio_row(f"points change of one option chosen by {float(points['chosen_by']):.0%} of "
+                            f"{int(large):,} clients, pg_segment time / hand-written recompute time",
+                            r, "≤ 0.05 (for an option chosen by 10%)", r <= 0.05))
     growth = reseg[large]["level change"]["pg_segment"] / reseg[small]["level change"]["pg_segment"]
     factor = int(large) / int(small)
     ratios.append(ratio_row(f"level-change re-segmentation time, {int(large):,} / {int(small):,} clients "
@@ -105,9 +113,11 @@ def write(results, out: Path):
         "The hand-written SQL recomputes every score from the answers (GROUP BY), looks levels up, "
         "upserts only changed rows and appends history for them. After a level change pg_segment "
         "looks segments up again from the stored scores, since scores do not depend on levels; "
-        "after a weight change it recomputes from the answers like the baseline. Rounds alternate the "
-        "direction of the change (levels up 3 points, then back; weight of q1 up 0.5, then back), so "
-        "each round re-segments the same clients.",
+        "after a weight or points change it moves only the clients that answered that question or "
+        "chose that option, by Δweight × points or weight × Δpoints, without reading other answers. "
+        "Rounds alternate the direction of the change (levels up 3 points, then back; weight of q1 "
+        "up 0.5, then back; points of option 1 up 3, then back), so each round moves the same "
+        "clients.",
         "",
         "## Point lookups (pgbench TPS)",
         "",

@@ -47,6 +47,45 @@ pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether the current user holds every privilege in `mode` (ACL_* bits) on the relation: the
+/// SQL statements a fast path stands in for need all of them, not any one.
+pub fn has_privilege(relid: pg_sys::Oid, mode: u32) -> bool {
+    let mode = mode as pg_sys::AclMode;
+    // SAFETY: a catalog look-up; a missing relation raises an ERROR.
+    unsafe {
+        pg_sys::pg_class_aclmask(
+            relid,
+            pg_sys::GetUserId(),
+            mode,
+            pg_sys::AclMaskHow::ACLMASK_ALL,
+        ) == mode
+    }
+}
+
+/// Whether the current user may read the configuration tables (schemes, entities, questions,
+/// options), as the SQL look-ups of codes require.
+pub fn may_read_configuration() -> bool {
+    ["schemes", "entities", "questions", "options"]
+        .iter()
+        .all(|table| {
+            let relid = segment_relation(table);
+            relid != pg_sys::InvalidOid && has_privilege(relid, pg_sys::ACL_SELECT)
+        })
+}
+
+/// A table of schema segment by name, from the system cache; InvalidOid when absent.
+fn segment_relation(name: &str) -> pg_sys::Oid {
+    let name = std::ffi::CString::new(name).expect("a table name has no NUL");
+    // SAFETY: system cache look-ups by name; both return InvalidOid when absent.
+    unsafe {
+        let namespace = pg_sys::get_namespace_oid(c"segment".as_ptr(), true);
+        if namespace == pg_sys::InvalidOid {
+            return pg_sys::InvalidOid;
+        }
+        pg_sys::get_relname_relid(name.as_ptr(), namespace)
+    }
+}
+
 /// The owner of schema segment (the role that created the extension).
 pub fn extension_owner() -> pg_sys::Oid {
     // SAFETY: a system cache look-up by name; the schema exists while the extension does.

@@ -8,6 +8,7 @@ use crate::entity::Entity;
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
+use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 fn existing_client(entity: &Entity, client: ClientKey) -> Result<()> {
@@ -35,7 +36,12 @@ fn known_target(
     else {
         return Ok(None);
     };
-    Ok(store::answer_target(scheme, question, option)?
+    let rights = if option.is_some() {
+        pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE
+    } else {
+        pg_sys::ACL_DELETE
+    };
+    Ok(store::answer_target(scheme, question, option, rights)?
         .map(|(entity, target)| (entity, client, target)))
 }
 

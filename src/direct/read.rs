@@ -4,9 +4,9 @@
 use super::columns::{client_column, AssignmentColumns};
 use super::guards::{IndexScan, OpenIndex, OpenTable, StandaloneSlot};
 use super::values::text_contents;
-use super::writer::has_privilege;
 use crate::client_key::ClientKey;
 use crate::entity::Entity;
+use crate::security::has_privilege;
 use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys::{self, Datum, Oid};
 use pgrx::FromDatum;

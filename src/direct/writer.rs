@@ -11,6 +11,7 @@ use crate::engine::model::parse_decimal;
 use crate::engine::{AnswerDelta, CompiledConfig};
 use crate::entity::Entity;
 use crate::error::Result;
+use crate::security::has_privilege;
 use pgrx::pg_sys::{self, Datum, Oid};
 use pgrx::PgBox;
 
@@ -106,21 +107,6 @@ impl OpenTable {
             #[cfg(not(feature = "pg15"))]
             return pg_sys::RelationGetPrimaryKeyIndex(self.rel(), false);
         }
-    }
-}
-
-/// Whether the current user holds every privilege in `mode` on the relation (the SQL path's
-/// statements need all of them, not any one).
-pub fn has_privilege(relid: Oid, mode: u32) -> bool {
-    let mode = mode as pg_sys::AclMode;
-    // SAFETY: a catalog look-up; a missing relation raises an ERROR.
-    unsafe {
-        pg_sys::pg_class_aclmask(
-            relid,
-            pg_sys::GetUserId(),
-            mode,
-            pg_sys::AclMaskHow::ACLMASK_ALL,
-        ) == mode
     }
 }
 

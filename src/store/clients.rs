@@ -10,9 +10,10 @@ use crate::client_key::ClientKey;
 use crate::engine::{AnswerTarget, ExplainInput};
 use crate::entity::{Entity, Scheme};
 use crate::error::Result;
-use crate::security::{extension_owner, ActingAs};
+use crate::security::{as_role, extension_owner, has_privilege, may_read_configuration, ActingAs};
 use pgrx::datum::DatumWithOid;
 use pgrx::datum::TimestampWithTimeZone;
+use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiHeapTupleData};
 use pgrx::PgOid;
 use rust_decimal::Decimal;
@@ -25,16 +26,31 @@ pub fn client_text(entity: &Entity, client: ClientKey) -> String {
 
 /// Runs a statement of the SQL API over an entity's relations with a plan kept for the
 /// backend; $1 is the client, as the caller passed it. Returns the rows it affected or found.
-fn run_kept(entity: &Entity, template: &str, client: ClientKey, args: &[DatumWithOid<'_>]) -> u64 {
+/// A read (`writes` false) runs read-only: it takes no transaction id, so the read functions
+/// keep working on a hot standby.
+fn run_kept(
+    entity: &Entity,
+    template: &str,
+    writes: bool,
+    client: ClientKey,
+    args: &[DatumWithOid<'_>],
+) -> u64 {
     let sql = for_entity(template, entity);
     let mut types = vec![PgOid::from(client.type_oid())];
     types.extend(args.iter().map(|a| PgOid::from(a.oid())));
     let mut all = vec![client.param()];
     all.extend(args.iter().map(same_value));
-    Spi::connect_mut(|c| {
-        let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
-        ok(c.update(&*plan, None, &all)).len() as u64
-    })
+    if writes {
+        Spi::connect_mut(|c| {
+            let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
+            ok(c.update(&*plan, None, &all)).len() as u64
+        })
+    } else {
+        Spi::connect(|c| {
+            let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, false);
+            ok(c.select(&*plan, Some(1), &all)).len() as u64
+        })
+    }
 }
 
 /// Whether the client exists, asked as the owner of the entity's relations: a writer needs
@@ -44,6 +60,7 @@ pub fn client_exists(entity: &Entity, client: ClientKey) -> bool {
     let found = run_kept(
         entity,
         "SELECT 1 FROM {{client_table}} WHERE {{key_column}} = CAST($1 AS {{key_type}})",
+        false,
         client,
         &[],
     );
@@ -58,6 +75,7 @@ pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, optio
          VALUES (CAST($1 AS {{key_type}}), $2, $3) \
          ON CONFLICT (client_id, question_id) DO UPDATE SET option_id = EXCLUDED.option_id, \
          answered_at = pg_catalog.now() WHERE a.option_id IS DISTINCT FROM EXCLUDED.option_id",
+        true,
         client,
         &[question_id.into(), option_id.into()],
     );
@@ -68,6 +86,7 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
     let deleted = run_kept(
         entity,
         "DELETE FROM {{answers}} WHERE client_id = CAST($1 AS {{key_type}}) AND question_id = $2",
+        true,
         client,
         &[question_id.into()],
     );
@@ -75,24 +94,50 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
 }
 
 /// The entity and ids an answer's codes name, from the compiled configuration: no query once it
-/// is compiled. None under REPEATABLE READ and SERIALIZABLE (the configuration may be newer
-/// than the transaction's snapshot) or when a code is unknown; the caller then looks the codes
-/// up with SQL, which says which one is unknown.
+/// is compiled. None, and the caller looks the codes up with SQL (which says which one is
+/// unknown, or which right is missing), when a code is unknown, under REPEATABLE READ and
+/// SERIALIZABLE (the configuration may be newer than the transaction's snapshot), or when the
+/// caller lacks a right the SQL path would need: SELECT on the configuration tables, and on the
+/// answers table the rights of the write (`ACL_INSERT | ACL_UPDATE`, or `ACL_DELETE`).
+///
+/// The codes are resolved again after the answers table is locked as the write will lock it:
+/// a configuration change holds a conflicting lock until its invalidations are sent, so the
+/// codes are those of the configuration the write is scored with.
 pub fn answer_target(
     scheme: &str,
     question: &str,
     option: Option<&str>,
+    write_rights: u32,
 ) -> Result<Option<(Entity, AnswerTarget)>> {
-    if isolation_uses_transaction_snapshot() {
+    if isolation_uses_transaction_snapshot() || !may_read_configuration() {
         return Ok(None);
     }
-    // The configuration and the entity are pg_segment's, whoever asks.
-    let _owner = ActingAs::role(extension_owner());
-    let config = compiled::get()?;
-    let Some(target) = config.answer_target(scheme, question, option) else {
+    let resolve = || -> Result<Option<AnswerTarget>> {
+        // the configuration is pg_segment's, whoever asks
+        let config = as_role(extension_owner(), compiled::get)?;
+        Ok(config.answer_target(scheme, question, option))
+    };
+    let Some(first) = resolve()? else {
         return Ok(None);
     };
-    Ok(entity_by_id(target.entity_id).map(|entity| (entity, target)))
+    let Some(entity) = as_role(extension_owner(), || entity_by_id(first.entity_id)) else {
+        return Ok(None);
+    };
+    if !has_privilege(entity.answers_oid, write_rights) {
+        return Ok(None);
+    }
+    // SAFETY: a lock the write takes anyway, on a table that exists (its entity is cached,
+    // and a dropped table's invalidation drops the entry); acquiring it processes pending
+    // invalidations.
+    unsafe {
+        pg_sys::LockRelationOid(
+            entity.answers_oid,
+            pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
+        )
+    };
+    Ok(resolve()?
+        .filter(|target| target.entity_id == first.entity_id)
+        .map(|target| (entity, target)))
 }
 
 /// Runs a query whose $1 is the scheme id and $2 the client, mapping each row.

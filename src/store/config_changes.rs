@@ -123,3 +123,20 @@ pub fn scheme_bound_without_rights(trigger: &FiringTrigger<'_>) -> Option<String
                     AND pg_catalog.has_table_privilege(e.client_table, 'TRIGGER')) LIMIT 1",
     )
 }
+
+/// Whether the running UPDATE on segment.questions or segment.options changed values only
+/// (weights, points, codes, texts, positions) and moved no question to another scheme and no
+/// option to another question or id: then scores move by the changed values alone.
+pub fn values_only(trigger: &FiringTrigger<'_>, table: &str) -> bool {
+    let sql = if table == "questions" {
+        "SELECT (NOT EXISTS (SELECT 1 FROM segment_new_rows n \
+                 JOIN segment_old_rows o ON o.question_id = n.question_id \
+                 WHERE n.scheme_id <> o.scheme_id))::text"
+    } else {
+        "SELECT ((SELECT pg_catalog.count(*) FROM segment_new_rows) = \
+                 (SELECT pg_catalog.count(*) FROM segment_new_rows n \
+                  JOIN segment_old_rows o ON o.option_id = n.option_id \
+                   AND o.question_id = n.question_id))::text"
+    };
+    first_text(trigger, sql).as_deref() == Some("true")
+}

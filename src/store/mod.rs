@@ -17,7 +17,7 @@
 //! | `reports.rs` | whole-scheme reads: distribution, questionnaire, verify's inputs |
 //! | `answer_deltas.rs` | how an answers statement is applied with SQL (known-delta and set-based tiers) |
 //! | `client_rows.rs` | a client's rows follow its delete, truncate and key change |
-//! | `resegment.rs` | what runs when a scheme changes: re-segmentation, purging a dropped scheme |
+//! | `resegment.rs` | what runs when a scheme changes: re-segmentation, score shifts, purging a dropped scheme |
 //! | `keys.rs` | exact conversion of client arguments to the key type |
 //! | `latest.rs` | statements under a snapshot taken now |
 
@@ -61,7 +61,7 @@ pub use clients::{
 };
 pub use config_changes::{
     ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
-    schemes_touched,
+    schemes_touched, values_only,
 };
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_scheme, level_name_taken,
@@ -70,7 +70,7 @@ pub use configuration::{
 };
 pub use keys::exact_client;
 pub use reports::{all_clients_with_answers, distribution, questionnaire};
-pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme};
+pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme};
 pub use spi::with_pinned_search_path;
 
 /// Relcache invalidation of `relid` (InvalidOid: of every relation): drops what the store's

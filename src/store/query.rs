@@ -52,6 +52,9 @@ queries! {
     RECOMPUTE_SCHEME => "recompute_scheme.sql",
     RELEVEL_SCHEME => "relevel_scheme.sql",
     EXPLAINED_BY_REKEYS => "explained_by_rekeys.sql",
+    SHIFT_SCORES => "shift_scores.sql",
+    WEIGHT_DELTAS => "weight_deltas.sql",
+    POINTS_DELTAS => "points_deltas.sql",
 }
 
 /// The fragments any template may name without being given them.
@@ -63,7 +66,8 @@ const FRAGMENTS: &[(&str, &str)] = &[
 ];
 
 /// The template with every `{{name}}` replaced by its part. A name without a part is a bug in
-/// pg_segment's own SQL.
+/// pg_segment's own SQL, and so is a placeholder inside a `--` comment (a fragment of several
+/// lines would end the comment early): the test that renders every file checks both.
 pub fn render(template: &str, parts: &[(&str, Part<'_>)]) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;

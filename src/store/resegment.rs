@@ -28,6 +28,37 @@ pub fn relevel_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     run_locked(entity, query::RELEVEL_SCHEME, scheme_id, cause)
 }
 
+/// After an UPDATE of weights (`questions`) or points (`options`) that moved nothing else
+/// (`values_only`): each client that chose a changed option or answered a reweighted question
+/// moves by exactly that change; nobody else is read. Returns how many clients changed.
+pub fn shift_scheme(
+    entity: &Entity,
+    scheme_id: i32,
+    cause: &str,
+    trigger: &FiringTrigger<'_>,
+    table: &str,
+) -> i64 {
+    let deltas = if table == "questions" {
+        query::WEIGHT_DELTAS
+    } else {
+        query::POINTS_DELTAS
+    };
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("deltas", query::Part::Fragment(deltas)));
+    let sql = render(query::SHIFT_SCORES, &parts);
+    Spi::connect_mut(|c| {
+        register_transition_tables(trigger);
+        lock_answers(c, entity);
+        count_of(&latest::run(&sql, &[scheme_id.into(), cause.into()], true))
+    })
+}
+
+fn count_of(rows: &latest::TextRows) -> i64 {
+    rows.first()
+        .and_then(|row| latest::parse::<i64>(row, 0))
+        .unwrap_or(0)
+}
+
 fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
     let sql = for_entity("LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE", entity);
     ok(c.update(sql.as_str(), None, &[]));
@@ -39,10 +70,7 @@ fn run_locked(entity: &Entity, template: &str, scheme_id: i32, cause: &str) -> i
     let sql = for_entity(template, entity);
     Spi::connect_mut(|c| {
         lock_answers(c, entity);
-        let rows = latest::run(&sql, &[scheme_id.into(), cause.into()], true);
-        rows.first()
-            .and_then(|row| latest::parse::<i64>(row, 0))
-            .unwrap_or(0)
+        count_of(&latest::run(&sql, &[scheme_id.into(), cause.into()], true))
     })
 }
 

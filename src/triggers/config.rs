@@ -44,11 +44,34 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         PgTriggerOperation::Delete => store::schemes_touched(&table, false, true, Some(&firing)),
         PgTriggerOperation::Truncate => store::schemes_touched(&table, false, false, None),
     };
+    let how = match (table.as_str(), op) {
+        ("levels", _) => Resegmentation::Relevel,
+        // a new question or option has no answers yet: nobody moves
+        (_, PgTriggerOperation::Insert) => Resegmentation::None,
+        (_, PgTriggerOperation::Update) if store::values_only(&firing, &table) => {
+            Resegmentation::Shift
+        }
+        _ => Resegmentation::Recompute,
+    };
     for scheme_id in scheme_ids {
         check_for_interrupts!();
-        resegment(scheme_id, &table);
+        resegment(scheme_id, &table, how, &firing);
     }
     Ok(None)
+}
+
+/// What a configuration statement makes pg_segment do to a scheme's clients, in proportion to
+/// what it changed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resegmentation {
+    /// questions or options added: scores and segments stand (the version moves on)
+    None,
+    /// levels changed: segments looked up again from the stored scores
+    Relevel,
+    /// weights or points changed: the clients that chose them move by the change
+    Shift,
+    /// anything else (deletes, moves, truncation): every client recomputed from its answers
+    Recompute,
 }
 
 /// A statement on segment.schemes: rebinding refused, deletes purged, plain-SQL binds checked.
@@ -70,8 +93,8 @@ fn scheme_rows_changed(firing: &FiringTrigger<'_>, op: PgTriggerOperation) {
     }
 }
 
-/// Re-segments one scheme after a change of `table` (levels only: segments from stored scores).
-fn resegment(scheme_id: i32, table: &str) {
+/// Re-segments one scheme after a change of `table` (see `Resegmentation`).
+fn resegment(scheme_id: i32, table: &str, how: Resegmentation, firing: &FiringTrigger<'_>) {
     let Some(scheme) = store::scheme_by_id(scheme_id) else {
         return; // deleted in this statement; its clients went with it
     };
@@ -86,12 +109,17 @@ fn resegment(scheme_id: i32, table: &str) {
     if !active {
         return;
     }
-    as_role(scheme.entity.owner, || {
-        if table == "levels" {
-            // Scores do not depend on levels: only segments need looking up again.
-            store::relevel_scheme(&scheme.entity, scheme_id, "scheme change");
-        } else {
-            store::recompute_scheme(&scheme.entity, scheme_id, "scheme change");
+    let cause = "scheme change";
+    as_role(scheme.entity.owner, || match how {
+        Resegmentation::None => {}
+        Resegmentation::Relevel => {
+            store::relevel_scheme(&scheme.entity, scheme_id, cause);
+        }
+        Resegmentation::Shift => {
+            store::shift_scheme(&scheme.entity, scheme_id, cause, firing, table);
+        }
+        Resegmentation::Recompute => {
+            store::recompute_scheme(&scheme.entity, scheme_id, cause);
         }
     });
 }

@@ -61,6 +61,26 @@ SELECT client_id, score FROM segment.api_wide_assignments ORDER BY client_id;
 SELECT segment.answer('api_area', 5::smallint, 'area', 'big');
 SELECT segment.score('api_area', 5);
 
+-- A role with rights on the answers table but none on the configuration is refused as the SQL
+-- look-up refuses it, whatever this session has compiled; granted the writer's rights, it
+-- answers.
+CREATE ROLE api_no_config;
+GRANT USAGE ON SCHEMA segment TO api_no_config;
+GRANT SELECT, INSERT, UPDATE, DELETE ON segment.api_stores_answers TO api_no_config;
+SET ROLE api_no_config;
+SELECT segment.answer('api_area', 1, 'area', 'small');
+SELECT segment.remove_answer('api_area', 1, 'area');
+RESET ROLE;
+SELECT segment.grant_writer('api_no_config');
+SET ROLE api_no_config;
+SELECT segment.answer('api_area', 1, 'area', 'small');
+RESET ROLE;
+SELECT segment.score('api_area', 1);
+SELECT segment.revoke_role('api_no_config');
+REVOKE ALL ON segment.api_stores_answers FROM api_no_config;
+REVOKE ALL ON SCHEMA segment FROM api_no_config;
+DROP ROLE api_no_config;
+
 -- a dropped scheme is unknown at once
 SELECT segment.drop_scheme('api_wide');
 \set VERBOSITY terse
