@@ -61,6 +61,15 @@ SELECT client_id, score FROM segment.api_wide_assignments ORDER BY client_id;
 SELECT segment.answer('api_area', 5::smallint, 'area', 'big');
 SELECT segment.score('api_area', 5);
 
+-- The read functions take no transaction id, so they work on a hot standby too (client 4 has
+-- no assignment: segment_of checks that the client exists).
+BEGIN;
+SELECT count(*) AS questions FROM segment.explain('api_area', 2);
+SELECT count(*) AS changes FROM segment.history('api_area', 2);
+SELECT segment.segment_of('api_area', 4), segment.score('api_area', 4);
+SELECT pg_current_xact_id_if_assigned() IS NULL AS no_transaction_id;
+COMMIT;
+
 -- A role with rights on the answers table but none on the configuration is refused as the SQL
 -- look-up refuses it, whatever this session has compiled; granted the writer's rights, it
 -- answers.
