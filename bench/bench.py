@@ -282,9 +282,9 @@ def bench_resegment(db, clients, size, results):
             f"({memory['pg_segment']:.1f} MiB), hand-written {hand_s:.2f} s ({memory['handwritten']:.1f} MiB)")
         out[change_name] = {"pg_segment": seg_s, "handwritten": hand_s, "peak_mib": memory,
                             "samples": samples}
-    out["points change"]["chosen_by"] = db.one(
+    out["points change"]["chosen_by"] = float(db.one(
         "SELECT round(count(*)::numeric / (SELECT count(*) FROM bench.clients), 3) "
-        "FROM segment.bench_clients_answers WHERE option_id = 1")
+        "FROM segment.bench_clients_answers WHERE option_id = 1"))
     results["resegment"][str(clients)] = out
 
 
