@@ -9,22 +9,11 @@ shifted AS MATERIALIZED (
     FROM deltas d
     JOIN {{assignments}} s ON s.scheme_id = $1 AND s.client_id = d.client_id
     WHERE d.delta <> 0),
-leveled AS MATERIALIZED (
-    SELECT x.*, l.name AS new_segment
+moved AS MATERIALIZED (
+    SELECT x.client_id, x.old_score, x.new_score, x.old_segment, l.name AS new_segment
     FROM shifted x
     LEFT JOIN segment.levels l ON l.scheme_id = $1
          AND l.min_score <= x.new_score AND x.new_score < l.max_score),
 version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
-updated AS (
-    UPDATE {{assignments}} s SET score = x.new_score, segment = x.new_segment,
-           version = v.version, assigned_at = pg_catalog.now(),
-           previous_score = s.score, previous_segment = s.segment
-    FROM leveled x, version v
-    WHERE s.scheme_id = $1 AND s.client_id = x.client_id),
-logged AS (
-    INSERT INTO {{history}} (scheme_id, client_id, old_score, new_score, old_segment,
-                             new_segment, cause, version)
-    SELECT $1, x.client_id, x.old_score, x.new_score, x.old_segment, x.new_segment, $2, v.version
-    FROM leveled x, version v
-    ORDER BY x.client_id)
-SELECT pg_catalog.count(*) FROM leveled
+{{record_moves}}
+SELECT pg_catalog.count(*) FROM moved

@@ -53,6 +53,7 @@ queries! {
     RELEVEL_SCHEME => "relevel_scheme.sql",
     EXPLAINED_BY_REKEYS => "explained_by_rekeys.sql",
     SHIFT_SCORES => "shift_scores.sql",
+    RECORD_MOVES => "record_moves.sql",
     WEIGHT_DELTAS => "weight_deltas.sql",
     POINTS_DELTAS => "points_deltas.sql",
 }
@@ -61,6 +62,7 @@ queries! {
 const FRAGMENTS: &[(&str, &str)] = &[
     ("entity_columns", ENTITY_COLUMNS),
     ("apply_deltas", APPLY_DELTAS),
+    ("record_moves", RECORD_MOVES),
     ("answer_changes_insert", ANSWER_CHANGES_INSERT),
     ("answer_changes_delete", ANSWER_CHANGES_DELETE),
 ];

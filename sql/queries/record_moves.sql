@@ -1,0 +1,16 @@
+-- The tail of a re-segmentation that moves known clients: given the CTEs moved (client_id,
+-- old_score, new_score, old_segment, new_segment) and version (version) for scheme $1, each
+-- moved client's assignment takes its new score and segment, and its history one row with
+-- cause $2.
+updated AS (
+    UPDATE {{assignments}} s SET score = m.new_score, segment = m.new_segment,
+           version = v.version, assigned_at = pg_catalog.now(),
+           previous_score = s.score, previous_segment = s.segment
+    FROM moved m, version v
+    WHERE s.scheme_id = $1 AND s.client_id = m.client_id),
+logged AS (
+    INSERT INTO {{history}} (scheme_id, client_id, old_score, new_score, old_segment,
+                             new_segment, cause, version)
+    SELECT $1, m.client_id, m.old_score, m.new_score, m.old_segment, m.new_segment, $2, v.version
+    FROM moved m, version v
+    ORDER BY m.client_id)
