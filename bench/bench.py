@@ -184,6 +184,32 @@ def bench_upserts(dbname, size, results):
         results["upsert"][mode] = {"tps": median, "samples": tps}
 
 
+# What empties each set-up's tables, so that its writes are first answers again.
+EMPTY_SETUP = {
+    "plain": "TRUNCATE bench.plain_answers",
+    "plpgsql": "TRUNCATE bench.trig_answers, bench.trig_assignments, bench.trig_history",
+    "pg_segment": "TRUNCATE segment.bench_clients_answers, segment.bench_clients_assignments, "
+                  "segment.bench_clients_history",
+}
+
+
+def bench_first_answers(db, size, results):
+    """The same upserts into empty tables (synchronous_commit=off): most writes are a client's
+    first answer to a question, and many the client's first answer at all, which inserts its
+    assignment. Each round empties the set-up's tables first."""
+    tps = {name: [] for name in UPSERT_SETUPS}
+    for name in alternating(list(UPSERT_SETUPS), size["rounds"]):
+        script, extra = UPSERT_SETUPS[name]
+        db.run(EMPTY_SETUP[name.split(",")[0]])
+        db.run("CHECKPOINT")
+        tps[name].append(pgbench(db.dbname, script, size["clients"], size["seconds"],
+                                 f"-c synchronous_commit=off {extra}".strip()))
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    median = {name: statistics.median(values) for name, values in tps.items()}
+    log("first answers (synchronous_commit=off):", {k: round(v) for k, v in median.items()})
+    results["first_answers"] = {"tps": median, "samples": tps}
+
+
 def bench_lookups(dbname, size, results):
     scripts = {"primary key": "lookup_pk.sql", "segment_of": "lookup_segment.sql"}
     tps = {name: [] for name in scripts}
@@ -301,8 +327,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, default="full")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--upserts-only", action="store_true",
+                        help="only the upsert comparisons, written to stock.json (for the "
+                             "stock-configuration cluster bench/run.sh starts)")
     args = parser.parse_args()
     size = SIZES[args.size]
+    if args.upserts_only:
+        return upserts_only(size, args.out)
     results = {"size": args.size, "clients": size["clients"], "large": size["large"],
                "pgbench_seconds": size["seconds"], "rounds": size["rounds"],
                "rounds_heavy": size["rounds_heavy"],
@@ -317,6 +348,7 @@ def main():
     bench_copy(db, size, results)
     bench_upserts(db.dbname, size, results)
     bench_lookups(db.dbname, size, results)
+    bench_first_answers(db, size, results)
     # the from-scratch check of every assignment, once, after all of the above
     assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
     db.conn.close()
@@ -331,6 +363,21 @@ def main():
     import report
     report.write(results, args.out)
     log(f"report written to {args.out / 'report.md'} in {results['total_seconds']:.0f} s")
+
+
+def upserts_only(size, out):
+    """Steady-state and first-answer upserts on the cluster the environment names."""
+    results = {"clients": size["clients"], "upsert": {}}
+    db = prepare_db("pg_segment_bench_upserts", size["clients"])
+    results["postgres"] = db.one("SHOW server_version")
+    results["settings"] = {name: db.one(f"SHOW {name}")
+                           for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout")}
+    bench_upserts(db.dbname, size, results)
+    bench_first_answers(db, size, results)
+    db.conn.close()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stock.json").write_text(json.dumps(results, indent=2) + "\n")
+    log(f"upserts written to {out / 'stock.json'}")
 
 
 if __name__ == "__main__":

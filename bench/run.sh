@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite against a local PostgreSQL 15 and writes bench/results/ (report.md,
-# results.json, chart.png), then the concurrency stress test at length. `bench/run.sh --size smoke` is the seconds-long version the test
+# results.json, stock.json, chart.png), then the concurrency stress test at length. `bench/run.sh --size smoke` is the seconds-long version the test
 # command runs so the scripts cannot rot; its output goes to the run directory instead.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 SIZE=full
@@ -16,6 +16,21 @@ fi
 "${VENV}/bin/pip" install -q -r "${ROOT}/bench/requirements.txt"
 OUT="${ROOT}/bench/results"
 [ "$SIZE" = smoke ] && OUT="${RUN_DIR}/bench-smoke"
+# The upsert comparisons also run on a stock-configuration cluster, as a new user's would be:
+# initdb's defaults, only its port and socket set (and no TCP listener). It runs first; the
+# report of the main run includes it.
+STOCK_PORT=$((PGPORT + 10))
+STOCK_DATA="${RUN_DIR}/data-${PG_MAJOR}-stock"
+rm -f "${OUT}/stock.json"
+if [ ! -f "${STOCK_DATA}/PG_VERSION" ]; then
+    as_postgres "${PG_BIN}/initdb" -D "${STOCK_DATA}" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+fi
+log "starting a stock-configuration PostgreSQL ${PG_MAJOR} on port ${STOCK_PORT}"
+as_postgres "${PG_BIN}/pg_ctl" -D "${STOCK_DATA}" -w -l "${RUN_DIR}/postgres-${PG_MAJOR}-stock.log" \
+    -o "-p ${STOCK_PORT} -k ${RUN_DIR}/socket -c listen_addresses=''" start >/dev/null
+PGPORT="${STOCK_PORT}" PGDATABASE=postgres "${VENV}/bin/python" "${ROOT}/bench/bench.py" \
+    --size "$SIZE" --out "$OUT" --upserts-only
+as_postgres "${PG_BIN}/pg_ctl" -D "${STOCK_DATA}" -w stop >/dev/null
 PGDATABASE=postgres "${VENV}/bin/python" "${ROOT}/bench/bench.py" --size "$SIZE" --out "$OUT"
 echo "report: ${OUT}/report.md"
 # The full run also runs the concurrency stress test for a minute per isolation level (the test
