@@ -65,7 +65,7 @@ pub fn has_privilege(relid: pg_sys::Oid, mode: u32) -> bool {
 /// Whether the current user may read the configuration tables (schemes, entities, questions,
 /// options), as the SQL look-ups of codes require.
 pub fn may_read_configuration() -> bool {
-    ["schemes", "entities", "questions", "options"]
+    [c"schemes", c"entities", c"questions", c"options"]
         .iter()
         .all(|table| {
             let relid = segment_relation(table);
@@ -73,9 +73,8 @@ pub fn may_read_configuration() -> bool {
         })
 }
 
-/// A table of schema segment by name, from the system cache; InvalidOid when absent.
-fn segment_relation(name: &str) -> pg_sys::Oid {
-    let name = std::ffi::CString::new(name).expect("a table name has no NUL");
+/// A table of schema segment by name, from the system cache (no query); InvalidOid when absent.
+pub fn segment_relation(name: &std::ffi::CStr) -> pg_sys::Oid {
     // SAFETY: system cache look-ups by name; both return InvalidOid when absent.
     unsafe {
         let namespace = pg_sys::get_namespace_oid(c"segment".as_ptr(), true);

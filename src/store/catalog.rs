@@ -8,6 +8,8 @@ use crate::entity::Entity;
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiHeapTupleData};
+use std::hash::Hash;
+use std::thread::LocalKey;
 
 /// Entries per entity cache: far more client tables than a database binds.
 const MAX_ENTITIES: usize = 1024;
@@ -70,33 +72,44 @@ pub fn cached_entity(answers_table: pg_sys::Oid) -> Option<Entity> {
     BY_ANSWERS_TABLE.with(|m| m.get(&answers_table.to_u32()))
 }
 
-pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
-    if let Some(entity) = cached_entity(relid) {
+/// The entity `key` names in `cache`, read with `template` ($1 `param`) and remembered when the
+/// cache has none.
+fn cached_or_read<K: Eq + Hash>(
+    cache: &'static LocalKey<BackendCache<K, Entity>>,
+    key: K,
+    template: &str,
+    param: DatumWithOid<'_>,
+) -> Option<Entity> {
+    if let Some(entity) = cache.with(|m| m.get(&key)) {
         return Some(entity);
     }
-    let entity = entity_where(ANSWERS_TABLE_IS, relid.into())?;
-    BY_ANSWERS_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
+    let entity = entity_where(template, param)?;
+    cache.with(|m| m.insert(key, entity.clone()));
     Some(entity)
+}
+
+pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
+    cached_or_read(
+        &BY_ANSWERS_TABLE,
+        relid.to_u32(),
+        ANSWERS_TABLE_IS,
+        relid.into(),
+    )
 }
 
 /// The entity of that id.
 pub fn entity_by_id(entity_id: i32) -> Option<Entity> {
-    if let Some(entity) = BY_ID.with(|m| m.get(&entity_id)) {
-        return Some(entity);
-    }
-    let entity = entity_where(ENTITY_ID_IS, entity_id.into())?;
-    BY_ID.with(|m| m.insert(entity_id, entity.clone()));
-    Some(entity)
+    cached_or_read(&BY_ID, entity_id, ENTITY_ID_IS, entity_id.into())
 }
 
 /// The entity of a client table, or of the partitioned table a partition belongs to.
 pub fn entity_of_client_table(relid: pg_sys::Oid) -> Option<Entity> {
-    if let Some(entity) = BY_CLIENT_TABLE.with(|m| m.get(&relid.to_u32())) {
-        return Some(entity);
-    }
-    let entity = entity_where(CLIENT_TABLE_IS, relid.into())?;
-    BY_CLIENT_TABLE.with(|m| m.insert(relid.to_u32(), entity.clone()));
-    Some(entity)
+    cached_or_read(
+        &BY_CLIENT_TABLE,
+        relid.to_u32(),
+        CLIENT_TABLE_IS,
+        relid.into(),
+    )
 }
 
 /// Drops what the entity caches hold about `relid` (InvalidOid: about every relation). Runs

@@ -112,15 +112,16 @@ pub fn answer_target(
     if isolation_uses_transaction_snapshot() || !may_read_configuration() {
         return Ok(None);
     }
+    // the configuration and the entity are pg_segment's, whoever asks
+    let owner = extension_owner();
     let resolve = || -> Result<Option<AnswerTarget>> {
-        // the configuration is pg_segment's, whoever asks
-        let config = as_role(extension_owner(), compiled::get)?;
+        let config = as_role(owner, compiled::get)?;
         Ok(config.answer_target(scheme, question, option))
     };
     let Some(first) = resolve()? else {
         return Ok(None);
     };
-    let Some(entity) = as_role(extension_owner(), || entity_by_id(first.entity_id)) else {
+    let Some(entity) = as_role(owner, || entity_by_id(first.entity_id)) else {
         return Ok(None);
     };
     if !has_privilege(entity.answers_oid, write_rights) {

@@ -51,15 +51,7 @@ pub fn watch_schemes_table() -> pg_sys::Oid {
     if known != 0 {
         return pg_sys::Oid::from(known);
     }
-    // SAFETY: system cache look-ups by name; both return InvalidOid when absent.
-    let relid = unsafe {
-        let namespace = pg_sys::get_namespace_oid(c"segment".as_ptr(), true);
-        if namespace == pg_sys::InvalidOid {
-            pg_sys::InvalidOid
-        } else {
-            pg_sys::get_relname_relid(c"schemes".as_ptr(), namespace)
-        }
-    };
+    let relid = crate::security::segment_relation(c"schemes");
     SCHEMES_RELID.with(|r| r.set(relid.to_u32()));
     relid
 }
