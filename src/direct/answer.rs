@@ -66,7 +66,7 @@ unsafe fn transition_answer(
 ///
 /// Only the plain case is taken: READ COMMITTED; a new or changed answer (a removal may be a
 /// deleted client's cascade, which SQL recognises); an existing assignment that keeps at
-/// least one answer; segment tables with their known columns and without statement triggers,
+/// least one answer, or none yet (the client's first answer inserts it); segment tables with their known columns and without statement triggers,
 /// transition tables or row security; a user holding the privileges the SQL statement needs.
 pub fn apply_one_answer(
     entity: &Entity,

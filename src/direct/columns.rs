@@ -124,6 +124,19 @@ impl AssignmentColumns {
         })
     }
 
+    /// The columns a client's first answer inserts.
+    pub fn inserted(&self) -> [usize; 7] {
+        [
+            self.scheme_id,
+            self.client_id,
+            self.score,
+            self.answered,
+            self.segment,
+            self.version,
+            self.assigned_at,
+        ]
+    }
+
     /// The columns an answer's update writes.
     pub fn updated(&self) -> [usize; 7] {
         [

@@ -5,13 +5,15 @@
 //! speculative insertion: most of what the trigger adds to the write. Here the transition row
 //! is read straight from the trigger's tuplestore, the compiled configuration gives the score
 //! change and the new level, and the client's assignment row is found through its primary key,
-//! locked, updated and its history row appended with the executor's single-row routines.
+//! locked, updated (or, on the client's first answer, inserted speculatively as INSERT … ON
+//! CONFLICT would) and its history row appended with the executor's single-row routines.
 //!
 //! | file | what it holds |
 //! |---|---|
 //! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
 //! | `read.rs` | the direct read of `segment.score` / `segment.segment_of` |
-//! | `writer.rs` | the single-row writer: executor state, lock, update, history insert |
+//! | `writer.rs` | the single-row writer: lock and update, or first insert; history row |
+//! | `executor.rs` | the executor state it writes through; the speculative insert |
 //! | `columns.rs` | where each column of the segment tables is, checked |
 //! | `values.rs` | datum copies, comparisons and conversions |
 //! | `guards.rs` | relations, indexes, scans and slots that close themselves |
@@ -21,6 +23,7 @@
 
 mod answer;
 mod columns;
+mod executor;
 mod guards;
 mod read;
 mod values;

@@ -1,9 +1,9 @@
-//! The single-row writer: the client's assignment locked by primary key and updated, and its
-//! history row inserted, through the executor's single-row routines (the ones logical
-//! replication applies rows with), so constraints, indexes, row triggers and foreign keys act
-//! as they do for SQL.
+//! The single-row writer: the client's assignment locked by primary key and updated, or on
+//! the client's first answer inserted, and its history row appended (`executor.rs` holds the
+//! executor state these writes go through).
 
 use super::columns::{attribute, AssignmentColumns, HistoryColumns};
+use super::executor::{set_slot_value, slot_value, Writer, Written};
 use super::guards::OpenTable;
 use super::values::{copy_value, numeric_text, numeric_value, text_contents, text_value};
 use crate::cache::BackendCache;
@@ -13,7 +13,6 @@ use crate::entity::Entity;
 use crate::error::Result;
 use crate::security::has_privilege;
 use pgrx::pg_sys::{self, Datum, Oid};
-use pgrx::PgBox;
 
 extern "C-unwind" {
     // commands/sequence.h, not among pgrx's bindings; call through `next_identity_value`.
@@ -65,245 +64,6 @@ fn identity_sequence(history: &OpenTable, history_id: usize) -> Oid {
     seq
 }
 
-impl OpenTable {
-    fn rel_id(&self) -> Oid {
-        // SAFETY: an open relation's descriptor.
-        unsafe { (*self.rel()).rd_id }
-    }
-
-    /// Whether the executor's single-row routines write this table as SQL would: an ordinary
-    /// table, no row security, no statement-level triggers or transition tables. For an
-    /// update, those of INSERT count too, and BEFORE INSERT row triggers: the SQL path's
-    /// INSERT … ON CONFLICT DO UPDATE fires them.
-    fn writable_row_by_row(&self, update: bool) -> bool {
-        // SAFETY: an open relation's catalog row and trigger descriptor.
-        let (form, triggers) = unsafe { (&*(*self.rel()).rd_rel, (*self.rel()).trigdesc) };
-        if form.relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char || form.relrowsecurity {
-            return false;
-        }
-        if triggers.is_null() {
-            return true;
-        }
-        // SAFETY: non-null, owned by the open relation.
-        let t = unsafe { &*triggers };
-        let insert = t.trig_insert_before_statement
-            || t.trig_insert_after_statement
-            || t.trig_insert_new_table
-            || (update && t.trig_insert_before_row);
-        let updates = update
-            && (t.trig_update_before_statement
-                || t.trig_update_after_statement
-                || t.trig_update_old_table
-                || t.trig_update_new_table);
-        !(insert || updates)
-    }
-
-    /// The table's primary key index, InvalidOid when it has none.
-    pub fn primary_key_index(&self) -> Oid {
-        // SAFETY: an open relation.
-        unsafe {
-            #[cfg(feature = "pg15")]
-            return pg_sys::RelationGetPrimaryKeyIndex(self.rel());
-            #[cfg(not(feature = "pg15"))]
-            return pg_sys::RelationGetPrimaryKeyIndex(self.rel(), false);
-        }
-    }
-}
-
-/// The columns at zero-based `positions`, as the executor's column sets number them.
-fn column_set(positions: &[usize]) -> *mut pg_sys::Bitmapset {
-    let mut columns: *mut pg_sys::Bitmapset = std::ptr::null_mut();
-    for &position in positions {
-        // SAFETY: adds to a palloc'd set (null is the empty set).
-        columns = unsafe {
-            pg_sys::bms_add_member(
-                columns,
-                position as i32 + 1 - pg_sys::FirstLowInvalidHeapAttributeNumber,
-            )
-        };
-    }
-    columns
-}
-
-/// A range table entry for a relation this path writes, carrying the columns it writes (which
-/// error messages and column-specific row triggers consult). PostgreSQL 16 moved those into
-/// a separate permission entry, returned second.
-fn range_table_entry(
-    table: &OpenTable,
-    written: &[usize],
-    update: bool,
-    #[allow(unused_variables)] index: u32,
-) -> (*mut pg_sys::RangeTblEntry, *mut std::ffi::c_void) {
-    // SAFETY: a zeroed node of the tag's own type, in the current memory context.
-    let mut rte =
-        unsafe { PgBox::<pg_sys::RangeTblEntry>::alloc_node(pg_sys::NodeTag::T_RangeTblEntry) };
-    rte.rtekind = pg_sys::RTEKind::RTE_RELATION;
-    rte.relid = table.rel_id();
-    // SAFETY: an open relation's catalog row.
-    rte.relkind = unsafe { (*(*table.rel()).rd_rel).relkind };
-    rte.rellockmode = pg_sys::RowExclusiveLock as i32;
-    let required = if update {
-        pg_sys::ACL_SELECT | pg_sys::ACL_UPDATE
-    } else {
-        pg_sys::ACL_INSERT
-    } as pg_sys::AclMode;
-    #[cfg(feature = "pg15")]
-    {
-        rte.requiredPerms = required;
-        if update {
-            rte.updatedCols = column_set(written);
-        } else {
-            rte.insertedCols = column_set(written);
-        }
-        (rte.into_pg(), std::ptr::null_mut())
-    }
-    #[cfg(not(feature = "pg15"))]
-    {
-        // SAFETY: as above.
-        let mut permission = unsafe {
-            PgBox::<pg_sys::RTEPermissionInfo>::alloc_node(pg_sys::NodeTag::T_RTEPermissionInfo)
-        };
-        permission.relid = table.rel_id();
-        permission.requiredPerms = required;
-        if update {
-            permission.updatedCols = column_set(written);
-        } else {
-            permission.insertedCols = column_set(written);
-        }
-        rte.perminfoindex = index;
-        (rte.into_pg(), permission.into_pg().cast())
-    }
-}
-
-/// Range table indexes 1..=n, the relations PostgreSQL 18 is told were not pruned.
-#[cfg(not(feature = "pg15"))]
-fn unpruned_relations(n: i32) -> *mut pg_sys::Bitmapset {
-    let mut set: *mut pg_sys::Bitmapset = std::ptr::null_mut();
-    for i in 1..=n {
-        // SAFETY: adds to a palloc'd set (null is the empty set).
-        set = unsafe { pg_sys::bms_add_member(set, i) };
-    }
-    set
-}
-
-/// A slot's value at a zero-based column.
-///
-/// # Safety
-/// `slot` holds a deformed row (`slot_getallattrs`) with more than `i` columns.
-unsafe fn slot_value(slot: *mut pg_sys::TupleTableSlot, i: usize) -> (Datum, bool) {
-    (*(*slot).tts_values.add(i), *(*slot).tts_isnull.add(i))
-}
-
-/// Sets a slot's value at a zero-based column (None: NULL).
-///
-/// # Safety
-/// `slot` is a virtual slot with more than `i` columns, not yet stored.
-unsafe fn set_slot_value(slot: *mut pg_sys::TupleTableSlot, i: usize, value: Option<Datum>) {
-    *(*slot).tts_values.add(i) = value.unwrap_or(Datum::from(0));
-    *(*slot).tts_isnull.add(i) = value.is_none();
-}
-
-/// The executor state of one direct write: both segment tables as result relations (range
-/// table indexes 1 and 2) with their indexes open. Dropping it closes the indexes and frees the
-/// state.
-struct Writer {
-    estate: *mut pg_sys::EState,
-    epq: *mut pg_sys::EPQState,
-    assignments: *mut pg_sys::ResultRelInfo,
-    history: *mut pg_sys::ResultRelInfo,
-}
-
-impl Writer {
-    /// # Safety
-    /// Inside a statement with an active snapshot; the tables must stay open while the writer
-    /// lives (declare it after them).
-    unsafe fn new(
-        assignments: &OpenTable,
-        updated: &[usize],
-        history: &OpenTable,
-        inserted: &[usize],
-    ) -> Writer {
-        let estate = pg_sys::CreateExecutorState();
-        let (mut range_table, mut permissions): (*mut pg_sys::List, *mut pg_sys::List) =
-            (std::ptr::null_mut(), std::ptr::null_mut());
-        for (index, (table, written, update)) in
-            [(assignments, updated, true), (history, inserted, false)]
-                .into_iter()
-                .enumerate()
-        {
-            let (rte, permission) = range_table_entry(table, written, update, index as u32 + 1);
-            range_table = pg_sys::lappend(range_table, rte.cast());
-            if !permission.is_null() {
-                permissions = pg_sys::lappend(permissions, permission);
-            }
-        }
-        #[cfg(feature = "pg15")]
-        pg_sys::ExecInitRangeTable(estate, range_table);
-        #[cfg(not(feature = "pg15"))]
-        pg_sys::ExecInitRangeTable(estate, range_table, permissions, unpruned_relations(2));
-        let result_relation = |table: &OpenTable, index: u32| {
-            let info = PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
-                .into_pg();
-            pg_sys::InitResultRelInfo(info, table.rel(), index, std::ptr::null_mut(), 0);
-            // Where ExecGetTriggerResultRel finds it when queued row triggers fire.
-            (*estate).es_opened_result_relations =
-                pg_sys::lappend((*estate).es_opened_result_relations, info.cast());
-            pg_sys::ExecOpenIndices(info, false);
-            info
-        };
-        let assignments = result_relation(assignments, 1);
-        let history = result_relation(history, 2);
-        (*estate).es_output_cid = pg_sys::GetCurrentCommandId(true);
-        (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
-        let epq = pg_sys::palloc0(std::mem::size_of::<pg_sys::EPQState>()) as *mut pg_sys::EPQState;
-        #[cfg(feature = "pg15")]
-        pg_sys::EvalPlanQualInit(epq, estate, std::ptr::null_mut(), std::ptr::null_mut(), -1);
-        #[cfg(not(feature = "pg15"))]
-        pg_sys::EvalPlanQualInit(
-            epq,
-            estate,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            -1,
-            std::ptr::null_mut(),
-        );
-        Writer {
-            estate,
-            epq,
-            assignments,
-            history,
-        }
-    }
-
-    /// A virtual slot of a result relation, freed with the writer.
-    fn slot(&self, rel: *mut pg_sys::ResultRelInfo) -> *mut pg_sys::TupleTableSlot {
-        // SAFETY: a result relation of this writer's live executor state.
-        unsafe {
-            pg_sys::ExecInitExtraTupleSlot(
-                self.estate,
-                (*(*rel).ri_RelationDesc).rd_att,
-                &pg_sys::TTSOpsVirtual,
-            )
-        }
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            return; // the abort frees the executor memory and closes the indexes
-        }
-        // SAFETY: made in `new`, released once, while the tables are still open.
-        unsafe {
-            pg_sys::EvalPlanQualEnd(self.epq);
-            pg_sys::ExecCloseIndices(self.assignments);
-            pg_sys::ExecCloseIndices(self.history);
-            pg_sys::ExecResetTupleTable((*self.estate).es_tupleTable, false);
-            pg_sys::FreeExecutorState(self.estate);
-        }
-    }
-}
-
 /// Locks and updates the client's assignment and appends its history row, or returns false
 /// having written nothing.
 ///
@@ -339,7 +99,18 @@ pub unsafe fn write_assignment(
     if !eligible {
         return Ok(false);
     }
-    let writer = Writer::new(&assignments, &a.updated(), &history, &h.inserted());
+    let writer = Writer::new(
+        &assignments,
+        &Written {
+            inserted: &a.inserted(),
+            updated: &a.updated(),
+        },
+        &history,
+        &Written {
+            inserted: &h.inserted(),
+            updated: &[],
+        },
+    );
 
     // The client's assignment, found by primary key and locked like UPDATE locks it: waits
     // for a concurrent writer of the same client, then reads the version it committed.
@@ -360,16 +131,38 @@ pub unsafe fn write_assignment(
         search,
         current,
     );
+    let history_row = HistoryRow {
+        columns: &h,
+        sequence,
+        client,
+    };
     let outcome = if found {
-        update_locked(&writer, config, delta, current, &a, &h, sequence)
+        update_locked(&writer, config, delta, current, &a, &history_row)
+    } else if assignments.without_generated_columns() {
+        insert_first(&writer, config, delta, &a, &history_row)
     } else {
-        Ok(false) // the client's first answer: SQL inserts the assignment
+        Ok(false)
     };
     drop(writer);
     if matches!(outcome, Ok(true)) {
         pg_sys::CommandCounterIncrement();
     }
     outcome
+}
+
+/// Where and how a direct write appends the client's history row.
+struct HistoryRow<'a> {
+    columns: &'a HistoryColumns,
+    /// the identity sequence of history_id
+    sequence: Oid,
+    /// the client key, a datum of the key type
+    client: Datum,
+}
+
+/// A score and segment of the client before or after a write (None: NULL).
+struct Scored {
+    score: Option<Datum>,
+    segment: Option<Datum>,
 }
 
 /// Writes the locked assignment row `current` and its history row; false (nothing written)
@@ -383,15 +176,13 @@ unsafe fn update_locked(
     delta: &AnswerDelta,
     current: *mut pg_sys::TupleTableSlot,
     a: &AssignmentColumns,
-    h: &HistoryColumns,
-    sequence: Oid,
+    history: &HistoryRow<'_>,
 ) -> Result<bool> {
     pg_sys::slot_getallattrs(current);
     let desc = pgrx::PgTupleDesc::from_pg_unchecked((*current).tts_tupleDescriptor);
     let (old_score, score_null) = slot_value(current, a.score);
     let (answered, _) = slot_value(current, a.answered);
     let (old_segment, segment_null) = slot_value(current, a.segment);
-    let (client, _) = slot_value(current, a.client_id);
     let answered = answered.value() as i32 + delta.answered;
     if score_null || answered <= 0 {
         return Ok(false); // the last answer went: SQL deletes the assignment
@@ -430,28 +221,101 @@ unsafe fn update_locked(
     pg_sys::AfterTriggerBeginQuery();
     pg_sys::ExecSimpleRelationUpdate(writer.assignments, writer.estate, writer.epq, current, next);
     if previous != score || old_segment_text.as_deref() != level {
-        let row = writer.slot(writer.history);
-        for i in 0..(*(*row).tts_tupleDescriptor).natts as usize {
-            set_slot_value(row, i, None);
-        }
-        set_slot_value(
-            row,
-            h.history_id,
-            Some(Datum::from(next_identity_value(sequence))),
-        );
-        set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
-        set_slot_value(row, h.client_id, Some(client));
-        set_slot_value(row, h.changed_at, Some(now));
-        set_slot_value(row, h.old_score, Some(old_score));
-        set_slot_value(row, h.new_score, Some(new_score));
-        set_slot_value(row, h.old_segment, old_segment);
-        set_slot_value(row, h.new_segment, new_segment);
-        set_slot_value(row, h.cause, Some(text_value("answer")));
-        set_slot_value(row, h.version, Some(version));
-        pg_sys::ExecStoreVirtualTuple(row);
-        pg_sys::ExecSimpleRelationInsert(writer.history, writer.estate, row);
+        let old = Scored {
+            score: Some(old_score),
+            segment: old_segment,
+        };
+        let new = Scored {
+            score: Some(new_score),
+            segment: new_segment,
+        };
+        append_history(writer, delta, history, &old, &new, now);
     }
     // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
     pg_sys::AfterTriggerEndQuery(writer.estate);
     Ok(true)
+}
+
+/// The client's first answer in the scheme: inserts its assignment, as the SQL path's
+/// INSERT … ON CONFLICT does, and its history row. False (nothing visible written) when the
+/// change is not a first answer, or when a concurrent writer's assignment for the client
+/// appeared meanwhile; the SQL path then waits for that writer and adds to its row.
+///
+/// # Safety
+/// As `write_assignment`, with `writer` made there.
+unsafe fn insert_first(
+    writer: &Writer,
+    config: &CompiledConfig,
+    delta: &AnswerDelta,
+    a: &AssignmentColumns,
+    history: &HistoryRow<'_>,
+) -> Result<bool> {
+    if delta.answered != 1 {
+        return Ok(false); // only a new answer can be a client's first
+    }
+    let Ok((score, level)) = config.rescore(delta, rust_decimal::Decimal::ZERO) else {
+        return Ok(false);
+    };
+    let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
+    let new = Scored {
+        score: Some(numeric_value(&score.to_string())),
+        segment: level.map(text_value),
+    };
+    let row = writer.slot(writer.assignments);
+    for i in 0..(*(*row).tts_tupleDescriptor).natts as usize {
+        set_slot_value(row, i, None);
+    }
+    set_slot_value(row, a.scheme_id, Some(Datum::from(delta.scheme_id)));
+    set_slot_value(row, a.client_id, Some(history.client));
+    set_slot_value(row, a.score, new.score);
+    set_slot_value(row, a.answered, Some(Datum::from(1i32)));
+    set_slot_value(row, a.segment, new.segment);
+    set_slot_value(row, a.version, Some(Datum::from(delta.version)));
+    set_slot_value(row, a.assigned_at, Some(now));
+    pg_sys::ExecStoreVirtualTuple(row);
+
+    pg_sys::AfterTriggerBeginQuery();
+    let inserted = writer.insert_speculatively(row);
+    if inserted {
+        let old = Scored {
+            score: None,
+            segment: None,
+        };
+        append_history(writer, delta, history, &old, &new, now);
+    }
+    pg_sys::AfterTriggerEndQuery(writer.estate);
+    Ok(inserted)
+}
+
+/// Appends the client's history row for a change from `old` to `new`.
+///
+/// # Safety
+/// As `write_assignment`, with `writer` made there, between `AfterTriggerBeginQuery` and
+/// `AfterTriggerEndQuery`; the datums are of the history's column types.
+unsafe fn append_history(
+    writer: &Writer,
+    delta: &AnswerDelta,
+    history: &HistoryRow<'_>,
+    old: &Scored,
+    new: &Scored,
+    now: Datum,
+) {
+    let h = history.columns;
+    let row = writer.slot(writer.history);
+    for i in 0..(*(*row).tts_tupleDescriptor).natts as usize {
+        set_slot_value(row, i, None);
+    }
+    let history_id = next_identity_value(history.sequence);
+    set_slot_value(row, h.history_id, Some(Datum::from(history_id)));
+    set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
+    set_slot_value(row, h.client_id, Some(history.client));
+    set_slot_value(row, h.changed_at, Some(now));
+    set_slot_value(row, h.old_score, old.score);
+    set_slot_value(row, h.new_score, new.score);
+    set_slot_value(row, h.old_segment, old.segment);
+    set_slot_value(row, h.new_segment, new.segment);
+    set_slot_value(row, h.cause, Some(text_value("answer")));
+    set_slot_value(row, h.version, Some(Datum::from(delta.version)));
+    pg_sys::ExecStoreVirtualTuple(row);
+    pg_sys::ExecSimpleRelationInsert(writer.history, writer.estate, row);
 }

@@ -8,8 +8,10 @@
 //!
 //! 1. **Direct** (`direct::apply_one_answer`): one new or changed answer, with the entity and
 //!    the compiled configuration already cached and `pg_segment.direct_writes` on. Runs no SQL.
-//!    Declines a client's first answer, a removal, REPEATABLE READ / SERIALIZABLE, and segment
-//!    tables it cannot write row by row as SQL would.
+//!    A client's first answer inserts its assignment speculatively, as INSERT … ON CONFLICT
+//!    would. Declines a removal, REPEATABLE READ / SERIALIZABLE, a first answer that meets a
+//!    concurrent writer's new assignment, and segment tables it cannot write row by row as SQL
+//!    would.
 //! 2. **Known delta** (`store::apply_known_delta`): one changed answer; the engine works out
 //!    the score change, one kept statement applies it. Declines anything but a plain change of
 //!    one client's answer to one question.

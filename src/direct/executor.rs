@@ -1,0 +1,335 @@
+//! The executor state of a direct write: the segment tables as result relations with their
+//! indexes open, so the executor's single-row routines (the ones logical replication applies
+//! rows with) write them, and constraints, indexes, row triggers and foreign keys act as they
+//! do for SQL. Also the one write SQL would do with INSERT … ON CONFLICT: a speculative insert.
+
+use super::guards::OpenTable;
+use pgrx::pg_sys::{self, Datum, Oid};
+use pgrx::PgBox;
+
+impl OpenTable {
+    pub fn rel_id(&self) -> Oid {
+        // SAFETY: an open relation's descriptor.
+        unsafe { (*self.rel()).rd_id }
+    }
+
+    /// Whether the executor's single-row routines write this table as SQL would: an ordinary
+    /// table, no row security, no statement-level triggers or transition tables. For an
+    /// update, those of INSERT count too, and BEFORE INSERT row triggers: the SQL path's
+    /// INSERT … ON CONFLICT DO UPDATE fires them.
+    pub fn writable_row_by_row(&self, update: bool) -> bool {
+        // SAFETY: an open relation's catalog row and trigger descriptor.
+        let (form, triggers) = unsafe { (&*(*self.rel()).rd_rel, (*self.rel()).trigdesc) };
+        if form.relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char || form.relrowsecurity {
+            return false;
+        }
+        if triggers.is_null() {
+            return true;
+        }
+        // SAFETY: non-null, owned by the open relation.
+        let t = unsafe { &*triggers };
+        let insert = t.trig_insert_before_statement
+            || t.trig_insert_after_statement
+            || t.trig_insert_new_table
+            || (update && t.trig_insert_before_row);
+        let updates = update
+            && (t.trig_update_before_statement
+                || t.trig_update_after_statement
+                || t.trig_update_old_table
+                || t.trig_update_new_table);
+        !(insert || updates)
+    }
+
+    /// Whether the table has no generated columns, which the speculative insert (unlike the
+    /// executor's single-row routines) does not compute.
+    pub fn without_generated_columns(&self) -> bool {
+        // SAFETY: an open relation's tuple descriptor and its constraints, if any.
+        let constraints = unsafe { (*(*self.rel()).rd_att).constr };
+        if constraints.is_null() {
+            return true;
+        }
+        // SAFETY: non-null, owned by the open relation.
+        let c = unsafe { &*constraints };
+        #[cfg(feature = "pg15")]
+        return !c.has_generated_stored;
+        #[cfg(not(feature = "pg15"))]
+        return !(c.has_generated_stored || c.has_generated_virtual);
+    }
+
+    /// The table's primary key index, InvalidOid when it has none.
+    pub fn primary_key_index(&self) -> Oid {
+        // SAFETY: an open relation.
+        unsafe {
+            #[cfg(feature = "pg15")]
+            return pg_sys::RelationGetPrimaryKeyIndex(self.rel());
+            #[cfg(not(feature = "pg15"))]
+            return pg_sys::RelationGetPrimaryKeyIndex(self.rel(), false);
+        }
+    }
+}
+
+/// The columns at zero-based `positions`, as the executor's column sets number them.
+fn column_set(positions: &[usize]) -> *mut pg_sys::Bitmapset {
+    let mut columns: *mut pg_sys::Bitmapset = std::ptr::null_mut();
+    for &position in positions {
+        // SAFETY: adds to a palloc'd set (null is the empty set).
+        columns = unsafe {
+            pg_sys::bms_add_member(
+                columns,
+                position as i32 + 1 - pg_sys::FirstLowInvalidHeapAttributeNumber,
+            )
+        };
+    }
+    columns
+}
+
+/// A range table entry for a relation this path writes, carrying the columns it writes (which
+/// error messages and column-specific row triggers consult). PostgreSQL 16 moved those into
+/// a separate permission entry, returned second.
+fn range_table_entry(
+    table: &OpenTable,
+    written: &Written<'_>,
+    #[allow(unused_variables)] index: u32,
+) -> (*mut pg_sys::RangeTblEntry, *mut std::ffi::c_void) {
+    // SAFETY: a zeroed node of the tag's own type, in the current memory context.
+    let mut rte =
+        unsafe { PgBox::<pg_sys::RangeTblEntry>::alloc_node(pg_sys::NodeTag::T_RangeTblEntry) };
+    rte.rtekind = pg_sys::RTEKind::RTE_RELATION;
+    rte.relid = table.rel_id();
+    // SAFETY: an open relation's catalog row.
+    rte.relkind = unsafe { (*(*table.rel()).rd_rel).relkind };
+    rte.rellockmode = pg_sys::RowExclusiveLock as i32;
+    let mut required = 0;
+    if !written.inserted.is_empty() {
+        required |= pg_sys::ACL_INSERT;
+    }
+    if !written.updated.is_empty() {
+        required |= pg_sys::ACL_SELECT | pg_sys::ACL_UPDATE;
+    }
+    let required = required as pg_sys::AclMode;
+    #[cfg(feature = "pg15")]
+    {
+        rte.requiredPerms = required;
+        rte.insertedCols = column_set(written.inserted);
+        rte.updatedCols = column_set(written.updated);
+        (rte.into_pg(), std::ptr::null_mut())
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        // SAFETY: as above.
+        let mut permission = unsafe {
+            PgBox::<pg_sys::RTEPermissionInfo>::alloc_node(pg_sys::NodeTag::T_RTEPermissionInfo)
+        };
+        permission.relid = table.rel_id();
+        permission.requiredPerms = required;
+        permission.insertedCols = column_set(written.inserted);
+        permission.updatedCols = column_set(written.updated);
+        rte.perminfoindex = index;
+        (rte.into_pg(), permission.into_pg().cast())
+    }
+}
+
+/// Range table indexes 1..=n, the relations PostgreSQL 18 is told were not pruned.
+#[cfg(not(feature = "pg15"))]
+fn unpruned_relations(n: i32) -> *mut pg_sys::Bitmapset {
+    let mut set: *mut pg_sys::Bitmapset = std::ptr::null_mut();
+    for i in 1..=n {
+        // SAFETY: adds to a palloc'd set (null is the empty set).
+        set = unsafe { pg_sys::bms_add_member(set, i) };
+    }
+    set
+}
+
+/// A slot's value at a zero-based column.
+///
+/// # Safety
+/// `slot` holds a deformed row (`slot_getallattrs`) with more than `i` columns.
+pub unsafe fn slot_value(slot: *mut pg_sys::TupleTableSlot, i: usize) -> (Datum, bool) {
+    (*(*slot).tts_values.add(i), *(*slot).tts_isnull.add(i))
+}
+
+/// Sets a slot's value at a zero-based column (None: NULL).
+///
+/// # Safety
+/// `slot` is a virtual slot with more than `i` columns, not yet stored.
+pub unsafe fn set_slot_value(slot: *mut pg_sys::TupleTableSlot, i: usize, value: Option<Datum>) {
+    *(*slot).tts_values.add(i) = value.unwrap_or(Datum::from(0));
+    *(*slot).tts_isnull.add(i) = value.is_none();
+}
+
+/// The executor state of one direct write: both segment tables as result relations (range
+/// table indexes 1 and 2) with their indexes open. Dropping it closes the indexes and frees the
+/// state.
+pub struct Writer {
+    pub estate: *mut pg_sys::EState,
+    pub epq: *mut pg_sys::EPQState,
+    pub assignments: *mut pg_sys::ResultRelInfo,
+    pub history: *mut pg_sys::ResultRelInfo,
+}
+
+/// The columns a direct write may insert and update in one table (for the range table entry
+/// that error messages and column-specific triggers consult).
+pub struct Written<'a> {
+    pub inserted: &'a [usize],
+    pub updated: &'a [usize],
+}
+
+impl Writer {
+    /// # Safety
+    /// Inside a statement with an active snapshot; the tables must stay open while the writer
+    /// lives (declare it after them).
+    pub unsafe fn new(
+        assignments: &OpenTable,
+        assignments_written: &Written<'_>,
+        history: &OpenTable,
+        history_written: &Written<'_>,
+    ) -> Writer {
+        let estate = pg_sys::CreateExecutorState();
+        let (mut range_table, mut permissions): (*mut pg_sys::List, *mut pg_sys::List) =
+            (std::ptr::null_mut(), std::ptr::null_mut());
+        for (index, (table, written)) in [
+            (assignments, assignments_written),
+            (history, history_written),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (rte, permission) = range_table_entry(table, written, index as u32 + 1);
+            range_table = pg_sys::lappend(range_table, rte.cast());
+            if !permission.is_null() {
+                permissions = pg_sys::lappend(permissions, permission);
+            }
+        }
+        #[cfg(feature = "pg15")]
+        pg_sys::ExecInitRangeTable(estate, range_table);
+        #[cfg(not(feature = "pg15"))]
+        pg_sys::ExecInitRangeTable(estate, range_table, permissions, unpruned_relations(2));
+        // Unique indexes opened for speculative insertion, as INSERT … ON CONFLICT opens them.
+        let result_relation = |table: &OpenTable, index: u32| {
+            let info = PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
+                .into_pg();
+            pg_sys::InitResultRelInfo(info, table.rel(), index, std::ptr::null_mut(), 0);
+            // Where ExecGetTriggerResultRel finds it when queued row triggers fire.
+            (*estate).es_opened_result_relations =
+                pg_sys::lappend((*estate).es_opened_result_relations, info.cast());
+            pg_sys::ExecOpenIndices(info, true);
+            info
+        };
+        let assignments = result_relation(assignments, 1);
+        let history = result_relation(history, 2);
+        (*estate).es_output_cid = pg_sys::GetCurrentCommandId(true);
+        (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
+        let epq = pg_sys::palloc0(std::mem::size_of::<pg_sys::EPQState>()) as *mut pg_sys::EPQState;
+        #[cfg(feature = "pg15")]
+        pg_sys::EvalPlanQualInit(epq, estate, std::ptr::null_mut(), std::ptr::null_mut(), -1);
+        #[cfg(not(feature = "pg15"))]
+        pg_sys::EvalPlanQualInit(
+            epq,
+            estate,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            -1,
+            std::ptr::null_mut(),
+        );
+        Writer {
+            estate,
+            epq,
+            assignments,
+            history,
+        }
+    }
+
+    /// A virtual slot of a result relation, freed with the writer.
+    pub fn slot(&self, rel: *mut pg_sys::ResultRelInfo) -> *mut pg_sys::TupleTableSlot {
+        // SAFETY: a result relation of this writer's live executor state.
+        unsafe {
+            pg_sys::ExecInitExtraTupleSlot(
+                self.estate,
+                (*(*rel).ri_RelationDesc).rd_att,
+                &pg_sys::TTSOpsVirtual,
+            )
+        }
+    }
+
+    /// Inserts `row` into the assignments unless a row with the same primary key exists or
+    /// appears meanwhile, as INSERT … ON CONFLICT does: the row goes in marked speculative,
+    /// its index entries are added without waiting, and it is confirmed only if no unique
+    /// index met a conflicting entry, committed or not; otherwise it is killed, so no other
+    /// transaction ever sees it. Returns whether it was confirmed (false: nothing visible was
+    /// written). Queues the table's AFTER INSERT row triggers, as SQL's insert does.
+    ///
+    /// # Safety
+    /// `row` is a stored slot of the assignments relation; the caller declined tables with
+    /// BEFORE INSERT row triggers or generated columns, which this does not run.
+    pub unsafe fn insert_speculatively(&self, row: *mut pg_sys::TupleTableSlot) -> bool {
+        let info = self.assignments;
+        let rel = (*info).ri_RelationDesc;
+        if !(*(*rel).rd_att).constr.is_null() {
+            pg_sys::ExecConstraints(info, row, self.estate);
+        }
+        (*row).tts_tableOid = (*rel).rd_id;
+        let xid = pg_sys::GetCurrentTransactionId();
+        let token = pg_sys::SpeculativeInsertionLockAcquire(xid);
+        let am = &*(*rel).rd_tableam;
+        let (Some(insert), Some(complete)) =
+            (am.tuple_insert_speculative, am.tuple_complete_speculative)
+        else {
+            pg_sys::SpeculativeInsertionLockRelease(xid);
+            return false;
+        };
+        insert(
+            rel,
+            row,
+            (*self.estate).es_output_cid,
+            0,
+            std::ptr::null_mut(),
+            token,
+        );
+        let mut conflict = false;
+        #[cfg(feature = "pg15")]
+        let recheck = pg_sys::ExecInsertIndexTuples(
+            info,
+            row,
+            self.estate,
+            false,
+            true,
+            &mut conflict,
+            std::ptr::null_mut(),
+        );
+        #[cfg(not(feature = "pg15"))]
+        let recheck = pg_sys::ExecInsertIndexTuples(
+            info,
+            row,
+            self.estate,
+            false,
+            true,
+            &mut conflict,
+            std::ptr::null_mut(),
+            false,
+        );
+        complete(rel, row, token, !conflict);
+        // Wakes whoever waits to learn whether the row stays.
+        pg_sys::SpeculativeInsertionLockRelease(xid);
+        if !conflict {
+            pg_sys::ExecARInsertTriggers(self.estate, info, row, recheck, std::ptr::null_mut());
+        }
+        pg_sys::list_free(recheck);
+        !conflict
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return; // the abort frees the executor memory and closes the indexes
+        }
+        // SAFETY: made in `new`, released once, while the tables are still open.
+        unsafe {
+            pg_sys::EvalPlanQualEnd(self.epq);
+            pg_sys::ExecCloseIndices(self.assignments);
+            pg_sys::ExecCloseIndices(self.history);
+            pg_sys::ExecResetTupleTable((*self.estate).es_tupleTable, false);
+            pg_sys::FreeExecutorState(self.estate);
+        }
+    }
+}
