@@ -272,6 +272,12 @@ BEGIN
                                   'FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()', e.client_table);
         PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
         PERFORM segment._follow_client_owner(e.entity_id);
+        -- half of each assignments page free, as _create_entity_relations makes it, unless the
+        -- DBA chose otherwise (stored rows get the room as they move, or with VACUUM FULL)
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.unnest(c.reloptions) o
+                       WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
+        END IF;
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
         PERFORM segment._grant_maintainer(owner);
         -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)

@@ -85,6 +85,10 @@ BEGIN
 
     -- scheme_id has no foreign key: every write would lock the one schemes row each scheme
     -- has; deleting a scheme removes its rows through the schemes trigger instead.
+    -- Half of each page stays free: every answer rewrites its client's row, and a scheme change
+    -- rewrites the rows of every client it moves in one statement; with room on the same page
+    -- those updates are HOT (no index entries), which takes about 40 % off a re-segmentation
+    -- that moves most clients.
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
             scheme_id   integer NOT NULL,
@@ -97,7 +101,7 @@ BEGIN
             previous_score   numeric,
             previous_segment text,
             PRIMARY KEY (scheme_id, client_id)
-        )$ddl$, assignments, key_type_sql);
+        ) WITH (fillfactor = 50)$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id)', assignments);
     -- Rows whose client lost its last answer, for an instant before they are deleted.
@@ -656,6 +660,12 @@ BEGIN
                                   'FOR EACH STATEMENT EXECUTE FUNCTION segment._client_removed()', e.client_table);
         PERFORM segment._attach_rekey_trigger(e.client_table, current_key);
         PERFORM segment._follow_client_owner(e.entity_id);
+        -- half of each assignments page free, as _create_entity_relations makes it, unless the
+        -- DBA chose otherwise (stored rows get the room as they move, or with VACUUM FULL)
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.unnest(c.reloptions) o
+                       WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
+            EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
+        END IF;
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
         PERFORM segment._grant_maintainer(owner);
         -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)

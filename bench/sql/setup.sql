@@ -100,7 +100,11 @@ $fn$;
 CREATE TRIGGER trig_recompute AFTER INSERT OR UPDATE OR DELETE ON bench.trig_answers
     FOR EACH ROW EXECUTE FUNCTION bench.trig_recompute();
 
--- The answers every set-up starts from: each client answers all 10 questions.
+-- The answers every set-up starts from: each client answers all 10 questions; option 1 of a
+-- question is chosen by 10 % of clients, options 2-4 by 30 % each (the points-change scenario
+-- changes an option chosen by 10 %).
 CREATE TABLE bench.answer_source AS
-SELECT c AS client_id, q AS question_id, (q - 1) * 4 + 1 + abs(hashint8((c * 16 + q)::bigint)) % 4 AS option_id
-FROM generate_series(1, :clients) c, generate_series(1, 10) q;
+SELECT c AS client_id, q AS question_id,
+       (q - 1) * 4 + 1 + CASE WHEN h % 10 = 0 THEN 0 ELSE 1 + (h / 10) % 3 END AS option_id
+FROM generate_series(1, :clients) c, generate_series(1, 10) q,
+     LATERAL (SELECT abs(hashint8((c * 16 + q)::bigint)) AS h) x;
