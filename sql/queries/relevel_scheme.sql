@@ -2,7 +2,7 @@
 -- its stored score, without reading a single answer. $1 scheme id, $2 cause. Returns how many
 -- clients changed segment.
 WITH moved AS MATERIALIZED (
-    SELECT s.client_id, s.score AS old_score, s.score AS new_score,
+    SELECT s.ctid AS row_id, s.client_id, s.score AS old_score, s.score AS new_score,
            s.segment AS old_segment, l.name AS new_segment
     FROM {{assignments}} s
     LEFT JOIN segment.levels l ON l.scheme_id = $1

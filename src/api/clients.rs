@@ -11,8 +11,12 @@ use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+/// Checks the client exists, by a primary-key probe when the direct path can tell, else with SQL.
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 fn existing_client(entity: &Entity, client: ClientKey) -> Result<()> {
-    if store::client_exists(entity, client) {
+    let exists = direct::client_exists(entity, client)
+        .unwrap_or_else(|| store::client_exists(entity, client));
+    if exists {
         Ok(())
     } else {
         Err(SegmentError::ClientNotFound {
@@ -48,6 +52,7 @@ fn known_target(
 /// Records (or replaces) a client's answer to one question. The answers trigger recomputes the
 /// client's score and segment in the same statement.
 #[pg_extern(volatile)]
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 fn answer(
     scheme: Option<&str>,
     client: Option<ClientKey>,

@@ -178,6 +178,7 @@ impl Writer {
     /// # Safety
     /// Inside a statement with an active snapshot; the tables must stay open while the writer
     /// lives (declare it after them).
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn new(
         assignments: &OpenTable,
         assignments_written: &Written<'_>,
@@ -204,19 +205,20 @@ impl Writer {
         pg_sys::ExecInitRangeTable(estate, range_table);
         #[cfg(not(feature = "pg15"))]
         pg_sys::ExecInitRangeTable(estate, range_table, permissions, unpruned_relations(2));
-        // Unique indexes opened for speculative insertion, as INSERT … ON CONFLICT opens them.
-        let result_relation = |table: &OpenTable, index: u32| {
+        // The assignments' unique indexes opened for speculative insertion, as INSERT … ON
+        // CONFLICT opens them; the history is only ever appended to.
+        let result_relation = |table: &OpenTable, index: u32, speculative: bool| {
             let info = PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
                 .into_pg();
             pg_sys::InitResultRelInfo(info, table.rel(), index, std::ptr::null_mut(), 0);
             // Where ExecGetTriggerResultRel finds it when queued row triggers fire.
             (*estate).es_opened_result_relations =
                 pg_sys::lappend((*estate).es_opened_result_relations, info.cast());
-            pg_sys::ExecOpenIndices(info, true);
+            pg_sys::ExecOpenIndices(info, speculative);
             info
         };
-        let assignments = result_relation(assignments, 1);
-        let history = result_relation(history, 2);
+        let assignments = result_relation(assignments, 1, true);
+        let history = result_relation(history, 2, false);
         (*estate).es_output_cid = pg_sys::GetCurrentCommandId(true);
         (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
         let epq = pg_sys::palloc0(std::mem::size_of::<pg_sys::EPQState>()) as *mut pg_sys::EPQState;
@@ -261,6 +263,7 @@ impl Writer {
     /// # Safety
     /// `row` is a stored slot of the assignments relation; the caller declined tables with
     /// BEFORE INSERT row triggers or generated columns, which this does not run.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn insert_speculatively(&self, row: *mut pg_sys::TupleTableSlot) -> bool {
         let info = self.assignments;
         let rel = (*info).ri_RelationDesc;
@@ -319,6 +322,7 @@ impl Writer {
 }
 
 impl Drop for Writer {
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     fn drop(&mut self) {
         if std::thread::panicking() {
             return; // the abort frees the executor memory and closes the indexes

@@ -11,7 +11,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
-//! | `read.rs` | the direct read of `segment.score` / `segment.segment_of` |
+//! | `read.rs` | primary-key probes: `segment.score` / `segment_of`, a client's existence |
 //! | `writer.rs` | the single-row writer: lock and update, or first insert; history row |
 //! | `executor.rs` | the executor state it writes through; the speculative insert |
 //! | `columns.rs` | where each column of the segment tables is, checked |
@@ -30,5 +30,5 @@ mod values;
 mod writer;
 
 pub use answer::apply_one_answer;
-pub use read::read_assignment;
+pub use read::{client_exists, read_assignment};
 pub use writer::forget_relation;

@@ -1,7 +1,7 @@
 //! The direct read of `segment.score` and `segment.segment_of`: one primary-key probe of the
 //! assignments table under the statement's snapshot.
 
-use super::columns::{client_column, AssignmentColumns};
+use super::columns::{client_column, is_named, AssignmentColumns};
 use super::guards::{IndexScan, OpenIndex, OpenTable, StandaloneSlot};
 use super::values::text_contents;
 use crate::client_key::ClientKey;
@@ -34,6 +34,67 @@ fn equality_procedure(
     }
 }
 
+/// Finds the row of `table` whose `index` key equals `probes` (per key column: the argument's
+/// type and value) under the statement's snapshot, and reads it with `read`. None when this
+/// path cannot tell (an argument type the key column cannot be compared with directly);
+/// Some(None) when there is no such row.
+fn probe<T>(
+    table: &OpenTable,
+    index: &OpenIndex,
+    probes: &[(Oid, Datum)],
+    read: impl FnOnce(*mut pg_sys::TupleTableSlot) -> T,
+) -> Option<Option<T>> {
+    let mut keys = Vec::with_capacity(probes.len());
+    for (column, &(argument_type, argument)) in probes.iter().enumerate() {
+        let procedure = equality_procedure(index, column, argument_type)?;
+        // SAFETY: a zeroed scan key, filled in by ScanKeyInit; the index's collations, one per
+        // key column.
+        unsafe {
+            let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+            pg_sys::ScanKeyInit(
+                &mut key,
+                column as pg_sys::AttrNumber + 1,
+                pg_sys::BTEqualStrategyNumber as u16,
+                procedure,
+                argument,
+            );
+            key.sk_collation = *(*index.rel()).rd_indcollation.add(column);
+            key.sk_subtype = argument_type;
+            keys.push(key);
+        }
+    }
+    let n = keys.len() as i32;
+    // SAFETY: the scan is declared after the relations it reads, so it ends before they close;
+    // the slot is of the table's kind; the row is read while the scan holds its buffer.
+    unsafe {
+        let slot = StandaloneSlot::for_table(table);
+        let scan = IndexScan::begin(table, index, n);
+        pg_sys::index_rescan(scan.ptr(), keys.as_mut_ptr(), n, std::ptr::null_mut(), 0);
+        let found = pg_sys::index_getnext_slot(
+            scan.ptr(),
+            pg_sys::ScanDirection::ForwardScanDirection,
+            slot.ptr(),
+        );
+        if !found {
+            return Some(None);
+        }
+        pg_sys::slot_getallattrs(slot.ptr());
+        Some(Some(read(slot.ptr())))
+    }
+}
+
+/// The key columns of an open index, as 1-based attribute numbers of its table.
+fn key_columns(index: &OpenIndex) -> Vec<i16> {
+    // SAFETY: an open index's pg_index row.
+    unsafe {
+        let form = &*(*index.rel()).rd_index;
+        form.indkey
+            .values
+            .as_slice(form.indnkeyatts as usize)
+            .to_vec()
+    }
+}
+
 /// The client's row in the scheme's assignments, read through the primary key with the
 /// statement's snapshot: (score if `with_score`, segment). None when there is no row, or when
 /// this path cannot tell (row security, no SELECT privilege, a key argument whose type the key
@@ -61,64 +122,65 @@ pub fn read_assignment(
     }
     // SAFETY: the primary key of the open table.
     let index = unsafe { OpenIndex::index(primary_key, lock) };
-    // SAFETY: an open index's pg_index row.
-    let key_columns = unsafe {
-        let form = &*(*index.rel()).rd_index;
-        form.indkey
-            .values
-            .as_slice(form.indnkeyatts as usize)
-            .to_vec()
-    };
-    if key_columns != [columns.scheme_id as i16 + 1, columns.client_id as i16 + 1] {
+    if key_columns(&index) != [columns.scheme_id as i16 + 1, columns.client_id as i16 + 1] {
         return None;
     }
-    let scheme_eq = equality_procedure(&index, 0, pg_sys::INT4OID)?;
-    let client_eq = equality_procedure(&index, 1, client.type_oid())?;
-    // SAFETY: scan keys over the open index's two key columns, with its collations; the scan
-    // is declared after the relations it reads, so it ends before they close; the slot is of
-    // the table's kind; the row is read while the scan holds its buffer.
-    unsafe {
-        let mut keys: [pg_sys::ScanKeyData; 2] = std::mem::zeroed();
-        let probes = [
-            (scheme_eq, Datum::from(scheme_id)),
-            (client_eq, client.datum()),
-        ];
-        for (column, (key, (procedure, argument))) in keys.iter_mut().zip(probes).enumerate() {
-            pg_sys::ScanKeyInit(
-                key,
-                column as pg_sys::AttrNumber + 1,
-                pg_sys::BTEqualStrategyNumber as u16,
-                procedure,
-                argument,
-            );
-            key.sk_collation = *(*index.rel()).rd_indcollation.add(column);
-        }
-        keys[1].sk_subtype = client.type_oid();
-        let slot = StandaloneSlot::for_table(&assignments);
-        let scan = IndexScan::begin(&assignments, &index, 2);
-        pg_sys::index_rescan(scan.ptr(), keys.as_mut_ptr(), 2, std::ptr::null_mut(), 0);
-        if !pg_sys::index_getnext_slot(
-            scan.ptr(),
-            pg_sys::ScanDirection::ForwardScanDirection,
-            slot.ptr(),
-        ) {
-            return None;
-        }
-        pg_sys::slot_getallattrs(slot.ptr());
-        let value = |i: usize| {
-            (
-                *(*slot.ptr()).tts_values.add(i),
-                *(*slot.ptr()).tts_isnull.add(i),
-            )
-        };
+    let probes = [
+        (pg_sys::INT4OID, Datum::from(scheme_id)),
+        (client.type_oid(), client.datum()),
+    ];
+    probe(&assignments, &index, &probes, |slot| {
+        // SAFETY: a deformed row of the assignments table, whose columns `columns` found.
+        let value = |i: usize| unsafe { (*(*slot).tts_values.add(i), *(*slot).tts_isnull.add(i)) };
         let (score, score_null) = value(columns.score);
         let (segment, segment_null) = value(columns.segment);
         let score = if with_score {
-            AnyNumeric::from_datum(score, score_null)
+            // SAFETY: a numeric column's value, read while the scan holds the row.
+            unsafe { AnyNumeric::from_datum(score, score_null) }
         } else {
             None
         };
-        let segment = (!segment_null).then(|| text_contents(segment));
-        Some((score, segment))
+        // SAFETY: a text column's value, read while the scan holds the row.
+        let segment = (!segment_null).then(|| unsafe { text_contents(segment) });
+        (score, segment)
+    })?
+}
+
+/// Whether the client's row exists in its table, found through the primary key under the
+/// statement's snapshot, as the SQL check (run as the table's owner, who needs no privilege
+/// for it) finds it. None when this path cannot tell: a partitioned table, one with
+/// inheritance children or row security, a primary key that is not the key column alone, a
+/// key argument the key column cannot be compared with directly.
+pub fn client_exists(entity: &Entity, client: ClientKey) -> Option<bool> {
+    let lock = pg_sys::AccessShareLock;
+    // SAFETY: called from a SQL function, inside a transaction.
+    let table = unsafe { OpenTable::table(entity.client_table_oid, lock) };
+    // SAFETY: an open relation's catalog row.
+    let form = unsafe { &*(*table.rel()).rd_rel };
+    if form.relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char
+        || form.relhassubclass
+        || form.relrowsecurity
+    {
+        return None;
     }
+    let primary_key = table.primary_key_index();
+    if primary_key == pg_sys::InvalidOid {
+        return None;
+    }
+    // SAFETY: the primary key of the open table.
+    let index = unsafe { OpenIndex::index(primary_key, lock) };
+    let key_attnum = table
+        .descriptor()
+        .iter()
+        .position(|att| !att.is_dropped() && is_named(att, &entity.key_column))?;
+    if key_columns(&index) != [key_attnum as i16 + 1] {
+        return None;
+    }
+    let found = probe(
+        &table,
+        &index,
+        &[(client.type_oid(), client.datum())],
+        |_| (),
+    )?;
+    Some(found.is_some())
 }

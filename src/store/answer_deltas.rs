@@ -47,6 +47,7 @@ fn single_answer_sql(e: &Entity, change: AnswerChange) -> String {
 /// The known-delta tier: applies the one changed answer of the running statement with the
 /// compiled configuration. Returns false (nothing written) when the statement is not a plain
 /// change of one answer, or the configuration does not know its question.
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 pub fn apply_known_delta(
     entity: &Entity,
     trigger: &FiringTrigger<'_>,
@@ -107,6 +108,7 @@ pub fn apply_known_delta(
 /// The set-based tier: applies every row of the running statement (`rows` transition rows).
 /// Returns the first question of the new rows that belongs to a scheme over another client
 /// table, if any: the caller refuses the statement.
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 pub fn apply_set_based(
     entity: &Entity,
     trigger: &FiringTrigger<'_>,

@@ -52,6 +52,7 @@ fn _answers_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 }
 
 /// Applies the statement with the first tier that takes it (see the module documentation).
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerChange>, rows: i64) {
     // The configuration first: looking it up processes pending invalidations, which may drop
     // the cached entity too.
