@@ -244,6 +244,7 @@ mod tests {
             ("transition_rows", QueryPart::Identifier("segment_new_rows")),
             ("changes", QueryPart::Fragment("SELECT 1")),
             ("deltas", QueryPart::Fragment("SELECT 1, 1")),
+            ("per_answer", QueryPart::Fragment("SELECT 1, 1")),
             ("argument_type", QueryPart::Type("integer")),
             ("base_type", QueryPart::Type("bpchar")),
         ];

@@ -56,6 +56,7 @@ queries! {
     RECORD_MOVES => "record_moves.sql",
     WEIGHT_DELTAS => "weight_deltas.sql",
     POINTS_DELTAS => "points_deltas.sql",
+    SUMMED_DELTAS => "summed_deltas.sql",
 }
 
 /// The fragments any template may name without being given them.

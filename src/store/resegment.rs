@@ -38,12 +38,21 @@ pub fn shift_scheme(
     trigger: &FiringTrigger<'_>,
     table: &str,
 ) -> i64 {
-    let deltas = if table == "questions" {
+    let per_answer = if table == "questions" {
         query::WEIGHT_DELTAS
     } else {
         query::POINTS_DELTAS
     };
+    // One row changed (an UPDATE's old and new row): a client has at most one answer that
+    // carries it, so the per-answer deltas need no summing, and no aggregate over every
+    // moved client (which spills to disk when many move).
+    let deltas = if trigger.transition_rows() <= 2 {
+        per_answer
+    } else {
+        query::SUMMED_DELTAS
+    };
     let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("per_answer", query::Part::Fragment(per_answer)));
     parts.push(("deltas", query::Part::Fragment(deltas)));
     let sql = render(query::SHIFT_SCORES, &parts);
     Spi::connect_mut(|c| {

@@ -115,6 +115,29 @@ UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM s
 WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
 DROP TRIGGER moved ON segment.direct_fast_assignments;
 
+-- A client's first answer inserts its assignment on the direct path too (speculatively, as
+-- INSERT … ON CONFLICT would): AFTER INSERT row triggers fire with the new row, and the table
+-- keeps half of each page free for HOT updates.
+CREATE FUNCTION direct.categorized() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE 'client % categorized: score %, segment %, % answer(s)',
+        NEW.client_id, NEW.score, NEW.segment, NEW.answered;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER categorized AFTER INSERT ON segment.direct_fast_assignments
+    FOR EACH ROW EXECUTE FUNCTION direct.categorized();
+INSERT INTO direct.fast VALUES (31);
+INSERT INTO segment.direct_fast_answers (client_id, question_id, option_id)
+SELECT 31, question_id, option_id FROM segment.answer_options
+WHERE scheme = 'fast_scheme' AND question = 'q3' AND option = 'o3';
+DROP TRIGGER categorized ON segment.direct_fast_assignments;
+SELECT client_id, score, segment, answered, previous_score FROM segment.direct_fast_assignments
+WHERE client_id = 31;
+SELECT client_id, old_score, new_score, old_segment, new_segment, cause
+FROM segment.direct_fast_history WHERE client_id = 31;
+SELECT c.reloptions FROM pg_catalog.pg_class c
+WHERE c.oid = 'segment.direct_fast_assignments'::regclass;
+
 -- A statement trigger on the assignments makes writes run as SQL, so it fires as usual.
 CREATE FUNCTION direct.statement_seen() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
