@@ -119,7 +119,8 @@ def write(results, out: Path):
         "Steady state: every client answered already (the table above). First answers: the same "
         "upserts into emptied tables, so most writes are a client's first answer to a question and "
         "many its first answer at all (an assignment insert). Where the CPU time of one write "
-        "goes on each path, measured with perf by the same full run: `profile.md`.",
+        "goes on each path, sampled with perf by `bench/profile.py` (which the full run also "
+        "runs): `profile.md`.",
         "",
         "Project cluster (this report's settings):",
         "",
