@@ -253,6 +253,19 @@ impl Writer {
         }
     }
 
+    /// A virtual slot of a result relation with every column NULL, for the caller to fill in
+    /// before storing it (a new slot's columns are zeroed, not NULL); freed with the writer.
+    pub fn null_slot(&self, rel: *mut pg_sys::ResultRelInfo) -> *mut pg_sys::TupleTableSlot {
+        let slot = self.slot(rel);
+        // SAFETY: a new virtual slot of the relation's descriptor, not yet stored.
+        unsafe {
+            for i in 0..(*(*slot).tts_tupleDescriptor).natts as usize {
+                set_slot_value(slot, i, None);
+            }
+        }
+        slot
+    }
+
     /// Inserts `row` into the assignments unless a row with the same primary key exists or
     /// appears meanwhile, as INSERT … ON CONFLICT does: the row goes in marked speculative,
     /// its index entries are added without waiting, and it is confirmed only if no unique

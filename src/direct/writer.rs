@@ -114,10 +114,7 @@ pub unsafe fn write_assignment(
 
     // The client's assignment, found by primary key and locked like UPDATE locks it: waits
     // for a concurrent writer of the same client, then reads the version it committed.
-    let search = writer.slot(writer.assignments);
-    for i in 0..assignments.descriptor().len() {
-        set_slot_value(search, i, None);
-    }
+    let search = writer.null_slot(writer.assignments);
     set_slot_value(search, a.scheme_id, Some(Datum::from(delta.scheme_id)));
     set_slot_value(search, a.client_id, Some(client));
     pg_sys::ExecStoreVirtualTuple(search);
@@ -261,10 +258,7 @@ unsafe fn insert_first(
         score: Some(numeric_value(&score.to_string())),
         segment: level.map(text_value),
     };
-    let row = writer.slot(writer.assignments);
-    for i in 0..(*(*row).tts_tupleDescriptor).natts as usize {
-        set_slot_value(row, i, None);
-    }
+    let row = writer.null_slot(writer.assignments);
     set_slot_value(row, a.scheme_id, Some(Datum::from(delta.scheme_id)));
     set_slot_value(row, a.client_id, Some(history.client));
     set_slot_value(row, a.score, new.score);
@@ -301,10 +295,7 @@ unsafe fn append_history(
     now: Datum,
 ) {
     let h = history.columns;
-    let row = writer.slot(writer.history);
-    for i in 0..(*(*row).tts_tupleDescriptor).natts as usize {
-        set_slot_value(row, i, None);
-    }
+    let row = writer.null_slot(writer.history);
     let history_id = next_identity_value(history.sequence);
     set_slot_value(row, h.history_id, Some(Datum::from(history_id)));
     set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
