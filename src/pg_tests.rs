@@ -241,7 +241,7 @@ mod tests {
             ("answers", QueryPart::Relation("segment.a")),
             ("assignments", QueryPart::Relation("segment.s")),
             ("history", QueryPart::Relation("segment.h")),
-            ("transition_rows", QueryPart::Identifier("segment_new_rows")),
+            ("changed_client", QueryPart::Identifier("segment_new_rows")),
             ("changes", QueryPart::Fragment("SELECT 1")),
             ("deltas", QueryPart::Fragment("SELECT 1, 1")),
             ("per_answer", QueryPart::Fragment("SELECT 1, 1")),

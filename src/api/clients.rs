@@ -2,14 +2,15 @@
 
 use super::{required, to_numeric};
 use crate::client_key::ClientKey;
-use crate::direct;
-use crate::engine::{self, AnswerTarget};
+use crate::direct::{self, GivenAnswer};
+use crate::engine::{self, AnswerTarget, CompiledConfig};
 use crate::entity::Entity;
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+use std::rc::Rc;
 
 /// Checks the client exists, by a primary-key probe when the direct path can tell, else with SQL.
 #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
@@ -26,15 +27,23 @@ fn existing_client(entity: &Entity, client: ClientKey) -> Result<()> {
     }
 }
 
-/// The entity and ids of an answer's codes from the compiled configuration, when every argument
-/// is given and every code known (see `store::answer_target`); otherwise the caller looks them
-/// up with SQL, in the order that decides which error a bad call gets.
+/// An answer call whose codes the compiled configuration knows.
+struct KnownAnswer {
+    entity: Entity,
+    client: ClientKey,
+    target: AnswerTarget,
+    config: Rc<CompiledConfig>,
+}
+
+/// The entity and ids of an answer's codes, and the compiled configuration, when every
+/// argument is given and every code known (see `store::answer_target`); otherwise the caller
+/// looks them up with SQL, in the order that decides which error a bad call gets.
 fn known_target(
     scheme: Option<&str>,
     client: Option<ClientKey>,
     question: Option<&str>,
     option: Option<Option<&str>>,
-) -> Result<Option<(Entity, ClientKey, AnswerTarget)>> {
+) -> Result<Option<KnownAnswer>> {
     let (Some(scheme), Some(client), Some(question), Some(option)) =
         (scheme, client, question, option)
     else {
@@ -45,12 +54,56 @@ fn known_target(
     } else {
         pg_sys::ACL_DELETE
     };
-    Ok(store::answer_target(scheme, question, option, rights)?
-        .map(|(entity, target)| (entity, client, target)))
+    Ok(
+        store::answer_target(scheme, question, option, rights)?.map(|(entity, target, config)| {
+            KnownAnswer {
+                entity,
+                client,
+                target,
+                config,
+            }
+        }),
+    )
 }
 
-/// Records (or replaces) a client's answer to one question. The answers trigger recomputes the
-/// client's score and segment in the same statement.
+/// Writes (or, `option_id` None, removes) a known answer: directly
+/// (`direct::write_given_answer`) when `pg_segment.direct_writes` is on and the direct path
+/// takes it, else with the SQL statement, whose trigger scores it. Either way an unknown client
+/// is refused first. Returns whether the client's answers changed.
+fn write_answer(
+    entity: &Entity,
+    config: &CompiledConfig,
+    client: ClientKey,
+    question_id: i32,
+    option_id: Option<i32>,
+) -> Result<bool> {
+    if crate::DIRECT_WRITES.get() {
+        let check_client = || existing_client(entity, client);
+        match direct::write_given_answer(
+            entity,
+            config,
+            question_id,
+            option_id,
+            client,
+            check_client,
+        )? {
+            GivenAnswer::Written { changed } => return Ok(changed),
+            GivenAnswer::NeedsDelta(delta) => {
+                store::apply_given_delta(entity, client, &delta);
+                return Ok(true);
+            }
+            GivenAnswer::Declined => {}
+        }
+    }
+    existing_client(entity, client)?;
+    Ok(match option_id {
+        Some(option_id) => store::upsert_answer(entity, client, question_id, option_id),
+        None => store::delete_answer(entity, client, question_id),
+    })
+}
+
+/// Records (or replaces) a client's answer to one question, and in the same statement the
+/// client's score and segment.
 #[pg_extern(volatile)]
 #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 fn answer(
@@ -61,13 +114,11 @@ fn answer(
 ) {
     (|| -> Result<()> {
         let option_given = option.map(Some);
-        if let Some((entity, client, target)) =
-            known_target(scheme, client, question, option_given)?
-        {
-            let client = store::exact_client(&entity, client)?;
-            existing_client(&entity, client)?;
-            let option_id = target.option_id.expect("an option was named");
-            store::upsert_answer(&entity, client, target.question_id, option_id);
+        if let Some(known) = known_target(scheme, client, question, option_given)? {
+            let entity = &known.entity;
+            let client = store::exact_client(entity, known.client)?;
+            let (question_id, option_id) = (known.target.question_id, known.target.option_id);
+            write_answer(entity, &known.config, client, question_id, option_id)?;
             return Ok(());
         }
         let scheme = store::scheme(required(scheme, "scheme")?)?;
@@ -87,11 +138,11 @@ fn answer(
 #[pg_extern(volatile)]
 fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Option<&str>) -> bool {
     (|| -> Result<bool> {
-        if let Some((entity, client, target)) = known_target(scheme, client, question, Some(None))?
-        {
-            let client = store::exact_client(&entity, client)?;
-            existing_client(&entity, client)?;
-            return Ok(store::delete_answer(&entity, client, target.question_id));
+        if let Some(known) = known_target(scheme, client, question, Some(None))? {
+            let entity = &known.entity;
+            let client = store::exact_client(entity, known.client)?;
+            let question_id = known.target.question_id;
+            return write_answer(entity, &known.config, client, question_id, None);
         }
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;

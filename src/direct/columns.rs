@@ -14,7 +14,7 @@ fn column_type(name: &str, key_type: Oid) -> Oid {
         "history_id" => INT8OID,
         "score" | "previous_score" | "old_score" | "new_score" => NUMERICOID,
         "segment" | "previous_segment" | "old_segment" | "new_segment" | "cause" => TEXTOID,
-        "assigned_at" | "changed_at" => TIMESTAMPTZOID,
+        "assigned_at" | "changed_at" | "answered_at" => TIMESTAMPTZOID,
         _ => INT4OID, // the ids, counts and versions
     }
 }
@@ -90,6 +90,42 @@ impl AnswerColumns {
             question_id,
             option_id,
         })
+    }
+}
+
+/// The columns of an answers table that `segment.answer()`'s direct write fills in: all of
+/// them (a further column's default would not be).
+pub struct AnsweredColumns {
+    pub client_id: usize,
+    pub question_id: usize,
+    pub option_id: usize,
+    pub answered_at: usize,
+}
+
+impl AnsweredColumns {
+    pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
+        let [client_id, question_id, option_id, answered_at] = positions(
+            desc,
+            ["client_id", "question_id", "option_id", "answered_at"],
+            key_type,
+            true,
+        )?;
+        Some(AnsweredColumns {
+            client_id,
+            question_id,
+            option_id,
+            answered_at,
+        })
+    }
+
+    /// Every column, as an insert names them.
+    pub fn all(&self) -> [usize; 4] {
+        [
+            self.client_id,
+            self.question_id,
+            self.option_id,
+            self.answered_at,
+        ]
     }
 }
 

@@ -18,11 +18,11 @@ impl OpenTable {
     /// update, those of INSERT count too, and BEFORE INSERT row triggers: the SQL path's
     /// INSERT … ON CONFLICT DO UPDATE fires them.
     pub fn writable_row_by_row(&self, update: bool) -> bool {
-        // SAFETY: an open relation's catalog row and trigger descriptor.
-        let (form, triggers) = unsafe { (&*(*self.rel()).rd_rel, (*self.rel()).trigdesc) };
-        if form.relkind != pg_sys::RELKIND_RELATION as std::ffi::c_char || form.relrowsecurity {
+        if !self.is_plain_table() {
             return false;
         }
+        // SAFETY: an open relation's trigger descriptor.
+        let triggers = unsafe { (*self.rel()).trigdesc };
         if triggers.is_null() {
             return true;
         }
@@ -38,6 +38,14 @@ impl OpenTable {
                 || t.trig_update_old_table
                 || t.trig_update_new_table);
         !(insert || updates)
+    }
+
+    /// Whether this is an ordinary table without row security, which the executor's single-row
+    /// routines write as SQL would (its triggers aside).
+    pub fn is_plain_table(&self) -> bool {
+        // SAFETY: an open relation's catalog row.
+        let form = unsafe { &*(*self.rel()).rd_rel };
+        form.relkind == pg_sys::RELKIND_RELATION as std::ffi::c_char && !form.relrowsecurity
     }
 
     /// Whether the table has no generated columns, which the speculative insert (unlike the
@@ -87,10 +95,10 @@ fn column_set(positions: &[usize]) -> *mut pg_sys::Bitmapset {
 /// error messages and column-specific row triggers consult). PostgreSQL 16 moved those into
 /// a separate permission entry, returned second.
 fn range_table_entry(
-    table: &OpenTable,
-    written: &Written<'_>,
+    target: &Target<'_>,
     #[allow(unused_variables)] index: u32,
 ) -> (*mut pg_sys::RangeTblEntry, *mut std::ffi::c_void) {
+    let table = target.table;
     // SAFETY: a zeroed node of the tag's own type, in the current memory context.
     let mut rte =
         unsafe { PgBox::<pg_sys::RangeTblEntry>::alloc_node(pg_sys::NodeTag::T_RangeTblEntry) };
@@ -100,18 +108,18 @@ fn range_table_entry(
     rte.relkind = unsafe { (*(*table.rel()).rd_rel).relkind };
     rte.rellockmode = pg_sys::RowExclusiveLock as i32;
     let mut required = 0;
-    if !written.inserted.is_empty() {
+    if !target.inserted.is_empty() {
         required |= pg_sys::ACL_INSERT;
     }
-    if !written.updated.is_empty() {
+    if !target.updated.is_empty() {
         required |= pg_sys::ACL_SELECT | pg_sys::ACL_UPDATE;
     }
     let required = required as pg_sys::AclMode;
     #[cfg(feature = "pg15")]
     {
         rte.requiredPerms = required;
-        rte.insertedCols = column_set(written.inserted);
-        rte.updatedCols = column_set(written.updated);
+        rte.insertedCols = column_set(target.inserted);
+        rte.updatedCols = column_set(target.updated);
         (rte.into_pg(), std::ptr::null_mut())
     }
     #[cfg(not(feature = "pg15"))]
@@ -122,8 +130,8 @@ fn range_table_entry(
         };
         permission.relid = table.rel_id();
         permission.requiredPerms = required;
-        permission.insertedCols = column_set(written.inserted);
-        permission.updatedCols = column_set(written.updated);
+        permission.insertedCols = column_set(target.inserted);
+        permission.updatedCols = column_set(target.updated);
         rte.perminfoindex = index;
         (rte.into_pg(), permission.into_pg().cast())
     }
@@ -157,21 +165,34 @@ pub unsafe fn set_slot_value(slot: *mut pg_sys::TupleTableSlot, i: usize, value:
     *(*slot).tts_isnull.add(i) = value.is_none();
 }
 
-/// The executor state of one direct write: both segment tables as result relations (range
-/// table indexes 1 and 2) with their indexes open. Dropping it closes the indexes and frees the
-/// state.
+/// The executor state of one direct write: its tables as result relations (range table
+/// indexes 1, 2, … in the order given) with their indexes open. Dropping it closes the indexes
+/// and frees the state.
 pub struct Writer {
     pub estate: *mut pg_sys::EState,
     pub epq: *mut pg_sys::EPQState,
-    pub assignments: *mut pg_sys::ResultRelInfo,
-    pub history: *mut pg_sys::ResultRelInfo,
+    relations: Vec<*mut pg_sys::ResultRelInfo>,
 }
 
-/// The columns a direct write may insert and update in one table (for the range table entry
-/// that error messages and column-specific triggers consult).
-pub struct Written<'a> {
+/// A table a direct write writes: the columns it may insert and update (for the range table
+/// entry that error messages and column-specific triggers consult), and whether its unique
+/// indexes are opened for speculative insertion, as INSERT … ON CONFLICT opens them.
+pub struct Target<'a> {
+    pub table: &'a OpenTable,
     pub inserted: &'a [usize],
     pub updated: &'a [usize],
+    pub speculative: bool,
+}
+
+/// What a speculative insert did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Speculation {
+    /// the row is in, visible to others once the transaction commits
+    Inserted,
+    /// a row with the same key exists or appeared meanwhile; nothing visible was written
+    Conflict,
+    /// the table's access method has no speculative insertion; nothing was written
+    Unsupported,
 }
 
 impl Writer {
@@ -179,23 +200,12 @@ impl Writer {
     /// Inside a statement with an active snapshot; the tables must stay open while the writer
     /// lives (declare it after them).
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
-    pub unsafe fn new(
-        assignments: &OpenTable,
-        assignments_written: &Written<'_>,
-        history: &OpenTable,
-        history_written: &Written<'_>,
-    ) -> Writer {
+    pub unsafe fn new(targets: &[Target<'_>]) -> Writer {
         let estate = pg_sys::CreateExecutorState();
         let (mut range_table, mut permissions): (*mut pg_sys::List, *mut pg_sys::List) =
             (std::ptr::null_mut(), std::ptr::null_mut());
-        for (index, (table, written)) in [
-            (assignments, assignments_written),
-            (history, history_written),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let (rte, permission) = range_table_entry(table, written, index as u32 + 1);
+        for (index, target) in targets.iter().enumerate() {
+            let (rte, permission) = range_table_entry(target, index as u32 + 1);
             range_table = pg_sys::lappend(range_table, rte.cast());
             if !permission.is_null() {
                 permissions = pg_sys::lappend(permissions, permission);
@@ -204,21 +214,33 @@ impl Writer {
         #[cfg(feature = "pg15")]
         pg_sys::ExecInitRangeTable(estate, range_table);
         #[cfg(not(feature = "pg15"))]
-        pg_sys::ExecInitRangeTable(estate, range_table, permissions, unpruned_relations(2));
-        // The assignments' unique indexes opened for speculative insertion, as INSERT … ON
-        // CONFLICT opens them; the history is only ever appended to.
-        let result_relation = |table: &OpenTable, index: u32, speculative: bool| {
-            let info = PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
-                .into_pg();
-            pg_sys::InitResultRelInfo(info, table.rel(), index, std::ptr::null_mut(), 0);
-            // Where ExecGetTriggerResultRel finds it when queued row triggers fire.
-            (*estate).es_opened_result_relations =
-                pg_sys::lappend((*estate).es_opened_result_relations, info.cast());
-            pg_sys::ExecOpenIndices(info, speculative);
-            info
-        };
-        let assignments = result_relation(assignments, 1, true);
-        let history = result_relation(history, 2, false);
+        pg_sys::ExecInitRangeTable(
+            estate,
+            range_table,
+            permissions,
+            unpruned_relations(targets.len() as i32),
+        );
+        let relations = targets
+            .iter()
+            .enumerate()
+            .map(|(index, target)| {
+                let info =
+                    PgBox::<pg_sys::ResultRelInfo>::alloc_node(pg_sys::NodeTag::T_ResultRelInfo)
+                        .into_pg();
+                pg_sys::InitResultRelInfo(
+                    info,
+                    target.table.rel(),
+                    index as u32 + 1,
+                    std::ptr::null_mut(),
+                    0,
+                );
+                // Where ExecGetTriggerResultRel finds it when queued row triggers fire.
+                (*estate).es_opened_result_relations =
+                    pg_sys::lappend((*estate).es_opened_result_relations, info.cast());
+                pg_sys::ExecOpenIndices(info, target.speculative);
+                info
+            })
+            .collect();
         (*estate).es_output_cid = pg_sys::GetCurrentCommandId(true);
         (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
         let epq = pg_sys::palloc0(std::mem::size_of::<pg_sys::EPQState>()) as *mut pg_sys::EPQState;
@@ -236,9 +258,13 @@ impl Writer {
         Writer {
             estate,
             epq,
-            assignments,
-            history,
+            relations,
         }
+    }
+
+    /// The result relation of the `index`th target given to `new`.
+    pub fn relation(&self, index: usize) -> *mut pg_sys::ResultRelInfo {
+        self.relations[index]
     }
 
     /// A virtual slot of a result relation, freed with the writer.
@@ -266,33 +292,36 @@ impl Writer {
         slot
     }
 
-    /// Inserts `row` into the assignments unless a row with the same primary key exists or
-    /// appears meanwhile, as INSERT … ON CONFLICT does: the row goes in marked speculative,
-    /// its index entries are added without waiting, and it is confirmed only if no unique
-    /// index met a conflicting entry, committed or not; otherwise it is killed, so no other
-    /// transaction ever sees it. Returns whether it was confirmed (false: nothing visible was
-    /// written). Queues the table's AFTER INSERT row triggers, as SQL's insert does.
+    /// Inserts `row` into the result relation `info` unless a row with the same key in one
+    /// of its unique indexes exists or appears meanwhile, as INSERT … ON CONFLICT does: the
+    /// row goes in marked speculative, its index entries are added without waiting, and it is
+    /// confirmed only if no unique index met a conflicting entry, committed or not; otherwise
+    /// it is killed, so no other transaction ever sees it. Queues the table's AFTER INSERT
+    /// row triggers, as SQL's insert does.
     ///
     /// # Safety
-    /// `row` is a stored slot of the assignments relation; the caller declined tables with
-    /// BEFORE INSERT row triggers or generated columns, which this does not run.
+    /// `info` is a result relation of this writer opened `speculative`; `row` is a stored slot
+    /// of it; the caller declined tables with BEFORE INSERT row triggers or generated columns,
+    /// which this does not run.
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
-    pub unsafe fn insert_speculatively(&self, row: *mut pg_sys::TupleTableSlot) -> bool {
-        let info = self.assignments;
+    pub unsafe fn insert_speculatively(
+        &self,
+        info: *mut pg_sys::ResultRelInfo,
+        row: *mut pg_sys::TupleTableSlot,
+    ) -> Speculation {
         let rel = (*info).ri_RelationDesc;
         if !(*(*rel).rd_att).constr.is_null() {
             pg_sys::ExecConstraints(info, row, self.estate);
         }
         (*row).tts_tableOid = (*rel).rd_id;
-        let xid = pg_sys::GetCurrentTransactionId();
-        let token = pg_sys::SpeculativeInsertionLockAcquire(xid);
         let am = &*(*rel).rd_tableam;
         let (Some(insert), Some(complete)) =
             (am.tuple_insert_speculative, am.tuple_complete_speculative)
         else {
-            pg_sys::SpeculativeInsertionLockRelease(xid);
-            return false;
+            return Speculation::Unsupported;
         };
+        let xid = pg_sys::GetCurrentTransactionId();
+        let token = pg_sys::SpeculativeInsertionLockAcquire(xid);
         insert(
             rel,
             row,
@@ -330,7 +359,11 @@ impl Writer {
             pg_sys::ExecARInsertTriggers(self.estate, info, row, recheck, std::ptr::null_mut());
         }
         pg_sys::list_free(recheck);
-        !conflict
+        if conflict {
+            Speculation::Conflict
+        } else {
+            Speculation::Inserted
+        }
     }
 }
 
@@ -343,8 +376,9 @@ impl Drop for Writer {
         // SAFETY: made in `new`, released once, while the tables are still open.
         unsafe {
             pg_sys::EvalPlanQualEnd(self.epq);
-            pg_sys::ExecCloseIndices(self.assignments);
-            pg_sys::ExecCloseIndices(self.history);
+            for &info in &self.relations {
+                pg_sys::ExecCloseIndices(info);
+            }
             pg_sys::ExecResetTupleTable((*self.estate).es_tupleTable, false);
             pg_sys::FreeExecutorState(self.estate);
         }

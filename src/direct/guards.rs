@@ -103,19 +103,26 @@ impl IndexScan {
     /// Inside a statement with an active snapshot; the scan must be dropped before `table` and
     /// `index` (declare it after them).
     pub unsafe fn begin(table: &OpenTable, index: &OpenIndex, keys: i32) -> IndexScan {
+        IndexScan::begin_with(table, index, pg_sys::GetActiveSnapshot(), keys)
+    }
+
+    /// A scan of `index` over `table` under `snapshot`, with `keys` scan keys.
+    ///
+    /// # Safety
+    /// As `begin`; `snapshot` outlives the scan.
+    pub unsafe fn begin_with(
+        table: &OpenTable,
+        index: &OpenIndex,
+        snapshot: pg_sys::Snapshot,
+        keys: i32,
+    ) -> IndexScan {
         #[cfg(feature = "pg15")]
-        let scan = pg_sys::index_beginscan(
-            table.rel(),
-            index.rel(),
-            pg_sys::GetActiveSnapshot(),
-            keys,
-            0,
-        );
+        let scan = pg_sys::index_beginscan(table.rel(), index.rel(), snapshot, keys, 0);
         #[cfg(not(feature = "pg15"))]
         let scan = pg_sys::index_beginscan(
             table.rel(),
             index.rel(),
-            pg_sys::GetActiveSnapshot(),
+            snapshot,
             std::ptr::null_mut(),
             keys,
             0,

@@ -11,9 +11,11 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
+//! | `given_answer.rs` | `segment.answer()`'s write of the answer row and its effects |
 //! | `read.rs` | primary-key probes: `segment.score` / `segment_of`, a client's existence |
 //! | `writer.rs` | the single-row writer: lock and update, or first insert; history row |
 //! | `executor.rs` | the executor state it writes through; the speculative insert |
+//! | `locking.rs` | a row found by its unique key and locked, as UPDATE locks it |
 //! | `columns.rs` | where each column of the segment tables is, checked |
 //! | `values.rs` | datum copies, comparisons and conversions |
 //! | `guards.rs` | relations, indexes, scans and slots that close themselves |
@@ -24,11 +26,14 @@
 mod answer;
 mod columns;
 mod executor;
+mod given_answer;
 mod guards;
+mod locking;
 mod read;
 mod values;
 mod writer;
 
 pub use answer::apply_one_answer;
+pub use given_answer::{write_given_answer, GivenAnswer};
 pub use read::{client_exists, read_assignment};
 pub use writer::forget_relation;

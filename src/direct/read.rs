@@ -84,7 +84,7 @@ fn probe<T>(
 }
 
 /// The key columns of an open index, as 1-based attribute numbers of its table.
-fn key_columns(index: &OpenIndex) -> Vec<i16> {
+pub(super) fn key_columns(index: &OpenIndex) -> Vec<i16> {
     // SAFETY: an open index's pg_index row.
     unsafe {
         let form = &*(*index.rel()).rd_index;

@@ -3,8 +3,9 @@
 //! executor state these writes go through).
 
 use super::columns::{attribute, AssignmentColumns, HistoryColumns};
-use super::executor::{set_slot_value, slot_value, Writer, Written};
+use super::executor::{set_slot_value, slot_value, Speculation, Target, Writer};
 use super::guards::OpenTable;
+use super::locking::lock_by_key;
 use super::values::{copy_value, numeric_text, numeric_value, text_contents, text_value};
 use crate::cache::BackendCache;
 use crate::engine::model::parse_decimal;
@@ -12,6 +13,7 @@ use crate::engine::{AnswerDelta, CompiledConfig};
 use crate::entity::Entity;
 use crate::error::Result;
 use crate::security::has_privilege;
+use pgrx::check_for_interrupts;
 use pgrx::pg_sys::{self, Datum, Oid};
 
 extern "C-unwind" {
@@ -64,6 +66,146 @@ fn identity_sequence(history: &OpenTable, history_id: usize) -> Oid {
     seq
 }
 
+/// The assignments and history tables of an entity, open and checked for a direct write.
+pub struct SegmentTables {
+    assignments: OpenTable,
+    history: OpenTable,
+    a: AssignmentColumns,
+    h: HistoryColumns,
+    assignments_inserted: [usize; 7],
+    assignments_updated: [usize; 7],
+    history_inserted: [usize; 9],
+    primary_key: Oid,
+    /// the identity sequence of history_id
+    sequence: Oid,
+}
+
+/// What to do when a client's first assignment meets a concurrent writer's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    /// write nothing and return false: the caller's SQL statement waits for that writer
+    Decline,
+    /// wait for that writer, as INSERT … ON CONFLICT does, and add to the row it committed
+    Wait,
+}
+
+impl SegmentTables {
+    /// Opens the entity's assignments and history; None when the direct path does not write
+    /// them as SQL would (columns it does not know, no primary key or identity sequence,
+    /// statement triggers or transition tables, row security, missing privileges).
+    ///
+    /// # Safety
+    /// Inside a statement with an active snapshot.
+    pub unsafe fn open(entity: &Entity, key_type: Oid) -> Option<SegmentTables> {
+        let lock = pg_sys::RowExclusiveLock;
+        let assignments = OpenTable::table(entity.assignments_oid, lock);
+        let history = OpenTable::table(entity.history_oid, lock);
+        let a = AssignmentColumns::find(&assignments.descriptor(), key_type)?;
+        let h = HistoryColumns::find(&history.descriptor(), key_type)?;
+        let primary_key = assignments.primary_key_index();
+        let sequence = identity_sequence(&history, h.history_id);
+        let eligible = primary_key != pg_sys::InvalidOid
+            && sequence != pg_sys::InvalidOid
+            && assignments.writable_row_by_row(true)
+            && history.writable_row_by_row(false)
+            && has_privilege(
+                entity.assignments_oid,
+                pg_sys::ACL_SELECT | pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE,
+            )
+            && has_privilege(entity.history_oid, pg_sys::ACL_INSERT);
+        eligible.then(|| SegmentTables {
+            assignments_inserted: a.inserted(),
+            assignments_updated: a.updated(),
+            history_inserted: h.inserted(),
+            assignments,
+            history,
+            a,
+            h,
+            primary_key,
+            sequence,
+        })
+    }
+
+    /// The two tables as a writer's targets, assignments first.
+    pub fn targets(&self) -> [Target<'_>; 2] {
+        [
+            Target {
+                table: &self.assignments,
+                inserted: &self.assignments_inserted,
+                updated: &self.assignments_updated,
+                speculative: true,
+            },
+            Target {
+                table: &self.history,
+                inserted: &self.history_inserted,
+                updated: &[],
+                speculative: false,
+            },
+        ]
+    }
+
+    /// Locks and updates the client's assignment and appends its history row, or on the
+    /// client's first answer inserts both; false when it wrote nothing and SQL must. `first`
+    /// is the index of `targets()`' first table among the writer's.
+    ///
+    /// # Safety
+    /// `writer` was made with `targets()` at `first`; inside the statement it was made in;
+    /// `client` is a valid datum of the key type, in a memory context that outlives the call.
+    pub unsafe fn write(
+        &self,
+        writer: &Writer,
+        first: usize,
+        config: &CompiledConfig,
+        delta: &AnswerDelta,
+        client: Datum,
+        on_conflict: OnConflict,
+    ) -> Result<bool> {
+        let write = SegmentWrite {
+            writer,
+            assignments: writer.relation(first),
+            history: writer.relation(first + 1),
+            tables: self,
+            client,
+        };
+        loop {
+            // The client's assignment, found by primary key and locked like UPDATE locks it:
+            // waits for a concurrent writer of the same client, then reads the version it
+            // committed.
+            let search = writer.null_slot(write.assignments);
+            set_slot_value(search, self.a.scheme_id, Some(Datum::from(delta.scheme_id)));
+            set_slot_value(search, self.a.client_id, Some(client));
+            pg_sys::ExecStoreVirtualTuple(search);
+            // Rows this transaction wrote earlier in the same command must be visible to the
+            // lock.
+            pg_sys::CommandCounterIncrement();
+            let current = pg_sys::table_slot_create(
+                self.assignments.rel(),
+                &mut (*writer.estate).es_tupleTable,
+            );
+            let found = lock_by_key(
+                &self.assignments,
+                self.primary_key,
+                search,
+                pg_sys::LockTupleMode::LockTupleNoKeyExclusive,
+                current,
+            );
+            if found {
+                return write.update_locked(config, delta, current);
+            }
+            if !self.assignments.without_generated_columns() {
+                return Ok(false);
+            }
+            match write.insert_first(config, delta)? {
+                Some(Speculation::Inserted) => return Ok(true),
+                Some(Speculation::Conflict) if on_conflict == OnConflict::Wait => {
+                    check_for_interrupts!(); // and look again: the lock waits for that writer
+                }
+                _ => return Ok(false),
+            }
+        }
+    }
+}
+
 /// Locks and updates the client's assignment and appends its history row, or returns false
 /// having written nothing.
 ///
@@ -77,69 +219,11 @@ pub unsafe fn write_assignment(
     key_type: Oid,
     client: Datum,
 ) -> Result<bool> {
-    let lock = pg_sys::RowExclusiveLock;
-    let assignments = OpenTable::table(entity.assignments_oid, lock);
-    let history = OpenTable::table(entity.history_oid, lock);
-    let a = AssignmentColumns::find(&assignments.descriptor(), key_type);
-    let h = HistoryColumns::find(&history.descriptor(), key_type);
-    let (Some(a), Some(h)) = (a, h) else {
+    let Some(tables) = SegmentTables::open(entity, key_type) else {
         return Ok(false);
     };
-    let primary_key = assignments.primary_key_index();
-    let sequence = identity_sequence(&history, h.history_id);
-    let eligible = primary_key != pg_sys::InvalidOid
-        && sequence != pg_sys::InvalidOid
-        && assignments.writable_row_by_row(true)
-        && history.writable_row_by_row(false)
-        && has_privilege(
-            entity.assignments_oid,
-            pg_sys::ACL_SELECT | pg_sys::ACL_INSERT | pg_sys::ACL_UPDATE,
-        )
-        && has_privilege(entity.history_oid, pg_sys::ACL_INSERT);
-    if !eligible {
-        return Ok(false);
-    }
-    let writer = Writer::new(
-        &assignments,
-        &Written {
-            inserted: &a.inserted(),
-            updated: &a.updated(),
-        },
-        &history,
-        &Written {
-            inserted: &h.inserted(),
-            updated: &[],
-        },
-    );
-
-    // The client's assignment, found by primary key and locked like UPDATE locks it: waits
-    // for a concurrent writer of the same client, then reads the version it committed.
-    let search = writer.null_slot(writer.assignments);
-    set_slot_value(search, a.scheme_id, Some(Datum::from(delta.scheme_id)));
-    set_slot_value(search, a.client_id, Some(client));
-    pg_sys::ExecStoreVirtualTuple(search);
-    // Rows this transaction wrote earlier in the same command must be visible to the lock.
-    pg_sys::CommandCounterIncrement();
-    let current = pg_sys::table_slot_create(assignments.rel(), &mut (*writer.estate).es_tupleTable);
-    let found = pg_sys::RelationFindReplTupleByIndex(
-        assignments.rel(),
-        primary_key,
-        pg_sys::LockTupleMode::LockTupleNoKeyExclusive,
-        search,
-        current,
-    );
-    let history_row = HistoryRow {
-        columns: &h,
-        sequence,
-        client,
-    };
-    let outcome = if found {
-        update_locked(&writer, config, delta, current, &a, &history_row)
-    } else if assignments.without_generated_columns() {
-        insert_first(&writer, config, delta, &a, &history_row)
-    } else {
-        Ok(false)
-    };
+    let writer = Writer::new(&tables.targets());
+    let outcome = tables.write(&writer, 0, config, delta, client, OnConflict::Decline);
     drop(writer);
     if matches!(outcome, Ok(true)) {
         pg_sys::CommandCounterIncrement();
@@ -147,11 +231,12 @@ pub unsafe fn write_assignment(
     outcome
 }
 
-/// Where and how a direct write appends the client's history row.
-struct HistoryRow<'a> {
-    columns: &'a HistoryColumns,
-    /// the identity sequence of history_id
-    sequence: Oid,
+/// One direct write of the segment tables: where they are in the writer, and the client.
+struct SegmentWrite<'w> {
+    writer: &'w Writer,
+    assignments: *mut pg_sys::ResultRelInfo,
+    history: *mut pg_sys::ResultRelInfo,
+    tables: &'w SegmentTables,
     /// the client key, a datum of the key type
     client: Datum,
 }
@@ -162,151 +247,146 @@ struct Scored {
     segment: Option<Datum>,
 }
 
-/// Writes the locked assignment row `current` and its history row; false (nothing written)
-/// when the row is not one this path updates.
-///
-/// # Safety
-/// `current` holds the locked assignment row, read through `writer`'s assignments relation.
-unsafe fn update_locked(
-    writer: &Writer,
-    config: &CompiledConfig,
-    delta: &AnswerDelta,
-    current: *mut pg_sys::TupleTableSlot,
-    a: &AssignmentColumns,
-    history: &HistoryRow<'_>,
-) -> Result<bool> {
-    pg_sys::slot_getallattrs(current);
-    let desc = pgrx::PgTupleDesc::from_pg_unchecked((*current).tts_tupleDescriptor);
-    let (old_score, score_null) = slot_value(current, a.score);
-    let (answered, _) = slot_value(current, a.answered);
-    let (old_segment, segment_null) = slot_value(current, a.segment);
-    let answered = answered.value() as i32 + delta.answered;
-    if score_null || answered <= 0 {
-        return Ok(false); // the last answer went: SQL deletes the assignment
-    }
-    // A score beyond the engine's exact range stays with SQL's arbitrary precision.
-    let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
-        return Ok(false);
-    };
-    let Ok((score, level)) = config.rescore(delta, previous) else {
-        return Ok(false);
-    };
-    let old_score =
-        copy_value(&attribute(&desc, a.score), old_score).expect("numeric is a varlena");
-    let old_segment_text = (!segment_null).then(|| text_contents(old_segment));
-    let old_segment = (!segment_null)
-        .then(|| copy_value(&attribute(&desc, a.segment), old_segment).expect("text is a varlena"));
-    let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
-    let new_score = numeric_value(&score.to_string());
-    let new_segment = level.map(text_value);
-    let version = Datum::from(delta.version);
-
-    let next = writer.slot(writer.assignments);
-    for i in 0..desc.len() {
-        let (value, null) = slot_value(current, i);
-        set_slot_value(next, i, (!null).then_some(value));
-    }
-    set_slot_value(next, a.score, Some(new_score));
-    set_slot_value(next, a.answered, Some(Datum::from(answered)));
-    set_slot_value(next, a.segment, new_segment);
-    set_slot_value(next, a.version, Some(version));
-    set_slot_value(next, a.assigned_at, Some(now));
-    set_slot_value(next, a.previous_score, Some(old_score));
-    set_slot_value(next, a.previous_segment, old_segment);
-    pg_sys::ExecStoreVirtualTuple(next);
-
-    pg_sys::AfterTriggerBeginQuery();
-    pg_sys::ExecSimpleRelationUpdate(writer.assignments, writer.estate, writer.epq, current, next);
-    if previous != score || old_segment_text.as_deref() != level {
-        let old = Scored {
-            score: Some(old_score),
-            segment: old_segment,
+impl SegmentWrite<'_> {
+    /// Writes the locked assignment row `current` and its history row; false (nothing
+    /// written) when the row is not one this path updates.
+    ///
+    /// # Safety
+    /// `current` holds the locked assignment row, read through the assignments relation.
+    unsafe fn update_locked(
+        &self,
+        config: &CompiledConfig,
+        delta: &AnswerDelta,
+        current: *mut pg_sys::TupleTableSlot,
+    ) -> Result<bool> {
+        let a = &self.tables.a;
+        pg_sys::slot_getallattrs(current);
+        let desc = pgrx::PgTupleDesc::from_pg_unchecked((*current).tts_tupleDescriptor);
+        let (old_score, score_null) = slot_value(current, a.score);
+        let (answered, _) = slot_value(current, a.answered);
+        let (old_segment, segment_null) = slot_value(current, a.segment);
+        let answered = answered.value() as i32 + delta.answered;
+        if score_null || answered <= 0 {
+            return Ok(false); // the last answer went: SQL deletes the assignment
+        }
+        // A score beyond the engine's exact range stays with SQL's arbitrary precision.
+        let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
+            return Ok(false);
         };
+        let Ok((score, level)) = config.rescore(delta, previous) else {
+            return Ok(false);
+        };
+        let old_score =
+            copy_value(&attribute(&desc, a.score), old_score).expect("numeric is a varlena");
+        let old_segment_text = (!segment_null).then(|| text_contents(old_segment));
+        let old_segment = (!segment_null).then(|| {
+            copy_value(&attribute(&desc, a.segment), old_segment).expect("text is a varlena")
+        });
+        let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
+        let new_score = numeric_value(&score.to_string());
+        let new_segment = level.map(text_value);
+        let version = Datum::from(delta.version);
+
+        let next = self.writer.slot(self.assignments);
+        for i in 0..desc.len() {
+            let (value, null) = slot_value(current, i);
+            set_slot_value(next, i, (!null).then_some(value));
+        }
+        set_slot_value(next, a.score, Some(new_score));
+        set_slot_value(next, a.answered, Some(Datum::from(answered)));
+        set_slot_value(next, a.segment, new_segment);
+        set_slot_value(next, a.version, Some(version));
+        set_slot_value(next, a.assigned_at, Some(now));
+        set_slot_value(next, a.previous_score, Some(old_score));
+        set_slot_value(next, a.previous_segment, old_segment);
+        pg_sys::ExecStoreVirtualTuple(next);
+
+        let w = self.writer;
+        pg_sys::AfterTriggerBeginQuery();
+        pg_sys::ExecSimpleRelationUpdate(self.assignments, w.estate, w.epq, current, next);
+        if previous != score || old_segment_text.as_deref() != level {
+            let old = Scored {
+                score: Some(old_score),
+                segment: old_segment,
+            };
+            let new = Scored {
+                score: Some(new_score),
+                segment: new_segment,
+            };
+            self.append_history(delta, &old, &new, now);
+        }
+        // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
+        pg_sys::AfterTriggerEndQuery(w.estate);
+        Ok(true)
+    }
+
+    /// The client's first answer in the scheme: inserts its assignment, as the SQL path's
+    /// INSERT … ON CONFLICT does, and its history row. None (nothing written) when the change
+    /// is not a first answer; `Conflict` (nothing visible written) when a concurrent writer's
+    /// assignment for the client appeared meanwhile.
+    ///
+    /// # Safety
+    /// As `SegmentTables::write`.
+    unsafe fn insert_first(
+        &self,
+        config: &CompiledConfig,
+        delta: &AnswerDelta,
+    ) -> Result<Option<Speculation>> {
+        if delta.answered != 1 {
+            return Ok(None); // only a new answer can be a client's first
+        }
+        let Ok((score, level)) = config.rescore(delta, rust_decimal::Decimal::ZERO) else {
+            return Ok(None);
+        };
+        let a = &self.tables.a;
+        let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
         let new = Scored {
-            score: Some(new_score),
-            segment: new_segment,
+            score: Some(numeric_value(&score.to_string())),
+            segment: level.map(text_value),
         };
-        append_history(writer, delta, history, &old, &new, now);
-    }
-    // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
-    pg_sys::AfterTriggerEndQuery(writer.estate);
-    Ok(true)
-}
+        let row = self.writer.null_slot(self.assignments);
+        set_slot_value(row, a.scheme_id, Some(Datum::from(delta.scheme_id)));
+        set_slot_value(row, a.client_id, Some(self.client));
+        set_slot_value(row, a.score, new.score);
+        set_slot_value(row, a.answered, Some(Datum::from(1i32)));
+        set_slot_value(row, a.segment, new.segment);
+        set_slot_value(row, a.version, Some(Datum::from(delta.version)));
+        set_slot_value(row, a.assigned_at, Some(now));
+        pg_sys::ExecStoreVirtualTuple(row);
 
-/// The client's first answer in the scheme: inserts its assignment, as the SQL path's
-/// INSERT … ON CONFLICT does, and its history row. False (nothing visible written) when the
-/// change is not a first answer, or when a concurrent writer's assignment for the client
-/// appeared meanwhile; the SQL path then waits for that writer and adds to its row.
-///
-/// # Safety
-/// As `write_assignment`, with `writer` made there.
-unsafe fn insert_first(
-    writer: &Writer,
-    config: &CompiledConfig,
-    delta: &AnswerDelta,
-    a: &AssignmentColumns,
-    history: &HistoryRow<'_>,
-) -> Result<bool> {
-    if delta.answered != 1 {
-        return Ok(false); // only a new answer can be a client's first
+        pg_sys::AfterTriggerBeginQuery();
+        let outcome = self.writer.insert_speculatively(self.assignments, row);
+        if outcome == Speculation::Inserted {
+            let old = Scored {
+                score: None,
+                segment: None,
+            };
+            self.append_history(delta, &old, &new, now);
+        }
+        pg_sys::AfterTriggerEndQuery(self.writer.estate);
+        Ok(Some(outcome))
     }
-    let Ok((score, level)) = config.rescore(delta, rust_decimal::Decimal::ZERO) else {
-        return Ok(false);
-    };
-    let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
-    let new = Scored {
-        score: Some(numeric_value(&score.to_string())),
-        segment: level.map(text_value),
-    };
-    let row = writer.null_slot(writer.assignments);
-    set_slot_value(row, a.scheme_id, Some(Datum::from(delta.scheme_id)));
-    set_slot_value(row, a.client_id, Some(history.client));
-    set_slot_value(row, a.score, new.score);
-    set_slot_value(row, a.answered, Some(Datum::from(1i32)));
-    set_slot_value(row, a.segment, new.segment);
-    set_slot_value(row, a.version, Some(Datum::from(delta.version)));
-    set_slot_value(row, a.assigned_at, Some(now));
-    pg_sys::ExecStoreVirtualTuple(row);
 
-    pg_sys::AfterTriggerBeginQuery();
-    let inserted = writer.insert_speculatively(row);
-    if inserted {
-        let old = Scored {
-            score: None,
-            segment: None,
-        };
-        append_history(writer, delta, history, &old, &new, now);
+    /// Appends the client's history row for a change from `old` to `new`.
+    ///
+    /// # Safety
+    /// As `SegmentTables::write`, between `AfterTriggerBeginQuery` and `AfterTriggerEndQuery`;
+    /// the datums are of the history's column types.
+    unsafe fn append_history(&self, delta: &AnswerDelta, old: &Scored, new: &Scored, now: Datum) {
+        let h = &self.tables.h;
+        let row = self.writer.null_slot(self.history);
+        let history_id = next_identity_value(self.tables.sequence);
+        set_slot_value(row, h.history_id, Some(Datum::from(history_id)));
+        set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
+        set_slot_value(row, h.client_id, Some(self.client));
+        set_slot_value(row, h.changed_at, Some(now));
+        set_slot_value(row, h.old_score, old.score);
+        set_slot_value(row, h.new_score, new.score);
+        set_slot_value(row, h.old_segment, old.segment);
+        set_slot_value(row, h.new_segment, new.segment);
+        set_slot_value(row, h.cause, Some(text_value("answer")));
+        set_slot_value(row, h.version, Some(Datum::from(delta.version)));
+        pg_sys::ExecStoreVirtualTuple(row);
+        pg_sys::ExecSimpleRelationInsert(self.history, self.writer.estate, row);
     }
-    pg_sys::AfterTriggerEndQuery(writer.estate);
-    Ok(inserted)
-}
-
-/// Appends the client's history row for a change from `old` to `new`.
-///
-/// # Safety
-/// As `write_assignment`, with `writer` made there, between `AfterTriggerBeginQuery` and
-/// `AfterTriggerEndQuery`; the datums are of the history's column types.
-unsafe fn append_history(
-    writer: &Writer,
-    delta: &AnswerDelta,
-    history: &HistoryRow<'_>,
-    old: &Scored,
-    new: &Scored,
-    now: Datum,
-) {
-    let h = history.columns;
-    let row = writer.null_slot(writer.history);
-    let history_id = next_identity_value(history.sequence);
-    set_slot_value(row, h.history_id, Some(Datum::from(history_id)));
-    set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
-    set_slot_value(row, h.client_id, Some(history.client));
-    set_slot_value(row, h.changed_at, Some(now));
-    set_slot_value(row, h.old_score, old.score);
-    set_slot_value(row, h.new_score, new.score);
-    set_slot_value(row, h.old_segment, old.segment);
-    set_slot_value(row, h.new_segment, new.segment);
-    set_slot_value(row, h.cause, Some(text_value("answer")));
-    set_slot_value(row, h.version, Some(Datum::from(delta.version)));
-    pg_sys::ExecStoreVirtualTuple(row);
-    pg_sys::ExecSimpleRelationInsert(writer.history, writer.estate, row);
 }

@@ -14,10 +14,13 @@
 use super::compiled;
 use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, for_entity, render, Part};
-use super::spi::{ok, register_transition_tables};
+use super::spi::{ok, register_transition_tables, with_pinned_search_path};
+use crate::client_key::ClientKey;
+use crate::engine::AnswerDelta;
 use crate::entity::Entity;
 use crate::error::{Result, SegmentError};
 use crate::firing::{AnswerChange, FiringTrigger};
+use crate::security::as_role;
 use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiClient};
 use pgrx::PgOid;
@@ -79,29 +82,63 @@ pub fn apply_known_delta(
         } else {
             "segment_old_rows"
         };
-        let mut parts = query::entity_parts(entity).to_vec();
-        parts.push(("transition_rows", Part::Identifier(rows)));
-        let sql = render(query::KNOWN_DELTA, &parts);
-        let types = [
-            pg_sys::INT4OID,
-            pg_sys::TEXTOID,
-            pg_sys::TEXTOID,
-            pg_sys::INT4OID,
-            pg_sys::INT4OID,
-        ]
-        .map(PgOid::from);
-        let plan = kept_plan(c, scope, &sql, &types, true);
-        let score = delta.score.to_string();
-        let args = [
-            delta.scheme_id.into(),
-            "answer".into(),
-            score.as_str().into(),
-            delta.answered.into(),
-            delta.version.into(),
-        ];
-        let emptied = ok(ok(c.update(&*plan, None, &args)).first().get_one::<i64>());
-        delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+        apply_delta(c, entity, &delta, Part::Identifier(rows), None);
         Ok(true)
+    })
+}
+
+/// Applies a known score change to the client `changed_client` names: $6, `client`, when
+/// given, else a transition row.
+fn apply_delta(
+    c: &mut SpiClient<'_>,
+    entity: &Entity,
+    delta: &AnswerDelta,
+    changed_client: Part<'_>,
+    client: Option<ClientKey>,
+) {
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("changed_client", changed_client));
+    let sql = render(query::KNOWN_DELTA, &parts);
+    let mut types = [
+        pg_sys::INT4OID,
+        pg_sys::TEXTOID,
+        pg_sys::TEXTOID,
+        pg_sys::INT4OID,
+        pg_sys::INT4OID,
+    ]
+    .map(PgOid::from)
+    .to_vec();
+    types.extend(client.map(|k| PgOid::from(k.type_oid())));
+    let scope = if client.is_some() {
+        NO_TRANSITION_TABLES
+    } else {
+        entity.answers_oid
+    };
+    let plan = kept_plan(c, scope, &sql, &types, true);
+    let score = delta.score.to_string();
+    let mut args = vec![
+        delta.scheme_id.into(),
+        "answer".into(),
+        score.as_str().into(),
+        delta.answered.into(),
+        delta.version.into(),
+    ];
+    args.extend(client.map(|k| k.param()));
+    let emptied = ok(ok(c.update(&*plan, None, &args)).first().get_one::<i64>());
+    delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+}
+
+/// Applies a known score change of one client whose answer `segment.answer()` wrote directly
+/// (`direct::GivenAnswer::NeedsDelta`), as the owner of the entity's relations with the pinned
+/// search path, as the answers trigger's SQL tiers run.
+pub fn apply_given_delta(entity: &Entity, client: ClientKey, delta: &AnswerDelta) {
+    with_pinned_search_path(|| {
+        as_role(entity.owner, || {
+            Spi::connect_mut(|c| {
+                let given = Part::Fragment(query::GIVEN_CLIENT);
+                apply_delta(c, entity, delta, given, Some(client));
+            })
+        })
     })
 }
 

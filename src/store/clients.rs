@@ -7,7 +7,7 @@ use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, for_entity};
 use super::spi::{decimal, ok, same_value, value};
 use crate::client_key::ClientKey;
-use crate::engine::{AnswerTarget, ExplainInput};
+use crate::engine::{AnswerTarget, CompiledConfig, ExplainInput};
 use crate::entity::{Entity, Scheme};
 use crate::error::Result;
 use crate::security::{as_role, extension_owner, has_privilege, may_read_configuration, ActingAs};
@@ -17,6 +17,7 @@ use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiHeapTupleData};
 use pgrx::PgOid;
 use rust_decimal::Decimal;
+use std::rc::Rc;
 
 /// The client key's text form, as the key type prints it.
 pub fn client_text(entity: &Entity, client: ClientKey) -> String {
@@ -68,8 +69,8 @@ pub fn client_exists(entity: &Entity, client: ClientKey) -> bool {
 }
 
 /// Records (or replaces) a client's answer; the answers trigger scores it.
-pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, option_id: i32) {
-    run_kept(
+pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, option_id: i32) -> bool {
+    let written = run_kept(
         entity,
         "INSERT INTO {{answers}} AS a (client_id, question_id, option_id) \
          VALUES (CAST($1 AS {{key_type}}), $2, $3) \
@@ -79,6 +80,7 @@ pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, optio
         client,
         &[question_id.into(), option_id.into()],
     );
+    written > 0
 }
 
 /// Removes a client's answer; returns whether there was one.
@@ -93,8 +95,8 @@ pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bo
     deleted > 0
 }
 
-/// The entity and ids an answer's codes name, from the compiled configuration: no query once it
-/// is compiled. None, and the caller looks the codes up with SQL (which says which one is
+/// The entity and ids an answer's codes name, and the compiled configuration they come from:
+/// no query once it is compiled. None, and the caller looks the codes up with SQL (which says which one is
 /// unknown, or which right is missing), when a code is unknown, under REPEATABLE READ and
 /// SERIALIZABLE (the configuration may be newer than the transaction's snapshot), or when the
 /// caller lacks a right the SQL path would need: SELECT on the configuration tables, and on the
@@ -108,17 +110,19 @@ pub fn answer_target(
     question: &str,
     option: Option<&str>,
     write_rights: u32,
-) -> Result<Option<(Entity, AnswerTarget)>> {
+) -> Result<Option<(Entity, AnswerTarget, Rc<CompiledConfig>)>> {
     if isolation_uses_transaction_snapshot() || !may_read_configuration() {
         return Ok(None);
     }
     // the configuration and the entity are pg_segment's, whoever asks
     let owner = extension_owner();
-    let resolve = || -> Result<Option<AnswerTarget>> {
+    let resolve = || -> Result<Option<(AnswerTarget, Rc<CompiledConfig>)>> {
         let config = as_role(owner, compiled::get)?;
-        Ok(config.answer_target(scheme, question, option))
+        Ok(config
+            .answer_target(scheme, question, option)
+            .map(|target| (target, config)))
     };
-    let Some(first) = resolve()? else {
+    let Some((first, _)) = resolve()? else {
         return Ok(None);
     };
     let Some(entity) = as_role(owner, || entity_by_id(first.entity_id)) else {
@@ -137,8 +141,8 @@ pub fn answer_target(
         )
     };
     Ok(resolve()?
-        .filter(|target| target.entity_id == first.entity_id)
-        .map(|target| (entity, target)))
+        .filter(|(target, _)| target.entity_id == first.entity_id)
+        .map(|(target, config)| (entity, target, config)))
 }
 
 /// Runs a query whose $1 is the scheme id and $2 the client, mapping each row.

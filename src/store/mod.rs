@@ -39,7 +39,7 @@ mod resegment;
 mod spi;
 
 pub use answer_deltas::{
-    apply_known_delta, apply_set_based, check_configuration_current,
+    apply_given_delta, apply_known_delta, apply_set_based, check_configuration_current,
     isolation_uses_transaction_snapshot,
 };
 pub use assignments::{confirmed_scheme, stored_assignment};

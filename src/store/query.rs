@@ -48,6 +48,7 @@ queries! {
     ANSWER_CHANGES_DELETE => "answer_changes_delete.sql",
     ANSWER_DELTAS => "answer_deltas.sql",
     KNOWN_DELTA => "known_delta.sql",
+    GIVEN_CLIENT => "given_client.sql",
     APPLY_DELTAS => "apply_deltas.sql",
     RECOMPUTE_SCHEME => "recompute_scheme.sql",
     RELEVEL_SCHEME => "relevel_scheme.sql",

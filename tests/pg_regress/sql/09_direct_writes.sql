@@ -202,6 +202,123 @@ SELECT count(*) AS wrong FROM segment.verify('slow_scheme');
 SELECT segment.revoke_role('segment_regress_writer');
 DROP ROLE segment_regress_writer;
 
+-- segment.answer() writes the answer row itself on the direct path, then the assignment and the
+-- history, in one call: pg_segment's statement trigger does not run (the call does its work).
+-- The same calls with the direct path off leave the same answers, assignments and history.
+-- A text key: the client is a varlena copied into each row.
+CREATE TABLE direct.api_fast (id text PRIMARY KEY);
+CREATE TABLE direct.api_slow (id text PRIMARY KEY);
+INSERT INTO direct.api_fast SELECT 'c' || g FROM generate_series(1, 12) g;
+INSERT INTO direct.api_slow SELECT 'c' || g FROM generate_series(1, 12) g;
+SELECT direct.define('api_fast', 'direct.api_fast'), direct.define('api_slow', 'direct.api_slow');
+-- It returns what segment.remove_answer said: whether there was an answer to remove.
+CREATE FUNCTION direct.api_workload(scheme text) RETURNS boolean[] LANGUAGE plpgsql AS $$
+DECLARE
+    removed boolean[] := '{}';
+BEGIN
+    FOR c IN 1..12 LOOP
+        PERFORM segment.answer(scheme, 'c' || c, 'q1', 'o' || 1 + c % 3);  -- first answers
+        PERFORM segment.answer(scheme, 'c' || c, 'q2', 'o' || 1 + c % 2);  -- further answers
+    END LOOP;
+    FOR c IN 1..12 LOOP
+        PERFORM segment.answer(scheme, 'c' || c, 'q1', 'o' || 1 + (c * c) % 3);  -- changed, or the same
+        PERFORM segment.answer(scheme, 'c' || c, 'q3', 'o3');
+        PERFORM segment.answer(scheme, 'c' || c, 'q3', 'o' || 1 + c % 3);
+    END LOOP;
+    -- removals that keep other answers, one of an answer already gone, and of a client's last
+    removed := removed || segment.remove_answer(scheme, 'c4', 'q2') || segment.remove_answer(scheme, 'c5', 'q1')
+                       || segment.remove_answer(scheme, 'c5', 'q1');
+    removed := removed || segment.remove_answer(scheme, 'c11', 'q1') || segment.remove_answer(scheme, 'c11', 'q2')
+                       || segment.remove_answer(scheme, 'c11', 'q3');
+    PERFORM segment.answer(scheme, 'c11', 'q2', 'o2');  -- and a first answer again
+    RETURN removed;
+END $$;
+-- How often pg_segment's answers trigger has run in this database, as the statistics show once
+-- this backend flushed its counts (it does when it goes idle after pg_stat_force_next_flush).
+SET track_functions = 'all';
+SET stats_fetch_consistency = none;
+CREATE FUNCTION direct.trigger_calls() RETURNS bigint LANGUAGE sql AS $$
+    SELECT coalesce(sum(calls), 0) FROM pg_catalog.pg_stat_user_functions
+    WHERE funcname = '_answers_changed' $$;
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT direct.trigger_calls() AS calls_before \gset
+SELECT direct.api_workload('api_fast');
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT direct.trigger_calls() - :calls_before AS answers_trigger_calls;
+SET pg_segment.direct_writes = off;
+SELECT direct.api_workload('api_slow');
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT direct.trigger_calls() - :calls_before > 0 AS answers_trigger_ran;
+RESET pg_segment.direct_writes;
+SELECT count(*) AS answers, count(*) FILTER (WHERE f.answered_at IS NULL) AS without_time
+FROM segment.direct_api_fast_answers f;
+-- an unknown client is refused by either path, also when removing
+SELECT segment.remove_answer('api_fast', 'c99', 'q1');
+SELECT segment.answer('api_fast', 'c99', 'q1', 'o1');
+SELECT count(*) AS differing_answers FROM (
+    SELECT client_id, q.code, o.code FROM segment.direct_api_fast_answers a
+    JOIN segment.options o USING (option_id) JOIN segment.questions q ON q.question_id = a.question_id
+    EXCEPT
+    SELECT client_id, q.code, o.code FROM segment.direct_api_slow_answers a
+    JOIN segment.options o USING (option_id) JOIN segment.questions q ON q.question_id = a.question_id) d;
+SELECT count(*) AS differing_assignments
+FROM segment.direct_api_fast_assignments f FULL JOIN segment.direct_api_slow_assignments s USING (client_id)
+WHERE (f.score, f.answered, f.segment, f.previous_score, f.previous_segment)
+      IS DISTINCT FROM (s.score, s.answered, s.segment, s.previous_score, s.previous_segment);
+SELECT (SELECT count(*) FROM segment.direct_api_fast_history) AS history_rows,
+       (SELECT count(*) FROM segment.direct_api_slow_history) AS history_rows_sql;
+SELECT count(*) AS differing_history FROM (
+    SELECT client_id, old_score, new_score, old_segment, new_segment, cause, version,
+           row_number() OVER (PARTITION BY client_id ORDER BY history_id) FROM segment.direct_api_fast_history
+    EXCEPT
+    SELECT client_id, old_score, new_score, old_segment, new_segment, cause, version,
+           row_number() OVER (PARTITION BY client_id ORDER BY history_id) FROM segment.direct_api_slow_history) d;
+SELECT count(*) AS wrong FROM segment.verify('api_fast');
+
+-- An assignment deleted behind pg_segment's back (a superuser's DELETE): the call writes the
+-- answer row directly and, finding no assignment to update, applies the score change with SQL
+-- in the same call, exactly as the SQL path does (a change of an answer counts no new answer,
+-- so neither path makes up an assignment; segment.verify reports the client; removing its
+-- answers clears it).
+DELETE FROM segment.direct_api_fast_assignments WHERE client_id = 'c1';
+DELETE FROM segment.direct_api_slow_assignments WHERE client_id = 'c1';
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT direct.trigger_calls() AS calls_before \gset
+SELECT segment.answer('api_fast', 'c1', 'q2', 'o3');
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT direct.trigger_calls() - :calls_before AS answers_trigger_calls;
+SET pg_segment.direct_writes = off;
+SELECT segment.answer('api_slow', 'c1', 'q2', 'o3');
+RESET pg_segment.direct_writes;
+SELECT (SELECT count(*) FROM segment.direct_api_fast_assignments WHERE client_id = 'c1') AS assignments,
+       (SELECT count(*) FROM segment.direct_api_slow_assignments WHERE client_id = 'c1') AS assignments_sql,
+       (SELECT option_id FROM segment.direct_api_fast_answers WHERE client_id = 'c1' AND question_id = a.question_id)
+       = (SELECT option_id FROM segment.options WHERE question_id = a.question_id AND code = 'o3') AS answer_written
+FROM segment.answer_options a WHERE a.scheme = 'api_fast' AND a.question = 'q2' LIMIT 1;
+SELECT client, stored_score, expected_score FROM segment.verify('api_fast')
+UNION ALL
+SELECT client, stored_score, expected_score FROM segment.verify('api_slow');
+DELETE FROM segment.direct_api_fast_answers WHERE client_id = 'c1';
+DELETE FROM segment.direct_api_slow_answers WHERE client_id = 'c1';
+SELECT (SELECT count(*) FROM segment.verify('api_fast')) + (SELECT count(*) FROM segment.verify('api_slow')) AS wrong;
+
+-- A row trigger a DBA puts on the answers table sends segment.answer() to the SQL upsert, so
+-- it sees the row as before; so does a statement trigger.
+CREATE FUNCTION direct.answer_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE '% of client % to question %', TG_OP, NEW.client_id, NEW.question_id > 0;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER seen AFTER INSERT OR UPDATE ON segment.direct_api_fast_answers
+    FOR EACH ROW EXECUTE FUNCTION direct.answer_seen();
+SELECT segment.answer('api_fast', 'c2', 'q1', 'o3'), segment.answer('api_fast', 'c12', 'q2', 'o3');
+DROP TRIGGER seen ON segment.direct_api_fast_answers;
+CREATE TRIGGER seen AFTER UPDATE ON segment.direct_api_fast_answers
+    FOR EACH STATEMENT EXECUTE FUNCTION direct.statement_seen();
+SELECT segment.answer('api_fast', 'c2', 'q1', 'o1');
+DROP TRIGGER seen ON segment.direct_api_fast_answers;
+SELECT count(*) AS wrong FROM segment.verify('api_fast');
+
 -- Deleting a client takes its assignment and history with it (a trigger on the client table,
 -- as neither has a foreign key); so does truncating the client table.
 SELECT count(*) AS history_of_client_7 FROM segment.direct_fast_history WHERE client_id = 7;

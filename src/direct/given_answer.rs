@@ -1,0 +1,304 @@
+//! `segment.answer()` below SPI: the answer row itself written with the executor's single-row
+//! routines, then the client's assignment and history in the same executor state.
+//!
+//! Run as SQL, one `segment.answer()` call costs a kept plan's check and start-up, an
+//! INSERT … ON CONFLICT of several nodes, transition tables and the answers trigger's firing.
+//! Here the answer row is found through the answers' primary key and locked, updated in place
+//! or (a new answer) inserted speculatively, exactly as that statement would; the score change
+//! is worked out from the old and new option with the compiled configuration, as the trigger's
+//! direct tier does; and the answers' row triggers (the foreign-key checks) fire as they do for
+//! SQL. pg_segment's own statement triggers do not fire: this is their work, done here.
+//!
+//! Declined (nothing written; the caller runs the SQL statement) unless the answers table is
+//! exactly pg_segment's: its four columns, no row triggers but the internal foreign-key ones, no
+//! statement triggers but pg_segment's, no row security; under READ COMMITTED only; and when a
+//! concurrent writer inserts the same answer meanwhile.
+
+use super::columns::{client_column, AnsweredColumns};
+use super::executor::{set_slot_value, slot_value, Speculation, Target, Writer};
+use super::guards::OpenTable;
+use super::locking::lock_by_key;
+use super::read::key_columns;
+use super::writer::{OnConflict, SegmentTables};
+use crate::client_key::ClientKey;
+use crate::engine::{AnswerDelta, CompiledConfig};
+use crate::entity::Entity;
+use crate::error::Result;
+use crate::security::{as_role, has_privilege};
+use pgrx::pg_sys::{self, Datum};
+use std::ffi::CStr;
+
+/// What the direct write of an answer did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GivenAnswer {
+    /// nothing written: the caller runs the SQL statement
+    Declined,
+    /// the answer and its effects are written; `changed` is false when the client already had
+    /// that answer (or, for a removal, none)
+    Written { changed: bool },
+    /// the answer row is written, but its effect on the assignment must be applied with SQL
+    /// (a score beyond the engine's exact range, or an assignment the direct path does not
+    /// update)
+    NeedsDelta(AnswerDelta),
+}
+
+/// Whether every trigger of the answers table is one this write stands in for or fires itself:
+/// internal (foreign-key) row triggers, and pg_segment's own enabled statement triggers.
+fn triggers_are_own(answers: &OpenTable) -> bool {
+    // SAFETY: an open relation's trigger descriptor and catalog row.
+    let (triggers, namespace) = unsafe {
+        (
+            (*answers.rel()).trigdesc,
+            (*(*answers.rel()).rd_rel).relnamespace,
+        )
+    };
+    if triggers.is_null() {
+        return true;
+    }
+    // SAFETY: a backend global.
+    if unsafe { pg_sys::SessionReplicationRole } == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32
+    {
+        return false; // pg_segment's triggers would not fire for SQL either
+    }
+    // SAFETY: non-null, owned by the open relation, `numtriggers` long.
+    let triggers = unsafe {
+        let t = &*triggers;
+        std::slice::from_raw_parts(t.triggers, t.numtriggers as usize)
+    };
+    triggers.iter().all(|t| {
+        if t.tgisinternal {
+            return true;
+        }
+        let statement_level = t.tgtype as u32 & pg_sys::TRIGGER_TYPE_ROW == 0;
+        let enabled = t.tgenabled == pg_sys::TRIGGER_FIRES_ON_ORIGIN as std::ffi::c_char
+            || t.tgenabled == pg_sys::TRIGGER_FIRES_ALWAYS as std::ffi::c_char;
+        // The answers trigger lives in the answers table's schema: pg_segment's.
+        // SAFETY: system cache look-ups of a function by OID; the name is palloc'd.
+        let own = unsafe {
+            pg_sys::get_func_namespace(t.tgfoid) == namespace && {
+                let name = pg_sys::get_func_name(t.tgfoid);
+                !name.is_null() && CStr::from_ptr(name).to_bytes() == b"_answers_changed"
+            }
+        };
+        statement_level && enabled && own
+    })
+}
+
+/// Writes the client's answer to `question_id` as `option` (None: removes it), and its effect
+/// on the client's assignment (see the module documentation). The caller has checked that the
+/// user holds the rights of the SQL statement on the answers table (INSERT and UPDATE, or
+/// DELETE); `check_client` raises for a client that does not exist, and runs only when no answer
+/// row is found: one found and locked shows the client exists (its foreign key would have
+/// removed it with the client).
+pub fn write_given_answer(
+    entity: &Entity,
+    config: &CompiledConfig,
+    question_id: i32,
+    option: Option<i32>,
+    client: ClientKey,
+    check_client: impl FnOnce() -> Result<()>,
+) -> Result<GivenAnswer> {
+    // SAFETY: reads a backend global.
+    if unsafe { pg_sys::XactIsoLevel } != pg_sys::XACT_READ_COMMITTED as i32 {
+        return Ok(GivenAnswer::Declined);
+    }
+    let lock = pg_sys::RowExclusiveLock;
+    // SAFETY: called from a SQL function, inside a statement with an active snapshot.
+    let answers = unsafe { OpenTable::table(entity.answers_oid, lock) };
+    let desc = answers.descriptor();
+    let Some(key_att) = client_column(&desc) else {
+        return Ok(GivenAnswer::Declined);
+    };
+    let key_type = key_att.atttypid;
+    let Some(c) = AnsweredColumns::find(&desc, key_type) else {
+        return Ok(GivenAnswer::Declined);
+    };
+    let primary_key = answers.primary_key_index();
+    let eligible = client.type_oid() == key_type
+        && primary_key != pg_sys::InvalidOid
+        && answers.is_plain_table()
+        && answers.without_generated_columns()
+        && triggers_are_own(&answers)
+        && has_privilege(entity.answers_oid, pg_sys::ACL_SELECT);
+    if !eligible {
+        return Ok(GivenAnswer::Declined);
+    }
+    {
+        // SAFETY: the primary key of the open table.
+        let index = unsafe { OpenTable::index(primary_key, lock) };
+        if key_columns(&index) != [c.client_id as i16 + 1, c.question_id as i16 + 1] {
+            return Ok(GivenAnswer::Declined);
+        }
+    }
+    // The segment tables are written as the owner of the entity's relations, as the answers
+    // trigger writes them.
+    let Some(segments) = as_role(entity.owner, || {
+        // SAFETY: as above.
+        unsafe { SegmentTables::open(entity, key_type) }
+    }) else {
+        return Ok(GivenAnswer::Declined);
+    };
+    let inserted = c.all();
+    let updated = [c.option_id, c.answered_at];
+    let [assignments, history] = segments.targets();
+    let targets = [
+        Target {
+            table: &answers,
+            inserted: &inserted,
+            updated: &updated,
+            speculative: true,
+        },
+        assignments,
+        history,
+    ];
+    // SAFETY: the tables stay open while the writer lives; the client datum is the caller's,
+    // of the key type, and outlives the call.
+    unsafe {
+        let writer = Writer::new(&targets);
+        let row = AnswerRow {
+            table: &answers,
+            writer: &writer,
+            answers: writer.relation(0),
+            primary_key,
+            columns: &c,
+            client: client.datum(),
+            question_id,
+        };
+        let outcome = row.write(option, check_client, |old_option| {
+            match config.answer_delta(entity.entity_id, question_id, option, old_option) {
+                Ok(Some(delta)) => Some(delta),
+                _ => None, // SQL scores (or refuses) what the configuration cannot
+            }
+        })?;
+        let outcome = match outcome {
+            RowOutcome::Unchanged => GivenAnswer::Written { changed: false },
+            RowOutcome::Declined => GivenAnswer::Declined,
+            RowOutcome::Written(delta) if delta.score.is_zero() && delta.answered == 0 => {
+                GivenAnswer::Written { changed: true } // the same points: nothing else changes
+            }
+            RowOutcome::Written(delta) => {
+                let written = as_role(entity.owner, || {
+                    segments.write(&writer, 1, config, &delta, client.datum(), OnConflict::Wait)
+                })?;
+                if written {
+                    GivenAnswer::Written { changed: true }
+                } else {
+                    GivenAnswer::NeedsDelta(delta)
+                }
+            }
+        };
+        drop(writer);
+        pg_sys::CommandCounterIncrement();
+        Ok(outcome)
+    }
+}
+
+/// What writing the answer row did.
+enum RowOutcome {
+    /// the client already had this answer (or, removing, none): nothing written, as SQL's
+    /// statement writes nothing
+    Unchanged,
+    /// nothing written: the configuration cannot score the change, or a concurrent writer
+    /// inserted the same answer meanwhile
+    Declined,
+    /// the row is written; this is the change of the client's score
+    Written(AnswerDelta),
+}
+
+/// The client's answer row in a writer's answers relation.
+struct AnswerRow<'w> {
+    table: &'w OpenTable,
+    writer: &'w Writer,
+    answers: *mut pg_sys::ResultRelInfo,
+    primary_key: pg_sys::Oid,
+    columns: &'w AnsweredColumns,
+    /// a datum of the key type
+    client: Datum,
+    question_id: i32,
+}
+
+impl AnswerRow<'_> {
+    /// Finds and locks the row as INSERT … ON CONFLICT DO UPDATE (or DELETE) does, then
+    /// updates it to `option`, deletes it (`option` None) or, after `check_client`, inserts it
+    /// speculatively. `delta` gives the score change from the old option (None: no answer
+    /// yet) before anything is written; None declines.
+    ///
+    /// # Safety
+    /// Inside the statement the writer was made in.
+    unsafe fn write(
+        &self,
+        option: Option<i32>,
+        check_client: impl FnOnce() -> Result<()>,
+        delta: impl FnOnce(Option<i32>) -> Option<AnswerDelta>,
+    ) -> Result<RowOutcome> {
+        let (w, c) = (self.writer, self.columns);
+        let search = w.null_slot(self.answers);
+        set_slot_value(search, c.client_id, Some(self.client));
+        set_slot_value(search, c.question_id, Some(Datum::from(self.question_id)));
+        pg_sys::ExecStoreVirtualTuple(search);
+        // Rows this transaction wrote earlier in the same command must be visible to the lock.
+        pg_sys::CommandCounterIncrement();
+        let rel = self.table.rel();
+        let current = pg_sys::table_slot_create(rel, &mut (*w.estate).es_tupleTable);
+        let found = lock_by_key(
+            self.table,
+            self.primary_key,
+            search,
+            pg_sys::LockTupleMode::LockTupleNoKeyExclusive,
+            current,
+        );
+        let old_option = if found {
+            pg_sys::slot_getallattrs(current);
+            let (old, _) = slot_value(current, c.option_id);
+            Some(old.value() as i32)
+        } else {
+            None
+        };
+        if !found {
+            check_client()?;
+        }
+        if old_option == option {
+            return Ok(RowOutcome::Unchanged);
+        }
+        let Some(delta) = delta(old_option) else {
+            return Ok(RowOutcome::Declined);
+        };
+        let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
+        pg_sys::AfterTriggerBeginQuery();
+        let written = match option {
+            None => {
+                pg_sys::ExecSimpleRelationDelete(self.answers, w.estate, w.epq, current);
+                true // (found: removing no answer returned Unchanged above)
+            }
+            Some(option_id) if found => {
+                let next = w.slot(self.answers);
+                for i in 0..(*(*current).tts_tupleDescriptor).natts as usize {
+                    let (value, null) = slot_value(current, i);
+                    set_slot_value(next, i, (!null).then_some(value));
+                }
+                set_slot_value(next, c.option_id, Some(Datum::from(option_id)));
+                set_slot_value(next, c.answered_at, Some(now));
+                pg_sys::ExecStoreVirtualTuple(next);
+                pg_sys::ExecSimpleRelationUpdate(self.answers, w.estate, w.epq, current, next);
+                true
+            }
+            Some(option_id) => {
+                let row = w.null_slot(self.answers);
+                set_slot_value(row, c.client_id, Some(self.client));
+                set_slot_value(row, c.question_id, Some(Datum::from(self.question_id)));
+                set_slot_value(row, c.option_id, Some(Datum::from(option_id)));
+                set_slot_value(row, c.answered_at, Some(now));
+                pg_sys::ExecStoreVirtualTuple(row);
+                w.insert_speculatively(self.answers, row) == Speculation::Inserted
+            }
+        };
+        // Fires the row triggers the write queued: the foreign-key checks of the client and
+        // the option.
+        pg_sys::AfterTriggerEndQuery(w.estate);
+        Ok(if written {
+            RowOutcome::Written(delta)
+        } else {
+            RowOutcome::Declined
+        })
+    }
+}
