@@ -40,12 +40,15 @@ impl OpenTable {
         !(insert || updates)
     }
 
-    /// Whether this is an ordinary table without row security, which the executor's single-row
-    /// routines write as SQL would (its triggers aside).
+    /// Whether this is an ordinary table without row security or rules, which the executor's
+    /// single-row routines write as SQL would (its triggers aside). (SQL's INSERT … ON
+    /// CONFLICT refuses a table with rules; a rule's DO INSTEAD would be bypassed here.)
     pub fn is_plain_table(&self) -> bool {
-        // SAFETY: an open relation's catalog row.
-        let form = unsafe { &*(*self.rel()).rd_rel };
-        form.relkind == pg_sys::RELKIND_RELATION as std::ffi::c_char && !form.relrowsecurity
+        // SAFETY: an open relation's catalog row and rules.
+        let (form, rules) = unsafe { (&*(*self.rel()).rd_rel, (*self.rel()).rd_rules) };
+        form.relkind == pg_sys::RELKIND_RELATION as std::ffi::c_char
+            && !form.relrowsecurity
+            && rules.is_null()
     }
 
     /// Whether the table has no generated columns, which the speculative insert (unlike the
@@ -292,22 +295,24 @@ impl Writer {
         slot
     }
 
-    /// Inserts `row` into the result relation `info` unless a row with the same key in one
-    /// of its unique indexes exists or appears meanwhile, as INSERT … ON CONFLICT does: the
-    /// row goes in marked speculative, its index entries are added without waiting, and it is
-    /// confirmed only if no unique index met a conflicting entry, committed or not; otherwise
-    /// it is killed, so no other transaction ever sees it. Queues the table's AFTER INSERT
-    /// row triggers, as SQL's insert does.
+    /// Inserts `row` into the result relation `info` unless a row with the same key in the
+    /// unique index `arbiter` exists or appears meanwhile, as INSERT … ON CONFLICT (its
+    /// columns) does: the row goes in marked speculative, its index entries are added without
+    /// waiting, and it is confirmed only if the arbiter met no conflicting entry, committed or
+    /// not; otherwise it is killed, so no other transaction ever sees it. A duplicate in
+    /// another unique index raises 23505, as in SQL. Queues the table's AFTER INSERT row
+    /// triggers, as SQL's insert does.
     ///
     /// # Safety
     /// `info` is a result relation of this writer opened `speculative`; `row` is a stored slot
-    /// of it; the caller declined tables with BEFORE INSERT row triggers or generated columns,
-    /// which this does not run.
+    /// of it; `arbiter` one of its unique indexes; the caller declined tables with BEFORE
+    /// INSERT row triggers or generated columns, which this does not run.
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn insert_speculatively(
         &self,
         info: *mut pg_sys::ResultRelInfo,
         row: *mut pg_sys::TupleTableSlot,
+        arbiter: Oid,
     ) -> Speculation {
         let rel = (*info).ri_RelationDesc;
         if !(*(*rel).rd_att).constr.is_null() {
@@ -331,6 +336,7 @@ impl Writer {
             token,
         );
         let mut conflict = false;
+        let arbiters = pg_sys::lappend_oid(std::ptr::null_mut(), arbiter);
         #[cfg(feature = "pg15")]
         let recheck = pg_sys::ExecInsertIndexTuples(
             info,
@@ -339,7 +345,7 @@ impl Writer {
             false,
             true,
             &mut conflict,
-            std::ptr::null_mut(),
+            arbiters,
         );
         #[cfg(not(feature = "pg15"))]
         let recheck = pg_sys::ExecInsertIndexTuples(
@@ -349,7 +355,7 @@ impl Writer {
             false,
             true,
             &mut conflict,
-            std::ptr::null_mut(),
+            arbiters,
             false,
         );
         complete(rel, row, token, !conflict);
@@ -359,6 +365,7 @@ impl Writer {
             pg_sys::ExecARInsertTriggers(self.estate, info, row, recheck, std::ptr::null_mut());
         }
         pg_sys::list_free(recheck);
+        pg_sys::list_free(arbiters);
         if conflict {
             Speculation::Conflict
         } else {

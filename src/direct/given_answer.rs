@@ -10,9 +10,10 @@
 //! SQL. pg_segment's own statement triggers do not fire: this is their work, done here.
 //!
 //! Declined (nothing written; the caller runs the SQL statement) unless the answers table is
-//! exactly pg_segment's: its four columns, no row triggers but the internal foreign-key ones, no
-//! statement triggers but pg_segment's, no row security; under READ COMMITTED only; and when a
-//! concurrent writer inserts the same answer meanwhile.
+//! exactly pg_segment's: its four columns, answered_at defaulting to `now()`, no row triggers
+//! but the internal foreign-key ones, no statement triggers but pg_segment's, no rules or row
+//! security; under READ COMMITTED only, in a read-write transaction, outside the replica role;
+//! and when a concurrent writer inserts the same answer meanwhile.
 
 use super::columns::{client_column, AnsweredColumns};
 use super::executor::{set_slot_value, slot_value, Speculation, Target, Writer};
@@ -20,6 +21,7 @@ use super::guards::OpenTable;
 use super::locking::lock_by_key;
 use super::read::key_columns;
 use super::writer::{OnConflict, SegmentTables};
+use crate::cache::BackendCache;
 use crate::client_key::ClientKey;
 use crate::engine::{AnswerDelta, CompiledConfig};
 use crate::entity::Entity;
@@ -42,9 +44,18 @@ pub enum GivenAnswer {
     NeedsDelta(AnswerDelta),
 }
 
-/// Whether every trigger of the answers table is one this write stands in for or fires itself:
-/// internal (foreign-key) row triggers, and pg_segment's own enabled statement triggers.
-fn triggers_are_own(answers: &OpenTable) -> bool {
+/// What the answers table's triggers allow.
+struct AnswerTriggers {
+    /// every trigger is one this write stands in for or fires itself: internal (foreign-key)
+    /// row triggers, and pg_segment's own enabled statement triggers
+    own: bool,
+    /// the foreign key to the client table is enforced (its insert check is there and
+    /// enabled), so an answer row proves its client exists
+    client_key_enforced: bool,
+}
+
+/// Reads the answers table's triggers (see `AnswerTriggers`).
+fn answer_triggers(answers: &OpenTable, client_table: pg_sys::Oid) -> AnswerTriggers {
     // SAFETY: an open relation's trigger descriptor and catalog row.
     let (triggers, namespace) = unsafe {
         (
@@ -53,35 +64,80 @@ fn triggers_are_own(answers: &OpenTable) -> bool {
         )
     };
     if triggers.is_null() {
-        return true;
-    }
-    // SAFETY: a backend global.
-    if unsafe { pg_sys::SessionReplicationRole } == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32
-    {
-        return false; // pg_segment's triggers would not fire for SQL either
+        return AnswerTriggers {
+            own: true,
+            client_key_enforced: false,
+        };
     }
     // SAFETY: non-null, owned by the open relation, `numtriggers` long.
     let triggers = unsafe {
         let t = &*triggers;
         std::slice::from_raw_parts(t.triggers, t.numtriggers as usize)
     };
-    triggers.iter().all(|t| {
+    let enabled = |t: &pg_sys::Trigger| {
+        t.tgenabled == pg_sys::TRIGGER_FIRES_ON_ORIGIN as std::ffi::c_char
+            || t.tgenabled == pg_sys::TRIGGER_FIRES_ALWAYS as std::ffi::c_char
+    };
+    let own = triggers.iter().all(|t| {
         if t.tgisinternal {
             return true;
         }
         let statement_level = t.tgtype as u32 & pg_sys::TRIGGER_TYPE_ROW == 0;
-        let enabled = t.tgenabled == pg_sys::TRIGGER_FIRES_ON_ORIGIN as std::ffi::c_char
-            || t.tgenabled == pg_sys::TRIGGER_FIRES_ALWAYS as std::ffi::c_char;
         // The answers trigger lives in the answers table's schema: pg_segment's.
         // SAFETY: system cache look-ups of a function by OID; the name is palloc'd.
-        let own = unsafe {
+        let answers_trigger = unsafe {
             pg_sys::get_func_namespace(t.tgfoid) == namespace && {
                 let name = pg_sys::get_func_name(t.tgfoid);
                 !name.is_null() && CStr::from_ptr(name).to_bytes() == b"_answers_changed"
             }
         };
-        statement_level && enabled && own
-    })
+        statement_level && enabled(t) && answers_trigger
+    });
+    let client_key_enforced = triggers.iter().any(|t| {
+        t.tgisinternal
+            && t.tgconstrrelid == client_table
+            && t.tgfoid == pg_sys::Oid::from(pg_sys::F_RI_FKEY_CHECK_INS)
+            && enabled(t)
+    });
+    AnswerTriggers {
+        own,
+        client_key_enforced,
+    }
+}
+
+/// Answers tables a backend remembers the answered_at default of.
+const MAX_ANSWERS_TABLES: usize = 1024;
+
+thread_local! {
+    /// Answers table OID → whether its answered_at column defaults to `now()`. An entry goes
+    /// with any relcache invalidation of its table (`forget_relation`), which a changed
+    /// default sends. Bound: `MAX_ANSWERS_TABLES`.
+    static ANSWERED_AT_NOW: BackendCache<u32, bool> = BackendCache::new(MAX_ANSWERS_TABLES);
+}
+
+/// Called from the relcache callback: the table's defaults may have changed.
+pub fn forget_relation(relid: pg_sys::Oid) {
+    ANSWERED_AT_NOW
+        .with(|m| m.retain(|table, _| relid != pg_sys::InvalidOid && *table != relid.to_u32()));
+}
+
+/// Whether the answers' answered_at column defaults to `now()`, the value this write gives a
+/// new row (a DBA's other default makes the insert SQL's).
+fn answered_at_defaults_to_now(answers: &OpenTable, answered_at: usize) -> bool {
+    let relid = answers.rel_id().to_u32();
+    if let Some(now) = ANSWERED_AT_NOW.with(|m| m.get(&relid)) {
+        return now;
+    }
+    // SAFETY: the default expression of an open table's column, a node tree in the current
+    // memory context (NULL: no default).
+    let now = unsafe {
+        let default = pg_sys::build_column_default(answers.rel(), answered_at as i32 + 1);
+        !default.is_null()
+            && (*default).type_ == pg_sys::NodeTag::T_FuncExpr
+            && (*default.cast::<pg_sys::FuncExpr>()).funcid == pg_sys::Oid::from(pg_sys::F_NOW)
+    };
+    ANSWERED_AT_NOW.with(|m| m.insert(relid, now));
+    now
 }
 
 /// Writes the client's answer to `question_id` as `option` (None: removes it), and its effect
@@ -98,8 +154,17 @@ pub fn write_given_answer(
     client: ClientKey,
     check_client: impl FnOnce() -> Result<()>,
 ) -> Result<GivenAnswer> {
-    // SAFETY: reads a backend global.
-    if unsafe { pg_sys::XactIsoLevel } != pg_sys::XACT_READ_COMMITTED as i32 {
+    // SAFETY: reads backend globals.
+    let (isolation, read_only, replica) = unsafe {
+        (
+            pg_sys::XactIsoLevel,
+            pg_sys::XactReadOnly,
+            pg_sys::SessionReplicationRole == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32,
+        )
+    };
+    // A read-only transaction: SQL refuses the write (25006). Replica role: pg_segment's
+    // triggers would not fire for SQL either.
+    if isolation != pg_sys::XACT_READ_COMMITTED as i32 || read_only || replica {
         return Ok(GivenAnswer::Declined);
     }
     let lock = pg_sys::RowExclusiveLock;
@@ -118,9 +183,9 @@ pub fn write_given_answer(
         && primary_key != pg_sys::InvalidOid
         && answers.is_plain_table()
         && answers.without_generated_columns()
-        && triggers_are_own(&answers)
         && has_privilege(entity.answers_oid, pg_sys::ACL_SELECT);
-    if !eligible {
+    let triggers = answer_triggers(&answers, entity.client_table_oid);
+    if !(eligible && triggers.own) {
         return Ok(GivenAnswer::Declined);
     }
     {
@@ -156,6 +221,7 @@ pub fn write_given_answer(
     unsafe {
         let writer = Writer::new(&targets);
         let row = AnswerRow {
+            client_key_enforced: triggers.client_key_enforced,
             table: &answers,
             writer: &writer,
             answers: writer.relation(0),
@@ -207,6 +273,8 @@ enum RowOutcome {
 
 /// The client's answer row in a writer's answers relation.
 struct AnswerRow<'w> {
+    /// an answer row found proves its client exists
+    client_key_enforced: bool,
     table: &'w OpenTable,
     writer: &'w Writer,
     answers: *mut pg_sys::ResultRelInfo,
@@ -225,6 +293,7 @@ impl AnswerRow<'_> {
     ///
     /// # Safety
     /// Inside the statement the writer was made in.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     unsafe fn write(
         &self,
         option: Option<i32>,
@@ -240,13 +309,13 @@ impl AnswerRow<'_> {
         pg_sys::CommandCounterIncrement();
         let rel = self.table.rel();
         let current = pg_sys::table_slot_create(rel, &mut (*w.estate).es_tupleTable);
-        let found = lock_by_key(
-            self.table,
-            self.primary_key,
-            search,
-            pg_sys::LockTupleMode::LockTupleNoKeyExclusive,
-            current,
-        );
+        // As SQL locks it: DELETE in exclusive mode, the upsert's update in no-key exclusive.
+        let mode = if option.is_none() {
+            pg_sys::LockTupleMode::LockTupleExclusive
+        } else {
+            pg_sys::LockTupleMode::LockTupleNoKeyExclusive
+        };
+        let found = lock_by_key(self.table, self.primary_key, search, mode, current);
         let old_option = if found {
             pg_sys::slot_getallattrs(current);
             let (old, _) = slot_value(current, c.option_id);
@@ -254,11 +323,14 @@ impl AnswerRow<'_> {
         } else {
             None
         };
-        if !found {
+        if !found || !self.client_key_enforced {
             check_client()?;
         }
         if old_option == option {
             return Ok(RowOutcome::Unchanged);
+        }
+        if !found && !answered_at_defaults_to_now(self.table, c.answered_at) {
+            return Ok(RowOutcome::Declined);
         }
         let Some(delta) = delta(old_option) else {
             return Ok(RowOutcome::Declined);
@@ -289,9 +361,12 @@ impl AnswerRow<'_> {
                 set_slot_value(row, c.option_id, Some(Datum::from(option_id)));
                 set_slot_value(row, c.answered_at, Some(now));
                 pg_sys::ExecStoreVirtualTuple(row);
-                w.insert_speculatively(self.answers, row) == Speculation::Inserted
+                w.insert_speculatively(self.answers, row, self.primary_key) == Speculation::Inserted
             }
         };
+        // The old row's page stays pinned no longer than SQL keeps it (the assignment's lock
+        // may wait).
+        pg_sys::ExecClearTuple(current);
         // Fires the row triggers the write queued: the foreign-key checks of the client and
         // the option.
         pg_sys::AfterTriggerEndQuery(w.estate);

@@ -18,6 +18,7 @@ use pgrx::pg_sys::{self, Datum};
 /// Inside a statement; `table` open with a lock that allows writing; `index` is a unique index
 /// of it; `search` and `found` are slots of its descriptor, `search` holding values of the key
 /// columns' types.
+#[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 pub unsafe fn lock_by_key(
     table: &OpenTable,
     index: pg_sys::Oid,
@@ -50,12 +51,19 @@ pub unsafe fn lock_by_key(
             };
             if writer != pg_sys::InvalidTransactionId {
                 drop(scan);
-                pg_sys::XactLockTableWait(
-                    writer,
-                    table.rel(),
-                    &mut (*found).tts_tid,
-                    pg_sys::XLTW_Oper::XLTW_Lock,
-                );
+                if dirty.speculativeToken != 0 {
+                    // A speculative insertion in progress: only until it is confirmed or
+                    // killed, as a unique check waits (its transaction may go on to wait for
+                    // this one).
+                    pg_sys::SpeculativeInsertionWait(dirty.xmin, dirty.speculativeToken);
+                } else {
+                    pg_sys::XactLockTableWait(
+                        writer,
+                        table.rel(),
+                        &mut (*found).tts_tid,
+                        pg_sys::XLTW_Oper::XLTW_Lock,
+                    );
+                }
                 true
             } else {
                 false

@@ -36,4 +36,10 @@ mod writer;
 pub use answer::apply_one_answer;
 pub use given_answer::{write_given_answer, GivenAnswer};
 pub use read::{client_exists, read_assignment};
-pub use writer::forget_relation;
+
+/// Called from the relcache callback: drops what the direct path caches about the relation
+/// (every relation for InvalidOid).
+pub fn forget_relation(relid: pgrx::pg_sys::Oid) {
+    writer::forget_relation(relid);
+    given_answer::forget_relation(relid);
+}

@@ -151,6 +151,7 @@ impl SegmentTables {
     /// # Safety
     /// `writer` was made with `targets()` at `first`; inside the statement it was made in;
     /// `client` is a valid datum of the key type, in a memory context that outlives the call.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn write(
         &self,
         writer: &Writer,
@@ -253,6 +254,7 @@ impl SegmentWrite<'_> {
     ///
     /// # Safety
     /// `current` holds the locked assignment row, read through the assignments relation.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     unsafe fn update_locked(
         &self,
         config: &CompiledConfig,
@@ -327,6 +329,7 @@ impl SegmentWrite<'_> {
     ///
     /// # Safety
     /// As `SegmentTables::write`.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     unsafe fn insert_first(
         &self,
         config: &CompiledConfig,
@@ -355,7 +358,9 @@ impl SegmentWrite<'_> {
         pg_sys::ExecStoreVirtualTuple(row);
 
         pg_sys::AfterTriggerBeginQuery();
-        let outcome = self.writer.insert_speculatively(self.assignments, row);
+        let outcome =
+            self.writer
+                .insert_speculatively(self.assignments, row, self.tables.primary_key);
         if outcome == Speculation::Inserted {
             let old = Scored {
                 score: None,
@@ -372,6 +377,7 @@ impl SegmentWrite<'_> {
     /// # Safety
     /// As `SegmentTables::write`, between `AfterTriggerBeginQuery` and `AfterTriggerEndQuery`;
     /// the datums are of the history's column types.
+    #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     unsafe fn append_history(&self, delta: &AnswerDelta, old: &Scored, new: &Scored, now: Datum) {
         let h = &self.tables.h;
         let row = self.writer.null_slot(self.history);

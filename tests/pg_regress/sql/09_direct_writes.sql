@@ -319,6 +319,52 @@ SELECT segment.answer('api_fast', 'c2', 'q1', 'o1');
 DROP TRIGGER seen ON segment.direct_api_fast_answers;
 SELECT count(*) AS wrong FROM segment.verify('api_fast');
 
+-- What SQL would refuse or do differently, the direct write leaves to SQL:
+-- a read-only transaction (25006, nothing written);
+BEGIN READ ONLY;
+SELECT segment.answer('api_fast', 'c3', 'q1', 'o1');
+ROLLBACK;
+BEGIN READ ONLY;
+SELECT segment.remove_answer('api_fast', 'c3', 'q1');
+ROLLBACK;
+-- a rule on the answers table (here one that keeps answers from being removed);
+CREATE RULE keep AS ON DELETE TO segment.direct_api_fast_answers DO INSTEAD NOTHING;
+SELECT segment.remove_answer('api_fast', 'c3', 'q1') AS removed;
+DROP RULE keep ON segment.direct_api_fast_answers;
+-- another default for answered_at (a new answer gets it, not now());
+ALTER TABLE segment.direct_api_fast_answers ALTER answered_at SET DEFAULT pg_catalog.clock_timestamp();
+BEGIN;
+SELECT segment.answer('api_fast', 'c4', 'q2', 'o1');
+SELECT answered_at > pg_catalog.now() AS clock_time FROM segment.direct_api_fast_answers
+WHERE client_id = 'c4' AND question_id = (SELECT question_id FROM segment.answer_options
+                                          WHERE scheme = 'api_fast' AND question = 'q2' LIMIT 1);
+COMMIT;
+ALTER TABLE segment.direct_api_fast_answers ALTER answered_at SET DEFAULT pg_catalog.now();
+-- another unique index on the assignments: a duplicate in it is refused (23505) as SQL
+-- refuses it, where the direct write's first assignment would otherwise wait for ever;
+SELECT segment.create_scheme('api_fast_2', 'direct.api_fast') > 0 AS created;
+SELECT segment.add_question('api_fast_2', 'q1', 'Question 1') > 0 AS added;
+SELECT segment.add_option('api_fast_2', 'q1', 'o1', 'Option 1', 1) > 0 AS added;
+CREATE UNIQUE INDEX one_scheme_per_client ON segment.direct_api_fast_assignments (client_id);
+\set VERBOSITY terse
+SELECT segment.answer('api_fast_2', 'c2', 'q1', 'o1');
+SET pg_segment.direct_writes = off;
+SELECT segment.answer('api_fast_2', 'c2', 'q1', 'o1');
+RESET pg_segment.direct_writes;
+\set VERBOSITY default
+DROP INDEX segment.one_scheme_per_client;
+SELECT segment.drop_scheme('api_fast_2');
+-- a foreign key to the client table that is no longer there: an answer row no longer proves
+-- its client exists, so the call checks, as SQL does.
+ALTER TABLE segment.direct_api_fast_answers DROP CONSTRAINT direct_api_fast_answers_client_id_fkey;
+DELETE FROM direct.api_fast WHERE id = 'c6';
+SELECT segment.answer('api_fast', 'c6', 'q1', 'o2');
+SELECT segment.remove_answer('api_fast', 'c6', 'q1');
+DELETE FROM segment.direct_api_fast_answers WHERE client_id = 'c6';
+ALTER TABLE segment.direct_api_fast_answers ADD CONSTRAINT direct_api_fast_answers_client_id_fkey
+    FOREIGN KEY (client_id) REFERENCES direct.api_fast (id) ON DELETE CASCADE ON UPDATE CASCADE;
+SELECT count(*) AS wrong FROM segment.verify('api_fast');
+
 -- Deleting a client takes its assignment and history with it (a trigger on the client table,
 -- as neither has a foreign key); so does truncating the client table.
 SELECT count(*) AS history_of_client_7 FROM segment.direct_fast_history WHERE client_id = 7;
