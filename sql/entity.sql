@@ -59,9 +59,8 @@ BEGIN
         ) WITH (fillfactor = 50)$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id)', assignments);
-    -- Rows whose client lost its last answer, for an instant before they are deleted.
-    EXECUTE pg_catalog.format(
-        'CREATE INDEX ON segment.%1$s (scheme_id) WHERE answered <= 0', assignments);
+    -- No index mentions answered: a client's new or removed answer changes it, and an update
+    -- that changes no indexed column stays HOT. (Rows left without answers are deleted by key.)
 
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (

@@ -104,9 +104,8 @@ BEGIN
         ) WITH (fillfactor = 50)$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (client_id)', assignments);
-    -- Rows whose client lost its last answer, for an instant before they are deleted.
-    EXECUTE pg_catalog.format(
-        'CREATE INDEX ON segment.%1$s (scheme_id) WHERE answered <= 0', assignments);
+    -- No index mentions answered: a client's new or removed answer changes it, and an update
+    -- that changes no indexed column stays HOT. (Rows left without answers are deleted by key.)
 
     EXECUTE pg_catalog.format($ddl$
         CREATE TABLE segment.%1$s (
@@ -637,6 +636,7 @@ DECLARE
     e record;
     fk record;
     grantee record;
+    ix record;
     current_key name;
     owner regrole;
     repaired integer := 0;
@@ -666,6 +666,14 @@ BEGIN
                        WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
             EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
         END IF;
+        -- 0.1.0's index of rows without answers: every change of answered updated it, so no
+        -- such update was HOT; those rows are now deleted by key
+        FOR ix IN SELECT i.indexrelid::regclass AS name FROM pg_catalog.pg_index i
+                  WHERE i.indrelid = e.assignments_table AND i.indpred IS NOT NULL
+                    AND pg_catalog.pg_get_expr(i.indpred, i.indrelid) = '(answered <= 0)'
+        LOOP
+            EXECUTE pg_catalog.format('DROP INDEX %s', ix.name);
+        END LOOP;
         owner := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table);
         PERFORM segment._grant_maintainer(owner);
         -- only the owner writes scores and the ledger (0.1.0 told DBAs to grant writers that)

@@ -3,7 +3,8 @@
 -- and client so a bulk statement touches each client once. Weight × points is worked out once
 -- per option, not once per row (numeric products are what a million-row load spends most on).
 -- $1 entity id, $2 cause. Returns the first question of the new rows that belongs to a scheme
--- over another client table (or NULL), and the number of assignments left without answers.
+-- over another client table (or NULL), and the clients whose assignment was left without
+-- answers (text forms, NULL for none).
 WITH changes AS NOT MATERIALIZED ({{changes}}),
 weighted AS MATERIALIZED (
     SELECT o.option_id, q.scheme_id, sc.version, q.weight * o.points AS points,
@@ -22,4 +23,4 @@ SELECT (SELECT pg_catalog.min(c.question_id) FROM changes c
         JOIN segment.questions q ON q.question_id = c.question_id
         JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id
         WHERE c.sign > 0 AND sc.entity_id <> $1),
-       (SELECT pg_catalog.count(*) FROM applied WHERE answered <= 0)
+       (SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM applied WHERE answered <= 0)

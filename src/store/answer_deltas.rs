@@ -124,8 +124,10 @@ fn apply_delta(
         delta.version.into(),
     ];
     args.extend(client.map(|k| k.param()));
-    let emptied = ok(ok(c.update(&*plan, None, &args)).first().get_one::<i64>());
-    delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+    let emptied = ok(ok(c.update(&*plan, None, &args))
+        .first()
+        .get_one::<Vec<String>>());
+    delete_emptied_assignments(c, entity, emptied);
 }
 
 /// Applies a known score change of one client whose answer `segment.answer()` wrote directly
@@ -170,20 +172,36 @@ pub fn apply_set_based(
         } else {
             ok(c.update(sql.as_str(), None, &args))
         };
-        let (foreign_question, emptied) = ok(row.first().get_two::<i32, i64>());
-        delete_emptied_assignments(c, entity, emptied.unwrap_or(0));
+        let (foreign_question, emptied) = ok(row.first().get_two::<i32, Vec<String>>());
+        delete_emptied_assignments(c, entity, emptied);
         foreign_question
     })
 }
 
-/// Clients that lost their last answer are not categorized any more (a partial index holds
-/// exactly these rows).
-fn delete_emptied_assignments(c: &mut SpiClient<'_>, entity: &Entity, emptied: i64) {
-    if emptied > 0 {
-        let sql = for_entity("DELETE FROM {{assignments}} WHERE answered <= 0", entity);
-        let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &[], true);
-        ok(c.update(&*plan, None, &[]));
-    }
+/// Clients that lost their last answer are not categorized any more: their assignments go,
+/// found by key (`emptied`: the clients' keys in text form). No index covers `answered`, so
+/// that the updates that change it stay HOT.
+fn delete_emptied_assignments(
+    c: &mut SpiClient<'_>,
+    entity: &Entity,
+    emptied: Option<Vec<String>>,
+) {
+    let Some(emptied) = emptied.filter(|keys| !keys.is_empty()) else {
+        return;
+    };
+    let sql = for_entity(
+        "DELETE FROM {{assignments}} \
+         WHERE client_id = ANY (CAST($1 AS {{key_type}}[])) AND answered <= 0",
+        entity,
+    );
+    let plan = kept_plan(
+        c,
+        NO_TRANSITION_TABLES,
+        &sql,
+        &[PgOid::from(pg_sys::TEXTARRAYOID)],
+        true,
+    );
+    ok(c.update(&*plan, None, &[emptied.into()]));
 }
 
 /// Whether the running transaction reads under one snapshot (REPEATABLE READ, SERIALIZABLE).
