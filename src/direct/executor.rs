@@ -295,6 +295,24 @@ impl Writer {
         slot
     }
 
+    /// A virtual slot of a result relation holding the values of `current` (a deformed row
+    /// of it), for the caller to change before storing it as an update; freed with the writer.
+    ///
+    /// # Safety
+    /// `current` holds a deformed row (`slot_getallattrs`) of `rel`'s table.
+    pub unsafe fn copy_slot(
+        &self,
+        rel: *mut pg_sys::ResultRelInfo,
+        current: *mut pg_sys::TupleTableSlot,
+    ) -> *mut pg_sys::TupleTableSlot {
+        let next = self.slot(rel);
+        for i in 0..(*(*current).tts_tupleDescriptor).natts as usize {
+            let (value, null) = slot_value(current, i);
+            set_slot_value(next, i, (!null).then_some(value));
+        }
+        next
+    }
+
     /// Inserts `row` into the result relation `info` unless a row with the same key in the
     /// unique index `arbiter` exists or appears meanwhile, as INSERT … ON CONFLICT (its
     /// columns) does: the row goes in marked speculative, its index entries are added without

@@ -343,11 +343,7 @@ impl AnswerRow<'_> {
                 true // (found: removing no answer returned Unchanged above)
             }
             Some(option_id) if found => {
-                let next = w.slot(self.answers);
-                for i in 0..(*(*current).tts_tupleDescriptor).natts as usize {
-                    let (value, null) = slot_value(current, i);
-                    set_slot_value(next, i, (!null).then_some(value));
-                }
+                let next = w.copy_slot(self.answers, current);
                 set_slot_value(next, c.option_id, Some(Datum::from(option_id)));
                 set_slot_value(next, c.answered_at, Some(now));
                 pg_sys::ExecStoreVirtualTuple(next);

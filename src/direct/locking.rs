@@ -6,7 +6,8 @@
 //! the same clients, which SQL's statements never log. This loop retries silently.
 
 use super::guards::{IndexScan, OpenIndex, OpenTable};
-use pgrx::pg_sys::{self, Datum};
+use super::read::equal_key;
+use pgrx::pg_sys;
 
 /// Finds the row of `table` whose key in the unique `index` equals the key columns of
 /// `search` (a stored slot of the table), waits for any transaction writing or locking it
@@ -116,27 +117,11 @@ unsafe fn key_equal_to(
         .enumerate()
         .map(|(i, &attnum)| {
             let own_type = *(*rel).rd_opcintype.add(i);
-            let operator = pg_sys::get_opfamily_member(
-                *(*rel).rd_opfamily.add(i),
-                own_type,
-                own_type,
-                pg_sys::BTEqualStrategyNumber as i16,
-            );
-            if operator == pg_sys::InvalidOid {
-                pgrx::error!("pg_segment: no equality operator for a unique index column");
-            }
-            let at = attnum as usize - 1;
-            let value: Datum = *(*search).tts_values.add(at);
-            let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
-            pg_sys::ScanKeyInit(
-                &mut key,
-                i as pg_sys::AttrNumber + 1,
-                pg_sys::BTEqualStrategyNumber as u16,
-                pg_sys::get_opcode(operator),
-                value,
-            );
-            key.sk_collation = *(*rel).rd_indcollation.add(i);
-            key
+            let value = *(*search).tts_values.add(attnum as usize - 1);
+            // A btree operator class always has equality for its own type.
+            equal_key(index, i, own_type, value).unwrap_or_else(|| {
+                pgrx::error!("pg_segment: no equality operator for a unique index column")
+            })
         })
         .collect()
 }

@@ -34,6 +34,33 @@ fn equality_procedure(
     }
 }
 
+/// A scan key for the index's key column `column` (zero-based) equal to `argument`, of
+/// `argument_type`, compared with the column's operator family and collation; None when the
+/// family has no equality operator for that type.
+pub(super) fn equal_key(
+    index: &OpenIndex,
+    column: usize,
+    argument_type: Oid,
+    argument: Datum,
+) -> Option<pg_sys::ScanKeyData> {
+    let procedure = equality_procedure(index, column, argument_type)?;
+    // SAFETY: a zeroed scan key, filled in by ScanKeyInit; the index's collations, one per key
+    // column.
+    unsafe {
+        let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
+        pg_sys::ScanKeyInit(
+            &mut key,
+            column as pg_sys::AttrNumber + 1,
+            pg_sys::BTEqualStrategyNumber as u16,
+            procedure,
+            argument,
+        );
+        key.sk_collation = *(*index.rel()).rd_indcollation.add(column);
+        key.sk_subtype = argument_type;
+        Some(key)
+    }
+}
+
 /// Finds the row of `table` whose `index` key equals `probes` (per key column: the argument's
 /// type and value) under the statement's snapshot, and reads it with `read`. None when this
 /// path cannot tell (an argument type the key column cannot be compared with directly);
@@ -46,22 +73,7 @@ fn probe<T>(
 ) -> Option<Option<T>> {
     let mut keys = Vec::with_capacity(probes.len());
     for (column, &(argument_type, argument)) in probes.iter().enumerate() {
-        let procedure = equality_procedure(index, column, argument_type)?;
-        // SAFETY: a zeroed scan key, filled in by ScanKeyInit; the index's collations, one per
-        // key column.
-        unsafe {
-            let mut key: pg_sys::ScanKeyData = std::mem::zeroed();
-            pg_sys::ScanKeyInit(
-                &mut key,
-                column as pg_sys::AttrNumber + 1,
-                pg_sys::BTEqualStrategyNumber as u16,
-                procedure,
-                argument,
-            );
-            key.sk_collation = *(*index.rel()).rd_indcollation.add(column);
-            key.sk_subtype = argument_type;
-            keys.push(key);
-        }
+        keys.push(equal_key(index, column, argument_type, argument)?);
     }
     let n = keys.len() as i32;
     // SAFETY: the scan is declared after the relations it reads, so it ends before they close;

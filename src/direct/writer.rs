@@ -289,11 +289,7 @@ impl SegmentWrite<'_> {
         let new_segment = level.map(text_value);
         let version = Datum::from(delta.version);
 
-        let next = self.writer.slot(self.assignments);
-        for i in 0..desc.len() {
-            let (value, null) = slot_value(current, i);
-            set_slot_value(next, i, (!null).then_some(value));
-        }
+        let next = self.writer.copy_slot(self.assignments, current);
         set_slot_value(next, a.score, Some(new_score));
         set_slot_value(next, a.answered, Some(Datum::from(answered)));
         set_slot_value(next, a.segment, new_segment);
