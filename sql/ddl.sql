@@ -279,6 +279,14 @@ BEGIN
                        WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
             EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
         END IF;
+        -- what each segment says (0.1.0's rows had no status column; the table is rewritten)
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = e.assignments_table AND a.attname = 'status'
+                         AND NOT a.attisdropped) THEN
+            EXECUTE pg_catalog.format($ddl$ALTER TABLE %s ADD COLUMN status text NOT NULL
+                GENERATED ALWAYS AS (CASE WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END)
+                STORED$ddl$, e.assignments_table);
+        END IF;
         -- 0.1.0's index of rows without answers: every change of answered updated it, so no
         -- such update was HOT; those rows are now deleted by key
         FOR ix IN SELECT i.indexrelid::regclass AS name FROM pg_catalog.pg_index i

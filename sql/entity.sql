@@ -55,6 +55,12 @@ BEGIN
             assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
             previous_score   numeric,
             previous_segment text,
+            -- what the segment says: 'scored' (a level holds the score) or 'unsegmented' (the
+            -- score falls between levels). Computed from the row by PostgreSQL; the direct
+            -- path's insert, which does not run generation, writes the same value
+            -- (src/direct/writer.rs, status_of).
+            status      text NOT NULL GENERATED ALWAYS AS (
+                            CASE WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END) STORED,
             PRIMARY KEY (scheme_id, client_id)
         ) WITH (fillfactor = 50)$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(

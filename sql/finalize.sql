@@ -102,7 +102,7 @@ COMMENT ON FUNCTION segment.score(text, anycompatible) IS
 COMMENT ON FUNCTION segment.segment_of(text, anycompatible) IS
     'a client''s current segment in a scheme; NULL while uncategorized or when the score falls between levels';
 COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
-    'one row per question: the client''s answer, points, weight and contribution; contributions add up to the score';
+    'one row per input (question): its code, kind, the client''s value, points, weight and contribution; contributions add up to the score';
 COMMENT ON FUNCTION segment.history(text, anycompatible) IS
     'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
 COMMENT ON FUNCTION segment.distribution(text) IS

@@ -42,6 +42,27 @@ COMMENT ON FUNCTION segment._retype_client_ids(integer, text) IS
 COMMENT ON FUNCTION segment._pg_segment_ddl() IS
     'internal: whether the DDL running now is pg_segment''s own';
 
+-- An explanation names each input (item) and its kind, so parameters can join questions.
+DROP FUNCTION segment.explain(text, anycompatible);
+CREATE FUNCTION segment."explain"(
+	"scheme" TEXT,
+	"client" anycompatible
+) RETURNS TABLE (
+	"position" INT,
+	"item" TEXT,
+	"kind" TEXT,
+	"value" TEXT,
+	"points" NUMERIC,
+	"weight" NUMERIC,
+	"contribution" NUMERIC
+)
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'explain_wrapper';
+ALTER FUNCTION segment.explain(text, anycompatible) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
+    'one row per input (question): its code, kind, the client''s value, points, weight and contribution; contributions add up to the score';
+
 -- A scheme is bound with plain SQL too only by a role holding REFERENCES and TRIGGER.
 CREATE TRIGGER schemes_insert AFTER INSERT ON segment.schemes
     REFERENCING NEW TABLE AS segment_new_rows
@@ -100,6 +121,12 @@ BEGIN
             assigned_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
             previous_score   numeric,
             previous_segment text,
+            -- what the segment says: 'scored' (a level holds the score) or 'unsegmented' (the
+            -- score falls between levels). Computed from the row by PostgreSQL; the direct
+            -- path's insert, which does not run generation, writes the same value
+            -- (src/direct/writer.rs, status_of).
+            status      text NOT NULL GENERATED ALWAYS AS (
+                            CASE WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END) STORED,
             PRIMARY KEY (scheme_id, client_id)
         ) WITH (fillfactor = 50)$ddl$, assignments, key_type_sql);
     EXECUTE pg_catalog.format(
@@ -665,6 +692,14 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c, pg_catalog.unnest(c.reloptions) o
                        WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
             EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
+        END IF;
+        -- what each segment says (0.1.0's rows had no status column; the table is rewritten)
+        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                       WHERE a.attrelid = e.assignments_table AND a.attname = 'status'
+                         AND NOT a.attisdropped) THEN
+            EXECUTE pg_catalog.format($ddl$ALTER TABLE %s ADD COLUMN status text NOT NULL
+                GENERATED ALWAYS AS (CASE WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END)
+                STORED$ddl$, e.assignments_table);
         END IF;
         -- 0.1.0's index of rows without answers: every change of answered updated it, so no
         -- such update was HOT; those rows are now deleted by key

@@ -66,11 +66,18 @@ SQL
 # A dump of the release's database, restored into the current version further down.
 pg_dump -Fc -d "$DB" -f "${RUN_DIR}/upgrade-${RELEASE}.dump"
 
-# One line per table of schema segment: its name, row count and a digest of all its rows.
+# One line per table of schema segment: its name, row count and a digest of all its rows
+# (their stored columns: a generated column the update adds is computed from them).
 snapshot() {
     pgsql -d "$1" -At <<'SQL'
-SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) FROM %s t',
-              c.oid::regclass, '|', '', c.oid::regclass)
+SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(r::text, %L ORDER BY r::text), %L)) '
+              'FROM (SELECT ROW(%s) AS r FROM %s t) s',
+              c.oid::regclass, '|', '',
+              (SELECT string_agg(format('t.%I', a.attname), ', ' ORDER BY a.attnum)
+               FROM pg_attribute a
+               WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                 AND a.attgenerated = ''),
+              c.oid::regclass)
 FROM pg_class c WHERE c.relnamespace = 'segment'::regnamespace AND c.relkind = 'r'
   AND c.relname <> 'role_grants' ORDER BY c.relname
 \gexec

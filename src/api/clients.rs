@@ -186,9 +186,10 @@ fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
         .and_then(|(_, segment)| segment)
 }
 
-/// One row per question of the scheme, in display order: the client's answer, its points, the
-/// question's weight and the contribution (weight × points). The contributions add up to the
-/// score; the level is the one whose range holds that sum.
+/// One row per input of the scheme (its questions), in display order: the input's code and
+/// kind, the client's value (the chosen option's code), its points, the input's weight and the
+/// contribution (weight × points). The contributions add up to the score; the level is the one
+/// whose range holds that sum.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn explain(
@@ -198,8 +199,9 @@ fn explain(
     'static,
     (
         name!(position, i32),
-        name!(question, String),
-        name!(answer, Option<String>),
+        name!(item, String),
+        name!(kind, String),
+        name!(value, Option<String>),
         name!(points, Option<AnyNumeric>),
         name!(weight, AnyNumeric),
         name!(contribution, AnyNumeric),
@@ -216,8 +218,9 @@ fn explain(
     TableIterator::new(rows.into_iter().map(|r| {
         (
             r.position,
-            r.question,
-            r.answer,
+            r.item,
+            r.kind.as_str().to_string(),
+            r.value,
             r.points.map(to_numeric),
             to_numeric(r.weight),
             to_numeric(r.contribution),

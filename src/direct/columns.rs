@@ -13,7 +13,9 @@ fn column_type(name: &str, key_type: Oid) -> Oid {
         "client_id" => key_type,
         "history_id" => INT8OID,
         "score" | "previous_score" | "old_score" | "new_score" => NUMERICOID,
-        "segment" | "previous_segment" | "old_segment" | "new_segment" | "cause" => TEXTOID,
+        "segment" | "previous_segment" | "old_segment" | "new_segment" | "cause" | "status" => {
+            TEXTOID
+        }
         "assigned_at" | "changed_at" | "answered_at" => TIMESTAMPTZOID,
         _ => INT4OID, // the ids, counts and versions
     }
@@ -140,11 +142,13 @@ pub struct AssignmentColumns {
     pub assigned_at: usize,
     pub previous_score: usize,
     pub previous_segment: usize,
+    /// generated from the segment by PostgreSQL, except in the direct insert
+    pub status: usize,
 }
 
 impl AssignmentColumns {
     pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
-        let [scheme_id, client_id, score, answered, segment, version, assigned_at, previous_score, previous_segment] =
+        let [scheme_id, client_id, score, answered, segment, version, assigned_at, previous_score, previous_segment, status] =
             positions(
                 desc,
                 [
@@ -157,6 +161,7 @@ impl AssignmentColumns {
                     "assigned_at",
                     "previous_score",
                     "previous_segment",
+                    "status",
                 ],
                 key_type,
                 false,
@@ -171,11 +176,12 @@ impl AssignmentColumns {
             assigned_at,
             previous_score,
             previous_segment,
+            status,
         })
     }
 
     /// The columns a client's first answer inserts.
-    pub fn inserted(&self) -> [usize; 7] {
+    pub fn inserted(&self) -> [usize; 8] {
         [
             self.scheme_id,
             self.client_id,
@@ -184,11 +190,12 @@ impl AssignmentColumns {
             self.segment,
             self.version,
             self.assigned_at,
+            self.status,
         ]
     }
 
     /// The columns an answer's update writes.
-    pub fn updated(&self) -> [usize; 7] {
+    pub fn updated(&self) -> [usize; 8] {
         [
             self.score,
             self.answered,
@@ -197,6 +204,7 @@ impl AssignmentColumns {
             self.assigned_at,
             self.previous_score,
             self.previous_segment,
+            self.status,
         ]
     }
 }

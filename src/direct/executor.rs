@@ -67,6 +67,18 @@ impl OpenTable {
         return !(c.has_generated_stored || c.has_generated_virtual);
     }
 
+    /// Whether every generated column of the table is one of `columns` (zero-based), whose
+    /// values the caller writes itself, since the speculative insert does not generate them.
+    pub fn generated_columns_only(&self, columns: &[usize]) -> bool {
+        if self.without_generated_columns() {
+            return true;
+        }
+        self.descriptor()
+            .iter()
+            .enumerate()
+            .all(|(i, att)| att.attgenerated == 0 || columns.contains(&i))
+    }
+
     /// The table's primary key index, InvalidOid when it has none.
     pub fn primary_key_index(&self) -> Oid {
         // SAFETY: an open relation.

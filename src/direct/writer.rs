@@ -72,8 +72,8 @@ pub struct SegmentTables {
     history: OpenTable,
     a: AssignmentColumns,
     h: HistoryColumns,
-    assignments_inserted: [usize; 7],
-    assignments_updated: [usize; 7],
+    assignments_inserted: [usize; 8],
+    assignments_updated: [usize; 8],
     history_inserted: [usize; 9],
     primary_key: Oid,
     /// the identity sequence of history_id
@@ -193,7 +193,7 @@ impl SegmentTables {
             if found {
                 return write.update_locked(config, delta, current);
             }
-            if !self.assignments.without_generated_columns() {
+            if !self.assignments.generated_columns_only(&[self.a.status]) {
                 return Ok(false);
             }
             match write.insert_first(config, delta)? {
@@ -230,6 +230,16 @@ pub unsafe fn write_assignment(
         pg_sys::CommandCounterIncrement();
     }
     outcome
+}
+
+/// The status of an assignment with this segment, as the generated column's expression in
+/// sql/entity.sql computes it: the speculative insert does not run generation, and PostgreSQL 15
+/// regenerates a column on a direct update only when told which columns it depends on.
+fn status_of(segment: Option<&str>) -> &'static str {
+    match segment {
+        Some(_) => "scored",
+        None => "unsegmented",
+    }
 }
 
 /// One direct write of the segment tables: where they are in the writer, and the client.
@@ -297,6 +307,7 @@ impl SegmentWrite<'_> {
         set_slot_value(next, a.assigned_at, Some(now));
         set_slot_value(next, a.previous_score, Some(old_score));
         set_slot_value(next, a.previous_segment, old_segment);
+        set_slot_value(next, a.status, Some(text_value(status_of(level))));
         pg_sys::ExecStoreVirtualTuple(next);
 
         let w = self.writer;
@@ -351,6 +362,7 @@ impl SegmentWrite<'_> {
         set_slot_value(row, a.segment, new.segment);
         set_slot_value(row, a.version, Some(Datum::from(delta.version)));
         set_slot_value(row, a.assigned_at, Some(now));
+        set_slot_value(row, a.status, Some(text_value(status_of(level))));
         pg_sys::ExecStoreVirtualTuple(row);
 
         pg_sys::AfterTriggerBeginQuery();

@@ -1,22 +1,40 @@
 use super::model::{EngineError, Level};
 use rust_decimal::Decimal;
 
-/// One question of a scheme together with the client's answer to it, if any.
+/// What an input of a scheme is; explanations name it in their `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Question,
+}
+
+impl InputKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Question => "question",
+        }
+    }
+}
+
+/// One input of a scheme (a question) together with the client's value for it, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExplainInput {
     pub position: i32,
-    pub question: String,
+    /// the input's code
+    pub item: String,
+    pub kind: InputKind,
     pub weight: Decimal,
-    /// The chosen option's code and points, or None when the question is unanswered.
+    /// The value (a question's chosen option code) and its points, or None when unanswered.
     pub answer: Option<(String, Decimal)>,
 }
 
-/// One row of an explanation: what a question contributed to the client's score.
+/// One row of an explanation: what an input contributed to the client's score.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExplainRow {
     pub position: i32,
-    pub question: String,
-    pub answer: Option<String>,
+    pub item: String,
+    pub kind: InputKind,
+    /// the chosen option's code
+    pub value: Option<String>,
     pub points: Option<Decimal>,
     pub weight: Decimal,
     /// weight × points; zero for an unanswered question, which adds nothing.
@@ -36,7 +54,7 @@ pub fn contribution(
         })
 }
 
-/// Explains a score: one row per question, in the order given, and the total they add up to.
+/// Explains a score: one row per input, in the order given, and the total they add up to.
 /// Unanswered questions contribute nothing.
 pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), EngineError> {
     let mut total = Decimal::ZERO;
@@ -46,7 +64,7 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             Some((code, points)) => (
                 Some(code.clone()),
                 Some(*points),
-                contribution(input.weight, *points, &input.question)?,
+                contribution(input.weight, *points, &input.item)?,
             ),
             None => (None, None, Decimal::ZERO),
         };
@@ -57,8 +75,9 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             })?;
         rows.push(ExplainRow {
             position: input.position,
-            question: input.question.clone(),
-            answer,
+            item: input.item.clone(),
+            kind: input.kind,
+            value: answer,
             points,
             weight: input.weight,
             contribution: value,
@@ -85,7 +104,8 @@ mod tests {
     fn input(q: &str, weight: &str, answer: Option<(&str, &str)>) -> ExplainInput {
         ExplainInput {
             position: 1,
-            question: q.to_string(),
+            item: q.to_string(),
+            kind: InputKind::Question,
             weight: d(weight),
             answer: answer.map(|(c, p)| (c.to_string(), d(p))),
         }
@@ -103,7 +123,8 @@ mod tests {
         assert_eq!(rows[0].contribution, d("20"));
         assert_eq!(rows[1].contribution, d("-6"));
         assert_eq!(rows[2].contribution, Decimal::ZERO);
-        assert_eq!(rows[2].answer, None);
+        assert_eq!(rows[2].value, None);
+        assert_eq!(rows[2].kind.as_str(), "question");
         assert_eq!(rows[2].points, None);
     }
 
@@ -122,7 +143,8 @@ mod tests {
     fn overflow_is_an_error_not_a_panic() {
         let big = ExplainInput {
             position: 1,
-            question: "q".into(),
+            item: "q".into(),
+            kind: InputKind::Question,
             weight: Decimal::MAX,
             answer: Some(("o".into(), Decimal::MAX)),
         };

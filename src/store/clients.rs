@@ -7,7 +7,7 @@ use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, for_entity};
 use super::spi::{decimal, ok, same_value, value};
 use crate::client_key::ClientKey;
-use crate::engine::{AnswerTarget, CompiledConfig, ExplainInput};
+use crate::engine::{AnswerTarget, CompiledConfig, ExplainInput, InputKind};
 use crate::entity::{Entity, Scheme};
 use crate::error::Result;
 use crate::security::{as_role, extension_owner, has_privilege, may_read_configuration, ActingAs};
@@ -168,7 +168,8 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
         let points = decimal(ok(row.get::<String>(5)))?;
         Ok(ExplainInput {
             position: ok(row.get::<i32>(1)).unwrap_or_default(),
-            question: ok(row.get::<String>(2)).unwrap_or_default(),
+            item: ok(row.get::<String>(2)).unwrap_or_default(),
+            kind: InputKind::Question,
             weight,
             answer: option.zip(points),
         })

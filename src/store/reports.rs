@@ -3,7 +3,7 @@
 
 use super::query::{self, for_entity};
 use super::spi::{decimal, ok, value};
-use crate::engine::ExplainInput;
+use crate::engine::{ExplainInput, InputKind};
 use crate::entity::Scheme;
 use crate::error::Result;
 use pgrx::spi::Spi;
@@ -71,7 +71,8 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
                 .inputs
                 .push(ExplainInput {
                     position: ok(row.get::<i32>(5)).unwrap_or_default(),
-                    question: ok(row.get::<String>(6)).unwrap_or_default(),
+                    item: ok(row.get::<String>(6)).unwrap_or_default(),
+                    kind: InputKind::Question,
                     weight: decimal(ok(row.get(7)))?.unwrap_or_default(),
                     answer: option.zip(points),
                 });

@@ -62,13 +62,16 @@ SET pg_segment.direct_writes = off;
 SELECT direct.workload('slow_scheme', 'segment.direct_slow_answers');
 RESET pg_segment.direct_writes;
 
--- Same assignments (previous score and segment included), same history in the same order.
-SELECT count(*) AS assignments, count(*) FILTER (WHERE segment IS NULL) AS in_gap
+-- Same assignments (previous score and segment, and the status the direct insert writes
+-- itself, included), same history in the same order.
+SELECT count(*) AS assignments, count(*) FILTER (WHERE segment IS NULL) AS in_gap,
+       count(*) FILTER (WHERE status = 'unsegmented') AS unsegmented,
+       count(*) FILTER (WHERE status = 'scored') AS scored
 FROM segment.direct_fast_assignments;
 SELECT count(*) AS differing_assignments
 FROM segment.direct_fast_assignments f FULL JOIN segment.direct_slow_assignments s USING (client_id)
-WHERE (f.score, f.answered, f.segment, f.previous_score, f.previous_segment)
-      IS DISTINCT FROM (s.score, s.answered, s.segment, s.previous_score, s.previous_segment);
+WHERE (f.score, f.answered, f.segment, f.previous_score, f.previous_segment, f.status)
+      IS DISTINCT FROM (s.score, s.answered, s.segment, s.previous_score, s.previous_segment, s.status);
 SELECT (SELECT count(*) FROM segment.direct_fast_history) AS history_rows,
        (SELECT count(*) FROM segment.direct_slow_history) AS history_rows_sql;
 SELECT count(*) AS differing_history FROM (
@@ -364,6 +367,20 @@ DELETE FROM segment.direct_api_fast_answers WHERE client_id = 'c6';
 ALTER TABLE segment.direct_api_fast_answers ADD CONSTRAINT direct_api_fast_answers_client_id_fkey
     FOREIGN KEY (client_id) REFERENCES direct.api_fast (id) ON DELETE CASCADE ON UPDATE CASCADE;
 SELECT count(*) AS wrong FROM segment.verify('api_fast');
+
+-- A first answer scoring 4.875, in the gap [4, 5): the direct insert writes the status that
+-- SQL's insert generates (segment.answer() takes the direct path in any session).
+DELETE FROM segment.direct_fast_answers WHERE client_id = 30;
+DELETE FROM segment.direct_slow_answers WHERE client_id = 30;
+SELECT (SELECT count(*) FROM segment.direct_fast_assignments WHERE client_id = 30)
+     + (SELECT count(*) FROM segment.direct_slow_assignments WHERE client_id = 30) AS assignments_of_30;
+SELECT segment.answer('fast_scheme', 30, 'q3', 'o3');
+SET pg_segment.direct_writes = off;
+SELECT segment.answer('slow_scheme', 30, 'q3', 'o3');
+RESET pg_segment.direct_writes;
+SELECT f.score, f.segment, f.status, f.answered, s.status AS status_sql, s.answered AS answered_sql
+FROM segment.direct_fast_assignments f JOIN segment.direct_slow_assignments s USING (client_id)
+WHERE client_id = 30;
 
 -- Deleting a client takes its assignment and history with it (a trigger on the client table,
 -- as neither has a foreign key); so does truncating the client table.

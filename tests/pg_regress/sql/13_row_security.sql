@@ -49,7 +49,7 @@ SELECT * FROM segment.distribution('mt');
 SELECT count(*) AS disagreeing FROM segment.verify('mt');
 -- … and nothing of tenant B's, through any function
 SELECT segment.score('mt', 3) AS score_of_3, segment.segment_of('mt', 4) AS segment_of_4;
-SELECT count(*) AS answers_of_3 FROM segment.explain('mt', 3) WHERE answer IS NOT NULL;
+SELECT count(*) AS answers_of_3 FROM segment.explain('mt', 3) WHERE value IS NOT NULL;
 SELECT count(*) AS history_of_3 FROM segment.history('mt', 3);
 -- and cannot write tenant B's answers
 \set VERBOSITY terse
