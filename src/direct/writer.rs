@@ -233,8 +233,10 @@ pub unsafe fn write_assignment(
 }
 
 /// The status of an assignment with this segment, as the generated column's expression in
-/// sql/entity.sql computes it: the speculative insert does not run generation, and PostgreSQL 15
-/// regenerates a column on a direct update only when told which columns it depends on.
+/// sql/entity.sql computes it. The speculative insert does not run generation. A direct update
+/// is regenerated from the updated columns (segment among them) by current minor releases, but
+/// PostgreSQL 15 releases that read the range table's `extraUpdatedCols`, which this path does
+/// not fill, would keep the copied old status: the update writes it too.
 fn status_of(segment: Option<&str>) -> &'static str {
     match segment {
         Some(_) => "scored",
