@@ -81,3 +81,64 @@ SELECT pg_catalog.pg_extension_config_dump('segment.options', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.options_option_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels_level_id_seq', '');
+
+-- Parameters: inputs of a scheme computed from the client's own row (an SQL expression over
+-- the columns of the scheme's client table), mapped to points by ranges or exact values.
+-- expression is stored as pg_segment re-printed it after checking it (names outside
+-- pg_catalog qualified), value_type is what it returns, columns the client-table columns it
+-- reads (the UPDATE OF list of the trigger that re-scores a client when one of them
+-- changes), definer the role whose rights it is evaluated with. Those four are written by the
+-- parameters' BEFORE trigger, never taken from the caller (sql/parameters.sql).
+CREATE TABLE segment.parameters (
+    parameter_id serial PRIMARY KEY,
+    scheme_id    integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    code         text NOT NULL CONSTRAINT parameters_code_not_blank CHECK (btrim(code) <> ''),
+    label        text NOT NULL,
+    expression   text NOT NULL,
+    value_type   regtype NOT NULL,
+    columns      name[] NOT NULL,
+    weight       numeric NOT NULL DEFAULT 1
+                 CONSTRAINT parameters_weight_range
+                 CHECK (weight >= 0 AND weight <= 1000000 AND weight = round(weight, 4)),
+    position     integer NOT NULL,
+    required     boolean NOT NULL DEFAULT false,
+    definer      regrole NOT NULL,
+    CONSTRAINT parameters_code_key UNIQUE (scheme_id, code)
+);
+
+-- A numeric parameter's value in [min_value, max_value) is worth points; ranges of one
+-- parameter never overlap (checked when written, 23P01).
+CREATE TABLE segment.parameter_ranges (
+    range_id     serial PRIMARY KEY,
+    parameter_id integer NOT NULL REFERENCES segment.parameters ON DELETE CASCADE,
+    min_value    numeric NOT NULL,
+    max_value    numeric NOT NULL,
+    points       numeric NOT NULL
+                 CONSTRAINT parameter_ranges_points_range
+                 CHECK (abs(points) < 1000000000 AND points = round(points, 4)),
+    CONSTRAINT parameter_ranges_order CHECK (min_value < max_value),
+    CONSTRAINT parameter_ranges_bounds_finite_or_infinite CHECK (
+        (min_value = '-Infinity' OR abs(min_value) < 1e15)
+        AND (max_value = 'Infinity' OR abs(max_value) < 1e15)
+    )
+);
+CREATE INDEX parameter_ranges_parameter_idx ON segment.parameter_ranges (parameter_id, min_value);
+
+-- A parameter whose value, in text form, equals value is worth points (booleans are 'true'
+-- and 'false'). A match wins over a range holding the same value.
+CREATE TABLE segment.parameter_matches (
+    match_id     serial PRIMARY KEY,
+    parameter_id integer NOT NULL REFERENCES segment.parameters ON DELETE CASCADE,
+    value        text NOT NULL,
+    points       numeric NOT NULL
+                 CONSTRAINT parameter_matches_points_range
+                 CHECK (abs(points) < 1000000000 AND points = round(points, 4)),
+    CONSTRAINT parameter_matches_value_key UNIQUE (parameter_id, value)
+);
+
+SELECT pg_catalog.pg_extension_config_dump('segment.parameters', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.parameters_parameter_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.parameter_ranges', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.parameter_ranges_range_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.parameter_matches', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.parameter_matches_match_id_seq', '');

@@ -148,6 +148,7 @@ AS $fn$
 DECLARE
     e record;
     key_column name;
+    missing_column record;
 BEGIN
     FOR e IN
         SELECT en.entity_id, en.client_table
@@ -177,6 +178,22 @@ BEGIN
         END IF;
         -- a new owner of the client table: maintenance runs with its rights from now on
         PERFORM segment._follow_client_owner(e.entity_id);
+        -- a parameter's expression names the columns it reads: renaming or dropping one of
+        -- them would break every later write of a client, so it is refused
+        SELECT p.code, c.name INTO missing_column
+        FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
+             pg_catalog.unnest(p.columns) AS c(name)
+        WHERE s.entity_id = e.entity_id
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid = e.client_table AND a.attname = c.name
+                            AND NOT a.attisdropped)
+        ORDER BY p.code LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"',
+                    missing_column.name, e.client_table, missing_column.code
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
+        END IF;
     END LOOP;
 END
 $fn$;
@@ -279,14 +296,9 @@ BEGIN
                        WHERE c.oid = e.assignments_table AND o LIKE 'fillfactor=%') THEN
             EXECUTE pg_catalog.format('ALTER TABLE %s SET (fillfactor = 50)', e.assignments_table);
         END IF;
-        -- what each segment says (0.1.0's rows had no status column; the table is rewritten)
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                       WHERE a.attrelid = e.assignments_table AND a.attname = 'status'
-                         AND NOT a.attisdropped) THEN
-            EXECUTE pg_catalog.format($ddl$ALTER TABLE %s ADD COLUMN status text NOT NULL
-                GENERATED ALWAYS AS (CASE WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END)
-                STORED$ddl$, e.assignments_table);
-        END IF;
+        -- what parameters gave and what each segment says (0.1.0's rows had neither; the
+        -- table is rewritten)
+        PERFORM segment._add_assignment_inputs(e.assignments_table);
         -- 0.1.0's index of rows without answers: every change of answered updated it, so no
         -- such update was HOT; those rows are now deleted by key
         FOR ix IN SELECT i.indexrelid::regclass AS name FROM pg_catalog.pg_index i

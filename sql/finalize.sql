@@ -38,6 +38,49 @@ CREATE TRIGGER levels_delete AFTER DELETE ON segment.levels
 CREATE TRIGGER levels_truncate AFTER TRUNCATE ON segment.levels
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
+-- Parameters, their ranges and matches re-segment their scheme like any configuration, and
+-- are checked before they are written (sql/parameters.sql).
+CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
+CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
+CREATE TRIGGER parameters_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON segment.parameters
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameters_changed();
+CREATE TRIGGER parameters_insert AFTER INSERT ON segment.parameters
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameters_update AFTER UPDATE ON segment.parameters
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameters_delete AFTER DELETE ON segment.parameters
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameters_truncate AFTER TRUNCATE ON segment.parameters
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_ranges_insert AFTER INSERT ON segment.parameter_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_ranges_update AFTER UPDATE ON segment.parameter_ranges
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_ranges_delete AFTER DELETE ON segment.parameter_ranges
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_ranges_truncate AFTER TRUNCATE ON segment.parameter_ranges
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_matches_insert AFTER INSERT ON segment.parameter_matches
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_matches_update AFTER UPDATE ON segment.parameter_matches
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_matches_delete AFTER DELETE ON segment.parameter_matches
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER parameter_matches_truncate AFTER TRUNCATE ON segment.parameter_matches
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
 -- A scheme stays bound to the client table it was created over, and is bound (with plain SQL
 -- too) only by a role holding REFERENCES and TRIGGER on it; a deleted scheme takes its
 -- assignments and history with it.
@@ -52,6 +95,18 @@ CREATE TRIGGER schemes_delete AFTER DELETE ON segment.schemes
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 CREATE TRIGGER schemes_truncate AFTER TRUNCATE ON segment.schemes
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+-- The public signature of add_parameter (a regclass and a name among its arguments), over
+-- the function that does the work (src/api/parameters.rs).
+CREATE FUNCTION segment.add_parameter(
+    scheme text, code text, label text, expression text, weight numeric DEFAULT 1,
+    source regclass DEFAULT NULL, client_column name DEFAULT NULL,
+    required boolean DEFAULT false, "position" integer DEFAULT NULL
+) RETURNS integer
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+RETURN segment._add_parameter(scheme, code, label, expression, weight, source,
+                              CAST(client_column AS text), required, "position");
 
 -- Every function of the extension runs with a fixed search_path, whatever the caller's. The
 -- answers trigger sets it itself around the SQL it runs (src/triggers/answers.rs): its single-answer
@@ -83,6 +138,13 @@ COMMENT ON TABLE segment.options IS
 COMMENT ON TABLE segment.levels IS
     'named segments of a scheme, each covering scores in [min_score, max_score); ranges of one scheme never overlap';
 
+COMMENT ON TABLE segment.parameters IS
+    'parameters of a scheme: a value computed from the client''s row (expression, as re-printed when checked), its weight, display position, whether it is required, and the role it is evaluated as';
+COMMENT ON TABLE segment.parameter_ranges IS
+    'points of a numeric parameter''s values in [min_value, max_value); ranges of one parameter never overlap';
+COMMENT ON TABLE segment.parameter_matches IS
+    'points of a parameter''s value equal (in text form) to value; a match wins over a range';
+
 COMMENT ON FUNCTION segment.create_scheme(text, regclass, text) IS
     'creates a scheme over a client table with a single-column primary key; returns its id';
 COMMENT ON FUNCTION segment.drop_scheme(text) IS
@@ -93,20 +155,34 @@ COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer)
     'adds an answer option worth points to a question (position defaults to the end); returns its id';
 COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
     'adds a named segment covering scores in [min_score, max_score); Infinity bounds leave an end open';
+COMMENT ON FUNCTION segment.add_parameter(text, text, text, text, numeric, regclass, name, boolean, integer) IS
+    'adds a parameter: an expression over the client table''s columns, evaluated with the caller''s rights, weighted like a question; returns its id';
+COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
+    'internal: adds a parameter (segment.add_parameter passes its arguments on)';
+COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid) IS
+    'internal: checks a parameter expression over a client table and tries it as its definer';
+COMMENT ON FUNCTION segment.add_range(text, text, numeric, numeric, numeric) IS
+    'maps a numeric parameter''s values in [min_value, max_value) to points; ranges of one parameter never overlap';
+COMMENT ON FUNCTION segment.add_match(text, text, text, numeric) IS
+    'maps a parameter value equal (in text form) to value to points';
+COMMENT ON FUNCTION segment.drop_parameter(text, text) IS
+    'drops a parameter with its ranges and matches; the scheme is re-segmented';
+COMMENT ON FUNCTION segment._client_parameters_changed() IS
+    'internal: trigger on client tables that re-scores inserted clients and clients whose parameter columns changed';
 COMMENT ON FUNCTION segment.answer(text, anycompatible, text, text) IS
     'records or replaces a client''s answer to a question by codes; score and segment follow in the same statement';
 COMMENT ON FUNCTION segment.remove_answer(text, anycompatible, text) IS
     'removes a client''s answer to a question; returns whether there was one';
 COMMENT ON FUNCTION segment.score(text, anycompatible) IS
-    'a client''s current score in a scheme; NULL while the client has no answer';
+    'a client''s current score in a scheme; NULL while the client has no answer and no parameter value';
 COMMENT ON FUNCTION segment.segment_of(text, anycompatible) IS
-    'a client''s current segment in a scheme; NULL while uncategorized or when the score falls between levels';
+    'a client''s current segment in a scheme; NULL while uncategorized, missing a required parameter, or when the score falls between levels';
 COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
-    'one row per input (question): its code, kind, the client''s value, points, weight and contribution; contributions add up to the score';
+    'one row per input (question or parameter): its code, kind, the client''s value, points, weight, contribution and a note on a missing parameter; contributions add up to the score';
 COMMENT ON FUNCTION segment.history(text, anycompatible) IS
     'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
 COMMENT ON FUNCTION segment.distribution(text) IS
-    'assigned clients per segment with their share; clients between levels form the NULL-segment row';
+    'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
 COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
 COMMENT ON FUNCTION segment.verify(text) IS

@@ -61,13 +61,17 @@ AS $fn$
 BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA segment TO %s', role_name);
     EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
-                   'segment.options, segment.levels, segment.answer_options TO %s', role_name);
+                   'segment.options, segment.levels, segment.answer_options, segment.parameters, '
+                   'segment.parameter_ranges, segment.parameter_matches TO %s', role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
-                       'segment.options, segment.levels TO %s', role_name);
+                       'segment.options, segment.levels, segment.parameters, '
+                       'segment.parameter_ranges, segment.parameter_matches TO %s', role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
-                       'segment.levels_level_id_seq TO %s', role_name);
+                       'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
+                       'segment.parameter_ranges_range_id_seq, '
+                       'segment.parameter_matches_match_id_seq TO %s', role_name);
     END IF;
 END
 $fn$;
@@ -141,7 +145,8 @@ BEGIN
                        e.answers_table, e.assignments_table, e.history_table, role_name);
     END LOOP;
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
-                   'segment.options, segment.levels, segment.answer_options, segment.role_grants FROM %s',
+                   'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
+                   'segment.parameters, segment.parameter_ranges, segment.parameter_matches FROM %s',
                    role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
@@ -183,7 +188,7 @@ COMMENT ON FUNCTION segment.grant_writer(regrole) IS
 COMMENT ON FUNCTION segment.grant_reader(regrole) IS
     'lets a role read configuration, answers, assignments and history, on every client table now and later';
 COMMENT ON FUNCTION segment.grant_admin(regrole) IS
-    'lets a role edit configuration (schemes, questions, options, levels) and read results, on every client table now and later';
+    'lets a role edit configuration (schemes, questions, options, levels, parameters) and read results, on every client table now and later';
 COMMENT ON FUNCTION segment.revoke_role(regrole) IS
     'takes back every right the grant functions gave a role and forgets it; run it before DROP ROLE';
 COMMENT ON FUNCTION segment._existing_role(regrole) IS

@@ -106,6 +106,30 @@ pub enum SegmentError {
         seen: Option<i32>,
         current: Option<i32>,
     },
+    /// A parameter expression of a shape pg_segment refuses: not a single value expression
+    /// over the client's row (42601), or one needing more than that row (0A000).
+    ParameterExpression {
+        expression: String,
+        problem: &'static str,
+        unsupported: bool,
+    },
+    /// PostgreSQL's own error about a parameter expression (syntax, unknown column or
+    /// function), with its SQLSTATE, naming the expression.
+    ExpressionError {
+        expression: String,
+        code: PgSqlErrorCode,
+        message: String,
+    },
+    /// A parameter code that does not exist in the scheme.
+    UnknownParameter {
+        scheme: String,
+        code: String,
+        known: Vec<String>,
+    },
+    /// A related-table parameter (`source`), not built yet.
+    RelatedTableParameter {
+        source: String,
+    },
     Engine(EngineError),
 }
 
@@ -130,6 +154,7 @@ impl SegmentError {
         use PgSqlErrorCode::*;
         match self {
             SegmentError::UnknownScheme { .. }
+            | SegmentError::UnknownParameter { .. }
             | SegmentError::UnknownQuestion { .. }
             | SegmentError::UnknownOption { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::Duplicate { .. } => ERRCODE_UNIQUE_VIOLATION,
@@ -154,6 +179,15 @@ impl SegmentError {
             SegmentError::IdChanged { .. } | SegmentError::CrossPartitionRekey { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
             }
+            SegmentError::ParameterExpression { unsupported, .. } => {
+                if *unsupported {
+                    ERRCODE_FEATURE_NOT_SUPPORTED
+                } else {
+                    ERRCODE_SYNTAX_ERROR
+                }
+            }
+            SegmentError::RelatedTableParameter { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::ExpressionError { code, .. } => *code,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
                 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
             }
@@ -225,6 +259,18 @@ impl SegmentError {
                 "could not serialize access: the configuration of scheme \"{scheme}\" changed \
                  after this transaction took its snapshot"
             ),
+            SegmentError::ParameterExpression { expression, problem, .. } => {
+                format!("parameter expression \"{expression}\" {problem}")
+            }
+            SegmentError::ExpressionError { expression, message, .. } => {
+                format!("parameter expression \"{expression}\": {message}")
+            }
+            SegmentError::UnknownParameter { scheme, code, .. } => {
+                format!("parameter \"{code}\" does not exist in scheme \"{scheme}\"")
+            }
+            SegmentError::RelatedTableParameter { source } => format!(
+                "parameters over a related table ({source}) are not supported yet"
+            ),
             SegmentError::Engine(e) => e.to_string(),
         }
     }
@@ -253,6 +299,20 @@ impl SegmentError {
             SegmentError::UnknownQuestion { known, .. } => {
                 Some(format!("Questions are added with segment.add_question(); {}.", listed(known)))
             }
+            SegmentError::UnknownParameter { known, .. } => Some(format!(
+                "Parameters are added with segment.add_parameter(); {}.",
+                listed(known)
+            )),
+            SegmentError::ParameterExpression { .. } | SegmentError::ExpressionError { .. } => Some(
+                "A parameter is one value computed from the client's own row, e.g. employees or \
+                 annual_revenue / 1000, with immutable or stable functions only (functions \
+                 outside pg_catalog schema-qualified)."
+                    .into(),
+            ),
+            SegmentError::RelatedTableParameter { .. } => Some(
+                "Define the parameter over the client table's own columns (source NULL)."
+                    .into(),
+            ),
             SegmentError::UnknownOption { known, .. } => {
                 Some(format!("Options are added with segment.add_option(); {}.", listed(known)))
             }
@@ -302,6 +362,9 @@ impl SegmentError {
             ),
             SegmentError::Engine(EngineError::EmptyRange { .. }) => {
                 Some("A level covers scores s with min_score <= s < max_score.".into())
+            }
+            SegmentError::Engine(EngineError::EmptyValueRange { .. }) => {
+                Some("A range covers values v with min_value <= v < max_value.".into())
             }
             SegmentError::Engine(EngineError::WeightOutOfRange { .. }) => Some(
                 "Weights lie between 0 and 1000000 with at most 4 decimal places.".into(),

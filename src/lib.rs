@@ -60,6 +60,11 @@ extension_sql_file!(
     requires = ["entity"]
 );
 extension_sql_file!("../sql/ddl.sql", name = "ddl", requires = ["privileges"]);
+extension_sql_file!(
+    "../sql/parameters.sql",
+    name = "parameters",
+    requires = ["ddl"]
+);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -66,12 +66,13 @@ SQL
 # A dump of the release's database, restored into the current version further down.
 pg_dump -Fc -d "$DB" -f "${RUN_DIR}/upgrade-${RELEASE}.dump"
 
-# One line per table of schema segment: its name, row count and a digest of all its rows
-# (their stored columns: a generated column the update adds is computed from them).
-snapshot() {
-    pgsql -d "$1" -At <<'SQL'
+# One line per table of schema segment: its name, row count and a digest of all its rows.
+# The statements are made once, from the release's tables: each digests the columns the
+# release stored, so columns and tables the update adds (new columns are NULL or generated
+# from the stored ones) do not count as changes, and every later snapshot runs the same ones.
+SNAPSHOT_SQL=$(pgsql -d "$DB" -At <<'SQL'
 SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(r::text, %L ORDER BY r::text), %L)) '
-              'FROM (SELECT ROW(%s) AS r FROM %s t) s',
+              'FROM (SELECT ROW(%s) AS r FROM %s t) s;',
               c.oid::regclass, '|', '',
               (SELECT string_agg(format('t.%I', a.attname), ', ' ORDER BY a.attnum)
                FROM pg_attribute a
@@ -80,8 +81,10 @@ SELECT format('SELECT %L, count(*), md5(coalesce(string_agg(r::text, %L ORDER BY
               c.oid::regclass)
 FROM pg_class c WHERE c.relnamespace = 'segment'::regnamespace AND c.relkind = 'r'
   AND c.relname <> 'role_grants' ORDER BY c.relname
-\gexec
 SQL
+)
+snapshot() {
+    pgsql -d "$1" -At <<<"$SNAPSHOT_SQL"
 }
 before=$(snapshot "$DB")
 

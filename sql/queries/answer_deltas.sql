@@ -23,4 +23,5 @@ SELECT (SELECT pg_catalog.min(c.question_id) FROM changes c
         JOIN segment.questions q ON q.question_id = c.question_id
         JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id
         WHERE c.sign > 0 AND sc.entity_id <> $1),
-       (SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM applied WHERE answered <= 0)
+       (SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM applied
+        WHERE answered <= 0 AND parameter_score IS NULL)

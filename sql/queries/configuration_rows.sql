@@ -1,5 +1,6 @@
 -- Every row of the configuration tables in one statement, so under one snapshot, for the
 -- compiled configuration: (kind, id, parent id, version, name or code, number, upper bound).
+-- Parameters only say that their scheme has some.
 SELECT 's', scheme_id, entity_id, version, name, NULL, NULL FROM segment.schemes
 UNION ALL
 SELECT 'q', question_id, scheme_id, NULL, code, weight::text, NULL FROM segment.questions
@@ -7,3 +8,6 @@ UNION ALL
 SELECT 'o', option_id, question_id, NULL, code, points::text, NULL FROM segment.options
 UNION ALL
 SELECT 'l', scheme_id, NULL, NULL, name, min_score::text, max_score::text FROM segment.levels
+UNION ALL
+SELECT 'p', scheme_id, NULL, NULL, NULL, NULL, NULL
+FROM (SELECT DISTINCT scheme_id FROM segment.parameters) p

@@ -7,4 +7,5 @@ WITH deltas AS (
            $3::numeric AS delta, $4::integer AS answered
     FROM {{changed_client}} r),
 {{apply_deltas}}
-SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM applied WHERE answered <= 0
+SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM applied
+WHERE answered <= 0 AND parameter_score IS NULL

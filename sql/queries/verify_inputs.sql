@@ -1,17 +1,35 @@
--- For segment.verify: every client with answers or an assignment in a scheme, with its stored
--- assignment and one row per question of the scheme (its answer, if any), ordered by client
--- so the engine can recompute each client from scratch. $1 scheme id.
-WITH clients AS (
+-- For segment.verify: every client with answers, a parameter value or an assignment in a
+-- scheme, with its stored assignment and one row per input of the scheme: each question (its
+-- answer, if any) and each parameter (its value evaluated just before, parameter_values.sql's
+-- arrays, and the points it gives), ordered by client so the engine can recompute each
+-- client from scratch. $1 scheme id ($2 unused). Columns: client, whether assigned, stored
+-- score, stored segment, position, code, weight, value, points, stored answered, kind,
+-- required.
+WITH {{parameter_values}},
+{{parameter_points}},
+clients AS (
     SELECT a.client_id FROM {{answers}} a
     JOIN segment.questions q ON q.question_id = a.question_id AND q.scheme_id = $1
     UNION
-    SELECT client_id FROM {{assignments}} WHERE scheme_id = $1)
+    SELECT client_id FROM {{assignments}} WHERE scheme_id = $1
+    UNION
+    SELECT client_id FROM parameter_points WHERE value IS NOT NULL),
+inputs AS (
+    SELECT c.client_id, q.position, q.code, 'question' AS kind, q.weight, o.code AS value,
+           o.points, false AS required
+    FROM clients c
+    CROSS JOIN segment.questions q
+    LEFT JOIN {{answers}} a ON a.client_id = c.client_id AND a.question_id = q.question_id
+    LEFT JOIN segment.options o ON o.option_id = a.option_id
+    WHERE q.scheme_id = $1
+    UNION ALL
+    SELECT pp.client_id, pp.position, pp.code, 'parameter', pp.weight, pp.value, pp.points,
+           pp.required
+    FROM parameter_points pp JOIN clients c ON c.client_id = pp.client_id)
 SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment,
-       q.position, q.code, q.weight::text, o.code, o.points::text, s.answered
+       i.position, i.code, i.weight::text, i.value, i.points::text, s.answered, i.kind,
+       i.required
 FROM clients c
 LEFT JOIN {{assignments}} s ON s.scheme_id = $1 AND s.client_id = c.client_id
-CROSS JOIN segment.questions q
-LEFT JOIN {{answers}} a ON a.client_id = c.client_id AND a.question_id = q.question_id
-LEFT JOIN segment.options o ON o.option_id = a.option_id
-WHERE q.scheme_id = $1
-ORDER BY c.client_id, q.position, q.code
+JOIN inputs i ON i.client_id = c.client_id
+ORDER BY c.client_id, i.position, i.code

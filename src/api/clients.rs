@@ -186,10 +186,11 @@ fn segment_of(scheme: &str, client: ClientKey) -> Option<String> {
         .and_then(|(_, segment)| segment)
 }
 
-/// One row per input of the scheme (its questions), in display order: the input's code and
-/// kind, the client's value (the chosen option's code), its points, the input's weight and the
-/// contribution (weight × points). The contributions add up to the score; the level is the one
-/// whose range holds that sum.
+/// One row per input of the scheme (its questions and parameters), in display order: the
+/// input's code and kind, the client's value (the chosen option's code, the parameter's value),
+/// its points, the input's weight, the contribution (weight × points) and a note for a
+/// parameter that gives no points (missing; required: no segment). The contributions add up
+/// to the score; the level is the one whose range holds that sum.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn explain(
@@ -205,6 +206,7 @@ fn explain(
         name!(points, Option<AnyNumeric>),
         name!(weight, AnyNumeric),
         name!(contribution, AnyNumeric),
+        name!(note, Option<String>),
     ),
 > {
     let rows = (|| -> Result<Vec<engine::ExplainRow>> {
@@ -224,6 +226,7 @@ fn explain(
             r.points.map(to_numeric),
             to_numeric(r.weight),
             to_numeric(r.contribution),
+            r.note.map(str::to_string),
         )
     }))
 }

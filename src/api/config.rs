@@ -120,9 +120,9 @@ fn add_question(
         })?;
         engine::validate_code("question code", code)?;
         engine::validate_weight(weight)?;
-        if store::question_code_taken(scheme.scheme_id, code) {
+        if store::input_code_taken(scheme.scheme_id, code) {
             return Err(SegmentError::Duplicate {
-                what: "question",
+                what: "question or parameter",
                 value: code.to_string(),
                 within: format!("in scheme \"{}\"", scheme.name),
             });

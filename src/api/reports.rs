@@ -14,8 +14,10 @@ fn questionnaire(scheme: &str) -> pgrx::JsonB {
     store::questionnaire(&scheme)
 }
 
-/// Assigned clients per segment (level order), with their share of all assigned clients; the
-/// clients whose score falls in a gap between levels form the NULL-segment row.
+/// Assigned clients per segment (level order), with their share of all assigned clients and
+/// the status they share; the clients whose score falls in a gap between levels
+/// (`unsegmented`) and those missing a required parameter (`incomplete`) form the
+/// NULL-segment rows, one per status.
 #[pg_extern(stable, strict)]
 fn distribution(
     scheme: &str,
@@ -25,14 +27,15 @@ fn distribution(
         name!(segment, Option<String>),
         name!(clients, i64),
         name!(share, Option<AnyNumeric>),
+        name!(status, String),
     ),
 > {
     let scheme = store::scheme(scheme).or_raise();
     let rows = store::distribution(&scheme);
-    TableIterator::new(rows.into_iter().map(|(segment, clients, share)| {
+    TableIterator::new(rows.into_iter().map(|(segment, clients, share, status)| {
         let share =
             share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
-        (segment, clients, share)
+        (segment, clients, share, status)
     }))
 }
 
@@ -58,17 +61,14 @@ fn verify(
         let scheme = store::scheme(scheme)?;
         let levels = store::levels(scheme.scheme_id)?;
         let mut out = Vec::new();
-        for client in store::all_clients_with_answers(&scheme)? {
-            let answered = client.inputs.iter().filter(|i| i.answer.is_some()).count();
-            let expected = if answered > 0 {
-                let (_, total) = engine::explain(&client.inputs)?;
-                Some((
-                    total,
-                    engine::level_for(&levels, total).map(|l| l.name.clone()),
-                ))
-            } else {
-                None
-            };
+        for client in store::all_client_inputs(&scheme)? {
+            let answered = client
+                .inputs
+                .iter()
+                .filter(|i| i.kind == engine::InputKind::Question && i.value.is_some())
+                .count();
+            let expected = engine::assess(&client.inputs, &levels)?
+                .map(|(total, level)| (total, level.map(|l| l.name.clone())));
             let agrees = match (&client.stored, &expected) {
                 (None, None) => true,
                 (Some((Some(s), seg, n)), Some((e, eseg))) => {

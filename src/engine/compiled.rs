@@ -4,7 +4,7 @@
 use super::model::{EngineError, Level};
 use super::score::level_for;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompiledQuestion {
@@ -39,6 +39,9 @@ pub struct CompiledConfig {
     pub question_codes: HashMap<(i32, String), i32>,
     /// (question id, option code) → option id
     pub option_codes: HashMap<(i32, String), i32>,
+    /// schemes with parameters: their scores depend on client data the engine does not hold
+    /// (missing required parameters, a client's first answer), so SQL scores their answers
+    pub parameter_schemes: HashSet<i32>,
 }
 
 /// The ids an answer's codes name.
@@ -77,7 +80,7 @@ impl CompiledConfig {
         let Some(question) = self.questions.get(&question_id) else {
             return Ok(None);
         };
-        if question.entity_id != entity_id {
+        if question.entity_id != entity_id || self.parameter_schemes.contains(&question.scheme_id) {
             return Ok(None);
         }
         let points = |option: Option<i32>| -> Option<Decimal> {
@@ -234,6 +237,15 @@ mod tests {
             ],
         );
         c
+    }
+
+    #[test]
+    fn a_scheme_with_parameters_leaves_answers_to_sql() {
+        let mut c = config();
+        assert!(c.answer_delta(3, 1, Some(10), Some(11)).unwrap().is_some());
+        let scheme_id = c.questions[&1].scheme_id;
+        c.parameter_schemes.insert(scheme_id);
+        assert_eq!(c.answer_delta(3, 1, Some(10), Some(11)).unwrap(), None);
     }
 
     #[test]

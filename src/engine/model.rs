@@ -16,6 +16,12 @@ pub enum EngineError {
         min: Bound,
         max: Bound,
     },
+    /// A parameter's value range whose lower bound is not below its upper bound.
+    EmptyValueRange {
+        parameter: String,
+        min: Bound,
+        max: Bound,
+    },
     /// A weight outside [0, 1000000] or with more than 4 decimal places.
     WeightOutOfRange { weight: String },
     /// Points outside (-1e9, 1e9) or with more than 4 decimal places.
@@ -33,6 +39,14 @@ impl fmt::Display for EngineError {
             EngineError::EmptyRange { level, min, max } => write!(
                 f,
                 "level \"{level}\" has min_score {min} not below max_score {max}"
+            ),
+            EngineError::EmptyValueRange {
+                parameter,
+                min,
+                max,
+            } => write!(
+                f,
+                "range of parameter \"{parameter}\" has min_value {min} not below max_value {max}"
             ),
             EngineError::WeightOutOfRange { weight } => {
                 write!(f, "weight {weight} is out of range")

@@ -5,17 +5,20 @@ use rust_decimal::Decimal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     Question,
+    Parameter,
 }
 
 impl InputKind {
     pub fn as_str(self) -> &'static str {
         match self {
             InputKind::Question => "question",
+            InputKind::Parameter => "parameter",
         }
     }
 }
 
-/// One input of a scheme (a question) together with the client's value for it, if any.
+/// One input of a scheme (a question or a parameter) together with the client's value for
+/// it, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExplainInput {
     pub position: i32,
@@ -23,8 +26,20 @@ pub struct ExplainInput {
     pub item: String,
     pub kind: InputKind,
     pub weight: Decimal,
-    /// The value (a question's chosen option code) and its points, or None when unanswered.
-    pub answer: Option<(String, Decimal)>,
+    /// the value: a question's chosen option code, a parameter's value in text form; None
+    /// when unanswered or NULL
+    pub value: Option<String>,
+    /// the value's points; None when there is no value or (a parameter) it matches nothing
+    pub points: Option<Decimal>,
+    /// a parameter without which the client has no segment
+    pub required: bool,
+}
+
+impl ExplainInput {
+    /// An input that gives no points: no value, or a value that matches nothing.
+    pub fn is_missing(&self) -> bool {
+        self.points.is_none()
+    }
 }
 
 /// One row of an explanation: what an input contributed to the client's score.
@@ -33,12 +48,15 @@ pub struct ExplainRow {
     pub position: i32,
     pub item: String,
     pub kind: InputKind,
-    /// the chosen option's code
+    /// the chosen option's code, or the parameter's value
     pub value: Option<String>,
     pub points: Option<Decimal>,
     pub weight: Decimal,
-    /// weight × points; zero for an unanswered question, which adds nothing.
+    /// weight × points; zero for an input without points, which adds nothing.
     pub contribution: Decimal,
+    /// why an input gives no points: a parameter that is missing, or missing and required
+    /// (then the client has no segment); None otherwise
+    pub note: Option<&'static str>,
 }
 
 /// Weight × points, exactly.
@@ -55,35 +73,57 @@ pub fn contribution(
 }
 
 /// Explains a score: one row per input, in the order given, and the total they add up to.
-/// Unanswered questions contribute nothing.
+/// Inputs without points contribute nothing.
 pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), EngineError> {
     let mut total = Decimal::ZERO;
     let mut rows = Vec::with_capacity(inputs.len());
     for input in inputs {
-        let (answer, points, value) = match &input.answer {
-            Some((code, points)) => (
-                Some(code.clone()),
-                Some(*points),
-                contribution(input.weight, *points, &input.item)?,
-            ),
-            None => (None, None, Decimal::ZERO),
+        let value = match input.points {
+            Some(points) => contribution(input.weight, points, &input.item)?,
+            None => Decimal::ZERO,
         };
         total = total
             .checked_add(value)
             .ok_or_else(|| EngineError::Overflow {
                 what: "score".to_string(),
             })?;
+        let note = match (input.kind, input.is_missing(), input.required) {
+            (InputKind::Parameter, true, true) => Some("missing, required: no segment"),
+            (InputKind::Parameter, true, false) => Some("missing"),
+            _ => None,
+        };
         rows.push(ExplainRow {
             position: input.position,
             item: input.item.clone(),
             kind: input.kind,
-            value: answer,
-            points,
+            value: input.value.clone(),
+            points: input.points,
             weight: input.weight,
             contribution: value,
+            note,
         });
     }
     Ok((rows, total))
+}
+
+/// What a client's inputs make of it in a scheme: None when it has no input value at all (no
+/// answer, every parameter NULL: no assignment); else its score and segment, which is None
+/// when a required input is missing or the score falls between levels.
+pub fn assess<'l>(
+    inputs: &[ExplainInput],
+    levels: &'l [Level],
+) -> Result<Option<(Decimal, Option<&'l Level>)>, EngineError> {
+    if inputs.iter().all(|i| i.value.is_none()) {
+        return Ok(None);
+    }
+    let (_, total) = explain(inputs)?;
+    let incomplete = inputs.iter().any(|i| i.required && i.is_missing());
+    let level = if incomplete {
+        None
+    } else {
+        level_for(levels, total)
+    };
+    Ok(Some((total, level)))
 }
 
 /// The level whose [min, max) range holds the score; None when it falls in a gap.
@@ -107,8 +147,81 @@ mod tests {
             item: q.to_string(),
             kind: InputKind::Question,
             weight: d(weight),
-            answer: answer.map(|(c, p)| (c.to_string(), d(p))),
+            value: answer.map(|(c, _)| c.to_string()),
+            points: answer.map(|(_, p)| d(p)),
+            required: false,
         }
+    }
+
+    fn parameter(
+        code: &str,
+        value: Option<&str>,
+        points: Option<&str>,
+        required: bool,
+    ) -> ExplainInput {
+        ExplainInput {
+            position: 2,
+            item: code.to_string(),
+            kind: InputKind::Parameter,
+            weight: d("2"),
+            value: value.map(str::to_string),
+            points: points.map(d),
+            required,
+        }
+    }
+
+    fn levels() -> Vec<Level> {
+        vec![Level {
+            name: "all".into(),
+            min: Bound::NegInfinity,
+            max: Bound::PosInfinity,
+        }]
+    }
+
+    #[test]
+    fn parameters_add_weighted_points_and_say_when_missing() {
+        let inputs = [
+            input("size", "1", Some(("large", "10"))),
+            parameter("staff", Some("12"), Some("3"), false),
+            parameter("region", Some("mars"), None, false),
+        ];
+        let (rows, total) = explain(&inputs).unwrap();
+        assert_eq!(total, d("16"));
+        assert_eq!(rows[1].kind.as_str(), "parameter");
+        assert_eq!(rows[1].note, None);
+        assert_eq!(
+            rows[2].value.as_deref(),
+            Some("mars"),
+            "an unmatched value is shown"
+        );
+        assert_eq!(rows[2].note, Some("missing"));
+        let levels = levels();
+        let (score, level) = assess(&inputs, &levels).unwrap().unwrap();
+        assert_eq!(
+            (score, level.map(|l| l.name.as_str())),
+            (d("16"), Some("all"))
+        );
+    }
+
+    #[test]
+    fn a_missing_required_parameter_leaves_no_segment() {
+        let levels = levels();
+        let inputs = [
+            input("size", "1", Some(("large", "10"))),
+            parameter("region", None, None, true),
+        ];
+        let (rows, _) = explain(&inputs).unwrap();
+        assert_eq!(rows[1].note, Some("missing, required: no segment"));
+        assert_eq!(assess(&inputs, &levels).unwrap(), Some((d("10"), None)));
+        let nothing = [
+            input("size", "1", None),
+            parameter("region", None, None, true),
+        ];
+        assert_eq!(
+            assess(&nothing, &levels).unwrap(),
+            None,
+            "no input value: no assignment"
+        );
     }
 
     #[test]
@@ -146,7 +259,9 @@ mod tests {
             item: "q".into(),
             kind: InputKind::Question,
             weight: Decimal::MAX,
-            answer: Some(("o".into(), Decimal::MAX)),
+            value: Some("o".into()),
+            points: Some(Decimal::MAX),
+            required: false,
         };
         assert!(matches!(explain(&[big]), Err(EngineError::Overflow { .. })));
     }

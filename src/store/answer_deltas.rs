@@ -127,7 +127,7 @@ fn apply_delta(
     let emptied = ok(ok(c.update(&*plan, None, &args))
         .first()
         .get_one::<Vec<String>>());
-    delete_emptied_assignments(c, entity, emptied);
+    delete_emptied(c, entity, emptied);
 }
 
 /// Applies a known score change of one client whose answer `segment.answer()` wrote directly
@@ -173,25 +173,21 @@ pub fn apply_set_based(
             ok(c.update(sql.as_str(), None, &args))
         };
         let (foreign_question, emptied) = ok(row.first().get_two::<i32, Vec<String>>());
-        delete_emptied_assignments(c, entity, emptied);
+        delete_emptied(c, entity, emptied);
         foreign_question
     })
 }
 
-/// Clients that lost their last answer are not categorized any more: their assignments go,
-/// found by key (`emptied`: the clients' keys in text form). No index covers `answered`, so
-/// that the updates that change it stay HOT.
-fn delete_emptied_assignments(
-    c: &mut SpiClient<'_>,
-    entity: &Entity,
-    emptied: Option<Vec<String>>,
-) {
+/// Clients left without any input (no answer, no parameter value) are not categorized any
+/// more: their assignments go, found by key (`emptied`: the clients' keys in text form). No
+/// index covers `answered`, so that the updates that change it stay HOT.
+pub(super) fn delete_emptied(c: &mut SpiClient<'_>, entity: &Entity, emptied: Option<Vec<String>>) {
     let Some(emptied) = emptied.filter(|keys| !keys.is_empty()) else {
         return;
     };
     let sql = for_entity(
-        "DELETE FROM {{assignments}} \
-         WHERE client_id = ANY (CAST($1 AS {{key_type}}[])) AND answered <= 0",
+        "DELETE FROM {{assignments}} WHERE client_id = ANY (CAST($1 AS {{key_type}}[])) \
+         AND answered <= 0 AND parameter_score IS NULL",
         entity,
     );
     let plan = kept_plan(

@@ -99,7 +99,7 @@ thread_local! {
 }
 
 /// A value's text form, by its type's output function.
-fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
+pub fn text_of(value: &DatumWithOid<'_>) -> Option<String> {
     let datum = value.datum()?;
     // SAFETY: the output function of the value's own type, called on a value of that type.
     unsafe {

@@ -159,21 +159,37 @@ fn rows_of_client<T>(
     })
 }
 
-/// Every question of the scheme in display order, with the client's answer if any.
+/// Every input of the scheme in display order, with the client's value: questions with its
+/// answer if any, parameters evaluated now (as their definers).
 pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainInput>> {
+    let key = client_text(&scheme.entity, client);
+    let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, Some(&[key]));
     let sql = for_entity(query::EXPLAIN_INPUTS, &scheme.entity);
-    rows_of_client(scheme, client, &sql, |row| {
-        let weight = decimal(ok(row.get::<String>(3)))?.unwrap_or_default();
-        let option = ok(row.get::<String>(4));
-        let points = decimal(ok(row.get::<String>(5)))?;
-        Ok(ExplainInput {
-            position: ok(row.get::<i32>(1)).unwrap_or_default(),
-            item: ok(row.get::<String>(2)).unwrap_or_default(),
-            kind: InputKind::Question,
-            weight,
-            answer: option.zip(points),
-        })
+    let [clients, ids, vals] = values.arguments();
+    Spi::connect(|c| {
+        let args = [scheme.scheme_id.into(), client.param(), clients, ids, vals];
+        ok(c.select(sql.as_str(), None, &args))
+            .map(|row| {
+                Ok(ExplainInput {
+                    position: ok(row.get::<i32>(1)).unwrap_or_default(),
+                    item: ok(row.get::<String>(2)).unwrap_or_default(),
+                    kind: input_kind(ok(row.get::<String>(3)).as_deref()),
+                    weight: decimal(ok(row.get::<String>(4)))?.unwrap_or_default(),
+                    value: ok(row.get::<String>(5)),
+                    points: decimal(ok(row.get::<String>(6)))?,
+                    required: ok(row.get::<bool>(7)).unwrap_or(false),
+                })
+            })
+            .collect()
     })
+}
+
+/// The kind an input query names.
+pub(super) fn input_kind(kind: Option<&str>) -> InputKind {
+    match kind {
+        Some("parameter") => InputKind::Parameter,
+        _ => InputKind::Question,
+    }
 }
 
 pub struct HistoryRow {

@@ -148,6 +148,9 @@ fn compile() -> Result<CompiledConfig> {
                     .option_codes
                     .insert((id(row, 2), name(row)), id(row, 1));
             }
+            Some("p") => {
+                config.parameter_schemes.insert(id(row, 1));
+            }
             Some("l") => {
                 let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
                 let level = Level {

@@ -28,10 +28,10 @@ pub fn schemes_touched(
             None => "SELECT scheme_id FROM segment.schemes ORDER BY 1".to_string(),
             Some(trigger) => {
                 register_transition_tables(trigger);
-                let column = if table == "options" {
-                    "question_id"
-                } else {
-                    "scheme_id"
+                let column = match table {
+                    "options" => "question_id",
+                    "parameter_ranges" | "parameter_matches" => "parameter_id",
+                    _ => "scheme_id",
                 };
                 let mut parts = Vec::new();
                 if new_rows {
@@ -40,7 +40,13 @@ pub fn schemes_touched(
                 if old_rows {
                     parts.push(format!("SELECT {column} FROM segment_old_rows"));
                 }
-                if table == "options" {
+                if column == "parameter_id" {
+                    format!(
+                        "SELECT DISTINCT p.scheme_id FROM ({}) r \
+                         JOIN segment.parameters p ON p.parameter_id = r.parameter_id ORDER BY 1",
+                        parts.join(" UNION ALL ")
+                    )
+                } else if table == "options" {
                     format!(
                         "SELECT DISTINCT q.scheme_id FROM ({}) r \
                          JOIN segment.questions q ON q.question_id = r.question_id ORDER BY 1",

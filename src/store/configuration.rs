@@ -97,7 +97,7 @@ fn level_from_row(row: &SpiHeapTupleData<'_>) -> Result<Level> {
 }
 
 /// Runs an INSERT … RETURNING of one id.
-fn insert_returning_id(query: &str, args: &[DatumWithOid<'_>]) -> i32 {
+pub(super) fn insert_returning_id(query: &str, args: &[DatumWithOid<'_>]) -> i32 {
     value_mut::<i32>(query, args).expect("INSERT … RETURNING returns an id")
 }
 
@@ -113,13 +113,6 @@ pub fn insert_scheme(name: &str, entity_id: i32, description: Option<&str>) -> i
         "INSERT INTO segment.schemes (name, entity_id, description) VALUES ($1, $2, $3) \
          RETURNING scheme_id",
         &[name.into(), entity_id.into(), description.into()],
-    )
-}
-
-pub fn question_code_taken(scheme_id: i32, code: &str) -> bool {
-    exists(
-        "SELECT 1 FROM segment.questions WHERE scheme_id = $1 AND code = $2",
-        &[scheme_id.into(), code.into()],
     )
 }
 

@@ -21,6 +21,48 @@ pub type TextRows = Vec<Vec<Option<String>>>;
 /// as text. `writes` says whether the statement may modify data. Must be called inside an SPI
 /// connection.
 pub fn run(sql: &str, args: &[DatumWithOid<'_>], writes: bool) -> TextRows {
+    // SAFETY: an SPI connection is open (the caller's contract); text_rows reads the result
+    // right after the statement.
+    unsafe { execute(sql, args, writes, || text_rows()) }
+}
+
+/// Runs a read-only `sql` that returns one row of text arrays under a snapshot taken now, and
+/// returns those arrays (None for a NULL array; no row: empty). Must be called inside an SPI
+/// connection.
+pub fn first_row_text_arrays(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+) -> Vec<Option<Vec<Option<String>>>> {
+    // SAFETY: as `run`; the arrays are copied out of the result table before it is freed.
+    unsafe {
+        execute(sql, args, false, || {
+            let table = pg_sys::SPI_tuptable;
+            if table.is_null() || pg_sys::SPI_processed == 0 {
+                return Vec::new();
+            }
+            let desc = (*table).tupdesc;
+            let tuple = *(*table).vals;
+            (1..=(*desc).natts)
+                .map(|column| {
+                    let mut is_null = false;
+                    let datum = pg_sys::SPI_getbinval(tuple, desc, column, &mut is_null);
+                    <Vec<Option<String>> as pgrx::FromDatum>::from_datum(datum, is_null)
+                })
+                .collect()
+        })
+    }
+}
+
+/// Prepares and runs `sql` under a snapshot taken now, then lets `read` take the result.
+///
+/// # Safety
+/// Must be called inside an SPI connection; `read` reads the SPI result of this statement.
+unsafe fn execute<R>(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    writes: bool,
+    read: impl FnOnce() -> R,
+) -> R {
     let sql = CString::new(sql).expect("pg_segment's SQL has no NUL byte");
     let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
     let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(args.len());
@@ -60,7 +102,7 @@ pub fn run(sql: &str, args: &[DatumWithOid<'_>], writes: bool) -> TextRows {
         if status < 0 {
             panic!("pg_segment internal SPI error: execute failed ({status})");
         }
-        let rows = text_rows();
+        let rows = read();
         pg_sys::SPI_freeplan(plan);
         rows
     }

@@ -20,6 +20,8 @@
 //! | `resegment.rs` | what runs when a scheme changes: re-segmentation, score shifts, purging a dropped scheme |
 //! | `keys.rs` | exact conversion of client arguments to the key type |
 //! | `latest.rs` | statements under a snapshot taken now |
+//! | `expressions.rs` | checking a parameter's expression when it is defined |
+//! | `parameters.rs` | parameters' configuration rows; evaluating them as their definers and applying their points |
 
 mod answer_deltas;
 mod assignments;
@@ -30,8 +32,10 @@ mod clients;
 pub mod compiled;
 mod config_changes;
 mod configuration;
+mod expressions;
 mod keys;
 mod latest;
+mod parameters;
 mod plans;
 mod query;
 mod reports;
@@ -52,7 +56,7 @@ pub use catalog::{
     maintenance_active, relation_name, scheme_ids_of_entity,
 };
 pub use client_rows::{
-    delete_client_rows, explained_by_rekeys, has_client_rows, rekey_client_rows,
+    delete_client_rows, explained_by_rekeys, has_client_rows, rekey_client_rows, text_of,
     truncate_client_rows,
 };
 pub use clients::{
@@ -65,11 +69,16 @@ pub use config_changes::{
 };
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_scheme, level_name_taken,
-    levels, option_code_taken, option_id, question_code_taken, question_id, scheme, scheme_by_id,
-    scheme_name_taken, scheme_of_question, Item,
+    levels, option_code_taken, option_id, question_id, scheme, scheme_by_id, scheme_name_taken,
+    scheme_of_question, Item,
 };
+pub use expressions::check_client_row_expression;
 pub use keys::exact_client;
-pub use reports::{all_clients_with_answers, distribution, questionnaire};
+pub use parameters::{
+    delete_parameter, input_code_taken, insert_match, insert_parameter, insert_range,
+    inserted_clients, match_taken, parameter_id, rescore_clients, trial_evaluation,
+};
+pub use reports::{all_client_inputs, distribution, questionnaire};
 pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme};
 pub use spi::with_pinned_search_path;
 

@@ -58,12 +58,19 @@ queries! {
     WEIGHT_DELTAS => "weight_deltas.sql",
     POINTS_DELTAS => "points_deltas.sql",
     SUMMED_DELTAS => "summed_deltas.sql",
+    LOG_APPLIED => "log_applied.sql",
+    PARAMETER_VALUES => "parameter_values.sql",
+    PARAMETER_POINTS => "parameter_points.sql",
+    APPLY_PARAMETERS => "apply_parameters.sql",
 }
 
 /// The fragments any template may name without being given them.
 const FRAGMENTS: &[(&str, &str)] = &[
     ("entity_columns", ENTITY_COLUMNS),
     ("apply_deltas", APPLY_DELTAS),
+    ("log_applied", LOG_APPLIED),
+    ("parameter_values", PARAMETER_VALUES),
+    ("parameter_points", PARAMETER_POINTS),
     ("record_moves", RECORD_MOVES),
     ("answer_changes_insert", ANSWER_CHANGES_INSERT),
     ("answer_changes_delete", ANSWER_CHANGES_DELETE),

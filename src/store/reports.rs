@@ -3,15 +3,15 @@
 
 use super::query::{self, for_entity};
 use super::spi::{decimal, ok, value};
-use crate::engine::{ExplainInput, InputKind};
+use crate::engine::ExplainInput;
 use crate::entity::Scheme;
 use crate::error::Result;
 use pgrx::spi::Spi;
 use rust_decimal::Decimal;
 
-/// Assigned clients per segment: (segment, clients, share as text), in level order, the
-/// unsegmented (NULL) row last.
-pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>)> {
+/// Assigned clients per segment and status: (segment, clients, share as text, status), in
+/// level order, the NULL-segment rows (unsegmented, then incomplete) last.
+pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>, String)> {
     let sql = for_entity(query::DISTRIBUTION, &scheme.entity);
     Spi::connect(|c| {
         ok(c.select(sql.as_str(), None, &[scheme.scheme_id.into()]))
@@ -20,6 +20,7 @@ pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>
                     ok(row.get(1)),
                     ok(row.get::<i64>(2)).unwrap_or_default(),
                     ok(row.get(3)),
+                    ok(row.get::<String>(4)).unwrap_or_default(),
                 )
             })
             .collect()
@@ -32,20 +33,30 @@ pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
     json.expect("the scheme was looked up in this statement")
 }
 
-/// A client with answers or an assignment in a scheme, for the engine to recompute from
-/// scratch.
-pub struct ClientAnswers {
+/// A client with answers, a parameter value or an assignment in a scheme, for the engine to
+/// recompute from scratch.
+pub struct ClientInputs {
     pub client: String,
     /// Stored (score, segment, answered count), None when the client has no assignment.
     pub stored: Option<(Option<Decimal>, Option<String>, i32)>,
     pub inputs: Vec<ExplainInput>,
 }
 
-pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
+/// Every client of a scheme with its inputs, parameters evaluated now (as their definers).
+pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
+    let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, None);
     let sql = for_entity(query::VERIFY_INPUTS, &scheme.entity);
+    let [clients, ids, vals] = values.arguments();
     Spi::connect(|c| {
-        let mut out: Vec<ClientAnswers> = Vec::new();
-        for row in ok(c.select(sql.as_str(), None, &[scheme.scheme_id.into()])) {
+        let mut out: Vec<ClientInputs> = Vec::new();
+        let args = [
+            scheme.scheme_id.into(),
+            Option::<String>::None.into(),
+            clients,
+            ids,
+            vals,
+        ];
+        for row in ok(c.select(sql.as_str(), None, &args)) {
             pgrx::check_for_interrupts!();
             let client: String = ok(row.get(1)).unwrap_or_default();
             if out.last().map(|l| l.client != client).unwrap_or(true) {
@@ -58,23 +69,23 @@ pub fn all_clients_with_answers(scheme: &Scheme) -> Result<Vec<ClientAnswers>> {
                 } else {
                     None
                 };
-                out.push(ClientAnswers {
+                out.push(ClientInputs {
                     client: client.clone(),
                     stored,
                     inputs: Vec::new(),
                 });
             }
-            let option: Option<String> = ok(row.get(8));
-            let points = decimal(ok(row.get(9)))?;
             out.last_mut()
                 .expect("pushed above")
                 .inputs
                 .push(ExplainInput {
                     position: ok(row.get::<i32>(5)).unwrap_or_default(),
                     item: ok(row.get::<String>(6)).unwrap_or_default(),
-                    kind: InputKind::Question,
+                    kind: super::clients::input_kind(ok(row.get::<String>(11)).as_deref()),
                     weight: decimal(ok(row.get(7)))?.unwrap_or_default(),
-                    answer: option.zip(points),
+                    value: ok(row.get(8)),
+                    points: decimal(ok(row.get(9)))?,
+                    required: ok(row.get::<bool>(12)).unwrap_or(false),
                 });
         }
         Ok(out)

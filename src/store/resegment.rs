@@ -10,6 +10,7 @@
 
 use super::catalog::entity_from_row;
 use super::latest;
+use super::parameters;
 use super::query::{self, for_entity, render};
 use super::spi::{ok, register_transition_tables};
 use crate::entity::Entity;
@@ -17,9 +18,37 @@ use crate::firing::FiringTrigger;
 use crate::security::ActingAs;
 use pgrx::spi::{Spi, SpiClient};
 
-/// Re-segments every client of a scheme from scratch; returns how many changed.
+/// Re-segments every client of a scheme from scratch, from its answers and its parameters
+/// evaluated anew; returns how many changed. A scheme with parameters locks the client table
+/// against writers too (before the answers, the order in which an application inserts a
+/// client and then its answers), so no client row changes between the evaluation and the
+/// write.
 pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
-    run_locked(entity, query::RECOMPUTE_SCHEME, scheme_id, cause)
+    let sql = for_entity(query::RECOMPUTE_SCHEME, entity);
+    let with_parameters = parameters::scheme_has_parameters(scheme_id);
+    Spi::connect_mut(|c| {
+        if with_parameters {
+            let sql = for_entity(
+                "LOCK TABLE {{client_table}} IN SHARE ROW EXCLUSIVE MODE",
+                entity,
+            );
+            ok(c.update(sql.as_str(), None, &[]));
+        }
+        lock_answers(c, entity);
+    });
+    let values = if with_parameters {
+        parameters::evaluate(entity, scheme_id, None)
+    } else {
+        parameters::ParameterValues::default()
+    };
+    let [clients, ids, vals] = values.arguments();
+    Spi::connect_mut(|_| {
+        count_of(&latest::run(
+            &sql,
+            &[scheme_id.into(), cause.into(), clients, ids, vals],
+            true,
+        ))
+    })
 }
 
 /// After a change of levels only: each client's segment from its stored score; returns how many

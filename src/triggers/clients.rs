@@ -59,6 +59,34 @@ fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     Ok(None)
 }
 
+/// Statement-level AFTER INSERT (with the inserted rows) and row-level AFTER UPDATE OF the
+/// columns some parameter reads (only when one of them changed): the inserted or changed
+/// clients are re-scored in every scheme with parameters, in the same transaction. Attached
+/// and kept in step by `segment._sync_parameter_triggers`.
+#[pg_trigger]
+fn _client_parameters_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let op = trigger.op()?;
+    let firing = FiringTrigger::of(trigger);
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        as_role(entity.owner, || {
+            let clients = match op {
+                PgTriggerOperation::Insert => store::inserted_clients(&entity, &firing),
+                _ => firing
+                    .column_value(Row::NewVersion, &entity.key_column)
+                    .and_then(|key| store::text_of(&key))
+                    .into_iter()
+                    .collect(),
+            };
+            if !clients.is_empty() {
+                store::rescore_clients(&entity, &clients);
+            }
+        });
+    });
+    Ok(None)
+}
+
 /// The entity of the client table a trigger fires on; anything else is refused. The look-up
 /// runs as the extension's owner: a role that may delete clients need not read pg_segment's
 /// configuration.

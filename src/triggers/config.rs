@@ -1,6 +1,6 @@
-//! The configuration trigger: a statement-level AFTER trigger on schemes, questions, options
-//! and levels that refuses changes pg_segment cannot follow, bumps the version of every touched
-//! scheme and re-segments all of its clients.
+//! The configuration trigger: a statement-level AFTER trigger on schemes, questions, options,
+//! levels, parameters and their ranges and matches that refuses changes pg_segment cannot
+//! follow, bumps the version of every touched scheme and re-segments all of its clients.
 
 use super::TriggerResult;
 use crate::error::{OrRaise, SegmentError};
@@ -46,6 +46,8 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     };
     let how = match (table.as_str(), op) {
         ("levels", _) => Resegmentation::Relevel,
+        // a parameter gives every client a value at once
+        ("parameters" | "parameter_ranges" | "parameter_matches", _) => Resegmentation::Recompute,
         // a new question or option has no answers yet: nobody moves
         (_, PgTriggerOperation::Insert) => Resegmentation::None,
         (_, PgTriggerOperation::Update) if store::values_only(&firing, &table) => {

@@ -1,0 +1,203 @@
+-- Parameters: what the configuration tables accept, and the triggers on client tables that
+-- re-score a client when a column a parameter reads changes. The API (add_parameter,
+-- add_range, add_match, drop_parameter) is in src/api/parameters.rs; these functions hold for
+-- plain SQL on the tables too.
+
+-- Before a parameter row is written: its expression is checked and re-printed over the
+-- scheme's client table (src/store/expressions.rs) and tried as its definer on zero rows, so
+-- unknown columns, missing rights, subqueries and volatile functions are refused now, and
+-- what is stored is PostgreSQL's own print of it. The definer is the writing role (or a role
+-- it is a member of, named explicitly); value_type and columns always come from the check.
+-- While pg_restore loads the tables (the answers triggers are not there yet) rows are kept as
+-- dumped: the definer's grants come back only after the data.
+CREATE FUNCTION segment._parameter_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    e segment.entities;
+    checked record;
+BEGIN
+    SELECT en.* INTO e FROM segment.schemes s JOIN segment.entities en ON en.entity_id = s.entity_id
+    WHERE s.scheme_id = NEW.scheme_id;
+    IF NOT FOUND THEN
+        RETURN NEW; -- the foreign key refuses it
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                   WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
+        RETURN NEW; -- restoring a dump
+    END IF;
+    IF EXISTS (SELECT 1 FROM segment.questions q WHERE q.scheme_id = NEW.scheme_id AND q.code = NEW.code) THEN
+        RAISE EXCEPTION 'question or parameter "%" already exists in scheme "%"', NEW.code,
+                (SELECT s.name FROM segment.schemes s WHERE s.scheme_id = NEW.scheme_id)
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Codes are unique among a scheme''s questions and parameters.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.expression IS NOT DISTINCT FROM OLD.expression
+       AND NEW.scheme_id = OLD.scheme_id AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
+        NEW.value_type := OLD.value_type;
+        NEW.columns := OLD.columns;
+        RETURN NEW;
+    END IF;
+    IF NOT pg_catalog.has_table_privilege(e.client_table, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to add a parameter over table %', e.client_table
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = pg_catalog.format('A parameter attaches a trigger to the client table; ask its owner to GRANT TRIGGER ON %s to the role defining it.', e.client_table);
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
+        NEW.definer := NULL; -- a new expression is evaluated with the rights of who wrote it
+    END IF;
+    IF NEW.definer IS NULL THEN
+        NEW.definer := pg_catalog.current_user()::regrole;
+    ELSIF NOT pg_catalog.pg_has_role(NEW.definer, 'USAGE') THEN
+        RAISE EXCEPTION 'permission denied to define a parameter as role %', NEW.definer
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'A parameter is evaluated with the rights of its definer: the writing role, or a role it may use.';
+    END IF;
+    SELECT * INTO STRICT checked FROM segment._checked_expression(e.client_table, NEW.expression, NEW.definer);
+    NEW.expression := checked.expression;
+    NEW.value_type := checked.value_type;
+    NEW.columns := checked.columns;
+    RETURN NEW;
+END
+$fn$;
+
+-- The numeric types a parameter must return to be mapped by ranges.
+CREATE FUNCTION segment._numeric_type(value_type regtype) RETURNS boolean
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                      'numeric'::regtype, 'real'::regtype, 'double precision'::regtype);
+
+-- Before a range is written: only a numeric parameter has ranges (42804), and ranges of one
+-- parameter never overlap (23P01). The parameter's row is locked first, so two writers of
+-- ranges of one parameter check one after the other.
+CREATE FUNCTION segment._parameter_range_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    p segment.parameters;
+    other segment.parameter_ranges;
+BEGIN
+    SELECT * INTO p FROM segment.parameters WHERE parameter_id = NEW.parameter_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NEW; -- the foreign key refuses it
+    END IF;
+    IF NOT segment._numeric_type(p.value_type) THEN
+        RAISE EXCEPTION 'parameter "%" returns %, not a number: it cannot have ranges', p.code, p.value_type
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Map its values with segment.add_match(), or define the parameter with an expression that returns a number.';
+    END IF;
+    SELECT * INTO other FROM segment.parameter_ranges r
+    WHERE r.parameter_id = NEW.parameter_id AND r.range_id <> NEW.range_id
+      AND r.min_value < NEW.max_value AND NEW.min_value < r.max_value
+    ORDER BY r.min_value LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of parameter "%"',
+                NEW.min_value, NEW.max_value, other.min_value, other.max_value, p.code
+            USING ERRCODE = 'exclusion_violation',
+                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+-- Keeps a client table's parameter triggers in step with the parameters of its schemes: an
+-- INSERT of clients is scored once per statement (transition table); an UPDATE of a column
+-- some parameter reads re-scores the client, and an UPDATE of other columns fires nothing.
+-- Triggers are replaced only when their column list changes, with a bounded wait for the
+-- table's lock. Runs as the extension's owner (the writer of the parameter was checked for
+-- TRIGGER on the table by segment._parameter_written). Skipped while the answers triggers are
+-- missing (pg_restore creates the dumped triggers itself, after the data).
+CREATE FUNCTION segment._sync_parameter_triggers(entity_id integer) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10s'
+AS $fn$
+DECLARE
+    e segment.entities;
+    wanted name[];
+    present name[];
+    insert_present boolean;
+    changed_test text;
+BEGIN
+    SELECT * INTO e FROM segment.entities en WHERE en.entity_id = _sync_parameter_triggers.entity_id;
+    IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table)
+       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                      WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
+    FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
+         pg_catalog.unnest(p.columns) AS c(name)
+    WHERE s.entity_id = e.entity_id;
+    insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                              WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
+    SELECT pg_catalog.array_agg(a.attname ORDER BY a.attname) INTO present
+    FROM pg_catalog.pg_trigger t, pg_catalog.unnest(t.tgattr) AS k(attnum)
+    JOIN pg_catalog.pg_attribute a ON a.attnum = k.attnum
+    WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_update'
+      AND a.attrelid = e.client_table;
+    IF wanted IS NOT DISTINCT FROM present
+       AND insert_present = EXISTS (SELECT 1 FROM segment.parameters p
+                                    JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+                                    WHERE s.entity_id = e.entity_id) THEN
+        RETURN; -- in step already
+    END IF;
+    IF present IS NOT NULL THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_params_update ON %s', e.client_table);
+    END IF;
+    IF insert_present THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_params_insert ON %s', e.client_table);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+                   WHERE s.entity_id = e.entity_id) THEN
+        RETURN;
+    END IF;
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER pg_segment_params_insert AFTER INSERT ON %s
+        REFERENCING NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_parameters_changed()$ddl$, e.client_table);
+    IF wanted IS NOT NULL THEN
+        SELECT pg_catalog.string_agg(pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ')
+        INTO changed_test FROM pg_catalog.unnest(wanted) AS c;
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_params_update AFTER UPDATE OF %2$s ON %1$s
+            FOR EACH ROW WHEN (%3$s)
+            EXECUTE FUNCTION segment._client_parameters_changed()$ddl$,
+            e.client_table,
+            (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(wanted) AS c),
+            changed_test);
+    END IF;
+END
+$fn$;
+
+-- After a statement on segment.parameters: the client tables' triggers follow.
+CREATE FUNCTION segment._parameters_changed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    entity integer;
+BEGIN
+    FOR entity IN SELECT DISTINCT s.entity_id FROM segment.schemes s ORDER BY 1 LOOP
+        PERFORM segment._sync_parameter_triggers(entity);
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._sync_parameter_triggers(integer) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._parameter_written() IS
+    'internal: checks a parameter''s expression and records its definer, type and columns before the row is written';
+COMMENT ON FUNCTION segment._numeric_type(regtype) IS
+    'internal: whether a parameter of this type can be mapped by ranges';
+COMMENT ON FUNCTION segment._parameter_range_written() IS
+    'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
+COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
+    'internal: attaches, replaces or removes the parameter triggers of a client table';
+COMMENT ON FUNCTION segment._parameters_changed() IS
+    'internal: statement trigger on segment.parameters that keeps the client tables'' parameter triggers in step';

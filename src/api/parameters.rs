@@ -1,0 +1,187 @@
+//! Parameters: inputs of a scheme computed from the client's own row, mapped to points by
+//! ranges or exact values. The checks that hold for plain SQL on the tables too live in their
+//! triggers (sql/parameters.sql); these functions add the argument checks and clear errors.
+
+use super::{required, to_decimal};
+use crate::client_table::ClientTable;
+use crate::engine::{self, Bound, EngineError};
+use crate::error::{OrRaise, Result, SegmentError};
+use crate::store;
+use pgrx::datum::AnyNumeric;
+use pgrx::pg_sys;
+use pgrx::prelude::*;
+
+/// Checks a parameter expression over a client table and tries it as `definer` on zero rows;
+/// returns what the parameters table stores. Called by the parameters' BEFORE trigger.
+#[pg_extern(volatile)]
+fn _checked_expression(
+    client_table: Option<ClientTable>,
+    expression: Option<&str>,
+    definer: Option<pg_sys::Oid>,
+) -> TableIterator<
+    'static,
+    (
+        name!(expression, String),
+        name!(value_type, pg_sys::Oid),
+        name!(columns, Vec<String>),
+    ),
+> {
+    let checked = (|| -> Result<_> {
+        let table = required(client_table, "client_table")?.0;
+        let expression = required(expression, "expression")?;
+        let definer = required(definer, "definer")?;
+        let entity =
+            store::entity_of_client_table(table).ok_or_else(|| SegmentError::NotAClientTable {
+                table: store::relation_name(table),
+            })?;
+        let checked = store::check_client_row_expression(table, &entity.client_table, expression)?;
+        store::trial_evaluation(&entity, &checked.text, definer);
+        Ok(checked)
+    })()
+    .or_raise();
+    TableIterator::once((checked.text, checked.value_type, checked.columns))
+}
+
+/// Adds a parameter; the public `segment.add_parameter` (sql/finalize.sql) passes its
+/// `regclass` and `name` arguments on as OID and text.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile)]
+fn _add_parameter(
+    scheme: Option<&str>,
+    code: Option<&str>,
+    label: Option<&str>,
+    expression: Option<&str>,
+    weight: Option<AnyNumeric>,
+    source: Option<ClientTable>,
+    client_column: Option<&str>,
+    required_input: Option<bool>,
+    position: Option<i32>,
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let code = required(code, "code")?;
+        let label = required(label, "label")?;
+        let expression = required(expression, "expression")?;
+        let weight = required(weight, "weight")?;
+        let required_input = required(required_input, "required")?;
+        if let Some(source) = source {
+            return Err(SegmentError::RelatedTableParameter {
+                source: store::relation_name(source.0),
+            });
+        }
+        if client_column.is_some() {
+            return Err(SegmentError::RelatedTableParameter {
+                source: "client_column without source".into(),
+            });
+        }
+        let weight = to_decimal(&weight).map_err(|_| EngineError::WeightOutOfRange {
+            weight: weight.to_string(),
+        })?;
+        engine::validate_code("parameter code", code)?;
+        engine::validate_weight(weight)?;
+        if store::input_code_taken(scheme.scheme_id, code) {
+            return Err(SegmentError::Duplicate {
+                what: "question or parameter",
+                value: code.to_string(),
+                within: format!("in scheme \"{}\"", scheme.name),
+            });
+        }
+        Ok(store::insert_parameter(
+            scheme.scheme_id,
+            code,
+            label,
+            expression,
+            &weight.to_string(),
+            required_input,
+            position,
+        ))
+    })()
+    .or_raise()
+}
+
+/// Numeric values of the parameter in [min_value, max_value) are worth `points`.
+#[pg_extern(volatile)]
+fn add_range(
+    scheme: Option<&str>,
+    parameter: Option<&str>,
+    min_value: Option<AnyNumeric>,
+    max_value: Option<AnyNumeric>,
+    points: Option<AnyNumeric>,
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let parameter = required(parameter, "parameter")?;
+        let parameter_id = store::parameter_id(&scheme, parameter)?;
+        let min_text = required(min_value, "min_value")?.to_string();
+        let max_text = required(max_value, "max_value")?.to_string();
+        let points = checked_points(required(points, "points")?)?;
+        let (min, max) = (Bound::parse(&min_text)?, Bound::parse(&max_text)?);
+        if min >= max {
+            return Err(EngineError::EmptyValueRange {
+                parameter: parameter.to_string(),
+                min,
+                max,
+            }
+            .into());
+        }
+        // The type and overlap checks run in the ranges' trigger, for plain SQL too.
+        Ok(store::insert_range(
+            parameter_id,
+            &min_text,
+            &max_text,
+            &points,
+        ))
+    })()
+    .or_raise()
+}
+
+/// A value of the parameter equal (in text form) to `value` is worth `points`.
+#[pg_extern(volatile)]
+fn add_match(
+    scheme: Option<&str>,
+    parameter: Option<&str>,
+    value: Option<&str>,
+    points: Option<AnyNumeric>,
+) -> i32 {
+    (|| -> Result<i32> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let parameter = required(parameter, "parameter")?;
+        let parameter_id = store::parameter_id(&scheme, parameter)?;
+        let value = required(value, "value")?;
+        let points = checked_points(required(points, "points")?)?;
+        if store::match_taken(parameter_id, value) {
+            return Err(SegmentError::Duplicate {
+                what: "match",
+                value: value.to_string(),
+                within: format!(
+                    "for parameter \"{parameter}\" of scheme \"{}\"",
+                    scheme.name
+                ),
+            });
+        }
+        Ok(store::insert_match(parameter_id, value, &points))
+    })()
+    .or_raise()
+}
+
+/// Drops a parameter with its ranges and matches; the scheme is re-segmented, and the client
+/// table's triggers follow.
+#[pg_extern(volatile)]
+fn drop_parameter(scheme: Option<&str>, parameter: Option<&str>) {
+    (|| -> Result<()> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let parameter_id = store::parameter_id(&scheme, required(parameter, "parameter")?)?;
+        store::delete_parameter(parameter_id);
+        Ok(())
+    })()
+    .or_raise()
+}
+
+/// Points as the engine holds them, in text form; out of range is refused, never rounded.
+fn checked_points(points: AnyNumeric) -> Result<String> {
+    let decimal = to_decimal(&points).map_err(|_| EngineError::PointsOutOfRange {
+        points: points.to_string(),
+    })?;
+    engine::validate_points(decimal)?;
+    Ok(decimal.to_string())
+}

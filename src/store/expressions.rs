@@ -1,0 +1,188 @@
+//! Parameter expressions: checked once, when a parameter is defined, so that evaluating one
+//! later can splice it into SQL.
+//!
+//! The expression is parsed and analysed as `SELECT (expression) FROM <client table>` under
+//! the pinned search path, and must come out as exactly that: one value computed from the
+//! client's own row, with no subquery, aggregate, window function, set-returning function or
+//! volatile function, and no whole-row or system-column reference. What is stored is not the
+//! caller's text but PostgreSQL's re-print of the analysed expression (`deparse_expression`),
+//! with every function, operator and type outside pg_catalog schema-qualified: a comment, a
+//! second statement or a closing parenthesis in the caller's text cannot survive into it, and
+//! a later search_path cannot change what it calls.
+
+use crate::error::{Result, SegmentError};
+use pgrx::pg_sys;
+use pgrx::pg_sys::panic::CaughtError;
+use pgrx::{PgList, PgTryBuilder};
+use std::ffi::{CStr, CString};
+
+/// A checked expression: how it is stored and evaluated.
+pub struct CheckedExpression {
+    /// PostgreSQL's re-print of the analysed expression
+    pub text: String,
+    /// the type it returns
+    pub value_type: pg_sys::Oid,
+    /// the client-table columns it reads, by name, in column order
+    pub columns: Vec<String>,
+}
+
+fn unsupported(expression: &str, problem: &'static str) -> SegmentError {
+    SegmentError::ParameterExpression {
+        expression: expression.to_string(),
+        problem,
+        unsupported: true,
+    }
+}
+
+fn not_one_expression(expression: &str) -> SegmentError {
+    SegmentError::ParameterExpression {
+        expression: expression.to_string(),
+        problem: "is not a single value expression over the client table's columns",
+        unsupported: false,
+    }
+}
+
+/// Checks `expression` over the columns of `table` (printed as `table_name`, quoted already).
+/// Syntax errors, unknown columns and functions are PostgreSQL's own errors (42601, 42703,
+/// 42883); the shapes pg_segment refuses are `SegmentError::ParameterExpression`. Must run
+/// with the pinned search path.
+pub fn check_client_row_expression(
+    table: pg_sys::Oid,
+    table_name: &str,
+    expression: &str,
+) -> Result<CheckedExpression> {
+    // PostgreSQL's own errors (syntax, unknown column or function) point into the statement
+    // built around the expression: they are raised again naming the expression, with their
+    // SQLSTATE. The transaction is aborted by that error anyway.
+    PgTryBuilder::new(|| analyse(table, table_name, expression))
+        .catch_others(|caught| match caught {
+            CaughtError::PostgresError(report) => Err(SegmentError::ExpressionError {
+                expression: expression.to_string(),
+                code: report.sql_error_code(),
+                message: report.message().to_string(),
+            }),
+            other => other.rethrow(),
+        })
+        .execute()
+}
+
+fn analyse(table: pg_sys::Oid, table_name: &str, expression: &str) -> Result<CheckedExpression> {
+    let sql = format!("SELECT ({expression}) FROM {table_name}");
+    let c_sql = CString::new(sql).map_err(|_| not_one_expression(expression))?;
+    // SAFETY: parser and analyser entry points on a NUL-terminated string; their results are
+    // palloc'd in the current memory context, which outlives this call. Errors they raise
+    // unwind through pgrx's guard as PostgreSQL ERRORs.
+    unsafe {
+        let raw = PgList::<pg_sys::RawStmt>::from_pg(pg_sys::raw_parser(
+            c_sql.as_ptr(),
+            pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+        ));
+        if raw.len() != 1 {
+            return Err(not_one_expression(expression));
+        }
+        let statement = raw.get_ptr(0).expect("one statement");
+        let query = pg_sys::parse_analyze_fixedparams(
+            statement,
+            c_sql.as_ptr(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+        );
+        let q = &*query;
+        if q.hasSubLinks {
+            return Err(unsupported(expression, "contains a subquery"));
+        }
+        if q.hasAggs {
+            return Err(unsupported(expression, "contains an aggregate"));
+        }
+        if q.hasWindowFuncs {
+            return Err(unsupported(expression, "contains a window function"));
+        }
+        if q.hasTargetSRFs {
+            return Err(unsupported(expression, "contains a set-returning function"));
+        }
+        let target = single_target(q, table).ok_or_else(|| not_one_expression(expression))?;
+        let expr = (*target).expr as *mut pg_sys::Node;
+        if pg_sys::contain_volatile_functions(expr) {
+            return Err(unsupported(expression, "calls a volatile function"));
+        }
+        let columns = columns_read(expr, table).ok_or_else(|| {
+            unsupported(expression, "refers to the whole row or to a system column")
+        })?;
+        let value_type = match pg_sys::exprType(expr) {
+            pg_sys::UNKNOWNOID => pg_sys::TEXTOID,
+            t => t,
+        };
+        let name = pg_sys::get_rel_name(table);
+        let context = pg_sys::deparse_context_for(name, table);
+        let printed = pg_sys::deparse_expression(expr, context, false, false);
+        let text = CStr::from_ptr(printed).to_string_lossy().into_owned();
+        Ok(CheckedExpression {
+            text,
+            value_type,
+            columns,
+        })
+    }
+}
+
+/// The one target entry of `SELECT expr FROM table` and nothing else; None for any other
+/// shape (another relation, a WHERE, GROUP BY, ORDER BY, LIMIT, CTE, set operation, several
+/// columns).
+///
+/// # Safety
+/// `q` is an analysed query.
+unsafe fn single_target(q: &pg_sys::Query, table: pg_sys::Oid) -> Option<*mut pg_sys::TargetEntry> {
+    let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg(q.rtable);
+    let targets = PgList::<pg_sys::TargetEntry>::from_pg(q.targetList);
+    let jointree = q.jointree.as_ref()?;
+    let from = PgList::<pg_sys::Node>::from_pg(jointree.fromlist);
+    let rte = rtable.get_ptr(0)?.as_ref()?;
+    let plain = q.commandType == pg_sys::CmdType::CMD_SELECT
+        && q.utilityStmt.is_null()
+        && rtable.len() == 1
+        && rte.rtekind == pg_sys::RTEKind::RTE_RELATION
+        && rte.relid == table
+        && from.len() == 1
+        && jointree.quals.is_null()
+        && q.cteList.is_null()
+        && q.groupClause.is_null()
+        && q.groupingSets.is_null()
+        && q.havingQual.is_null()
+        && q.windowClause.is_null()
+        && q.distinctClause.is_null()
+        && q.sortClause.is_null()
+        && q.limitCount.is_null()
+        && q.limitOffset.is_null()
+        && q.setOperations.is_null()
+        && q.rowMarks.is_null()
+        && targets.len() == 1;
+    if !plain {
+        return None;
+    }
+    let target = targets.get_ptr(0)?;
+    (!(*target).resjunk).then_some(target)
+}
+
+/// The user columns of `table` that `expr` reads, by name in column order; None when it reads
+/// the whole row or a system column.
+///
+/// # Safety
+/// `expr` is an analysed expression whose range table entry 1 is `table`.
+unsafe fn columns_read(expr: *mut pg_sys::Node, table: pg_sys::Oid) -> Option<Vec<String>> {
+    let mut set: *mut pg_sys::Bitmapset = std::ptr::null_mut();
+    pg_sys::pull_varattnos(expr, 1, &mut set);
+    let mut columns = Vec::new();
+    let mut member = -1;
+    loop {
+        member = pg_sys::bms_next_member(set, member);
+        if member < 0 {
+            return Some(columns);
+        }
+        let attnum = member + pg_sys::FirstLowInvalidHeapAttributeNumber;
+        if attnum <= 0 {
+            return None;
+        }
+        let name = pg_sys::get_attname(table, attnum as pg_sys::AttrNumber, false);
+        columns.push(CStr::from_ptr(name).to_string_lossy().into_owned());
+    }
+}
