@@ -31,6 +31,16 @@ ALTER TABLE segment.zeta_stores_assignments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY every_assignment ON segment.zeta_stores_assignments USING (true);
 DO $$ BEGIN CREATE ROLE segment_dump_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 SELECT segment.grant_writer('segment_dump_writer');
+-- a parameter defined by an administrator who reads the table through grants (restored after
+-- the data): the restore keeps its definer and its triggers, and re-scores nothing
+DO $$ BEGIN CREATE ROLE segment_dump_admin; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+SELECT segment.grant_admin('segment_dump_admin');
+GRANT USAGE ON SCHEMA zeta TO segment_dump_admin;
+GRANT SELECT, TRIGGER ON zeta.stores TO segment_dump_admin;
+SET ROLE segment_dump_admin;
+SELECT segment.add_parameter('store_size', 'region', 'Region', 'region * 2');
+SELECT segment.add_range('store_size', 'region', 0, 5, 1);
+RESET ROLE;
 SQL
 
 # One line per table of schema segment: its name, row count and a digest of all its rows.
@@ -70,12 +80,24 @@ SELECT count(*) FROM segment.verify('store_size');
 SELECT count(*) FROM pg_trigger WHERE tgrelid = 'zeta.stores'::regclass AND tgname LIKE 'pg_segment_client_%';
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute
 WHERE attrelid = 'segment.zeta_stores_answers'::regclass AND attname = 'client_id';
+SELECT definer FROM segment.parameters WHERE code = 'region';
+SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger
+WHERE tgrelid = 'zeta.stores'::regclass AND tgname LIKE 'pg_segment_params_%';
+INSERT INTO zeta.regions VALUES (3);
+UPDATE zeta.stores SET region = 3 WHERE code = 'S-0002';
+INSERT INTO zeta.stores VALUES ('S-0003', 1);
+SELECT string_agg(client_id || '=' || score || '/' || parameter_score, ' ' ORDER BY client_id)
+FROM segment.zeta_stores_assignments;
+SELECT count(*) FROM segment.verify('store_size');
 SQL
 )
-expected=$'\nt\n0\n0\nt\n\n0\n3\ncharacter varying(6)'
+expected=$'\nt\n0\n0\nt\n\n0\n3\ncharacter varying(6)\nsegment_dump_admin\npg_segment_params_insert,pg_segment_params_update\nS-0001=11/1 S-0002=10/0 S-0003=1/1\n0'
 if [ "$check" != "$expected" ]; then
     echo "restored database does not keep segmenting; got:"; echo "$check"; exit 1
 fi
 echo "round trip identical (${tables} tables) and the restored database keeps segmenting"
-pgsql -d "$DST" -c "SELECT segment.revoke_role('segment_dump_writer')" >/dev/null
-pgsql -d "$SRC" -c "SELECT segment.revoke_role('segment_dump_writer')" -c "DROP ROLE segment_dump_writer" >/dev/null
+for db in "$DST" "$SRC"; do
+    pgsql -d "$db" -c "SELECT segment.revoke_role('segment_dump_writer')" \
+        -c "SELECT segment.revoke_role('segment_dump_admin')" -c "DROP OWNED BY segment_dump_admin" >/dev/null
+done
+pgsql -d "$SRC" -c "DROP ROLE segment_dump_writer, segment_dump_admin" >/dev/null
