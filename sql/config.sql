@@ -82,13 +82,15 @@ SELECT pg_catalog.pg_extension_config_dump('segment.options_option_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels_level_id_seq', '');
 
--- Parameters: inputs of a scheme computed from the client's own row (an SQL expression over
--- the columns of the scheme's client table), mapped to points by ranges or exact values.
--- expression is stored as pg_segment re-printed it after checking it (names outside
--- pg_catalog qualified), value_type is what it returns, columns the client-table columns it
--- reads (the UPDATE OF list of the trigger that re-scores a client when one of them
--- changes), definer the role whose rights it is evaluated with. Those four are written by the
--- parameters' BEFORE trigger, never taken from the caller (sql/parameters.sql).
+-- Parameters: inputs of a scheme computed from data, mapped to points by ranges or exact
+-- values. Without a source, expression is an SQL expression over the columns of the scheme's
+-- client table; with one, an aggregate over the rows of source whose client_column equals the
+-- client's key. expression is stored as pg_segment re-printed it after checking it (names
+-- outside pg_catalog qualified), value_type is what it returns, columns the columns it reads
+-- (of the client table: the UPDATE OF list of the trigger that re-scores a client when one of
+-- them changes; of the source: what its triggers watch), definer the role whose rights it is
+-- evaluated with. Those four are written by the parameters' BEFORE trigger, never taken from
+-- the caller (sql/parameters.sql).
 CREATE TABLE segment.parameters (
     parameter_id serial PRIMARY KEY,
     scheme_id    integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
@@ -103,8 +105,12 @@ CREATE TABLE segment.parameters (
     position     integer NOT NULL,
     required     boolean NOT NULL DEFAULT false,
     definer      regrole NOT NULL,
-    CONSTRAINT parameters_code_key UNIQUE (scheme_id, code)
+    source       regclass,
+    client_column name,
+    CONSTRAINT parameters_code_key UNIQUE (scheme_id, code),
+    CONSTRAINT parameters_source_with_column CHECK ((source IS NULL) = (client_column IS NULL))
 );
+CREATE INDEX parameters_source_idx ON segment.parameters (source) WHERE source IS NOT NULL;
 
 -- A numeric parameter's value in [min_value, max_value) is worth points; ranges of one
 -- parameter never overlap (checked when written, 23P01).

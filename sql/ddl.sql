@@ -183,7 +183,7 @@ BEGIN
         SELECT p.code, c.name INTO missing_column
         FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
              pg_catalog.unnest(p.columns) AS c(name)
-        WHERE s.entity_id = e.entity_id
+        WHERE s.entity_id = e.entity_id AND p.source IS NULL
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                           WHERE a.attrelid = e.client_table AND a.attname = c.name
                             AND NOT a.attisdropped)
@@ -195,6 +195,21 @@ BEGIN
                       HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
         END IF;
     END LOOP;
+    -- the same for the related tables parameters aggregate (their client column included)
+    SELECT p.code, c.name, p.source INTO missing_column
+    FROM pg_catalog.pg_event_trigger_ddl_commands() d
+    JOIN segment.parameters p ON p.source = d.objid,
+         pg_catalog.unnest(p.columns || p.client_column) AS c(name)
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.command_tag = 'ALTER TABLE'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = p.source AND a.attname = c.name AND NOT a.attisdropped)
+    ORDER BY p.code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"',
+                missing_column.name, missing_column.source, missing_column.code
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
+    END IF;
 END
 $fn$;
 
@@ -250,6 +265,18 @@ BEGIN
             PERFORM segment._refuse_unkeyed(e.entity_id);
         END IF;
     END LOOP;
+    -- a related table that parameters still aggregate
+    SELECT p.code, s.name, p.source::oid AS source INTO e
+    FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+    WHERE p.source::oid = ANY (dropped)
+    ORDER BY p.code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: cannot drop table %: parameter "%" of scheme "%" reads it',
+                (SELECT d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                 WHERE d.objid = e.source AND d.objsubid = 0 LIMIT 1), e.code, e.name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Drop the parameter with segment.drop_parameter() first.';
+    END IF;
 END
 $fn$;
 

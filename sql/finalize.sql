@@ -156,11 +156,15 @@ COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer)
 COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
     'adds a named segment covering scores in [min_score, max_score); Infinity bounds leave an end open';
 COMMENT ON FUNCTION segment.add_parameter(text, text, text, text, numeric, regclass, name, boolean, integer) IS
-    'adds a parameter: an expression over the client table''s columns, evaluated with the caller''s rights, weighted like a question; returns its id';
+    'adds a parameter: an expression over the client table''s columns, or an aggregate over a related table''s rows of the client, evaluated with the caller''s rights, weighted like a question; returns its id';
 COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
     'internal: adds a parameter (segment.add_parameter passes its arguments on)';
-COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid) IS
-    'internal: checks a parameter expression over a client table and tries it as its definer';
+COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid, regclass, text) IS
+    'internal: checks a parameter expression over a client table or a related table and tries it as its definer';
+COMMENT ON FUNCTION segment.refresh(text) IS
+    're-evaluates every parameter of every client of a scheme (values that change with time) and returns how many assignments changed';
+COMMENT ON FUNCTION segment._related_rows_changed() IS
+    'internal: trigger on related tables that re-scores the clients whose related rows a statement touched';
 COMMENT ON FUNCTION segment.add_range(text, text, numeric, numeric, numeric) IS
     'maps a numeric parameter''s values in [min_value, max_value) to points; ranges of one parameter never overlap';
 COMMENT ON FUNCTION segment.add_match(text, text, text, numeric) IS

@@ -4,7 +4,8 @@
 -- plain SQL on the tables too.
 
 -- Before a parameter row is written: its expression is checked and re-printed over the
--- scheme's client table (src/store/expressions.rs) and tried as its definer on zero rows, so
+-- scheme's client table, or over its source (src/store/expressions.rs), and tried as its
+-- definer on zero rows, so
 -- unknown columns, missing rights, subqueries and volatile functions are refused now, and
 -- what is stored is PostgreSQL's own print of it. The definer is the writing role (or a role
 -- it is a member of, named explicitly); value_type and columns always come from the check.
@@ -34,7 +35,9 @@ BEGIN
                   HINT = 'Codes are unique among a scheme''s questions and parameters.';
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.expression IS NOT DISTINCT FROM OLD.expression
-       AND NEW.scheme_id = OLD.scheme_id AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
+       AND NEW.scheme_id = OLD.scheme_id AND NEW.definer IS NOT DISTINCT FROM OLD.definer
+       AND NEW.source IS NOT DISTINCT FROM OLD.source
+       AND NEW.client_column IS NOT DISTINCT FROM OLD.client_column THEN
         NEW.value_type := OLD.value_type;
         NEW.columns := OLD.columns;
         RETURN NEW;
@@ -43,6 +46,11 @@ BEGIN
         RAISE EXCEPTION 'permission denied to add a parameter over table %', e.client_table
             USING ERRCODE = 'insufficient_privilege',
                   HINT = pg_catalog.format('A parameter attaches a trigger to the client table; ask its owner to GRANT TRIGGER ON %s to the role defining it.', e.client_table);
+    END IF;
+    IF NEW.source IS NOT NULL AND NOT pg_catalog.has_table_privilege(NEW.source, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to add a parameter over table %', NEW.source
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = pg_catalog.format('A parameter over a related table attaches triggers to it; ask its owner to GRANT TRIGGER ON %s to the role defining it.', NEW.source);
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
         NEW.definer := NULL; -- a new expression is evaluated with the rights of who wrote it
@@ -54,7 +62,8 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'A parameter is evaluated with the rights of its definer: the writing role, or a role it may use.';
     END IF;
-    SELECT * INTO STRICT checked FROM segment._checked_expression(e.client_table, NEW.expression, NEW.definer);
+    SELECT * INTO STRICT checked FROM segment._checked_expression(
+        e.client_table, NEW.expression, NEW.definer, NEW.source, NEW.client_column);
     NEW.expression := checked.expression;
     NEW.value_type := checked.value_type;
     NEW.columns := checked.columns;
@@ -131,7 +140,7 @@ BEGIN
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
     FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
          pg_catalog.unnest(p.columns) AS c(name)
-    WHERE s.entity_id = e.entity_id;
+    WHERE s.entity_id = e.entity_id AND p.source IS NULL;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     SELECT pg_catalog.array_agg(a.attname ORDER BY a.attname) INTO present
@@ -173,7 +182,65 @@ BEGIN
 END
 $fn$;
 
--- After a statement on segment.parameters: the client tables' triggers follow.
+-- Keeps the triggers of related tables in step with the parameters that read them: a table
+-- some parameter aggregates gets four statement triggers (INSERT, UPDATE, DELETE with their
+-- transition tables, TRUNCATE) that re-score each touched client once per statement; a table
+-- no parameter reads any more loses them. A partitioned table gets them on itself: writes go
+-- through it. Skipped while pg_restore loads the data, as above.
+CREATE FUNCTION segment._sync_related_triggers() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10s'
+AS $fn$
+DECLARE
+    t regclass;
+BEGIN
+    IF EXISTS (SELECT 1 FROM segment.entities e
+               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                                 WHERE t.tgrelid = e.answers_table
+                                   AND t.tgname = 'segment_answers_insert')) THEN
+        RETURN; -- restoring a dump
+    END IF;
+    -- tables that lost their last parameter (or whose triggers a dropped parameter leaves)
+    FOR t IN
+        SELECT DISTINCT tr.tgrelid::regclass FROM pg_catalog.pg_trigger tr
+        WHERE tr.tgname = 'pg_segment_related_insert'
+          AND tr.tgfoid = 'segment._related_rows_changed()'::regprocedure
+          AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.source = tr.tgrelid)
+    LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_insert ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_update ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_delete ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_truncate ON %s', t);
+    END LOOP;
+    -- tables that gained their first
+    FOR t IN
+        SELECT DISTINCT p.source FROM segment.parameters p
+        WHERE p.source IS NOT NULL
+          AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tr
+                          WHERE tr.tgrelid = p.source AND tr.tgname = 'pg_segment_related_insert')
+    LOOP
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_insert AFTER INSERT ON %s
+            REFERENCING NEW TABLE AS segment_new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_update AFTER UPDATE ON %s
+            REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_delete AFTER DELETE ON %s
+            REFERENCING OLD TABLE AS segment_old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_truncate AFTER TRUNCATE ON %s
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+    END LOOP;
+END
+$fn$;
+
+-- After a statement on segment.parameters: the client and related tables' triggers follow.
 CREATE FUNCTION segment._parameters_changed() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -185,11 +252,13 @@ BEGIN
     FOR entity IN SELECT DISTINCT s.entity_id FROM segment.schemes s ORDER BY 1 LOOP
         PERFORM segment._sync_parameter_triggers(entity);
     END LOOP;
+    PERFORM segment._sync_related_triggers();
     RETURN NULL;
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION segment._sync_parameter_triggers(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION segment._sync_parameter_triggers(integer), segment._sync_related_triggers()
+    FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._parameter_written() IS
     'internal: checks a parameter''s expression and records its definer, type and columns before the row is written';
@@ -199,5 +268,7 @@ COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
     'internal: attaches, replaces or removes the parameter triggers of a client table';
+COMMENT ON FUNCTION segment._sync_related_triggers() IS
+    'internal: attaches or removes the triggers of the related tables parameters aggregate';
 COMMENT ON FUNCTION segment._parameters_changed() IS
     'internal: statement trigger on segment.parameters that keeps the client tables'' parameter triggers in step';

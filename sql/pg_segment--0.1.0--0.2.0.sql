@@ -642,7 +642,7 @@ BEGIN
         SELECT p.code, c.name INTO missing_column
         FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
              pg_catalog.unnest(p.columns) AS c(name)
-        WHERE s.entity_id = e.entity_id
+        WHERE s.entity_id = e.entity_id AND p.source IS NULL
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
                           WHERE a.attrelid = e.client_table AND a.attname = c.name
                             AND NOT a.attisdropped)
@@ -654,6 +654,21 @@ BEGIN
                       HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
         END IF;
     END LOOP;
+    -- the same for the related tables parameters aggregate (their client column included)
+    SELECT p.code, c.name, p.source INTO missing_column
+    FROM pg_catalog.pg_event_trigger_ddl_commands() d
+    JOIN segment.parameters p ON p.source = d.objid,
+         pg_catalog.unnest(p.columns || p.client_column) AS c(name)
+    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.command_tag = 'ALTER TABLE'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = p.source AND a.attname = c.name AND NOT a.attisdropped)
+    ORDER BY p.code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"',
+                missing_column.name, missing_column.source, missing_column.code
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
+    END IF;
 END
 $fn$;
 
@@ -709,6 +724,18 @@ BEGIN
             PERFORM segment._refuse_unkeyed(e.entity_id);
         END IF;
     END LOOP;
+    -- a related table that parameters still aggregate
+    SELECT p.code, s.name, p.source::oid AS source INTO e
+    FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+    WHERE p.source::oid = ANY (dropped)
+    ORDER BY p.code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: cannot drop table %: parameter "%" of scheme "%" reads it',
+                (SELECT d.object_identity FROM pg_catalog.pg_event_trigger_dropped_objects() d
+                 WHERE d.objid = e.source AND d.objsubid = 0 LIMIT 1), e.code, e.name
+            USING ERRCODE = 'dependent_objects_still_exist',
+                  HINT = 'Drop the parameter with segment.drop_parameter() first.';
+    END IF;
 END
 $fn$;
 
@@ -882,13 +909,15 @@ COMMENT ON FUNCTION segment._client_table_dropped() IS
 -- ---------------------------------------------------------------------------------------------
 -- Parameters (sql/config.sql, sql/parameters.sql, src/api/parameters.rs of 0.2.0)
 
--- Parameters: inputs of a scheme computed from the client's own row (an SQL expression over
--- the columns of the scheme's client table), mapped to points by ranges or exact values.
--- expression is stored as pg_segment re-printed it after checking it (names outside
--- pg_catalog qualified), value_type is what it returns, columns the client-table columns it
--- reads (the UPDATE OF list of the trigger that re-scores a client when one of them
--- changes), definer the role whose rights it is evaluated with. Those four are written by the
--- parameters' BEFORE trigger, never taken from the caller (sql/parameters.sql).
+-- Parameters: inputs of a scheme computed from data, mapped to points by ranges or exact
+-- values. Without a source, expression is an SQL expression over the columns of the scheme's
+-- client table; with one, an aggregate over the rows of source whose client_column equals the
+-- client's key. expression is stored as pg_segment re-printed it after checking it (names
+-- outside pg_catalog qualified), value_type is what it returns, columns the columns it reads
+-- (of the client table: the UPDATE OF list of the trigger that re-scores a client when one of
+-- them changes; of the source: what its triggers watch), definer the role whose rights it is
+-- evaluated with. Those four are written by the parameters' BEFORE trigger, never taken from
+-- the caller (sql/parameters.sql).
 CREATE TABLE segment.parameters (
     parameter_id serial PRIMARY KEY,
     scheme_id    integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
@@ -903,8 +932,12 @@ CREATE TABLE segment.parameters (
     position     integer NOT NULL,
     required     boolean NOT NULL DEFAULT false,
     definer      regrole NOT NULL,
-    CONSTRAINT parameters_code_key UNIQUE (scheme_id, code)
+    source       regclass,
+    client_column name,
+    CONSTRAINT parameters_code_key UNIQUE (scheme_id, code),
+    CONSTRAINT parameters_source_with_column CHECK ((source IS NULL) = (client_column IS NULL))
 );
+CREATE INDEX parameters_source_idx ON segment.parameters (source) WHERE source IS NOT NULL;
 
 -- A numeric parameter's value in [min_value, max_value) is worth points; ranges of one
 -- parameter never overlap (checked when written, 23P01).
@@ -949,7 +982,8 @@ SELECT pg_catalog.pg_extension_config_dump('segment.parameter_matches_match_id_s
 -- plain SQL on the tables too.
 
 -- Before a parameter row is written: its expression is checked and re-printed over the
--- scheme's client table (src/store/expressions.rs) and tried as its definer on zero rows, so
+-- scheme's client table, or over its source (src/store/expressions.rs), and tried as its
+-- definer on zero rows, so
 -- unknown columns, missing rights, subqueries and volatile functions are refused now, and
 -- what is stored is PostgreSQL's own print of it. The definer is the writing role (or a role
 -- it is a member of, named explicitly); value_type and columns always come from the check.
@@ -979,7 +1013,9 @@ BEGIN
                   HINT = 'Codes are unique among a scheme''s questions and parameters.';
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.expression IS NOT DISTINCT FROM OLD.expression
-       AND NEW.scheme_id = OLD.scheme_id AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
+       AND NEW.scheme_id = OLD.scheme_id AND NEW.definer IS NOT DISTINCT FROM OLD.definer
+       AND NEW.source IS NOT DISTINCT FROM OLD.source
+       AND NEW.client_column IS NOT DISTINCT FROM OLD.client_column THEN
         NEW.value_type := OLD.value_type;
         NEW.columns := OLD.columns;
         RETURN NEW;
@@ -988,6 +1024,11 @@ BEGIN
         RAISE EXCEPTION 'permission denied to add a parameter over table %', e.client_table
             USING ERRCODE = 'insufficient_privilege',
                   HINT = pg_catalog.format('A parameter attaches a trigger to the client table; ask its owner to GRANT TRIGGER ON %s to the role defining it.', e.client_table);
+    END IF;
+    IF NEW.source IS NOT NULL AND NOT pg_catalog.has_table_privilege(NEW.source, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to add a parameter over table %', NEW.source
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = pg_catalog.format('A parameter over a related table attaches triggers to it; ask its owner to GRANT TRIGGER ON %s to the role defining it.', NEW.source);
     END IF;
     IF TG_OP = 'UPDATE' AND NEW.definer IS NOT DISTINCT FROM OLD.definer THEN
         NEW.definer := NULL; -- a new expression is evaluated with the rights of who wrote it
@@ -999,7 +1040,8 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'A parameter is evaluated with the rights of its definer: the writing role, or a role it may use.';
     END IF;
-    SELECT * INTO STRICT checked FROM segment._checked_expression(e.client_table, NEW.expression, NEW.definer);
+    SELECT * INTO STRICT checked FROM segment._checked_expression(
+        e.client_table, NEW.expression, NEW.definer, NEW.source, NEW.client_column);
     NEW.expression := checked.expression;
     NEW.value_type := checked.value_type;
     NEW.columns := checked.columns;
@@ -1076,7 +1118,7 @@ BEGIN
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
     FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
          pg_catalog.unnest(p.columns) AS c(name)
-    WHERE s.entity_id = e.entity_id;
+    WHERE s.entity_id = e.entity_id AND p.source IS NULL;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     SELECT pg_catalog.array_agg(a.attname ORDER BY a.attname) INTO present
@@ -1118,7 +1160,65 @@ BEGIN
 END
 $fn$;
 
--- After a statement on segment.parameters: the client tables' triggers follow.
+-- Keeps the triggers of related tables in step with the parameters that read them: a table
+-- some parameter aggregates gets four statement triggers (INSERT, UPDATE, DELETE with their
+-- transition tables, TRUNCATE) that re-score each touched client once per statement; a table
+-- no parameter reads any more loses them. A partitioned table gets them on itself: writes go
+-- through it. Skipped while pg_restore loads the data, as above.
+CREATE FUNCTION segment._sync_related_triggers() RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET lock_timeout = '10s'
+AS $fn$
+DECLARE
+    t regclass;
+BEGIN
+    IF EXISTS (SELECT 1 FROM segment.entities e
+               WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                                 WHERE t.tgrelid = e.answers_table
+                                   AND t.tgname = 'segment_answers_insert')) THEN
+        RETURN; -- restoring a dump
+    END IF;
+    -- tables that lost their last parameter (or whose triggers a dropped parameter leaves)
+    FOR t IN
+        SELECT DISTINCT tr.tgrelid::regclass FROM pg_catalog.pg_trigger tr
+        WHERE tr.tgname = 'pg_segment_related_insert'
+          AND tr.tgfoid = 'segment._related_rows_changed()'::regprocedure
+          AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.source = tr.tgrelid)
+    LOOP
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_insert ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_update ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_delete ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_truncate ON %s', t);
+    END LOOP;
+    -- tables that gained their first
+    FOR t IN
+        SELECT DISTINCT p.source FROM segment.parameters p
+        WHERE p.source IS NOT NULL
+          AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tr
+                          WHERE tr.tgrelid = p.source AND tr.tgname = 'pg_segment_related_insert')
+    LOOP
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_insert AFTER INSERT ON %s
+            REFERENCING NEW TABLE AS segment_new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_update AFTER UPDATE ON %s
+            REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_delete AFTER DELETE ON %s
+            REFERENCING OLD TABLE AS segment_old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_related_truncate AFTER TRUNCATE ON %s
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+    END LOOP;
+END
+$fn$;
+
+-- After a statement on segment.parameters: the client and related tables' triggers follow.
 CREATE FUNCTION segment._parameters_changed() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -1130,11 +1230,13 @@ BEGIN
     FOR entity IN SELECT DISTINCT s.entity_id FROM segment.schemes s ORDER BY 1 LOOP
         PERFORM segment._sync_parameter_triggers(entity);
     END LOOP;
+    PERFORM segment._sync_related_triggers();
     RETURN NULL;
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION segment._sync_parameter_triggers(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION segment._sync_parameter_triggers(integer), segment._sync_related_triggers()
+    FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._parameter_written() IS
     'internal: checks a parameter''s expression and records its definer, type and columns before the row is written';
@@ -1144,13 +1246,17 @@ COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
     'internal: attaches, replaces or removes the parameter triggers of a client table';
+COMMENT ON FUNCTION segment._sync_related_triggers() IS
+    'internal: attaches or removes the triggers of the related tables parameters aggregate';
 COMMENT ON FUNCTION segment._parameters_changed() IS
     'internal: statement trigger on segment.parameters that keeps the client tables'' parameter triggers in step';
 
 CREATE FUNCTION segment."_checked_expression"(
 	"client_table" regclass,
 	"expression" TEXT,
-	"definer" oid
+	"definer" oid,
+	"source" regclass,
+	"client_column" TEXT
 ) RETURNS TABLE (
 	"expression" TEXT,
 	"value_type" oid,
@@ -1159,7 +1265,7 @@ CREATE FUNCTION segment."_checked_expression"(
 VOLATILE
 LANGUAGE c
 AS 'MODULE_PATHNAME', '_checked_expression_wrapper';
-ALTER FUNCTION segment._checked_expression(regclass, text, oid) SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION segment._checked_expression(regclass, text, oid, regclass, text) SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION segment."_add_parameter"(
 	"scheme" TEXT,
 	"code" TEXT,
@@ -1204,11 +1310,23 @@ VOLATILE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'drop_parameter_wrapper';
 ALTER FUNCTION segment.drop_parameter(text, text) SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION segment."refresh"(
+	"scheme" TEXT
+) RETURNS bigint
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'refresh_wrapper';
+ALTER FUNCTION segment.refresh(text) SET search_path = pg_catalog, pg_temp;
 CREATE FUNCTION segment."_client_parameters_changed"()
 	RETURNS TRIGGER
 	LANGUAGE c
 	AS 'MODULE_PATHNAME', '_client_parameters_changed_wrapper';
 ALTER FUNCTION segment._client_parameters_changed() SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION segment."_related_rows_changed"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', '_related_rows_changed_wrapper';
+ALTER FUNCTION segment._related_rows_changed() SET search_path = pg_catalog, pg_temp;
 
 -- Parameters, their ranges and matches re-segment their scheme like any configuration, and
 -- are checked before they are written (sql/parameters.sql).
@@ -1288,19 +1406,23 @@ COMMENT ON TABLE segment.parameter_matches IS
     'points of a parameter''s value equal (in text form) to value; a match wins over a range';
 
 COMMENT ON FUNCTION segment.add_parameter(text, text, text, text, numeric, regclass, name, boolean, integer) IS
-    'adds a parameter: an expression over the client table''s columns, evaluated with the caller''s rights, weighted like a question; returns its id';
+    'adds a parameter: an expression over the client table''s columns, or an aggregate over a related table''s rows of the client, evaluated with the caller''s rights, weighted like a question; returns its id';
+COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid, regclass, text) IS
+    'internal: checks a parameter expression over a client table or a related table and tries it as its definer';
 COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
     'internal: adds a parameter (segment.add_parameter passes its arguments on)';
-COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid) IS
-    'internal: checks a parameter expression over a client table and tries it as its definer';
 COMMENT ON FUNCTION segment.add_range(text, text, numeric, numeric, numeric) IS
     'maps a numeric parameter''s values in [min_value, max_value) to points; ranges of one parameter never overlap';
 COMMENT ON FUNCTION segment.add_match(text, text, text, numeric) IS
     'maps a parameter value equal (in text form) to value to points';
 COMMENT ON FUNCTION segment.drop_parameter(text, text) IS
     'drops a parameter with its ranges and matches; the scheme is re-segmented';
+COMMENT ON FUNCTION segment.refresh(text) IS
+    're-evaluates every parameter of every client of a scheme (values that change with time) and returns how many assignments changed';
 COMMENT ON FUNCTION segment._client_parameters_changed() IS
     'internal: trigger on client tables that re-scores inserted clients and clients whose parameter columns changed';
+COMMENT ON FUNCTION segment._related_rows_changed() IS
+    'internal: trigger on related tables that re-scores the clients whose related rows a statement touched';
 COMMENT ON FUNCTION segment.score(text, anycompatible) IS
     'a client''s current score in a scheme; NULL while the client has no answer and no parameter value';
 COMMENT ON FUNCTION segment.segment_of(text, anycompatible) IS

@@ -112,6 +112,8 @@ pub enum SegmentError {
         expression: String,
         problem: &'static str,
         unsupported: bool,
+        /// over a related table (else over the client's row): says which hint helps
+        related: bool,
     },
     /// PostgreSQL's own error about a parameter expression (syntax, unknown column or
     /// function), with its SQLSTATE, naming the expression.
@@ -119,6 +121,7 @@ pub enum SegmentError {
         expression: String,
         code: PgSqlErrorCode,
         message: String,
+        related: bool,
     },
     /// A parameter code that does not exist in the scheme.
     UnknownParameter {
@@ -126,10 +129,8 @@ pub enum SegmentError {
         code: String,
         known: Vec<String>,
     },
-    /// A related-table parameter (`source`), not built yet.
-    RelatedTableParameter {
-        source: String,
-    },
+    /// A `client_column` given for a parameter without a `source`.
+    ColumnWithoutSource,
     Engine(EngineError),
 }
 
@@ -186,7 +187,7 @@ impl SegmentError {
                     ERRCODE_SYNTAX_ERROR
                 }
             }
-            SegmentError::RelatedTableParameter { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::ColumnWithoutSource => ERRCODE_INVALID_PARAMETER_VALUE,
             SegmentError::ExpressionError { code, .. } => *code,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
                 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
@@ -268,9 +269,9 @@ impl SegmentError {
             SegmentError::UnknownParameter { scheme, code, .. } => {
                 format!("parameter \"{code}\" does not exist in scheme \"{scheme}\"")
             }
-            SegmentError::RelatedTableParameter { source } => format!(
-                "parameters over a related table ({source}) are not supported yet"
-            ),
+            SegmentError::ColumnWithoutSource => {
+                "client_column names a column of a related table, but source is NULL".to_string()
+            }
             SegmentError::Engine(e) => e.to_string(),
         }
     }
@@ -303,14 +304,21 @@ impl SegmentError {
                 "Parameters are added with segment.add_parameter(); {}.",
                 listed(known)
             )),
-            SegmentError::ParameterExpression { .. } | SegmentError::ExpressionError { .. } => Some(
+            SegmentError::ParameterExpression { related, .. }
+            | SegmentError::ExpressionError { related, .. } => Some(if *related {
+                "A parameter over a related table is one aggregate over the client's rows of \
+                 it, e.g. sum(amount), count(*) or max(ordered_at), with immutable or stable \
+                 functions only (functions outside pg_catalog schema-qualified)."
+                    .into()
+            } else {
                 "A parameter is one value computed from the client's own row, e.g. employees or \
                  annual_revenue / 1000, with immutable or stable functions only (functions \
                  outside pg_catalog schema-qualified)."
-                    .into(),
-            ),
-            SegmentError::RelatedTableParameter { .. } => Some(
-                "Define the parameter over the client table's own columns (source NULL)."
+                    .into()
+            }),
+            SegmentError::ColumnWithoutSource => Some(
+                "Give source (the related table) with client_column, or neither for an expression \
+                 over the client table's own columns."
                     .into(),
             ),
             SegmentError::UnknownOption { known, .. } => {

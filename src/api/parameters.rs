@@ -6,18 +6,23 @@ use super::{required, to_decimal};
 use crate::client_table::ClientTable;
 use crate::engine::{self, Bound, EngineError};
 use crate::error::{OrRaise, Result, SegmentError};
+use crate::security::as_role;
 use crate::store;
 use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-/// Checks a parameter expression over a client table and tries it as `definer` on zero rows;
-/// returns what the parameters table stores. Called by the parameters' BEFORE trigger.
+/// Checks a parameter expression over a client table (or, with `source`, over the rows of a
+/// related table that reference the client by `client_column`) and tries it as `definer` on
+/// zero rows; returns what the parameters table stores. Called by the parameters' BEFORE
+/// trigger.
 #[pg_extern(volatile)]
 fn _checked_expression(
     client_table: Option<ClientTable>,
     expression: Option<&str>,
     definer: Option<pg_sys::Oid>,
+    source: Option<ClientTable>,
+    client_column: Option<&str>,
 ) -> TableIterator<
     'static,
     (
@@ -34,8 +39,36 @@ fn _checked_expression(
             store::entity_of_client_table(table).ok_or_else(|| SegmentError::NotAClientTable {
                 table: store::relation_name(table),
             })?;
-        let checked = store::check_client_row_expression(table, &entity.client_table, expression)?;
-        store::trial_evaluation(&entity, &checked.text, definer);
+        let checked = match source {
+            None => store::check_expression(
+                table,
+                &entity.client_table,
+                store::Over::ClientRow,
+                expression,
+            )?,
+            Some(source) => {
+                let source_name = store::existing_relation_name(source.0).ok_or(
+                    SegmentError::UndefinedTable {
+                        oid: source.0.to_u32(),
+                    },
+                )?;
+                let client_column = required(client_column, "client_column")?;
+                store::check_expression(
+                    source.0,
+                    &source_name,
+                    store::Over::Related { client_column },
+                    expression,
+                )?
+            }
+        };
+        let related = match (source, client_column) {
+            (Some(source), Some(column)) => Some(store::RelatedTable {
+                name: store::relation_name(source.0),
+                client_column: column.to_string(),
+            }),
+            _ => None,
+        };
+        store::trial_evaluation(&entity, &checked.text, related, definer);
         Ok(checked)
     })()
     .or_raise();
@@ -64,16 +97,16 @@ fn _add_parameter(
         let expression = required(expression, "expression")?;
         let weight = required(weight, "weight")?;
         let required_input = required(required_input, "required")?;
-        if let Some(source) = source {
-            return Err(SegmentError::RelatedTableParameter {
-                source: store::relation_name(source.0),
-            });
-        }
-        if client_column.is_some() {
-            return Err(SegmentError::RelatedTableParameter {
-                source: "client_column without source".into(),
-            });
-        }
+        let related = match (source, client_column) {
+            (None, None) => None,
+            (Some(source), Some(column)) => Some((source.0, column)),
+            (Some(_), None) => {
+                return Err(SegmentError::NullArgument {
+                    argument: "client_column",
+                })
+            }
+            (None, Some(_)) => return Err(SegmentError::ColumnWithoutSource),
+        };
         let weight = to_decimal(&weight).map_err(|_| EngineError::WeightOutOfRange {
             weight: weight.to_string(),
         })?;
@@ -94,6 +127,7 @@ fn _add_parameter(
             &weight.to_string(),
             required_input,
             position,
+            related,
         ))
     })()
     .or_raise()
@@ -184,4 +218,28 @@ fn checked_points(points: AnyNumeric) -> Result<String> {
     })?;
     engine::validate_points(decimal)?;
     Ok(decimal.to_string())
+}
+
+/// Re-evaluates every parameter of every client of the scheme, set-based, and returns how many
+/// assignments changed (history cause `refresh`): for values that change with time
+/// (`now() - max(ordered_at)`), run on a schedule. Locks the client table and the related
+/// tables against writers meanwhile. For roles that may edit the configuration.
+#[pg_extern(volatile)]
+fn refresh(scheme: Option<&str>) -> i64 {
+    (|| -> Result<i64> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let parameters = crate::security::segment_relation(c"parameters");
+        if !crate::security::has_privilege(parameters, pg_sys::ACL_UPDATE) {
+            return Err(SegmentError::PermissionDenied {
+                message: format!("permission denied to refresh scheme \"{}\"", scheme.name),
+                hint: "Refreshing locks the client table and its related tables; it is for \
+                       roles that may edit the configuration (segment.grant_admin)."
+                    .into(),
+            });
+        }
+        Ok(as_role(scheme.entity.owner, || {
+            store::refresh_scheme(&scheme.entity, scheme.scheme_id, "refresh")
+        }))
+    })()
+    .or_raise()
 }

@@ -1,10 +1,11 @@
 //! Parameter expressions: checked once, when a parameter is defined, so that evaluating one
 //! later can splice it into SQL.
 //!
-//! The expression is parsed and analysed as `SELECT (expression) FROM <client table>` under
-//! the pinned search path, and must come out as exactly that: one value computed from the
-//! client's own row, with no subquery, aggregate, window function, set-returning function or
-//! volatile function, and no whole-row or system-column reference. What is stored is not the
+//! The expression is parsed and analysed as `SELECT (expression) FROM <client table>` (or, over
+//! a related table, `SELECT (expression) FROM <source> GROUP BY <client column>`) under the
+//! pinned search path, and must come out as exactly that: one value computed from the client's
+//! own row (an aggregate of its related rows), with no subquery, window function,
+//! set-returning function or volatile function, and no whole-row or system-column reference. What is stored is not the
 //! caller's text but PostgreSQL's re-print of the analysed expression (`deparse_expression`),
 //! with every function, operator and type outside pg_catalog schema-qualified: a comment, a
 //! second statement or a closing parenthesis in the caller's text cannot survive into it, and
@@ -26,49 +27,80 @@ pub struct CheckedExpression {
     pub columns: Vec<String>,
 }
 
-fn unsupported(expression: &str, problem: &'static str) -> SegmentError {
+fn unsupported(expression: &str, over: Over<'_>, problem: &'static str) -> SegmentError {
     SegmentError::ParameterExpression {
         expression: expression.to_string(),
         problem,
         unsupported: true,
+        related: over.is_related(),
     }
 }
 
-fn not_one_expression(expression: &str) -> SegmentError {
+fn not_one_expression(expression: &str, over: Over<'_>) -> SegmentError {
     SegmentError::ParameterExpression {
         expression: expression.to_string(),
-        problem: "is not a single value expression over the client table's columns",
+        problem: "is not one expression over the table's columns",
         unsupported: false,
+        related: over.is_related(),
+    }
+}
+
+/// What a parameter's expression is computed over.
+#[derive(Clone, Copy)]
+pub enum Over<'a> {
+    /// the client's own row: `SELECT (expression) FROM table`
+    ClientRow,
+    /// the rows of a related table that reference the client:
+    /// `SELECT (expression) FROM table GROUP BY client_column`, an aggregate
+    Related { client_column: &'a str },
+}
+
+impl Over<'_> {
+    fn is_related(self) -> bool {
+        matches!(self, Over::Related { .. })
     }
 }
 
 /// Checks `expression` over the columns of `table` (printed as `table_name`, quoted already).
 /// Syntax errors, unknown columns and functions are PostgreSQL's own errors (42601, 42703,
-/// 42883); the shapes pg_segment refuses are `SegmentError::ParameterExpression`. Must run
-/// with the pinned search path.
-pub fn check_client_row_expression(
+/// 42883), raised again naming the expression; the shapes pg_segment refuses are
+/// `SegmentError::ParameterExpression`. Must run with the pinned search path.
+pub fn check_expression(
     table: pg_sys::Oid,
     table_name: &str,
+    over: Over<'_>,
     expression: &str,
 ) -> Result<CheckedExpression> {
     // PostgreSQL's own errors (syntax, unknown column or function) point into the statement
     // built around the expression: they are raised again naming the expression, with their
     // SQLSTATE. The transaction is aborted by that error anyway.
-    PgTryBuilder::new(|| analyse(table, table_name, expression))
+    PgTryBuilder::new(|| analyse(table, table_name, over, expression))
         .catch_others(|caught| match caught {
             CaughtError::PostgresError(report) => Err(SegmentError::ExpressionError {
                 expression: expression.to_string(),
                 code: report.sql_error_code(),
                 message: report.message().to_string(),
+                related: over.is_related(),
             }),
             other => other.rethrow(),
         })
         .execute()
 }
 
-fn analyse(table: pg_sys::Oid, table_name: &str, expression: &str) -> Result<CheckedExpression> {
-    let sql = format!("SELECT ({expression}) FROM {table_name}");
-    let c_sql = CString::new(sql).map_err(|_| not_one_expression(expression))?;
+fn analyse(
+    table: pg_sys::Oid,
+    table_name: &str,
+    over: Over<'_>,
+    expression: &str,
+) -> Result<CheckedExpression> {
+    let sql = match over {
+        Over::ClientRow => format!("SELECT ({expression}) FROM {table_name}"),
+        Over::Related { client_column } => format!(
+            "SELECT ({expression}) FROM {table_name} GROUP BY {}",
+            pgrx::spi::quote_identifier(client_column)
+        ),
+    };
+    let c_sql = CString::new(sql).map_err(|_| not_one_expression(expression, over))?;
     // SAFETY: parser and analyser entry points on a NUL-terminated string; their results are
     // palloc'd in the current memory context, which outlives this call. Errors they raise
     // unwind through pgrx's guard as PostgreSQL ERRORs.
@@ -78,7 +110,7 @@ fn analyse(table: pg_sys::Oid, table_name: &str, expression: &str) -> Result<Che
             pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
         ));
         if raw.len() != 1 {
-            return Err(not_one_expression(expression));
+            return Err(not_one_expression(expression, over));
         }
         let statement = raw.get_ptr(0).expect("one statement");
         let query = pg_sys::parse_analyze_fixedparams(
@@ -90,28 +122,53 @@ fn analyse(table: pg_sys::Oid, table_name: &str, expression: &str) -> Result<Che
         );
         let q = &*query;
         if q.hasSubLinks {
-            return Err(unsupported(expression, "contains a subquery"));
+            return Err(unsupported(expression, over, "contains a subquery"));
         }
-        if q.hasAggs {
-            return Err(unsupported(expression, "contains an aggregate"));
+        match over {
+            Over::ClientRow if q.hasAggs => {
+                return Err(unsupported(expression, over, "contains an aggregate"));
+            }
+            Over::Related { .. } if !q.hasAggs => {
+                return Err(unsupported(expression, over,
+                    "does not aggregate the related rows (e.g. sum(amount), count(*), max(ordered_at))",
+                ));
+            }
+            _ => {}
         }
         if q.hasWindowFuncs {
-            return Err(unsupported(expression, "contains a window function"));
+            return Err(unsupported(expression, over, "contains a window function"));
         }
         if q.hasTargetSRFs {
-            return Err(unsupported(expression, "contains a set-returning function"));
+            return Err(unsupported(
+                expression,
+                over,
+                "contains a set-returning function",
+            ));
         }
-        let target = single_target(q, table).ok_or_else(|| not_one_expression(expression))?;
+        let grouped = matches!(over, Over::Related { .. });
+        let target =
+            single_target(q, table, grouped).ok_or_else(|| not_one_expression(expression, over))?;
         let expr = (*target).expr as *mut pg_sys::Node;
+        if grouped && reads_outside_aggregates(expr) {
+            return Err(unsupported(
+                expression,
+                over,
+                "reads a column outside an aggregate (one value per client is needed)",
+            ));
+        }
         if pg_sys::contain_volatile_functions(expr) {
-            return Err(unsupported(expression, "calls a volatile function"));
+            return Err(unsupported(expression, over, "calls a volatile function"));
         }
         let columns = columns_read(expr, table).ok_or_else(|| {
-            unsupported(expression, "refers to the whole row or to a system column")
+            unsupported(
+                expression,
+                over,
+                "refers to the whole row or to a system column",
+            )
         })?;
         let value_type = match pg_sys::exprType(expr) {
             pg_sys::UNKNOWNOID => pg_sys::TEXTOID,
-            t => t,
+            t => pg_sys::getBaseType(t),
         };
         let name = pg_sys::get_rel_name(table);
         let context = pg_sys::deparse_context_for(name, table);
@@ -125,27 +182,33 @@ fn analyse(table: pg_sys::Oid, table_name: &str, expression: &str) -> Result<Che
     }
 }
 
-/// The one target entry of `SELECT expr FROM table` and nothing else; None for any other
-/// shape (another relation, a WHERE, GROUP BY, ORDER BY, LIMIT, CTE, set operation, several
-/// columns).
+/// The one target entry of `SELECT expr FROM table` (`grouped`: with pg_segment's one GROUP
+/// BY column) and nothing else; None for any other shape (another relation, a WHERE, another
+/// GROUP BY, HAVING, ORDER BY, LIMIT, CTE, set operation, several columns).
 ///
 /// # Safety
 /// `q` is an analysed query.
-unsafe fn single_target(q: &pg_sys::Query, table: pg_sys::Oid) -> Option<*mut pg_sys::TargetEntry> {
+unsafe fn single_target(
+    q: &pg_sys::Query,
+    table: pg_sys::Oid,
+    grouped: bool,
+) -> Option<*mut pg_sys::TargetEntry> {
     let rtable = PgList::<pg_sys::RangeTblEntry>::from_pg(q.rtable);
     let targets = PgList::<pg_sys::TargetEntry>::from_pg(q.targetList);
     let jointree = q.jointree.as_ref()?;
     let from = PgList::<pg_sys::Node>::from_pg(jointree.fromlist);
     let rte = rtable.get_ptr(0)?.as_ref()?;
+    // (PostgreSQL 18 adds a range table entry for the grouping step of a grouped query)
+    let entries = rtable.iter_ptr().filter(|e| !is_group_entry(*e)).count();
     let plain = q.commandType == pg_sys::CmdType::CMD_SELECT
         && q.utilityStmt.is_null()
-        && rtable.len() == 1
+        && entries == 1
         && rte.rtekind == pg_sys::RTEKind::RTE_RELATION
         && rte.relid == table
         && from.len() == 1
         && jointree.quals.is_null()
         && q.cteList.is_null()
-        && q.groupClause.is_null()
+        && PgList::<pg_sys::Node>::from_pg(q.groupClause).len() == usize::from(grouped)
         && q.groupingSets.is_null()
         && q.havingQual.is_null()
         && q.windowClause.is_null()
@@ -155,12 +218,13 @@ unsafe fn single_target(q: &pg_sys::Query, table: pg_sys::Oid) -> Option<*mut pg
         && q.limitOffset.is_null()
         && q.setOperations.is_null()
         && q.rowMarks.is_null()
-        && targets.len() == 1;
+        // (GROUP BY adds the grouping column as a junk entry)
+        && targets.iter_ptr().filter(|t| !(**t).resjunk).count() == 1;
     if !plain {
         return None;
     }
-    let target = targets.get_ptr(0)?;
-    (!(*target).resjunk).then_some(target)
+    let target = targets.iter_ptr().find(|t| !(**t).resjunk);
+    target
 }
 
 /// The user columns of `table` that `expr` reads, by name in column order; None when it reads
@@ -185,4 +249,35 @@ unsafe fn columns_read(expr: *mut pg_sys::Node, table: pg_sys::Oid) -> Option<Ve
         let name = pg_sys::get_attname(table, attnum as pg_sys::AttrNumber, false);
         columns.push(CStr::from_ptr(name).to_string_lossy().into_owned());
     }
+}
+
+/// Whether a range table entry is the grouping step's own (PostgreSQL 18 and later).
+///
+/// # Safety
+/// `entry` points to a range table entry of an analysed query.
+unsafe fn is_group_entry(entry: *mut pg_sys::RangeTblEntry) -> bool {
+    #[cfg(feature = "pg15")]
+    {
+        let _ = entry;
+        false
+    }
+    #[cfg(not(feature = "pg15"))]
+    {
+        (*entry).rtekind == pg_sys::RTEKind::RTE_GROUP
+    }
+}
+
+/// Whether `expr` reads a column anywhere but inside an aggregate.
+///
+/// # Safety
+/// `expr` is an analysed expression.
+unsafe fn reads_outside_aggregates(expr: *mut pg_sys::Node) -> bool {
+    let outside = PgList::<pg_sys::Node>::from_pg(pg_sys::pull_var_clause(
+        expr,
+        pg_sys::PVC_INCLUDE_AGGREGATES as std::ffi::c_int,
+    ));
+    let found = outside
+        .iter_ptr()
+        .any(|node| (*node).type_ == pg_sys::NodeTag::T_Var);
+    found
 }

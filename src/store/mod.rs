@@ -52,8 +52,8 @@ pub use binding::{
     unbindable_reason,
 };
 pub use catalog::{
-    cached_entity, entity_by_answers_table, entity_of_client_table, existing_relation_name,
-    maintenance_active, relation_name, scheme_ids_of_entity,
+    cached_entity, entity_by_answers_table, entity_by_id, entity_of_client_table,
+    existing_relation_name, maintenance_active, relation_name, scheme_ids_of_entity,
 };
 pub use client_rows::{
     delete_client_rows, explained_by_rekeys, has_client_rows, rekey_client_rows, text_of,
@@ -72,11 +72,12 @@ pub use configuration::{
     levels, option_code_taken, option_id, question_id, scheme, scheme_by_id, scheme_name_taken,
     scheme_of_question, Item,
 };
-pub use expressions::check_client_row_expression;
+pub use expressions::{check_expression, Over};
 pub use keys::exact_client;
 pub use parameters::{
-    delete_parameter, input_code_taken, insert_match, insert_parameter, insert_range,
-    inserted_clients, match_taken, parameter_id, rescore_clients, trial_evaluation,
+    delete_parameter, entities_reading, input_code_taken, insert_match, insert_parameter,
+    insert_range, inserted_clients, match_taken, parameter_id, refresh_scheme, rescore_clients,
+    rescore_related, trial_evaluation, RelatedTable, TableChange,
 };
 pub use reports::{all_client_inputs, distribution, questionnaire};
 pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme};

@@ -12,9 +12,10 @@ use super::configuration::insert_returning_id;
 use super::latest;
 use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, render};
-use super::spi::{all_names, exists, ok, value};
+use super::spi::{all_names, exists, ok, regclass_arg, register_transition_tables, value};
 use crate::entity::{Entity, Scheme};
 use crate::error::{Result, SegmentError};
+use crate::firing::FiringTrigger;
 use crate::security::as_role;
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
@@ -59,6 +60,7 @@ pub fn input_code_taken(scheme_id: i32, code: &str) -> bool {
 
 /// A new parameter; the table's BEFORE trigger checks the expression and records its definer,
 /// type and columns. Without a position, after the scheme's last question or parameter.
+/// `related`: the related table and its column that holds the client's key.
 #[allow(clippy::too_many_arguments)]
 pub fn insert_parameter(
     scheme_id: i32,
@@ -68,13 +70,17 @@ pub fn insert_parameter(
     weight: &str,
     required: bool,
     position: Option<i32>,
+    related: Option<(pg_sys::Oid, &str)>,
 ) -> i32 {
+    let source = related.map(|(oid, _)| regclass_arg(oid));
     insert_returning_id(
-        "INSERT INTO segment.parameters (scheme_id, code, label, expression, weight, required, position) \
+        "INSERT INTO segment.parameters (scheme_id, code, label, expression, weight, required, \
+                                         position, source, client_column) \
          VALUES ($1, $2, $3, $4, $5::numeric, $6, COALESCE($7, \
                  (SELECT COALESCE(pg_catalog.max(position), 0) + 1 FROM \
                   (SELECT position FROM segment.questions WHERE scheme_id = $1 \
-                   UNION ALL SELECT position FROM segment.parameters WHERE scheme_id = $1) p))) \
+                   UNION ALL SELECT position FROM segment.parameters WHERE scheme_id = $1) p)), \
+                 $8, $9) \
          RETURNING parameter_id",
         &[
             scheme_id.into(),
@@ -84,6 +90,8 @@ pub fn insert_parameter(
             weight.into(),
             required.into(),
             position.into(),
+            source.unwrap_or_else(|| Option::<pg_sys::Oid>::None.into()),
+            related.map(|(_, column)| column).into(),
         ],
     )
 }
@@ -139,44 +147,95 @@ pub fn delete_parameter(parameter_id: i32) {
     })
 }
 
-/// The evaluation statement of some parameters (id, checked expression) over the entity's
-/// client table: one row of three text arrays. `all_clients` false: only the clients whose
-/// keys (text forms) $1 lists.
-fn evaluation_sql(entity: &Entity, parameters: &[(i32, String)], all_clients: bool) -> String {
-    let filter = if all_clients {
-        ""
-    } else {
-        " WHERE segment_client.{{key_column}} = ANY (CAST($1 AS {{key_type}}[]))"
-    };
-    let head = "SELECT pg_catalog.array_agg(CAST(segment_client.{{key_column}} AS text)), \
-                pg_catalog.array_agg(CAST(v.parameter_id AS text)), pg_catalog.array_agg(v.value) \
-         FROM {{client_table}} AS segment_client CROSS JOIN LATERAL (VALUES ";
-    let tail = format!(") AS v(parameter_id, value){filter}");
-    // The expressions are spliced between the rendered head and tail, not rendered: they are
-    // PostgreSQL's own re-print of a checked expression over the client table's columns
-    // (store::expressions), never raw caller text, but a string constant in one may hold
-    // anything, "{{" included.
-    let values = parameters
-        .iter()
-        .map(|(id, expression)| format!("({id}, CAST(({expression}) AS text))"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let parts = query::entity_parts(entity);
-    format!("{}{values}{}", render(head, &parts), render(&tail, &parts))
+/// A related table a parameter aggregates, and its column that holds the client's key.
+#[derive(Clone)]
+pub struct RelatedTable {
+    /// printed by regclass under the pinned search path (qualified, quoted)
+    pub name: String,
+    pub client_column: String,
 }
 
-/// The parameters of one definer: (id, checked expression, code) each.
+/// A parameter as evaluation needs it.
+struct Evaluated {
+    id: i32,
+    code: String,
+    /// PostgreSQL's re-print of the checked expression
+    expression: String,
+    related: Option<RelatedTable>,
+}
+
+/// The evaluation statement of some parameters over the entity's client table: one row of
+/// three text arrays (client key, parameter id, value), one element per client and
+/// parameter. `all_clients` false: only the clients whose keys (text forms) $1 lists.
+///
+/// A client-row parameter is its expression over the client's row. A related-table
+/// parameter is its aggregate over the client's related rows, computed for all clients at
+/// once with a GROUP BY (restricted to the listed clients' rows); a client without related
+/// rows gets the aggregate over no rows (count 0, sum NULL), computed once.
+fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) -> String {
+    let parts = query::entity_parts(entity);
+    let listed = "ANY (CAST($1 AS {{key_type}}[]))";
+    let mut sql = render(
+        "SELECT pg_catalog.array_agg(CAST(segment_client.{{key_column}} AS text)), \
+                pg_catalog.array_agg(CAST(v.parameter_id AS text)), pg_catalog.array_agg(v.value) \
+         FROM {{client_table}} AS segment_client",
+        &parts,
+    );
+    // The expressions are spliced between rendered pieces, never rendered themselves: they
+    // are PostgreSQL's own re-print of a checked expression (store::expressions), never raw
+    // caller text, but a string constant in one may hold anything, "{{" included.
+    let mut values = Vec::new();
+    for p in parameters {
+        match &p.related {
+            None => values.push(format!("({}, CAST(({}) AS text))", p.id, p.expression)),
+            Some(r) => {
+                let alias = format!("segment_related_{}", p.id);
+                let column = pgrx::spi::quote_identifier(&r.client_column);
+                let filter = if all_clients {
+                    String::new()
+                } else {
+                    format!(" WHERE {column} = {}", render(listed, &parts))
+                };
+                sql.push_str(&format!(
+                    " LEFT JOIN (SELECT {column} AS segment_key, CAST(({}) AS text) AS value \
+                     FROM {}{filter} GROUP BY {column}) AS {alias} ON {alias}.segment_key = ",
+                    p.expression, r.name
+                ));
+                sql.push_str(&render("segment_client.{{key_column}}", &parts));
+                values.push(format!(
+                    "({}, CASE WHEN {alias}.segment_key IS NULL \
+                     THEN (SELECT CAST(({}) AS text) FROM {} WHERE false) ELSE {alias}.value END)",
+                    p.id, p.expression, r.name
+                ));
+            }
+        }
+    }
+    sql.push_str(&format!(
+        " CROSS JOIN LATERAL (VALUES {}) AS v(parameter_id, value)",
+        values.join(", ")
+    ));
+    if !all_clients {
+        sql.push_str(&render(
+            &format!(" WHERE segment_client.{{{{key_column}}}} = {listed}"),
+            &parts,
+        ));
+    }
+    sql
+}
+
+/// One definer's parameters of a scheme.
 struct DefinerParameters {
     definer: pg_sys::Oid,
     definer_name: String,
-    parameters: Vec<(i32, String, String)>,
+    parameters: Vec<Evaluated>,
 }
 
 /// The parameters of a scheme grouped by definer, under a snapshot taken now.
 fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
     let rows = Spi::connect(|_| {
         latest::run(
-            "SELECT definer::oid::text, definer::text, parameter_id, expression, code \
+            "SELECT definer::oid::text, definer::text, parameter_id, expression, code, \
+                    source::text, client_column \
              FROM segment.parameters WHERE scheme_id = $1 ORDER BY definer::oid, parameter_id",
             &[scheme_id.into()],
             false,
@@ -186,11 +245,15 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
     for row in rows {
         let definer = pg_sys::Oid::from(latest::parse::<u32>(&row, 0).unwrap_or_default());
         let text = |i: usize| row[i].clone().unwrap_or_default();
-        let parameter = (
-            latest::parse::<i32>(&row, 2).unwrap_or_default(),
-            text(3),
-            text(4),
-        );
+        let parameter = Evaluated {
+            id: latest::parse::<i32>(&row, 2).unwrap_or_default(),
+            expression: text(3),
+            code: text(4),
+            related: row[5].clone().map(|name| RelatedTable {
+                name,
+                client_column: text(6),
+            }),
+        };
         match groups.last_mut() {
             Some(group) if group.definer == definer => group.parameters.push(parameter),
             _ => groups.push(DefinerParameters {
@@ -215,12 +278,7 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
     for group in parameters_by_definer(scheme_id) {
-        let expressions: Vec<(i32, String)> = group
-            .parameters
-            .iter()
-            .map(|(id, expression, _)| (*id, expression.clone()))
-            .collect();
-        let sql = evaluation_sql(entity, &expressions, clients.is_none());
+        let sql = evaluation_sql(entity, &group.parameters, clients.is_none());
         let row = PgTryBuilder::new(|| {
             let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
                 Some(keys) => vec![keys.to_vec().into()],
@@ -234,11 +292,7 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             let CaughtError::PostgresError(report) = &caught else {
                 caught.rethrow()
             };
-            let codes: Vec<&str> = group
-                .parameters
-                .iter()
-                .map(|(_, _, c)| c.as_str())
-                .collect();
+            let codes: Vec<&str> = group.parameters.iter().map(|p| p.code.as_str()).collect();
             SegmentError::PermissionDenied {
                 message: format!(
                     "parameters {} cannot be evaluated with the rights of their definer {}: {}",
@@ -265,26 +319,176 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
     all
 }
 
-/// Tries a checked expression as `definer` on zero rows of the entity's client table, with
-/// the client key beside it as evaluation reads it: a definer who may not read a column or
-/// execute a function gets PostgreSQL's 42501 now, not at the first write.
-pub fn trial_evaluation(entity: &Entity, expression: &str, definer: pg_sys::Oid) {
-    let sql = evaluation_sql(entity, &[(0, expression.to_string())], true) + " WHERE false";
+/// Tries a checked expression as `definer` on zero rows of the entity's client table (and of
+/// its related table), with the client key beside it as evaluation reads it: a definer who may
+/// not read a column or execute a function gets PostgreSQL's 42501 now, not at the first
+/// write. The statement selects no client but is planned and started in full, so every
+/// function's EXECUTE right is checked.
+pub fn trial_evaluation(
+    entity: &Entity,
+    expression: &str,
+    related: Option<RelatedTable>,
+    definer: pg_sys::Oid,
+) {
+    let trial = Evaluated {
+        id: 0,
+        code: String::new(),
+        expression: expression.to_string(),
+        related,
+    };
+    let sql = evaluation_sql(entity, &[trial], false);
     as_role(definer, || {
-        Spi::connect(|_| latest::first_row_text_arrays(&sql, &[]));
+        Spi::connect(|_| latest::first_row_text_arrays(&sql, &[Vec::<String>::new().into()]));
     });
 }
 
 /// Re-scores clients of the entity (text forms of their keys) in every scheme with
 /// parameters: evaluated as each definer, applied as the owner of the entity's relations
-/// (the caller's role). Returns how many assignments changed.
-pub fn rescore_clients(entity: &Entity, clients: &[String]) -> i64 {
+/// (the caller's role) with `cause`. Returns how many assignments changed.
+pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str) -> i64 {
     let mut changed = 0;
     for scheme_id in parameter_scheme_ids(entity.entity_id) {
         let values = evaluate(entity, scheme_id, Some(clients));
-        changed += apply_values(entity, scheme_id, &values, "client change");
+        changed += apply_values(entity, scheme_id, &values, cause);
     }
     changed
+}
+
+/// After a statement on a related table some parameter of the entity aggregates: the clients
+/// whose related rows it inserted, updated (before or after) or deleted are locked (FOR NO KEY
+/// UPDATE, in key order) and re-scored. The lock makes two writers of related rows of one
+/// client take turns: the second evaluates after the first committed, under a snapshot taken
+/// then, so neither's rows are left out of the other's sum. A TRUNCATE re-scores every client.
+pub fn rescore_related(
+    entity: &Entity,
+    trigger: &FiringTrigger<'_>,
+    relid: pg_sys::Oid,
+    op: TableChange,
+) {
+    let columns = client_columns_reading(entity, relid);
+    if columns.is_empty() {
+        return;
+    }
+    if op == TableChange::Truncate {
+        refresh_entity(entity, "related change");
+        return;
+    }
+    let mut touched = Vec::new();
+    for column in &columns {
+        let column = pgrx::spi::quote_identifier(column);
+        if op != TableChange::Delete {
+            touched.push(format!("SELECT {column} FROM segment_new_rows"));
+        }
+        if op != TableChange::Insert {
+            touched.push(format!("SELECT {column} FROM segment_old_rows"));
+        }
+    }
+    let sql = format!(
+        "{} IN ({}) ORDER BY 1 FOR NO KEY UPDATE OF segment_client) locked",
+        query::for_entity(
+            "SELECT pg_catalog.array_agg(k) FROM (SELECT CAST(segment_client.{{key_column}} AS text) AS k \
+             FROM {{client_table}} AS segment_client WHERE segment_client.{{key_column}}",
+            entity,
+        ),
+        touched.join(" UNION ")
+    );
+    // (ORDER BY 1 orders by the key's text form: one order for every writer, all that matters)
+    let clients: Vec<String> = Spi::connect_mut(|c| {
+        register_transition_tables(trigger);
+        ok(ok(c.update(sql.as_str(), None, &[]))
+            .first()
+            .get_one::<Vec<String>>())
+        .unwrap_or_default()
+    });
+    if !clients.is_empty() {
+        rescore_clients(entity, &clients, "related change");
+    }
+}
+
+/// What a statement did to a related table.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TableChange {
+    Insert,
+    Update,
+    Delete,
+    Truncate,
+}
+
+/// The client columns by which the entity's parameters read a related table.
+fn client_columns_reading(entity: &Entity, relid: pg_sys::Oid) -> Vec<String> {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT DISTINCT p.client_column::text FROM segment.parameters p \
+             JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
+             WHERE p.source = $1 AND s.entity_id = $2 ORDER BY 1",
+            None,
+            &[regclass_arg(relid), entity.entity_id.into()],
+        ))
+        .filter_map(|row| ok(row.get::<String>(1)))
+        .collect()
+    })
+}
+
+/// The entities whose parameters aggregate a related table.
+pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
+    let source = regclass_arg(relid);
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT DISTINCT s.entity_id FROM segment.parameters p \
+             JOIN segment.schemes s ON s.scheme_id = p.scheme_id WHERE p.source = $1 ORDER BY 1",
+            None,
+            &[source],
+        ))
+        .filter_map(|row| ok(row.get::<i32>(1)))
+        .collect()
+    })
+}
+
+/// Locks the tables a scheme's parameters read against writers (SHARE ROW EXCLUSIVE): the
+/// client table, then the related tables in OID order. A re-evaluation of every client after
+/// the locks (under a snapshot taken then) misses no committed write, and no writer's trigger
+/// can evaluate a client meanwhile and commit a value the re-evaluation overwrites.
+pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
+    Spi::connect_mut(|c| {
+        let sql = query::for_entity(
+            "LOCK TABLE {{client_table}} IN SHARE ROW EXCLUSIVE MODE",
+            entity,
+        );
+        ok(c.update(sql.as_str(), None, &[]));
+        let sources: Vec<String> = ok(c.select(
+            "SELECT DISTINCT source::oid, source::text FROM segment.parameters \
+             WHERE scheme_id = $1 AND source IS NOT NULL ORDER BY 1",
+            None,
+            &[scheme_id.into()],
+        ))
+        .filter_map(|row| ok(row.get::<String>(2)))
+        .collect();
+        for source in sources {
+            // (regclass text printed under the pinned search path: qualified and quoted)
+            ok(c.update(
+                &format!("LOCK TABLE {source} IN SHARE ROW EXCLUSIVE MODE"),
+                None,
+                &[],
+            ));
+        }
+    })
+}
+
+/// Re-evaluates every parameter of every client of a scheme, set-based, after locking the
+/// tables they read; returns how many assignments changed. Runs as the owner of the entity's
+/// relations.
+pub fn refresh_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+    lock_parameter_tables(entity, scheme_id);
+    let values = evaluate(entity, scheme_id, None);
+    apply_values(entity, scheme_id, &values, cause)
+}
+
+/// `refresh_scheme` for every scheme of the entity with parameters.
+fn refresh_entity(entity: &Entity, cause: &str) -> i64 {
+    parameter_scheme_ids(entity.entity_id)
+        .into_iter()
+        .map(|scheme_id| refresh_scheme(entity, scheme_id, cause))
+        .sum()
 }
 
 /// The schemes of an entity that have parameters.

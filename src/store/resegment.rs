@@ -20,22 +20,16 @@ use pgrx::spi::{Spi, SpiClient};
 
 /// Re-segments every client of a scheme from scratch, from its answers and its parameters
 /// evaluated anew; returns how many changed. A scheme with parameters locks the client table
-/// against writers too (before the answers, the order in which an application inserts a
-/// client and then its answers), so no client row changes between the evaluation and the
-/// write.
+/// and its related tables against writers too (before the answers, the order in which an
+/// application inserts a client and then its answers), so no row they read changes between
+/// the evaluation and the write.
 pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     let sql = for_entity(query::RECOMPUTE_SCHEME, entity);
     let with_parameters = parameters::scheme_has_parameters(scheme_id);
-    Spi::connect_mut(|c| {
-        if with_parameters {
-            let sql = for_entity(
-                "LOCK TABLE {{client_table}} IN SHARE ROW EXCLUSIVE MODE",
-                entity,
-            );
-            ok(c.update(sql.as_str(), None, &[]));
-        }
-        lock_answers(c, entity);
-    });
+    if with_parameters {
+        parameters::lock_parameter_tables(entity, scheme_id);
+    }
+    Spi::connect_mut(|c| lock_answers(c, entity));
     let values = if with_parameters {
         parameters::evaluate(entity, scheme_id, None)
     } else {

@@ -96,3 +96,9 @@ pub fn same_value<'a>(value: &DatumWithOid<'a>) -> DatumWithOid<'a> {
     // SAFETY: the datum and its type OID come from a value of exactly that type.
     unsafe { DatumWithOid::new_from_datum(value.datum(), value.oid()) }
 }
+
+/// A relation OID as a `regclass` argument.
+pub fn regclass_arg(relid: pg_sys::Oid) -> DatumWithOid<'static> {
+    // SAFETY: an OID is what a regclass datum holds.
+    unsafe { DatumWithOid::new(relid, pg_sys::REGCLASSOID) }
+}

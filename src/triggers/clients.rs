@@ -80,9 +80,42 @@ fn _client_parameters_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'
                     .collect(),
             };
             if !clients.is_empty() {
-                store::rescore_clients(&entity, &clients);
+                store::rescore_clients(&entity, &clients, "client change");
             }
         });
+    });
+    Ok(None)
+}
+
+/// Statement-level AFTER INSERT, UPDATE, DELETE (with their transition tables) and TRUNCATE
+/// trigger on a related table some parameter aggregates: each client whose related rows the
+/// statement touched is re-scored once, in every scheme with parameters over its table.
+/// Attached and kept in step by `segment._sync_related_triggers`.
+#[pg_trigger]
+fn _related_rows_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let change = match trigger.op()? {
+        PgTriggerOperation::Insert => store::TableChange::Insert,
+        PgTriggerOperation::Update => store::TableChange::Update,
+        PgTriggerOperation::Delete => store::TableChange::Delete,
+        PgTriggerOperation::Truncate => store::TableChange::Truncate,
+    };
+    let firing = FiringTrigger::of(trigger);
+    if change != store::TableChange::Truncate && firing.transition_rows() == 0 {
+        return Ok(None);
+    }
+    store::with_pinned_search_path(|| {
+        let entities = as_role(extension_owner(), || {
+            store::entities_reading(relid)
+                .into_iter()
+                .filter_map(store::entity_by_id)
+                .collect::<Vec<_>>()
+        });
+        for entity in entities {
+            as_role(entity.owner, || {
+                store::rescore_related(&entity, &firing, relid, change)
+            });
+        }
     });
     Ok(None)
 }

@@ -1,0 +1,133 @@
+-- Parameters over related tables: an aggregate over the rows of another table that reference
+-- the client (by a column that need not be a declared foreign key, of another integer type),
+-- here monthly partitions of orders and a plain payments table; kept current by statement
+-- triggers on those tables, each touched client re-scored once per statement.
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+CREATE SCHEMA rel;
+CREATE TABLE rel.customers (id bigint PRIMARY KEY, name text);
+INSERT INTO rel.customers SELECT g, 'customer ' || g FROM generate_series(1, 6) g;
+CREATE TABLE rel.orders (order_id integer, customer_ref integer, amount numeric,
+                         ordered_at date NOT NULL) PARTITION BY RANGE (ordered_at);
+CREATE TABLE rel.orders_2026_10 PARTITION OF rel.orders FOR VALUES FROM ('2026-10-01') TO ('2026-11-01');
+CREATE TABLE rel.orders_2026_11 PARTITION OF rel.orders FOR VALUES FROM ('2026-11-01') TO ('2026-12-01');
+INSERT INTO rel.orders VALUES (1, 1, 100, '2026-10-05'), (2, 1, 250, '2026-11-02'),
+                              (3, 2, 40, '2026-11-10'), (4, 9, 999, '2026-11-11');
+SELECT segment.create_scheme('value', 'rel.customers') > 0 AS ok;
+SELECT assignments_table AS asg, history_table AS hist FROM segment.entities
+WHERE client_table = 'rel.customers'::regclass \gset
+SELECT segment.add_level('value', 'bronze', '-Infinity', 3) > 0
+   AND segment.add_level('value', 'silver', 3, 6) > 0
+   AND segment.add_level('value', 'gold', 6, 'Infinity') > 0 AS ok;
+-- revenue: sum over no rows is NULL, so a client without orders misses it
+SELECT segment.add_parameter('value', 'revenue', 'Revenue', 'sum(amount)',
+                             source => 'rel.orders', client_column => 'customer_ref') > 0 AS ok;
+SELECT segment.add_range('value', 'revenue', 0, 200, 1) > 0
+   AND segment.add_range('value', 'revenue', 200, 'Infinity', 3) > 0 AS ok;
+-- orders: count over no rows is 0, which a range maps
+SELECT segment.add_parameter('value', 'orders', 'Orders', 'count(*)',
+                             source => 'rel.orders', client_column => 'customer_ref') > 0 AS ok;
+SELECT segment.add_range('value', 'orders', 0, 1, 0) > 0
+   AND segment.add_range('value', 'orders', 1, 2, 1) > 0
+   AND segment.add_range('value', 'orders', 2, 'Infinity', 2) > 0 AS ok;
+-- recency: days since the last order, against a date the test controls (a stable function)
+SELECT segment.add_parameter('value', 'recency', 'Days since last order',
+    $$current_setting('rel.today')::date - max(ordered_at)$$,
+    source => 'rel.orders', client_column => 'customer_ref') > 0 AS ok;
+\echo :LAST_ERROR_SQLSTATE
+SET rel.today = '2026-11-20';
+SELECT segment.add_parameter('value', 'recency', 'Days since last order',
+    $$current_setting('rel.today')::date - max(ordered_at)$$,
+    source => 'rel.orders', client_column => 'customer_ref') > 0 AS ok;
+SELECT segment.add_range('value', 'recency', 0, 15, 2) > 0 AS ok;
+SELECT code, expression, value_type, columns, source, client_column FROM segment.parameters ORDER BY position;
+SELECT client_id, score, parameter_score, segment, missing, status FROM :asg ORDER BY client_id;
+SELECT * FROM segment.explain('value', 1);
+SELECT * FROM segment.explain('value', 3);
+SELECT * FROM segment.verify('value');
+SELECT tgrelid::regclass, tgname FROM pg_trigger
+WHERE tgname LIKE 'pg_segment_related%' AND NOT tgisinternal ORDER BY 1, 2;
+
+-- The date moves on to the end of November: segment.refresh re-evaluates everyone.
+SET rel.today = '2026-11-30';
+SELECT segment.refresh('value') AS refreshed;
+
+-- A new order re-scores its client in the same statement; an order of no known client
+-- re-scores nobody.
+INSERT INTO rel.orders VALUES (5, 3, 500, '2026-11-15');
+INSERT INTO rel.orders VALUES (6, 77, 1, '2026-11-15');
+SELECT client_id, score, parameter_score, segment FROM :asg WHERE client_id = 3;
+-- Bulk: every touched client once per statement.
+SELECT coalesce(max(history_id), 0) AS mark FROM :hist \gset
+INSERT INTO rel.orders SELECT 100 + g, 1 + g % 6, 10, DATE '2026-10-01' + g FROM generate_series(0, 59) g;
+SELECT count(*) AS history_rows, count(DISTINCT client_id) AS clients FROM :hist WHERE history_id > :mark;
+SELECT * FROM segment.verify('value');
+-- An update that moves an order from one client to another re-scores both.
+SELECT coalesce(max(history_id), 0) AS mark FROM :hist \gset
+UPDATE rel.orders SET customer_ref = 2 WHERE order_id = 5;
+SELECT client_id, old_score, new_score, cause FROM :hist WHERE history_id > :mark ORDER BY client_id;
+-- Deletes, and an update that moves rows across partitions, too.
+DELETE FROM rel.orders WHERE order_id = 2;
+UPDATE rel.orders SET ordered_at = '2026-11-19' WHERE order_id = 1;
+SELECT * FROM segment.verify('value');
+-- Time passes: recency changes with no write; segment.refresh re-evaluates and says how many
+-- assignments changed.
+SET rel.today = '2026-12-31';
+SELECT count(*) AS stale FROM segment.verify('value');
+SELECT segment.refresh('value') AS refreshed;
+SELECT * FROM segment.verify('value');
+SELECT segment.refresh('value') AS refreshed_again;
+-- TRUNCATE of the related table re-scores every client.
+TRUNCATE rel.orders;
+SELECT client_id, score, parameter_score, segment, status FROM :asg ORDER BY client_id;
+SELECT * FROM segment.verify('value');
+
+-- Bad definitions.
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'amount', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'sum(amount)', source => 'rel.orders', client_column => 'no_such');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'sum(amount) + amount', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'sum(random())', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'sum(amount) OVER ()', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'count(*)', source => 'rel.orders', client_column => 'ordered_at');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'count(*)', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+CREATE ROLE rel_admin;
+SELECT segment.grant_admin('rel_admin');
+GRANT USAGE ON SCHEMA rel TO rel_admin;
+GRANT SELECT, TRIGGER ON rel.customers TO rel_admin;
+SET ROLE rel_admin;
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'count(*)', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT TRIGGER ON rel.orders TO rel_admin;
+SET ROLE rel_admin;
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'count(*)', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.refresh('value');
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+SELECT count(*) AS parameters FROM segment.parameters;
+
+-- The related table and the columns parameters read stay while they do.
+DROP TABLE rel.orders;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE rel.orders RENAME COLUMN customer_ref TO customer;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE rel.orders RENAME COLUMN amount TO total;
+\echo :LAST_ERROR_SQLSTATE
+
+-- Dropping the parameters detaches the related table's triggers.
+SELECT segment.drop_parameter('value', code) FROM segment.parameters ORDER BY code;
+SELECT count(*) AS related_triggers FROM pg_trigger WHERE tgname LIKE 'pg_segment_related%';
+SELECT count(*) AS assignments FROM :asg;
+DROP TABLE rel.orders;
+SELECT segment.drop_scheme('value');
+SELECT segment.revoke_role('rel_admin');
+DROP OWNED BY rel_admin;
+DROP ROLE rel_admin;
