@@ -44,7 +44,9 @@ CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
-CREATE TRIGGER parameters_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+-- (named to fire before the re-segmentation: replacing a trigger locks the client table in
+-- ACCESS EXCLUSIVE mode, which must come before, not after, the re-segmentation's lock)
+CREATE TRIGGER parameters_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON segment.parameters
     FOR EACH STATEMENT EXECUTE FUNCTION segment._parameters_changed();
 CREATE TRIGGER parameters_insert AFTER INSERT ON segment.parameters
@@ -190,7 +192,7 @@ COMMENT ON FUNCTION segment.distribution(text) IS
 COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
 COMMENT ON FUNCTION segment.verify(text) IS
-    'recomputes every client of a scheme from scratch and lists those whose stored assignment disagrees';
+    'recomputes every client of a scheme from scratch (answers and parameters) and lists those whose stored assignment disagrees on score, segment, answered count or status';
 COMMENT ON FUNCTION segment._answers_changed() IS
     'internal: statement trigger on answers tables that recomputes the touched clients';
 COMMENT ON FUNCTION segment._config_changed() IS

@@ -26,7 +26,14 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                    WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
-        RETURN NEW; -- restoring a dump
+        -- restoring a dump: kept as dumped, as long as the writer may act as the definer (the
+        -- restoring superuser may; the definer's grants, restored after the data, cannot be
+        -- checked yet)
+        IF NEW.definer IS NULL OR NOT pg_catalog.pg_has_role(NEW.definer, 'USAGE') THEN
+            RAISE EXCEPTION 'permission denied to define a parameter as role %', NEW.definer
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
     END IF;
     IF EXISTS (SELECT 1 FROM segment.questions q WHERE q.scheme_id = NEW.scheme_id AND q.code = NEW.code) THEN
         RAISE EXCEPTION 'question or parameter "%" already exists in scheme "%"', NEW.code,
@@ -113,12 +120,17 @@ END
 $fn$;
 
 -- Keeps a client table's parameter triggers in step with the parameters of its schemes: an
--- INSERT of clients is scored once per statement (transition table); an UPDATE of a column
--- some parameter reads re-scores the client, and an UPDATE of other columns fires nothing.
--- Triggers are replaced only when their column list changes, with a bounded wait for the
--- table's lock. Runs as the extension's owner (the writer of the parameter was checked for
--- TRIGGER on the table by segment._parameter_written). Skipped while the answers triggers are
--- missing (pg_restore creates the dumped triggers itself, after the data).
+-- INSERT of clients is scored once per statement (transition table); an UPDATE that changes a
+-- column some client-row parameter reads re-scores the client. The update trigger has no
+-- column list but a WHEN clause comparing those columns' old and new values: UPDATE OF would
+-- miss a column a BEFORE trigger of the table changes, and the WHEN clause, evaluated by the
+-- executor without calling any function of pg_segment's, costs an UPDATE of other columns
+-- next to nothing. A column whose type has no default equality operator (json, xml, point) is
+-- compared in its text form. Each trigger is replaced only when what it watches changes, with
+-- a bounded wait for the table's lock. Runs as the extension's owner (the writer of the
+-- parameter was checked for TRIGGER on the table by segment._parameter_written). Skipped
+-- while the answers triggers are missing (pg_restore creates the dumped triggers itself,
+-- after the data).
 CREATE FUNCTION segment._sync_parameter_triggers(entity_id integer) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -126,10 +138,11 @@ SET lock_timeout = '10s'
 AS $fn$
 DECLARE
     e segment.entities;
+    any_parameter boolean;
     wanted name[];
     present name[];
+    update_trigger oid;
     insert_present boolean;
-    changed_test text;
 BEGIN
     SELECT * INTO e FROM segment.entities en WHERE en.entity_id = _sync_parameter_triggers.entity_id;
     IF NOT FOUND OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table)
@@ -137,47 +150,56 @@ BEGIN
                       WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
         RETURN;
     END IF;
+    any_parameter := EXISTS (SELECT 1 FROM segment.parameters p
+                             JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+                             WHERE s.entity_id = e.entity_id);
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
     FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
          pg_catalog.unnest(p.columns) AS c(name)
     WHERE s.entity_id = e.entity_id AND p.source IS NULL;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
-    SELECT pg_catalog.array_agg(a.attname ORDER BY a.attname) INTO present
-    FROM pg_catalog.pg_trigger t, pg_catalog.unnest(t.tgattr) AS k(attnum)
-    JOIN pg_catalog.pg_attribute a ON a.attnum = k.attnum
-    WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_update'
-      AND a.attrelid = e.client_table;
-    IF wanted IS NOT DISTINCT FROM present
-       AND insert_present = EXISTS (SELECT 1 FROM segment.parameters p
-                                    JOIN segment.schemes s ON s.scheme_id = p.scheme_id
-                                    WHERE s.entity_id = e.entity_id) THEN
+    update_trigger := (SELECT t.oid FROM pg_catalog.pg_trigger t
+                       WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_update');
+    -- the columns the present update trigger's WHEN clause reads (recorded as dependencies)
+    SELECT pg_catalog.array_agg(DISTINCT a.attname ORDER BY a.attname) INTO present
+    FROM pg_catalog.pg_depend d
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+    WHERE d.classid = 'pg_catalog.pg_trigger'::regclass AND d.objid = update_trigger
+      AND d.refobjid = e.client_table AND d.refobjsubid > 0;
+    IF insert_present AND NOT any_parameter THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_params_insert ON %s', e.client_table);
+    ELSIF any_parameter AND NOT insert_present THEN
+        EXECUTE pg_catalog.format($ddl$
+            CREATE TRIGGER pg_segment_params_insert AFTER INSERT ON %s
+            REFERENCING NEW TABLE AS segment_new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION segment._client_parameters_changed()$ddl$,
+            e.client_table);
+    END IF;
+    IF update_trigger IS NOT NULL AND wanted IS NOT DISTINCT FROM present THEN
         RETURN; -- in step already
     END IF;
-    IF present IS NOT NULL THEN
+    IF update_trigger IS NOT NULL THEN
         EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_params_update ON %s', e.client_table);
     END IF;
-    IF insert_present THEN
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_params_insert ON %s', e.client_table);
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id
-                   WHERE s.entity_id = e.entity_id) THEN
-        RETURN;
-    END IF;
-    EXECUTE pg_catalog.format($ddl$
-        CREATE TRIGGER pg_segment_params_insert AFTER INSERT ON %s
-        REFERENCING NEW TABLE AS segment_new_rows
-        FOR EACH STATEMENT EXECUTE FUNCTION segment._client_parameters_changed()$ddl$, e.client_table);
     IF wanted IS NOT NULL THEN
-        SELECT pg_catalog.string_agg(pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', c), ' OR ')
-        INTO changed_test FROM pg_catalog.unnest(wanted) AS c;
         EXECUTE pg_catalog.format($ddl$
-            CREATE TRIGGER pg_segment_params_update AFTER UPDATE OF %2$s ON %1$s
-            FOR EACH ROW WHEN (%3$s)
+            CREATE TRIGGER pg_segment_params_update AFTER UPDATE ON %1$s
+            FOR EACH ROW WHEN (%2$s)
             EXECUTE FUNCTION segment._client_parameters_changed()$ddl$,
             e.client_table,
-            (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(c), ', ') FROM pg_catalog.unnest(wanted) AS c),
-            changed_test);
+            (SELECT pg_catalog.string_agg(
+                        CASE WHEN EXISTS (
+                                 SELECT 1 FROM pg_catalog.pg_opclass oc
+                                 JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
+                                 WHERE oc.opcdefault AND am.amname IN ('btree', 'hash')
+                                   AND oc.opcintype = COALESCE(NULLIF(t.typbasetype, 0), t.oid))
+                             THEN pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', a.attname)
+                             ELSE pg_catalog.format('OLD.%1$I::text IS DISTINCT FROM NEW.%1$I::text', a.attname)
+                        END, ' OR ' ORDER BY a.attname)
+             FROM pg_catalog.unnest(wanted) AS c(name)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = e.client_table AND a.attname = c.name
+             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid));
     END IF;
 END
 $fn$;
@@ -249,7 +271,7 @@ AS $fn$
 DECLARE
     entity integer;
 BEGIN
-    FOR entity IN SELECT DISTINCT s.entity_id FROM segment.schemes s ORDER BY 1 LOOP
+    FOR entity IN SELECT en.entity_id FROM segment.entities en ORDER BY 1 LOOP
         PERFORM segment._sync_parameter_triggers(entity);
     END LOOP;
     PERFORM segment._sync_related_triggers();

@@ -131,6 +131,17 @@ pub enum SegmentError {
     },
     /// A `client_column` given for a parameter without a `source`.
     ColumnWithoutSource,
+    /// Parameters whose definer role no longer exists.
+    DefinerGone {
+        parameters: String,
+        definer: u32,
+    },
+    /// Parameters whose definer sees only some rows of a table they read (row security).
+    RowSecurityForDefiner {
+        table: String,
+        definer: String,
+        parameters: String,
+    },
     Engine(EngineError),
 }
 
@@ -188,6 +199,8 @@ impl SegmentError {
                 }
             }
             SegmentError::ColumnWithoutSource => ERRCODE_INVALID_PARAMETER_VALUE,
+            SegmentError::DefinerGone { .. } => ERRCODE_UNDEFINED_OBJECT,
+            SegmentError::RowSecurityForDefiner { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::ExpressionError { code, .. } => *code,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
                 ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE
@@ -272,6 +285,12 @@ impl SegmentError {
             SegmentError::ColumnWithoutSource => {
                 "client_column names a column of a related table, but source is NULL".to_string()
             }
+            SegmentError::DefinerGone { parameters, .. } => format!(
+                "parameters {parameters} cannot be evaluated: the role that defined them no longer exists"
+            ),
+            SegmentError::RowSecurityForDefiner { table, definer, parameters } => format!(
+                "parameters {parameters} cannot be evaluated as {definer}: row security shows that role only some rows of {table}"
+            ),
             SegmentError::Engine(e) => e.to_string(),
         }
     }
@@ -282,6 +301,9 @@ impl SegmentError {
             None => "no such scheme".to_string(),
         };
         match self {
+            SegmentError::DefinerGone { definer, .. } => Some(format!(
+                "segment.parameters.definer holds role OID {definer}."
+            )),
             SegmentError::LevelOverlap { detail, .. } => Some(detail.clone()),
             SegmentError::StaleConfiguration { seen, current, .. } => Some(format!(
                 "The snapshot shows {}; the committed configuration is {}.",
@@ -316,6 +338,15 @@ impl SegmentError {
                  outside pg_catalog schema-qualified)."
                     .into()
             }),
+            SegmentError::DefinerGone { .. } => Some(
+                "Drop the parameters and define them again as an existing role.".into(),
+            ),
+            SegmentError::RowSecurityForDefiner { .. } => Some(
+                "A client hidden from the definer would be scored as if it had no value; define \
+                 the parameter as a role that sees every row (the table's owner, or a role with \
+                 BYPASSRLS)."
+                    .into(),
+            ),
             SegmentError::ColumnWithoutSource => Some(
                 "Give source (the related table) with client_column, or neither for an expression \
                  over the client table's own columns."

@@ -47,6 +47,79 @@ pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f`, which evaluates code another role wrote (a parameter's expression and the
+/// functions it calls), as that role `definer`, inside whoever's session it is: as a restricted
+/// operation, as REFRESH MATERIALIZED VIEW runs a view owner's code — no `SET ROLE`, no
+/// temporary objects, row security applying as it does to the definer — and with every
+/// setting it changes undone afterwards, so nothing of it outlives the evaluation.
+pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
+    struct Restore {
+        user: pg_sys::Oid,
+        context: std::ffi::c_int,
+        guc_level: std::ffi::c_int,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: undoes the settings made since `NewGUCNestLevel` and restores the
+            // identity saved below (a transaction abort does both as well).
+            unsafe {
+                pg_sys::AtEOXact_GUC(false, self.guc_level);
+                pg_sys::SetUserIdAndSecContext(self.user, self.context);
+            }
+        }
+    }
+    let mut user = pg_sys::InvalidOid;
+    let mut context: std::ffi::c_int = 0;
+    // SAFETY: the calls REFRESH MATERIALIZED VIEW uses to run a view owner's code; restored by
+    // `Restore` on return and on unwinding.
+    let _restore = unsafe {
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        let guc_level = pg_sys::NewGUCNestLevel();
+        pg_sys::SetUserIdAndSecContext(
+            definer,
+            context
+                | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
+                | pg_sys::SECURITY_RESTRICTED_OPERATION as std::ffi::c_int,
+        );
+        Restore {
+            user,
+            context,
+            guc_level,
+        }
+    };
+    f()
+}
+
+/// Whether `role` still exists (a parameter's definer may have been dropped since).
+pub fn role_exists(role: pg_sys::Oid) -> bool {
+    // SAFETY: a system cache existence probe by OID.
+    unsafe {
+        pg_sys::SearchSysCacheExists(
+            pg_sys::SysCacheIdentifier::AUTHOID as std::ffi::c_int,
+            pg_sys::Datum::from(role),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+            pg_sys::Datum::from(0),
+        )
+    }
+}
+
+/// Whether row security filters what the current user reads of the relation.
+pub fn row_security_applies(relid: pg_sys::Oid) -> bool {
+    // SAFETY: a catalog look-up for an existing relation; `noError` only concerns the
+    // row_security setting, which is reported, not raised.
+    unsafe {
+        pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
+            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int
+    }
+}
+
+/// Whether the current user has the privileges of `role` (`pg_has_role(role, 'USAGE')`).
+pub fn may_act_as(role: pg_sys::Oid) -> bool {
+    // SAFETY: a catalog look-up; an unknown role is simply not one the user has.
+    unsafe { pg_sys::has_privs_of_role(pg_sys::GetUserId(), role) }
+}
+
 /// Whether the current user holds every privilege in `mode` (ACL_* bits) on the relation: the
 /// SQL statements a fast path stands in for need all of them, not any one.
 pub fn has_privilege(relid: pg_sys::Oid, mode: u32) -> bool {

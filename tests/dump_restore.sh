@@ -32,8 +32,10 @@ CREATE POLICY every_assignment ON segment.zeta_stores_assignments USING (true);
 DO $$ BEGIN CREATE ROLE segment_dump_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 SELECT segment.grant_writer('segment_dump_writer');
 -- a parameter defined by an administrator who reads the table through grants (restored after
--- the data): the restore keeps its definer and its triggers, and re-scores nothing
+-- the data; it bypasses the table's row security, as a definer must): the restore keeps its
+-- definer and its triggers, and re-scores nothing
 DO $$ BEGIN CREATE ROLE segment_dump_admin; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+ALTER ROLE segment_dump_admin BYPASSRLS;
 SELECT segment.grant_admin('segment_dump_admin');
 GRANT USAGE ON SCHEMA zeta TO segment_dump_admin;
 GRANT SELECT, TRIGGER ON zeta.stores TO segment_dump_admin;

@@ -1,15 +1,25 @@
 -- Every input of a scheme in display order with the client's value: each question with the
 -- client's answer if any, each parameter with its value evaluated just before
--- (parameter_values.sql's arrays) and the points it gives. $1 scheme id, $2 client.
--- Columns: position, code, kind, weight, value, points, required.
+-- (parameter_values.sql's arrays, evaluated with the definer's rights) and the points it gives.
+-- A parameter's value is shown only to a caller who may read the columns it is computed from.
+-- $1 scheme id, $2 client. Columns: position, code, kind, weight, value, points, required,
+-- hidden.
 WITH {{parameter_values}},
 {{parameter_points}}
-SELECT q.position, q.code, 'question', q.weight::text, o.code, o.points::text, false
+SELECT q.position, q.code, 'question', q.weight::text, o.code, o.points::text, false, false
 FROM segment.questions q
 LEFT JOIN {{answers}} a ON a.question_id = q.question_id AND a.client_id = CAST($2 AS {{key_type}})
 LEFT JOIN segment.options o ON o.option_id = a.option_id
 WHERE q.scheme_id = $1
 UNION ALL
-SELECT pp.position, pp.code, 'parameter', pp.weight::text, pp.value, pp.points::text, pp.required
+SELECT pp.position, pp.code, 'parameter', pp.weight::text,
+       CASE WHEN v.visible THEN pp.value END, pp.points::text, pp.required, NOT v.visible
 FROM parameter_points pp
+JOIN segment.parameters p ON p.scheme_id = $1 AND p.code = pp.code
+CROSS JOIN LATERAL (
+    SELECT COALESCE(pg_catalog.bool_and(pg_catalog.has_column_privilege(
+               COALESCE(p.source, (SELECT e.client_table FROM segment.entities e
+                                   JOIN segment.schemes s ON s.entity_id = e.entity_id
+                                   WHERE s.scheme_id = $1)), c, 'SELECT')), true) AS visible
+    FROM pg_catalog.unnest(pg_catalog.array_remove(p.columns || p.client_column, NULL)) AS c) v
 ORDER BY 1, 2

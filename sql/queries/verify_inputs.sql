@@ -4,7 +4,7 @@
 -- arrays, and the points it gives), ordered by client so the engine can recompute each
 -- client from scratch. $1 scheme id ($2 unused). Columns: client, whether assigned, stored
 -- score, stored segment, position, code, weight, value, points, stored answered, kind,
--- required.
+-- required, stored status.
 WITH {{parameter_values}},
 {{parameter_points}},
 clients AS (
@@ -28,7 +28,7 @@ inputs AS (
     FROM parameter_points pp JOIN clients c ON c.client_id = pp.client_id)
 SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment,
        i.position, i.code, i.weight::text, i.value, i.points::text, s.answered, i.kind,
-       i.required
+       i.required, s.status
 FROM clients c
 LEFT JOIN {{assignments}} s ON s.scheme_id = $1 AND s.client_id = c.client_id
 JOIN inputs i ON i.client_id = c.client_id

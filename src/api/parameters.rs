@@ -35,6 +35,32 @@ fn _checked_expression(
         let table = required(client_table, "client_table")?.0;
         let expression = required(expression, "expression")?;
         let definer = required(definer, "definer")?;
+        // What the parameters' trigger checks, checked again for a direct call: the caller
+        // acts as the definer only if it may, and attaches triggers only where it may.
+        if !crate::security::may_act_as(definer) {
+            return Err(SegmentError::PermissionDenied {
+                message: format!(
+                    "permission denied to define a parameter as role {}",
+                    definer.to_u32()
+                ),
+                hint: "A parameter is evaluated with the rights of its definer: the writing role, \
+                       or a role it may use."
+                    .into(),
+            });
+        }
+        for relid in std::iter::once(table).chain(source.map(|s| s.0)) {
+            if !store::has_table_privilege(relid, "TRIGGER") {
+                return Err(SegmentError::PermissionDenied {
+                    message: format!(
+                        "permission denied to add a parameter over table {}",
+                        store::relation_name(relid)
+                    ),
+                    hint: "A parameter attaches triggers to the tables it reads; ask their owner \
+                           to GRANT TRIGGER to the role defining it."
+                        .into(),
+                });
+            }
+        }
         let entity =
             store::entity_of_client_table(table).ok_or_else(|| SegmentError::NotAClientTable {
                 table: store::relation_name(table),
@@ -63,12 +89,13 @@ fn _checked_expression(
         };
         let related = match (source, client_column) {
             (Some(source), Some(column)) => Some(store::RelatedTable {
+                oid: source.0,
                 name: store::relation_name(source.0),
                 client_column: column.to_string(),
             }),
             _ => None,
         };
-        store::trial_evaluation(&entity, &checked.text, related, definer);
+        store::trial_evaluation(&entity, "(new)", &checked.text, related, definer);
         Ok(checked)
     })()
     .or_raise();

@@ -39,8 +39,10 @@ fn distribution(
     }))
 }
 
-/// Recomputes every client of the scheme from scratch in the engine and returns the clients
-/// whose stored assignment (score, segment, number of answered questions) disagrees. An empty result means the assignments are consistent.
+/// Recomputes every client of the scheme from scratch in the engine (answers, and parameters
+/// evaluated anew) and returns the clients whose stored assignment (score, segment, number of
+/// answered questions, status) disagrees. An empty result means the assignments are
+/// consistent.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]
 fn verify(
@@ -55,6 +57,8 @@ fn verify(
         name!(expected_segment, Option<String>),
         name!(stored_answered, Option<i32>),
         name!(expected_answered, i32),
+        name!(stored_status, Option<String>),
+        name!(expected_status, Option<String>),
     ),
 > {
     let rows = (|| -> Result<Vec<_>> {
@@ -67,25 +71,36 @@ fn verify(
                 .iter()
                 .filter(|i| i.kind == engine::InputKind::Question && i.value.is_some())
                 .count();
-            let expected = engine::assess(&client.inputs, &levels)?
-                .map(|(total, level)| (total, level.map(|l| l.name.clone())));
+            let expected = engine::assess(&client.inputs, &levels)?.map(|(total, level)| {
+                (
+                    total,
+                    level.map(|l| l.name.clone()),
+                    engine::status_for(&client.inputs, level),
+                )
+            });
+            let answered = i32::try_from(answered).unwrap_or(i32::MAX);
             let agrees = match (&client.stored, &expected) {
                 (None, None) => true,
-                (Some((Some(s), seg, n)), Some((e, eseg))) => {
-                    s == e && seg == eseg && usize::try_from(*n).ok() == Some(answered)
+                (Some(s), Some((score, segment, status))) => {
+                    s.score == Some(*score)
+                        && &s.segment == segment
+                        && s.answered == answered
+                        && s.status.as_deref() == Some(*status)
                 }
                 _ => false,
             };
             if !agrees {
-                let stored = client.stored.clone();
+                let stored = client.stored;
                 out.push((
                     client.client,
-                    stored.as_ref().and_then(|(s, _, _)| s.map(to_numeric)),
-                    expected.as_ref().map(|(e, _)| to_numeric(*e)),
-                    stored.as_ref().and_then(|(_, seg, _)| seg.clone()),
-                    expected.and_then(|(_, seg)| seg),
-                    stored.map(|(_, _, n)| n),
-                    i32::try_from(answered).unwrap_or(i32::MAX),
+                    stored.as_ref().and_then(|s| s.score.map(to_numeric)),
+                    expected.as_ref().map(|(e, _, _)| to_numeric(*e)),
+                    stored.as_ref().and_then(|s| s.segment.clone()),
+                    expected.as_ref().and_then(|(_, seg, _)| seg.clone()),
+                    stored.as_ref().map(|s| s.answered),
+                    answered,
+                    stored.and_then(|s| s.status),
+                    expected.map(|(_, _, status)| status.to_string()),
                 ));
             }
         }

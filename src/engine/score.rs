@@ -33,6 +33,8 @@ pub struct ExplainInput {
     pub points: Option<Decimal>,
     /// a parameter without which the client has no segment
     pub required: bool,
+    /// a value the reader may not see (it may not read the columns it is computed from)
+    pub hidden: bool,
 }
 
 impl ExplainInput {
@@ -87,9 +89,18 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             .ok_or_else(|| EngineError::Overflow {
                 what: "score".to_string(),
             })?;
-        let note = match (input.kind, input.is_missing(), input.required) {
-            (InputKind::Parameter, true, true) => Some("missing, required: no segment"),
-            (InputKind::Parameter, true, false) => Some("missing"),
+        let note = match (input.kind, input.is_missing(), input.required, input.hidden) {
+            (InputKind::Parameter, true, true, false) => Some("missing, required: no segment"),
+            (InputKind::Parameter, true, true, true) => {
+                Some("missing, required: no segment; value hidden (no SELECT on its columns)")
+            }
+            (InputKind::Parameter, true, false, false) => Some("missing"),
+            (InputKind::Parameter, true, false, true) => {
+                Some("missing; value hidden (no SELECT on its columns)")
+            }
+            (InputKind::Parameter, false, _, true) => {
+                Some("value hidden (no SELECT on its columns)")
+            }
             _ => None,
         };
         rows.push(ExplainRow {
@@ -126,6 +137,19 @@ pub fn assess<'l>(
     Ok(Some((total, level)))
 }
 
+/// What an assignment's status says for these inputs and the level its score falls in:
+/// `incomplete` (a required input is missing), `unsegmented` (no level holds the score) or
+/// `scored` — the rule of the assignments' generated status column.
+pub fn status_for(inputs: &[ExplainInput], level: Option<&Level>) -> &'static str {
+    if inputs.iter().any(|i| i.required && i.is_missing()) {
+        "incomplete"
+    } else if level.is_none() {
+        "unsegmented"
+    } else {
+        "scored"
+    }
+}
+
 /// The level whose [min, max) range holds the score; None when it falls in a gap.
 pub fn level_for(levels: &[Level], score: Decimal) -> Option<&Level> {
     levels.iter().find(|level| level.contains(score))
@@ -150,6 +174,7 @@ mod tests {
             value: answer.map(|(c, _)| c.to_string()),
             points: answer.map(|(_, p)| d(p)),
             required: false,
+            hidden: false,
         }
     }
 
@@ -167,6 +192,7 @@ mod tests {
             value: value.map(str::to_string),
             points: points.map(d),
             required,
+            hidden: false,
         }
     }
 
@@ -262,6 +288,7 @@ mod tests {
             value: Some("o".into()),
             points: Some(Decimal::MAX),
             required: false,
+            hidden: false,
         };
         assert!(matches!(explain(&[big]), Err(EngineError::Overflow { .. })));
     }

@@ -178,6 +178,7 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
                     value: ok(row.get::<String>(5)),
                     points: decimal(ok(row.get::<String>(6)))?,
                     required: ok(row.get::<bool>(7)).unwrap_or(false),
+                    hidden: ok(row.get::<bool>(8)).unwrap_or(false),
                 })
             })
             .collect()

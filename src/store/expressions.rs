@@ -172,7 +172,9 @@ fn analyse(
         };
         let name = pg_sys::get_rel_name(table);
         let context = pg_sys::deparse_context_for(name, table);
-        let printed = pg_sys::deparse_expression(expr, context, false, false);
+        // implicit casts printed too: a function created later for the argument's own type
+        // cannot take the call over when the stored text is parsed again
+        let printed = pg_sys::deparse_expression(expr, context, false, true);
         let text = CStr::from_ptr(printed).to_string_lossy().into_owned();
         Ok(CheckedExpression {
             text,

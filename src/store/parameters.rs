@@ -14,9 +14,9 @@ use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, render};
 use super::spi::{all_names, exists, ok, regclass_arg, register_transition_tables, value};
 use crate::entity::{Entity, Scheme};
-use crate::error::{Result, SegmentError};
+use crate::error::{OrRaise, Result, SegmentError};
 use crate::firing::FiringTrigger;
-use crate::security::as_role;
+use crate::security::{as_definer, role_exists, row_security_applies};
 use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::spi::Spi;
@@ -150,6 +150,7 @@ pub fn delete_parameter(parameter_id: i32) {
 /// A related table a parameter aggregates, and its column that holds the client's key.
 #[derive(Clone)]
 pub struct RelatedTable {
+    pub oid: pg_sys::Oid,
     /// printed by regclass under the pinned search path (qualified, quoted)
     pub name: String,
     pub client_column: String,
@@ -230,12 +231,43 @@ struct DefinerParameters {
     parameters: Vec<Evaluated>,
 }
 
+impl DefinerParameters {
+    /// The parameters' codes, for messages.
+    fn codes(&self) -> String {
+        let codes: Vec<&str> = self.parameters.iter().map(|p| p.code.as_str()).collect();
+        codes.join(", ")
+    }
+}
+
+/// Refuses to evaluate parameters whose definer row security shows only some rows of the
+/// client table or of a related table: a client hidden from the definer would be scored as if
+/// it had no value, and what is hidden may depend on the session's settings. (Run as the
+/// definer.)
+fn check_definer_sees_every_row(entity: &Entity, group: &DefinerParameters) {
+    let tables = std::iter::once((entity.client_table_oid, entity.client_table.as_str())).chain(
+        group
+            .parameters
+            .iter()
+            .filter_map(|p| p.related.as_ref().map(|r| (r.oid, r.name.as_str()))),
+    );
+    for (relid, name) in tables {
+        if row_security_applies(relid) {
+            SegmentError::RowSecurityForDefiner {
+                table: name.to_string(),
+                definer: group.definer_name.clone(),
+                parameters: group.codes(),
+            }
+            .raise();
+        }
+    }
+}
+
 /// The parameters of a scheme grouped by definer, under a snapshot taken now.
 fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
     let rows = Spi::connect(|_| {
         latest::run(
             "SELECT definer::oid::text, definer::text, parameter_id, expression, code, \
-                    source::text, client_column \
+                    source::text, client_column, source::oid::text \
              FROM segment.parameters WHERE scheme_id = $1 ORDER BY definer::oid, parameter_id",
             &[scheme_id.into()],
             false,
@@ -250,6 +282,7 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
             expression: text(3),
             code: text(4),
             related: row[5].clone().map(|name| RelatedTable {
+                oid: pg_sys::Oid::from(latest::parse::<u32>(&row, 7).unwrap_or_default()),
                 name,
                 client_column: text(6),
             }),
@@ -278,13 +311,21 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
     for group in parameters_by_definer(scheme_id) {
+        if !role_exists(group.definer) {
+            SegmentError::DefinerGone {
+                parameters: group.codes(),
+                definer: group.definer.to_u32(),
+            }
+            .raise();
+        }
         let sql = evaluation_sql(entity, &group.parameters, clients.is_none());
         let row = PgTryBuilder::new(|| {
             let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
                 Some(keys) => vec![keys.to_vec().into()],
                 None => Vec::new(),
             };
-            as_role(group.definer, || {
+            as_definer(group.definer, || {
+                check_definer_sees_every_row(entity, &group);
                 Spi::connect(|_| latest::first_row_text_arrays(&sql, &args))
             })
         })
@@ -292,11 +333,10 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             let CaughtError::PostgresError(report) = &caught else {
                 caught.rethrow()
             };
-            let codes: Vec<&str> = group.parameters.iter().map(|p| p.code.as_str()).collect();
             SegmentError::PermissionDenied {
                 message: format!(
                     "parameters {} cannot be evaluated with the rights of their definer {}: {}",
-                    codes.join(", "),
+                    group.codes(),
                     group.definer_name,
                     report.message()
                 ),
@@ -326,18 +366,31 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
 /// function's EXECUTE right is checked.
 pub fn trial_evaluation(
     entity: &Entity,
+    code: &str,
     expression: &str,
     related: Option<RelatedTable>,
     definer: pg_sys::Oid,
 ) {
+    let sql_related = related.clone();
     let trial = Evaluated {
         id: 0,
-        code: String::new(),
+        code: code.to_string(),
         expression: expression.to_string(),
         related,
     };
     let sql = evaluation_sql(entity, &[trial], false);
-    as_role(definer, || {
+    let group = DefinerParameters {
+        definer,
+        definer_name: role_name(definer),
+        parameters: vec![Evaluated {
+            id: 0,
+            code: code.to_string(),
+            expression: String::new(),
+            related: sql_related,
+        }],
+    };
+    as_definer(definer, || {
+        check_definer_sees_every_row(entity, &group);
         Spi::connect(|_| latest::first_row_text_arrays(&sql, &[Vec::<String>::new().into()]));
     });
 }
@@ -346,6 +399,16 @@ pub fn trial_evaluation(
 /// parameters: evaluated as each definer, applied as the owner of the entity's relations
 /// (the caller's role) with `cause`. Returns how many assignments changed.
 pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str) -> i64 {
+    // As a writer of answers does: a re-segmentation (which locks the answers against
+    // writers) either waits for this write or is waited for, and its levels are seen.
+    Spi::connect_mut(|c| {
+        let sql = query::for_entity("LOCK TABLE {{answers}} IN ROW EXCLUSIVE MODE", entity);
+        ok(c.update(sql.as_str(), None, &[]));
+    });
+    if super::answer_deltas::isolation_uses_transaction_snapshot() {
+        // a configuration committed since this transaction's snapshot must not be missed
+        super::answer_deltas::check_configuration_current(entity).or_raise();
+    }
     let mut changed = 0;
     for scheme_id in parameter_scheme_ids(entity.entity_id) {
         let values = evaluate(entity, scheme_id, Some(clients));
@@ -541,6 +604,51 @@ pub fn inserted_clients(
     );
     Spi::connect(|c| {
         super::spi::register_transition_tables(trigger);
+        ok(ok(c.select(sql.as_str(), None, &[]))
+            .first()
+            .get_one::<Vec<String>>())
+        .unwrap_or_default()
+    })
+}
+
+/// A role's name as regrole prints it.
+fn role_name(role: pg_sys::Oid) -> String {
+    // SAFETY: an OID passed as the regrole that holds it.
+    let arg = unsafe { pgrx::datum::DatumWithOid::new(role, pg_sys::REGROLEOID) };
+    value::<String>("SELECT CAST($1 AS text)", &[arg]).unwrap_or_default()
+}
+
+/// Whether any scheme of the entity has parameters, from the compiled configuration.
+pub fn entity_has_parameters(entity_id: i32) -> bool {
+    super::compiled::get().is_ok_and(|config| {
+        config.parameter_schemes.iter().any(|id| {
+            config
+                .schemes
+                .get(id)
+                .is_some_and(|s| s.entity_id == entity_id)
+        })
+    })
+}
+
+/// The clients (text forms of their keys) whose answers the running answers statement
+/// wrote or removed.
+pub fn answered_clients(trigger: &FiringTrigger<'_>) -> Vec<String> {
+    let mut parts = Vec::new();
+    if !trigger.new_table().is_null() {
+        parts.push("SELECT client_id FROM segment_new_rows");
+    }
+    if !trigger.old_table().is_null() {
+        parts.push("SELECT client_id FROM segment_old_rows");
+    }
+    if parts.is_empty() {
+        return Vec::new();
+    }
+    let sql = format!(
+        "SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM ({}) touched",
+        parts.join(" UNION ")
+    );
+    Spi::connect(|c| {
+        register_transition_tables(trigger);
         ok(ok(c.select(sql.as_str(), None, &[]))
             .first()
             .get_one::<Vec<String>>())

@@ -37,9 +37,18 @@ pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
 /// recompute from scratch.
 pub struct ClientInputs {
     pub client: String,
-    /// Stored (score, segment, answered count), None when the client has no assignment.
-    pub stored: Option<(Option<Decimal>, Option<String>, i32)>,
+    /// The stored assignment, None when the client has none.
+    pub stored: Option<StoredAssignment>,
     pub inputs: Vec<ExplainInput>,
+}
+
+/// What an assignment row holds, as verify compares it.
+#[derive(Clone)]
+pub struct StoredAssignment {
+    pub score: Option<Decimal>,
+    pub segment: Option<String>,
+    pub answered: i32,
+    pub status: Option<String>,
 }
 
 /// Every client of a scheme with its inputs, parameters evaluated now (as their definers).
@@ -61,11 +70,12 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
             let client: String = ok(row.get(1)).unwrap_or_default();
             if out.last().map(|l| l.client != client).unwrap_or(true) {
                 let stored = if ok(row.get::<bool>(2)).unwrap_or(false) {
-                    Some((
-                        decimal(ok(row.get(3)))?,
-                        ok(row.get(4)),
-                        ok(row.get::<i32>(10)).unwrap_or_default(),
-                    ))
+                    Some(StoredAssignment {
+                        score: decimal(ok(row.get(3)))?,
+                        segment: ok(row.get(4)),
+                        answered: ok(row.get::<i32>(10)).unwrap_or_default(),
+                        status: ok(row.get(13)),
+                    })
                 } else {
                     None
                 };
@@ -86,6 +96,7 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
                     value: ok(row.get(8)),
                     points: decimal(ok(row.get(9)))?,
                     required: ok(row.get::<bool>(12)).unwrap_or(false),
+                    hidden: false,
                 });
         }
         Ok(out)

@@ -23,10 +23,18 @@ use pgrx::spi::{Spi, SpiClient};
 /// and its related tables against writers too (before the answers, the order in which an
 /// application inserts a client and then its answers), so no row they read changes between
 /// the evaluation and the write.
-pub fn recompute_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
+///
+/// `parameters_changed`: the change was to parameters (perhaps dropping the last one), so
+/// the client table is locked even when none is left.
+pub fn recompute_scheme(
+    entity: &Entity,
+    scheme_id: i32,
+    cause: &str,
+    parameters_changed: bool,
+) -> i64 {
     let sql = for_entity(query::RECOMPUTE_SCHEME, entity);
     let with_parameters = parameters::scheme_has_parameters(scheme_id);
-    if with_parameters {
+    if with_parameters || parameters_changed {
         parameters::lock_parameter_tables(entity, scheme_id);
     }
     Spi::connect_mut(|c| lock_answers(c, entity));

@@ -89,6 +89,14 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
             if let Some(question_id) = store::apply_set_based(entity, firing, change, rows) {
                 refuse_foreign_question(entity, question_id);
             }
+            // Schemes with parameters: the answered clients' parameters are evaluated anew,
+            // so that a value no trigger saw change (a column a BEFORE trigger of the client
+            // table set, a stable function's result) is current wherever an answer lands,
+            // a client's first assignment included.
+            if store::entity_has_parameters(entity.entity_id) {
+                let clients = store::answered_clients(firing);
+                store::rescore_clients(entity, &clients, "answer");
+            }
         })
     })
 }
@@ -104,7 +112,7 @@ fn with_entity(relid: pg_sys::Oid, f: impl FnOnce(&Entity)) {
 fn recompute_truncated(entity: &Entity) {
     for scheme_id in store::scheme_ids_of_entity(entity.entity_id) {
         check_for_interrupts!();
-        store::recompute_scheme(entity, scheme_id, "answers truncated");
+        store::recompute_scheme(entity, scheme_id, "answers truncated", false);
     }
 }
 

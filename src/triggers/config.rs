@@ -121,7 +121,8 @@ fn resegment(scheme_id: i32, table: &str, how: Resegmentation, firing: &FiringTr
             store::shift_scheme(&scheme.entity, scheme_id, cause, firing, table);
         }
         Resegmentation::Recompute => {
-            store::recompute_scheme(&scheme.entity, scheme_id, cause);
+            let parameters_changed = table.starts_with("parameter");
+            store::recompute_scheme(&scheme.entity, scheme_id, cause, parameters_changed);
         }
     });
 }
