@@ -31,3 +31,19 @@ FROM segment.history('outlet_category', 7);
 \echo '--- every stored assignment agrees with a from-scratch recompute (no rows = consistent)'
 SELECT 'outlet_category' AS scheme, * FROM segment.verify('outlet_category')
 UNION ALL SELECT 'customer_value', * FROM segment.verify('customer_value');
+
+\echo
+\echo '--- account_value: a question, the company''s head count and its orders'
+SELECT * FROM segment.distribution('account_value');
+\echo '--- why company 12 is where it is: questions and parameters together'
+SELECT position, item, kind, value, points, weight, contribution, note
+FROM segment.explain('account_value', 12);
+\echo '--- company 12 places a large order: its segment follows in the same statement'
+SELECT segment.segment_of('account_value', 12) AS before;
+INSERT INTO crm.orders VALUES (100001, 12, 9000, '2026-11-30');
+SELECT segment.score('account_value', 12) AS score, segment.segment_of('account_value', 12) AS after;
+\echo '--- a month passes without a single write: segment.refresh (run nightly by pg_cron) re-scores'
+UPDATE crm.demo_clock SET today = '2026-12-31';
+SELECT segment.refresh('account_value') AS assignments_changed;
+SELECT * FROM segment.distribution('account_value');
+SELECT 'account_value' AS scheme, count(*) AS disagreeing FROM segment.verify('account_value');

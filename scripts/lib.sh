@@ -21,7 +21,9 @@ as_postgres() {
 }
 
 ensure_packages() {
-    local wanted=(postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} libclang-dev clang sudo)
+    # pg_cron: the test that runs segment.refresh on a schedule, as the reference documents
+    local wanted=(postgresql-${PG_MAJOR} postgresql-server-dev-${PG_MAJOR} postgresql-${PG_MAJOR}-cron
+                  libclang-dev clang sudo)
     local missing=()
     for p in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -79,10 +81,19 @@ start_cluster() {
         log "creating a PostgreSQL ${PG_MAJOR} cluster in ${data}"
         as_postgres "${PG_BIN}/initdb" -D "${data}" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # a cluster started before pg_cron was preloaded is restarted with it
+    if as_postgres "${PG_BIN}/pg_ctl" -D "${data}" status >/dev/null 2>&1 \
+        && ! psql -X -At -d postgres -c "SHOW shared_preload_libraries" 2>/dev/null | grep -q pg_cron; then
+        log "restarting PostgreSQL ${PG_MAJOR} to preload pg_cron"
+        as_postgres "${PG_BIN}/pg_ctl" -D "${data}" -m fast -w stop >/dev/null
+    fi
     if ! as_postgres "${PG_BIN}/pg_ctl" -D "${data}" status >/dev/null 2>&1; then
         log "starting PostgreSQL ${PG_MAJOR} on port ${PGPORT}"
+        # pg_cron runs its jobs in background workers (no connection to configure)
         as_postgres "${PG_BIN}/pg_ctl" -D "${data}" -w -l "${RUN_DIR}/postgres-${PG_MAJOR}.log" \
-            -o "-p ${PGPORT} -k ${RUN_DIR}/socket -c listen_addresses='' -c max_wal_size=4GB" start >/dev/null
+            -o "-p ${PGPORT} -k ${RUN_DIR}/socket -c listen_addresses='' -c max_wal_size=4GB \
+                -c shared_preload_libraries=pg_cron -c cron.use_background_workers=on \
+                -c max_worker_processes=16" start >/dev/null
     fi
 }
 

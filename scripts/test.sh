@@ -2,8 +2,9 @@
 # Every test suite, against a real PostgreSQL 15 with the extension installed:
 #   1. cargo fmt / clippy  2. engine unit tests and in-database #[pg_test]s (cargo pgrx test)
 #   3. pg_regress SQL suites  4. pg_isolation_regress concurrency specs  5. the concurrency
-#   stress test  6. both suites again against PostgreSQL 18  7. dump/restore round trip
-#   8. the upgrade from release 0.1.0  9. the benchmark suite at smoke size
+#   stress test  6. both suites again against PostgreSQL 18  7. pg_cron running segment.refresh
+#   8. dump/restore round trip
+#   9. the upgrade from release 0.1.0  10. the benchmark suite at smoke size
 # Ends with a "N passed, N failed" line; exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
@@ -55,6 +56,7 @@ suite "pg_isolation_regress concurrency specs" pg_suite "${PGXS_TEST}/isolation/
 
 suite "concurrency stress test (tests/stress.sh)" bash "$ROOT/tests/stress.sh"
 suite "PostgreSQL 18: pg_regress and isolation suites" bash "$ROOT/tests/pg18.sh"
+suite "pg_cron runs segment.refresh on a schedule (tests/cron.sh)" bash "$ROOT/tests/cron.sh"
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
 suite "ALTER EXTENSION UPDATE from 0.1.0 (tests/upgrade.sh)" bash "$ROOT/tests/upgrade.sh"
 suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke

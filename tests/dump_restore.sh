@@ -7,7 +7,7 @@ DUMP="${RUN_DIR}/pg_segment_roundtrip.dump"
 
 recreate_db "$SRC"
 pgsql -d "$SRC" -c "CREATE EXTENSION pg_segment"
-for f in crm schemes answers; do pgsql -d "$SRC" -f "$ROOT/demo/$f.sql" >/dev/null; done
+for f in crm schemes answers parameters; do pgsql -d "$SRC" -f "$ROOT/demo/$f.sql" >/dev/null; done
 # some history beyond the first categorization: answer changes and a scheme change
 pgsql -d "$SRC" >/dev/null <<'SQL'
 SELECT segment.answer('outlet_category', c, 'payments', 'on_time') FROM generate_series(1, 50) c;
@@ -91,9 +91,12 @@ INSERT INTO zeta.stores VALUES ('S-0003', 1);
 SELECT string_agg(client_id || '=' || score || '/' || parameter_score, ' ' ORDER BY client_id)
 FROM segment.zeta_stores_assignments;
 SELECT count(*) FROM segment.verify('store_size');
+INSERT INTO crm.orders VALUES (100001, 12, 9000, '2026-11-30');
+SELECT count(*) FROM segment.verify('account_value');
+SELECT count(*) FROM pg_trigger WHERE tgrelid = 'crm.orders'::regclass AND tgname LIKE 'pg_segment_related_%';
 SQL
 )
-expected=$'\nt\n0\n0\nt\n\n0\n3\ncharacter varying(6)\nsegment_dump_admin\npg_segment_params_insert,pg_segment_params_update\nS-0001=11/1 S-0002=10/0 S-0003=1/1\n0'
+expected=$'\nt\n0\n0\nt\n\n0\n3\ncharacter varying(6)\nsegment_dump_admin\npg_segment_params_insert,pg_segment_params_update\nS-0001=11/1 S-0002=10/0 S-0003=1/1\n0\n0\n4'
 if [ "$check" != "$expected" ]; then
     echo "restored database does not keep segmenting; got:"; echo "$check"; exit 1
 fi
