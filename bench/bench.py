@@ -314,6 +314,72 @@ def bench_resegment(db, clients, size, results):
     results["resegment"][str(clients)] = out
 
 
+# Parameters: an UPDATE of one customer (a column a parameter reads, or another one) on the
+# scored table against the same table without a scheme.
+PARAM_UPDATES = {
+    "parameter column, pg_segment": "params_update_parameter.sql",
+    "parameter column, no scheme": "params_update_parameter_plain.sql",
+    "other column, pg_segment": "params_update_other.sql",
+    "other column, no scheme": "params_update_other_plain.sql",
+}
+
+
+def bench_parameters(size, results):
+    """Parameters over `large` customers: (b) COPY of one order per customer into a table two
+    parameters aggregate (sum, count) against the same COPY into a plain table; (c)
+    segment.refresh of every customer against the hand-written set-based recompute of the same
+    three parameters; (a) single-customer UPDATEs (pgbench, synchronous_commit=off) of a
+    parameter column and of another column, against the same table with no scheme."""
+    clients = size["large"]
+    dbname = "pg_segment_bench_params"
+    log(f"preparing {dbname} with {clients} customers")
+    recreate(dbname)
+    psql_file(dbname, HERE / "sql" / "params_setup.sql", clients=clients)
+    db = Db(dbname)
+    out = {"clients": clients}
+
+    path = Path(os.environ.get("PGSEG_RUN_DIR", "/var/tmp/pg_segment")) / "bench-orders.csv"
+    db.run(f"COPY (SELECT 1 + (g::bigint * 7919) % {clients}, 10 + g % 900, DATE '2026-01-01' + g % 300 "
+           f"FROM generate_series(1, {clients}) g) TO '{path}' WITH (FORMAT csv)")
+    tables = {"pg_segment": "bench_params.orders", "plain": "bench_params.plain_orders"}
+    samples = {name: [] for name in tables}
+    for name in alternating(["plain", "pg_segment"], size["rounds"]):
+        db.run(f"TRUNCATE {tables[name]}")
+        db.run("CHECKPOINT")
+        elapsed, _ = timed(db, [f"COPY {tables[name]} (customer_id, amount, ordered_at) FROM '{path}' "
+                                "WITH (FORMAT csv)"])
+        samples[name].append(elapsed)
+        log(f"COPY {clients} orders, {name}: {elapsed:.2f} s")
+    path.unlink(missing_ok=True)
+    assert db.one("SELECT count(*) FROM segment.verify('params')") == 0
+    out["copy"] = {"orders": clients, "samples": samples,
+                   "seconds": {name: statistics.median(v) for name, v in samples.items()}}
+
+    handwritten = (HERE / "sql" / "params_handwritten_refresh.sql").read_text()
+    db.run(handwritten)  # its scores table filled once, as segment's assignments are
+    samples = {"pg_segment": [], "handwritten": []}
+    for name in alternating(["pg_segment", "handwritten"], size["rounds_heavy"]):
+        db.run("VACUUM ANALYZE")
+        db.run("CHECKPOINT")
+        statement = "SELECT segment.refresh('params')" if name == "pg_segment" else handwritten
+        elapsed, _ = timed(db, [statement])
+        samples[name].append(elapsed)
+        log(f"refresh of {clients} customers, {name}: {elapsed:.2f} s")
+    out["refresh"] = {"samples": samples,
+                      "seconds": {name: statistics.median(v) for name, v in samples.items()}}
+
+    tps = {name: [] for name in PARAM_UPDATES}
+    for name in alternating(list(PARAM_UPDATES), size["rounds"]):
+        tps[name].append(pgbench(dbname, PARAM_UPDATES[name], clients, size["seconds"],
+                                 "-c synchronous_commit=off"))
+    out["updates"] = {"samples": tps, "tps": {name: statistics.median(v) for name, v in tps.items()}}
+    log("single-customer updates (synchronous_commit=off):",
+        {k: round(v) for k, v in out["updates"]["tps"].items()})
+    assert db.one("SELECT count(*) FROM segment.verify('params')") == 0
+    db.conn.close()
+    results["parameters"] = out
+
+
 def prepare_db(dbname, clients, with_plain=True):
     log(f"preparing {dbname} with {clients} clients")
     recreate(dbname)
@@ -327,6 +393,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, default="full")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--parameters-only", action="store_true",
+                        help="only the parameters benchmark, printed (for trying it alone)")
     parser.add_argument("--upserts-only", action="store_true",
                         help="only the upsert comparisons, written to stock.json (for the "
                              "stock-configuration cluster bench/run.sh starts)")
@@ -334,6 +402,11 @@ def main():
     size = SIZES[args.size]
     if args.upserts_only:
         return upserts_only(size, args.out)
+    if args.parameters_only:
+        results = {}
+        bench_parameters(size, results)
+        print(json.dumps(results["parameters"], indent=2))
+        return None
     results = {"size": args.size, "clients": size["clients"], "large": size["large"],
                "pgbench_seconds": size["seconds"], "rounds": size["rounds"],
                "rounds_heavy": size["rounds_heavy"],
@@ -356,6 +429,8 @@ def main():
     big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
     bench_resegment(big, size["large"], size, results)
     big.conn.close()
+
+    bench_parameters(size, results)
 
     results["total_seconds"] = time.time() - started
     args.out.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,17 @@ parameter_points AS (
            COALESCE(m.points, r.points) AS points,
            p.weight * COALESCE(m.points, r.points) AS contribution
     FROM parameter_values v
-    JOIN segment.parameters p ON p.parameter_id = v.parameter_id
+    -- (whether a parameter is numeric is worked out once per parameter, not per value: the
+    -- type test in a function of its own would be called for every client)
+    JOIN (SELECT p.*, p.value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                                      'numeric'::regtype, 'real'::regtype,
+                                      'double precision'::regtype) AS numeric
+          FROM segment.parameters p) p ON p.parameter_id = v.parameter_id
     LEFT JOIN segment.parameter_matches m ON m.parameter_id = v.parameter_id
          AND m.value = v.value
-    LEFT JOIN segment.parameter_ranges r ON r.parameter_id = v.parameter_id
-         AND segment._numeric_type(p.value_type)
-         AND r.min_value <= CAST(CASE WHEN segment._numeric_type(p.value_type) THEN v.value END AS numeric)
-         AND CAST(CASE WHEN segment._numeric_type(p.value_type) THEN v.value END AS numeric) < r.max_value),
+    LEFT JOIN segment.parameter_ranges r ON r.parameter_id = v.parameter_id AND p.numeric
+         AND r.min_value <= CAST(CASE WHEN p.numeric THEN v.value END AS numeric)
+         AND CAST(CASE WHEN p.numeric THEN v.value END AS numeric) < r.max_value),
 parameter_sums AS (
     SELECT client_id,
            CASE WHEN pg_catalog.bool_or(value IS NOT NULL)

@@ -34,23 +34,7 @@ pub fn first_row_text_arrays(
     args: &[DatumWithOid<'_>],
 ) -> Vec<Option<Vec<Option<String>>>> {
     // SAFETY: as `run`; the arrays are copied out of the result table before it is freed.
-    unsafe {
-        execute(sql, args, false, || {
-            let table = pg_sys::SPI_tuptable;
-            if table.is_null() || pg_sys::SPI_processed == 0 {
-                return Vec::new();
-            }
-            let desc = (*table).tupdesc;
-            let tuple = *(*table).vals;
-            (1..=(*desc).natts)
-                .map(|column| {
-                    let mut is_null = false;
-                    let datum = pg_sys::SPI_getbinval(tuple, desc, column, &mut is_null);
-                    <Vec<Option<String>> as pgrx::FromDatum>::from_datum(datum, is_null)
-                })
-                .collect()
-        })
-    }
+    unsafe { execute(sql, args, false, || first_row_arrays()) }
 }
 
 /// Prepares and runs `sql` under a snapshot taken now, then lets `read` take the result.
@@ -63,7 +47,72 @@ unsafe fn execute<R>(
     writes: bool,
     read: impl FnOnce() -> R,
 ) -> R {
-    let sql = CString::new(sql).expect("pg_segment's SQL has no NUL byte");
+    execute_with(sql, args, writes, false, read)
+}
+
+/// A plan kept for the backend (`SPI_keepplan`), freed when dropped from the cache.
+struct KeptPlan(pg_sys::SPIPlanPtr);
+
+impl Drop for KeptPlan {
+    fn drop(&mut self) {
+        // SAFETY: a plan this module kept; nothing else holds it.
+        unsafe { pg_sys::SPI_freeplan(self.0) };
+    }
+}
+
+thread_local! {
+    /// Plans of statements run under a snapshot taken now, by SQL text and argument types.
+    /// Invalidation: none needed; PostgreSQL re-plans a kept plan when a relation it uses
+    /// changes, and a statement whose text changed (a parameter's new expression) is another
+    /// key. Bound: `MAX_KEPT_PLANS`.
+    static KEPT: crate::cache::BackendCache<String, std::rc::Rc<KeptPlan>> =
+        crate::cache::BackendCache::new(MAX_KEPT_PLANS);
+}
+
+const MAX_KEPT_PLANS: usize = 256;
+
+/// `first_row_text_arrays` with the statement's plan kept for the backend: for statements a
+/// trigger runs on every write.
+pub fn first_row_text_arrays_kept(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+) -> Vec<Option<Vec<Option<String>>>> {
+    // SAFETY: as `first_row_text_arrays`.
+    unsafe { execute_with(sql, args, false, true, || first_row_arrays()) }
+}
+
+/// The first row of the last SPI statement, as text arrays.
+///
+/// # Safety
+/// Must be called inside an SPI connection, right after a statement ran.
+unsafe fn first_row_arrays() -> Vec<Option<Vec<Option<String>>>> {
+    let table = pg_sys::SPI_tuptable;
+    if table.is_null() || pg_sys::SPI_processed == 0 {
+        return Vec::new();
+    }
+    let desc = (*table).tupdesc;
+    let tuple = *(*table).vals;
+    (1..=(*desc).natts)
+        .map(|column| {
+            let mut is_null = false;
+            let datum = pg_sys::SPI_getbinval(tuple, desc, column, &mut is_null);
+            <Vec<Option<String>> as pgrx::FromDatum>::from_datum(datum, is_null)
+        })
+        .collect()
+}
+
+/// Prepares (or, `keep`: finds the kept plan of) `sql` and runs it under a snapshot taken now,
+/// then lets `read` take the result.
+///
+/// # Safety
+/// Must be called inside an SPI connection; `read` reads the SPI result of this statement.
+unsafe fn execute_with<R>(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    writes: bool,
+    keep: bool,
+    read: impl FnOnce() -> R,
+) -> R {
     let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
     let mut values: Vec<pg_sys::Datum> = Vec::with_capacity(args.len());
     let mut nulls: Vec<std::ffi::c_char> = Vec::with_capacity(args.len());
@@ -79,16 +128,31 @@ unsafe fn execute<R>(
             }
         }
     }
-    // SAFETY: an SPI connection is open (the caller's contract); the plan is prepared and
-    // freed here; the argument arrays outlive the execution; the result table belongs to the
-    // connection and is read before the next SPI call. An ERROR raised inside becomes a Rust
-    // panic at pgrx's guarded boundary and aborts the transaction, which frees everything.
+    let key = format!("{sql}\u{0}{types:?}");
+    let kept = if keep {
+        KEPT.with(|plans| plans.get(&key))
+    } else {
+        None
+    };
+    // SAFETY: an SPI connection is open (the caller's contract); a plan prepared here is kept
+    // or freed here; the argument arrays outlive the execution; the result table belongs to
+    // the connection and is read before the next SPI call. An ERROR raised inside becomes a
+    // Rust panic at pgrx's guarded boundary and aborts the transaction, which frees
+    // everything but kept plans, which live in their own memory context.
     unsafe {
-        let plan = pg_sys::SPI_prepare(sql.as_ptr(), types.len() as i32, types.as_mut_ptr());
-        if plan.is_null() {
-            let code = std::ptr::addr_of!(pg_sys::SPI_result).read();
-            panic!("pg_segment internal SPI error: prepare failed ({code})");
-        }
+        let plan = match &kept {
+            Some(plan) => plan.0,
+            None => {
+                let text = CString::new(sql).expect("pg_segment's SQL has no NUL byte");
+                let plan =
+                    pg_sys::SPI_prepare(text.as_ptr(), types.len() as i32, types.as_mut_ptr());
+                if plan.is_null() {
+                    let code = std::ptr::addr_of!(pg_sys::SPI_result).read();
+                    panic!("pg_segment internal SPI error: prepare failed ({code})");
+                }
+                plan
+            }
+        };
         let status = pg_sys::SPI_execute_snapshot(
             plan,
             values.as_mut_ptr(),
@@ -103,7 +167,13 @@ unsafe fn execute<R>(
             panic!("pg_segment internal SPI error: execute failed ({status})");
         }
         let rows = read();
-        pg_sys::SPI_freeplan(plan);
+        if kept.is_none() {
+            if keep && pg_sys::SPI_keepplan(plan) == 0 {
+                KEPT.with(|plans| plans.insert(key, std::rc::Rc::new(KeptPlan(plan))));
+            } else {
+                pg_sys::SPI_freeplan(plan);
+            }
+        }
         rows
     }
 }

@@ -13,6 +13,7 @@ use super::latest;
 use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, render};
 use super::spi::{all_names, exists, ok, regclass_arg, register_transition_tables, value};
+use crate::cache::BackendCache;
 use crate::entity::{Entity, Scheme};
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::firing::FiringTrigger;
@@ -21,6 +22,7 @@ use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::spi::Spi;
 use pgrx::{PgOid, PgSqlErrorCode, PgTryBuilder};
+use std::rc::Rc;
 
 /// Evaluated parameter values, one element per client and parameter: the client's key, the
 /// parameter's id and its value, all in text form (NULL value: None).
@@ -175,7 +177,10 @@ struct Evaluated {
 /// rows gets the aggregate over no rows (count 0, sum NULL), computed once.
 fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) -> String {
     let parts = query::entity_parts(entity);
-    let listed = "ANY (CAST($1 AS {{key_type}}[]))";
+    // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
+    // hashes them
+    let listed =
+        "IN (SELECT CAST(k AS {{key_type}}) FROM pg_catalog.unnest(CAST($1 AS text[])) AS k)";
     let mut sql = render(
         "SELECT pg_catalog.array_agg(CAST(segment_client.{{key_column}} AS text)), \
                 pg_catalog.array_agg(CAST(v.parameter_id AS text)), pg_catalog.array_agg(v.value) \
@@ -195,7 +200,7 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
                 let filter = if all_clients {
                     String::new()
                 } else {
-                    format!(" WHERE {column} = {}", render(listed, &parts))
+                    format!(" WHERE {column} {}", render(listed, &parts))
                 };
                 sql.push_str(&format!(
                     " LEFT JOIN (SELECT {column} AS segment_key, CAST(({}) AS text) AS value \
@@ -217,7 +222,7 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
     ));
     if !all_clients {
         sql.push_str(&render(
-            &format!(" WHERE segment_client.{{{{key_column}}}} = {listed}"),
+            &format!(" WHERE segment_client.{{{{key_column}}}} {listed}"),
             &parts,
         ));
     }
@@ -299,9 +304,40 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
     groups
 }
 
-/// Whether the scheme has parameters (under a snapshot taken now).
+thread_local! {
+    /// Each scheme's parameters grouped by definer, as evaluation needs them, with the
+    /// configuration generation they were read at (`compiled::generation`). Invalidation: every
+    /// configuration change (parameters, ranges and matches included) bumps that generation in
+    /// every backend; an entry of an older generation is read again. Bound: `MAX_SCHEMES`.
+    static PARAMETERS: BackendCache<i32, (u64, Rc<Vec<DefinerParameters>>)> =
+        BackendCache::new(MAX_SCHEMES);
+}
+
+/// Far more schemes than a database defines.
+const MAX_SCHEMES: usize = 1024;
+
+/// The parameters of a scheme grouped by definer, from the cache when it is current.
+fn parameters_of(scheme_id: i32) -> Rc<Vec<DefinerParameters>> {
+    super::compiled::watch_schemes_table();
+    super::compiled::accept_invalidations();
+    let generation = super::compiled::generation();
+    if let Some((read_at, parameters)) = PARAMETERS.with(|c| c.get(&scheme_id)) {
+        if read_at == generation {
+            return parameters;
+        }
+    }
+    let parameters = Rc::new(parameters_by_definer(scheme_id));
+    // kept only if no configuration change arrived while it was read
+    super::compiled::accept_invalidations();
+    if super::compiled::generation() == generation {
+        PARAMETERS.with(|c| c.insert(scheme_id, (generation, parameters.clone())));
+    }
+    parameters
+}
+
+/// Whether the scheme has parameters.
 pub fn scheme_has_parameters(scheme_id: i32) -> bool {
-    !parameters_by_definer(scheme_id).is_empty()
+    !parameters_of(scheme_id).is_empty()
 }
 
 /// Evaluates every parameter of a scheme for the clients `clients` lists (text forms; None:
@@ -310,7 +346,7 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 /// the role, never evaluate with another role's rights.
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
-    for group in parameters_by_definer(scheme_id) {
+    for group in parameters_of(scheme_id).iter() {
         if !role_exists(group.definer) {
             SegmentError::DefinerGone {
                 parameters: group.codes(),
@@ -325,8 +361,12 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
                 None => Vec::new(),
             };
             as_definer(group.definer, || {
-                check_definer_sees_every_row(entity, &group);
-                Spi::connect(|_| latest::first_row_text_arrays(&sql, &args))
+                check_definer_sees_every_row(entity, group);
+                Spi::connect(|_| match clients {
+                    // a trigger's few clients, on every write: the plan is kept
+                    Some(_) => latest::first_row_text_arrays_kept(&sql, &args),
+                    None => latest::first_row_text_arrays(&sql, &args),
+                })
             })
         })
         .catch_when(PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE, |caught| {
@@ -401,10 +441,16 @@ pub fn trial_evaluation(
 pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str) -> i64 {
     // As a writer of answers does: a re-segmentation (which locks the answers against
     // writers) either waits for this write or is waited for, and its levels are seen.
-    Spi::connect_mut(|c| {
-        let sql = query::for_entity("LOCK TABLE {{answers}} IN ROW EXCLUSIVE MODE", entity);
-        ok(c.update(sql.as_str(), None, &[]));
-    });
+    // SAFETY: takes a table lock as an INSERT into the answers would, held to transaction end;
+    // then makes the rows the firing statement wrote visible to the snapshot the evaluation
+    // takes, as an SPI statement that writes would.
+    unsafe {
+        pg_sys::LockRelationOid(
+            entity.answers_oid,
+            pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
+        );
+        pg_sys::CommandCounterIncrement();
+    };
     if super::answer_deltas::isolation_uses_transaction_snapshot() {
         // a configuration committed since this transaction's snapshot must not be missed
         super::answer_deltas::check_configuration_current(entity).or_raise();
@@ -446,18 +492,38 @@ pub fn rescore_related(
             touched.push(format!("SELECT {column} FROM segment_old_rows"));
         }
     }
-    let sql = format!(
-        "{} IN ({}) ORDER BY 1 FOR NO KEY UPDATE OF segment_client) locked",
+    let touched_clients = format!(
+        "{} IN ({})",
         query::for_entity(
-            "SELECT pg_catalog.array_agg(k) FROM (SELECT CAST(segment_client.{{key_column}} AS text) AS k \
+            "SELECT CAST(segment_client.{{key_column}} AS text) AS k \
              FROM {{client_table}} AS segment_client WHERE segment_client.{{key_column}}",
             entity,
         ),
         touched.join(" UNION ")
     );
-    // (ORDER BY 1 orders by the key's text form: one order for every writer, all that matters)
+    // The touched clients are locked before they are evaluated, so that two writers of one
+    // client's related rows take turns. A few are locked row by row (FOR NO KEY UPDATE, in
+    // one order for every writer: by the key's text form); a bulk statement's many clients
+    // by one lock of the client table (EXCLUSIVE: reads go on, writers and row lockers wait),
+    // rather than by writing a lock into every client row.
     let clients: Vec<String> = Spi::connect_mut(|c| {
         register_transition_tables(trigger);
+        let count = format!("SELECT pg_catalog.count(*) FROM ({touched_clients}) touched");
+        let many = ok(ok(c.select(count.as_str(), None, &[]))
+            .first()
+            .get_one::<i64>())
+        .unwrap_or(0)
+            > ROW_LOCKED_CLIENTS;
+        let sql = if many {
+            let lock = query::for_entity("LOCK TABLE {{client_table}} IN EXCLUSIVE MODE", entity);
+            ok(c.update(lock.as_str(), None, &[]));
+            format!("SELECT pg_catalog.array_agg(k) FROM ({touched_clients}) locked")
+        } else {
+            format!(
+                "SELECT pg_catalog.array_agg(k) FROM ({touched_clients} \
+                 ORDER BY 1 FOR NO KEY UPDATE OF segment_client) locked"
+            )
+        };
         ok(ok(c.update(sql.as_str(), None, &[]))
             .first()
             .get_one::<Vec<String>>())
@@ -467,6 +533,10 @@ pub fn rescore_related(
         rescore_clients(entity, &clients, "related change");
     }
 }
+
+/// Above this many clients touched by one statement on a related table, the client table is
+/// locked instead of each client's row.
+const ROW_LOCKED_CLIENTS: i64 = 1000;
 
 /// What a statement did to a related table.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -554,19 +624,22 @@ fn refresh_entity(entity: &Entity, cause: &str) -> i64 {
         .sum()
 }
 
-/// The schemes of an entity that have parameters.
+/// The schemes of an entity that have parameters, from the compiled configuration.
 fn parameter_scheme_ids(entity_id: i32) -> Vec<i32> {
-    Spi::connect(|c| {
-        ok(c.select(
-            "SELECT DISTINCT p.scheme_id FROM segment.parameters p \
-             JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
-             WHERE s.entity_id = $1 ORDER BY 1",
-            None,
-            &[entity_id.into()],
-        ))
-        .filter_map(|row| ok(row.get::<i32>(1)))
-        .collect()
-    })
+    let config = super::compiled::get().or_raise();
+    let mut ids: Vec<i32> = config
+        .parameter_schemes
+        .iter()
+        .copied()
+        .filter(|id| {
+            config
+                .schemes
+                .get(id)
+                .is_some_and(|s| s.entity_id == entity_id)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
 }
 
 /// Applies evaluated values of scheme `scheme_id` (apply_parameters.sql) with `cause`, then
