@@ -125,8 +125,10 @@ $fn$;
 -- column list but a WHEN clause comparing those columns' old and new values: UPDATE OF would
 -- miss a column a BEFORE trigger of the table changes, and the WHEN clause, evaluated by the
 -- executor without calling any function of pg_segment's, costs an UPDATE of other columns
--- next to nothing. A column whose type has no default equality operator (json, xml, point) is
--- compared in its text form. Each trigger is replaced only when what it watches changes, with
+-- next to nothing. Columns are compared with IS DISTINCT FROM where equal values always print
+-- alike (integers, text, booleans, dates, uuids), and in text form otherwise: a parameter
+-- sees a value's text (numeric 1.0 and 1.00 are equal but match differently), and a type such
+-- as json, or one whose equality operator lives outside pg_catalog, has no operator here. Each trigger is replaced only when what it watches changes, with
 -- a bounded wait for the table's lock. Runs as the extension's owner (the writer of the
 -- parameter was checked for TRIGGER on the table by segment._parameter_written). Skipped
 -- while the answers triggers are missing (pg_restore creates the dumped triggers itself,
@@ -189,11 +191,11 @@ BEGIN
             EXECUTE FUNCTION segment._client_parameters_changed()$ddl$,
             e.client_table,
             (SELECT pg_catalog.string_agg(
-                        CASE WHEN EXISTS (
-                                 SELECT 1 FROM pg_catalog.pg_opclass oc
-                                 JOIN pg_catalog.pg_am am ON am.oid = oc.opcmethod
-                                 WHERE oc.opcdefault AND am.amname IN ('btree', 'hash')
-                                   AND oc.opcintype = COALESCE(NULLIF(t.typbasetype, 0), t.oid))
+                        CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN (
+                                      'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
+                                      'text'::regtype, 'character varying'::regtype,
+                                      'character'::regtype, 'boolean'::regtype, 'date'::regtype,
+                                      'uuid'::regtype, 'name'::regtype)
                              THEN pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', a.attname)
                              ELSE pg_catalog.format('OLD.%1$I::text IS DISTINCT FROM NEW.%1$I::text', a.attname)
                         END, ' OR ' ORDER BY a.attname)
@@ -216,6 +218,8 @@ SET lock_timeout = '10s'
 AS $fn$
 DECLARE
     t regclass;
+    trigger_name name;
+    trigger_sql text;
 BEGIN
     IF EXISTS (SELECT 1 FROM segment.entities e
                WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
@@ -223,41 +227,38 @@ BEGIN
                                    AND t.tgname = 'segment_answers_insert')) THEN
         RETURN; -- restoring a dump
     END IF;
-    -- tables that lost their last parameter (or whose triggers a dropped parameter leaves)
-    FOR t IN
-        SELECT DISTINCT tr.tgrelid::regclass FROM pg_catalog.pg_trigger tr
-        WHERE tr.tgname = 'pg_segment_related_insert'
+    -- triggers of tables no parameter reads any more
+    FOR t, trigger_name IN
+        SELECT tr.tgrelid::regclass, tr.tgname FROM pg_catalog.pg_trigger tr
+        WHERE tr.tgname IN ('pg_segment_related_insert', 'pg_segment_related_update',
+                            'pg_segment_related_delete', 'pg_segment_related_truncate')
           AND tr.tgfoid = 'segment._related_rows_changed()'::regprocedure
           AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.source = tr.tgrelid)
+        ORDER BY 1, 2
     LOOP
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_insert ON %s', t);
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_update ON %s', t);
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_delete ON %s', t);
-        EXECUTE pg_catalog.format('DROP TRIGGER pg_segment_related_truncate ON %s', t);
+        EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, t);
     END LOOP;
-    -- tables that gained their first
-    FOR t IN
-        SELECT DISTINCT p.source FROM segment.parameters p
-        WHERE p.source IS NOT NULL
-          AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)
-          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tr
-                          WHERE tr.tgrelid = p.source AND tr.tgname = 'pg_segment_related_insert')
+    -- each trigger a read table lacks (all four for a new one; one its owner dropped)
+    FOR t, trigger_name, trigger_sql IN
+        SELECT src.source, w.name, w.definition
+        FROM (SELECT DISTINCT p.source FROM segment.parameters p
+              WHERE p.source IS NOT NULL
+                AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)) src,
+             (VALUES ('pg_segment_related_insert',
+                      'AFTER INSERT ON %s REFERENCING NEW TABLE AS segment_new_rows FOR EACH STATEMENT'),
+                     ('pg_segment_related_update',
+                      'AFTER UPDATE ON %s REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows FOR EACH STATEMENT'),
+                     ('pg_segment_related_delete',
+                      'AFTER DELETE ON %s REFERENCING OLD TABLE AS segment_old_rows FOR EACH STATEMENT'),
+                     ('pg_segment_related_truncate', 'AFTER TRUNCATE ON %s FOR EACH STATEMENT'))
+             AS w(name, definition)
+        WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger tr
+                          WHERE tr.tgrelid = src.source AND tr.tgname = w.name)
+        ORDER BY 1, 2
     LOOP
-        EXECUTE pg_catalog.format($ddl$
-            CREATE TRIGGER pg_segment_related_insert AFTER INSERT ON %s
-            REFERENCING NEW TABLE AS segment_new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
-        EXECUTE pg_catalog.format($ddl$
-            CREATE TRIGGER pg_segment_related_update AFTER UPDATE ON %s
-            REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
-        EXECUTE pg_catalog.format($ddl$
-            CREATE TRIGGER pg_segment_related_delete AFTER DELETE ON %s
-            REFERENCING OLD TABLE AS segment_old_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
-        EXECUTE pg_catalog.format($ddl$
-            CREATE TRIGGER pg_segment_related_truncate AFTER TRUNCATE ON %s
-            FOR EACH STATEMENT EXECUTE FUNCTION segment._related_rows_changed()$ddl$, t);
+        EXECUTE pg_catalog.format('CREATE TRIGGER %I ', trigger_name)
+             || pg_catalog.format(trigger_sql, t)
+             || ' EXECUTE FUNCTION segment._related_rows_changed()';
     END LOOP;
 END
 $fn$;

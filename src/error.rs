@@ -131,6 +131,23 @@ pub enum SegmentError {
     },
     /// A `client_column` given for a parameter without a `source`.
     ColumnWithoutSource,
+    /// A relation that cannot be a parameter's source (a view, a temporary table).
+    UnsuitableSource {
+        table: String,
+        reason: String,
+    },
+    /// A client whose related data a REPEATABLE READ write touches, committed after the
+    /// transaction's snapshot.
+    ClientsChangedSinceSnapshot {
+        table: String,
+    },
+    /// Parameters whose evaluation failed with PostgreSQL's error `code`.
+    EvaluationFailed {
+        parameters: String,
+        definer: String,
+        code: PgSqlErrorCode,
+        message: String,
+    },
     /// Parameters whose definer role no longer exists.
     DefinerGone {
         parameters: String,
@@ -200,6 +217,9 @@ impl SegmentError {
             }
             SegmentError::ColumnWithoutSource => ERRCODE_INVALID_PARAMETER_VALUE,
             SegmentError::DefinerGone { .. } => ERRCODE_UNDEFINED_OBJECT,
+            SegmentError::UnsuitableSource { .. } => ERRCODE_WRONG_OBJECT_TYPE,
+            SegmentError::ClientsChangedSinceSnapshot { .. } => ERRCODE_T_R_SERIALIZATION_FAILURE,
+            SegmentError::EvaluationFailed { code, .. } => *code,
             SegmentError::RowSecurityForDefiner { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::ExpressionError { code, .. } => *code,
             SegmentError::Engine(EngineError::Overflow { .. }) => {
@@ -285,6 +305,16 @@ impl SegmentError {
             SegmentError::ColumnWithoutSource => {
                 "client_column names a column of a related table, but source is NULL".to_string()
             }
+            SegmentError::UnsuitableSource { table, reason } => {
+                format!("{table} cannot be the source of a parameter: {reason}")
+            }
+            SegmentError::ClientsChangedSinceSnapshot { table } => format!(
+                "could not serialize access: a client of {table} this write re-scores changed \
+                 after this transaction took its snapshot"
+            ),
+            SegmentError::EvaluationFailed { parameters, definer, message, .. } => format!(
+                "parameters {parameters} (evaluated as {definer}) failed: {message}"
+            ),
             SegmentError::DefinerGone { parameters, .. } => format!(
                 "parameters {parameters} cannot be evaluated: the role that defined them no longer exists"
             ),
@@ -340,6 +370,14 @@ impl SegmentError {
             }),
             SegmentError::DefinerGone { .. } => Some(
                 "Drop the parameters and define them again as an existing role.".into(),
+            ),
+            SegmentError::ClientsChangedSinceSnapshot { .. } => {
+                Some("Retry the transaction.".into())
+            }
+            SegmentError::EvaluationFailed { .. } => Some(
+                "The expression of a parameter fails on some client's data; fix it with \
+                 segment.drop_parameter() and segment.add_parameter()."
+                    .into(),
             ),
             SegmentError::RowSecurityForDefiner { .. } => Some(
                 "A client hidden from the definer would be scored as if it had no value; define \

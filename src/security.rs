@@ -50,8 +50,9 @@ pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
 /// Runs `f`, which evaluates code another role wrote (a parameter's expression and the
 /// functions it calls), as that role `definer`, inside whoever's session it is: as a restricted
 /// operation, as REFRESH MATERIALIZED VIEW runs a view owner's code — no `SET ROLE`, no
-/// temporary objects, row security applying as it does to the definer — and with every
-/// setting it changes undone afterwards, so nothing of it outlives the evaluation.
+/// temporary objects, row security applying as it does to the definer — under fixed settings
+/// for how values print (`EVALUATION_SETTINGS`), and with every setting it changes undone
+/// afterwards, so nothing of it outlives the evaluation.
 pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     struct Restore {
         user: pg_sys::Oid,
@@ -81,6 +82,20 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
                 | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as std::ffi::c_int,
         );
+        // Values are compared and matched in text form: the settings that decide how a date,
+        // an interval, a timestamp or a float prints are the same for every writer's session.
+        for (name, value) in EVALUATION_SETTINGS {
+            pg_sys::set_config_option(
+                name.as_ptr(),
+                value.as_ptr(),
+                pg_sys::GucContext::PGC_USERSET,
+                pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE,
+                true,
+                pgrx::PgLogLevel::ERROR as std::ffi::c_int,
+                false,
+            );
+        }
         Restore {
             user,
             context,
@@ -89,6 +104,14 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     };
     f()
 }
+
+/// The settings a parameter is evaluated under, whatever the session's (see `as_definer`).
+const EVALUATION_SETTINGS: [(&std::ffi::CStr, &std::ffi::CStr); 4] = [
+    (c"DateStyle", c"ISO, YMD"),
+    (c"IntervalStyle", c"postgres"),
+    (c"TimeZone", c"UTC"),
+    (c"extra_float_digits", c"1"),
+];
 
 /// Whether `role` still exists (a parameter's definer may have been dropped since).
 pub fn role_exists(role: pg_sys::Oid) -> bool {

@@ -114,19 +114,7 @@ fn add_question(
         let code = required(code, "code")?;
         let prompt = required(prompt, "prompt")?;
         let weight = required(weight, "weight")?;
-        // a weight with more digits than the engine holds is out of range, never rounded
-        let weight = to_decimal(&weight).map_err(|_| EngineError::WeightOutOfRange {
-            weight: weight.to_string(),
-        })?;
-        engine::validate_code("question code", code)?;
-        engine::validate_weight(weight)?;
-        if store::input_code_taken(scheme.scheme_id, code) {
-            return Err(SegmentError::Duplicate {
-                what: "question or parameter",
-                value: code.to_string(),
-                within: format!("in scheme \"{}\"", scheme.name),
-            });
-        }
+        let weight = super::new_input_weight(&scheme, "question code", code, &weight)?;
         Ok(store::insert_item(
             store::Item::Question,
             scheme.scheme_id,

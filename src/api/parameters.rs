@@ -78,6 +78,12 @@ fn _checked_expression(
                         oid: source.0.to_u32(),
                     },
                 )?;
+                if let Some(reason) = store::unsuitable_source(source.0) {
+                    return Err(SegmentError::UnsuitableSource {
+                        table: source_name,
+                        reason,
+                    });
+                }
                 let client_column = required(client_column, "client_column")?;
                 store::check_expression(
                     source.0,
@@ -134,18 +140,7 @@ fn _add_parameter(
             }
             (None, Some(_)) => return Err(SegmentError::ColumnWithoutSource),
         };
-        let weight = to_decimal(&weight).map_err(|_| EngineError::WeightOutOfRange {
-            weight: weight.to_string(),
-        })?;
-        engine::validate_code("parameter code", code)?;
-        engine::validate_weight(weight)?;
-        if store::input_code_taken(scheme.scheme_id, code) {
-            return Err(SegmentError::Duplicate {
-                what: "question or parameter",
-                value: code.to_string(),
-                within: format!("in scheme \"{}\"", scheme.name),
-            });
-        }
+        let weight = super::new_input_weight(&scheme, "parameter code", code, &weight)?;
         Ok(store::insert_parameter(
             scheme.scheme_id,
             code,
@@ -170,9 +165,7 @@ fn add_range(
     points: Option<AnyNumeric>,
 ) -> i32 {
     (|| -> Result<i32> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
-        let parameter = required(parameter, "parameter")?;
-        let parameter_id = store::parameter_id(&scheme, parameter)?;
+        let (_, parameter, parameter_id) = scheme_parameter(scheme, parameter)?;
         let min_text = required(min_value, "min_value")?.to_string();
         let max_text = required(max_value, "max_value")?.to_string();
         let points = checked_points(required(points, "points")?)?;
@@ -205,9 +198,7 @@ fn add_match(
     points: Option<AnyNumeric>,
 ) -> i32 {
     (|| -> Result<i32> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
-        let parameter = required(parameter, "parameter")?;
-        let parameter_id = store::parameter_id(&scheme, parameter)?;
+        let (scheme, parameter, parameter_id) = scheme_parameter(scheme, parameter)?;
         let value = required(value, "value")?;
         let points = checked_points(required(points, "points")?)?;
         if store::match_taken(parameter_id, value) {
@@ -230,12 +221,22 @@ fn add_match(
 #[pg_extern(volatile)]
 fn drop_parameter(scheme: Option<&str>, parameter: Option<&str>) {
     (|| -> Result<()> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
-        let parameter_id = store::parameter_id(&scheme, required(parameter, "parameter")?)?;
+        let (_, _, parameter_id) = scheme_parameter(scheme, parameter)?;
         store::delete_parameter(parameter_id);
         Ok(())
     })()
     .or_raise()
+}
+
+/// A scheme and the id of its parameter `parameter`, both required and known.
+fn scheme_parameter<'a>(
+    scheme: Option<&str>,
+    parameter: Option<&'a str>,
+) -> Result<(crate::entity::Scheme, &'a str, i32)> {
+    let scheme = store::scheme(required(scheme, "scheme")?)?;
+    let parameter = required(parameter, "parameter")?;
+    let parameter_id = store::parameter_id(&scheme, parameter)?;
+    Ok((scheme, parameter, parameter_id))
 }
 
 /// Points as the engine holds them, in text form; out of range is refused, never rounded.

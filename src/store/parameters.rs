@@ -202,15 +202,20 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
                 } else {
                     format!(" WHERE {column} {}", render(listed, &parts))
                 };
+                // (column names no client table is likely to have: a client-row expression
+                // beside it names the client's columns unqualified)
                 sql.push_str(&format!(
-                    " LEFT JOIN (SELECT {column} AS segment_key, CAST(({}) AS text) AS value \
-                     FROM {}{filter} GROUP BY {column}) AS {alias} ON {alias}.segment_key = ",
+                    " LEFT JOIN (SELECT {column} AS \"pg_segment key\", \
+                     CAST(({}) AS text) AS \"pg_segment value\" \
+                     FROM {}{filter} GROUP BY {column}) AS {alias} \
+                     ON {alias}.\"pg_segment key\" = ",
                     p.expression, r.name
                 ));
                 sql.push_str(&render("segment_client.{{key_column}}", &parts));
                 values.push(format!(
-                    "({}, CASE WHEN {alias}.segment_key IS NULL \
-                     THEN (SELECT CAST(({}) AS text) FROM {} WHERE false) ELSE {alias}.value END)",
+                    "({}, CASE WHEN {alias}.\"pg_segment key\" IS NULL \
+                     THEN (SELECT CAST(({}) AS text) FROM {} WHERE false) \
+                     ELSE {alias}.\"pg_segment value\" END)",
                     p.id, p.expression, r.name
                 ));
             }
@@ -369,21 +374,31 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
                 })
             })
         })
-        .catch_when(PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE, |caught| {
+        .catch_others(|caught| {
             let CaughtError::PostgresError(report) = &caught else {
                 caught.rethrow()
             };
-            SegmentError::PermissionDenied {
-                message: format!(
-                    "parameters {} cannot be evaluated with the rights of their definer {}: {}",
-                    group.codes(),
-                    group.definer_name,
-                    report.message()
-                ),
-                hint: "A parameter is evaluated with the rights of the role that defined it; \
-                       grant that role again what the expression reads, or define the \
-                       parameter anew as a role that may read it."
-                    .into(),
+            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE {
+                SegmentError::PermissionDenied {
+                    message: format!(
+                        "parameters {} cannot be evaluated with the rights of their definer {}: {}",
+                        group.codes(),
+                        group.definer_name,
+                        report.message()
+                    ),
+                    hint: "A parameter is evaluated with the rights of the role that defined it; \
+                           grant that role again what the expression reads, or define the \
+                           parameter anew as a role that may read it."
+                        .into(),
+                }
+                .raise()
+            }
+            // any other error of the definer's expression, named, with its own SQLSTATE
+            SegmentError::EvaluationFailed {
+                parameters: group.codes(),
+                definer: group.definer_name.clone(),
+                code: report.sql_error_code(),
+                message: report.message().to_string(),
             }
             .raise()
         })
@@ -429,21 +444,65 @@ pub fn trial_evaluation(
             related: sql_related,
         }],
     };
+    let zero_rows = group.parameters[0].related.as_ref().map(|r| {
+        format!(
+            "SELECT CAST(({expression}) AS text) FROM {} WHERE false",
+            r.name
+        )
+    });
     as_definer(definer, || {
         check_definer_sees_every_row(entity, &group);
-        Spi::connect(|_| latest::first_row_text_arrays(&sql, &[Vec::<String>::new().into()]));
+        Spi::connect(|_| {
+            latest::first_row_text_arrays(&sql, &[Vec::<String>::new().into()]);
+            // the aggregate over no rows, which every client without related rows gets (an
+            // expression that divides by count(*) fails here, not at the first such client)
+            if let Some(zero_rows) = &zero_rows {
+                latest::run(zero_rows, &[], false);
+            }
+        });
     });
+}
+
+/// How `rescore_clients` makes sure no other writer evaluates the same clients meanwhile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ClientLock {
+    /// the firing statement wrote the client rows: they are locked already (or new)
+    Held,
+    /// lock them first: a few row by row, many by a lock of the client table
+    Take,
 }
 
 /// Re-scores clients of the entity (text forms of their keys) in every scheme with
 /// parameters: evaluated as each definer, applied as the owner of the entity's relations
 /// (the caller's role) with `cause`. Returns how many assignments changed.
-pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str) -> i64 {
-    // As a writer of answers does: a re-segmentation (which locks the answers against
-    // writers) either waits for this write or is waited for, and its levels are seen.
-    // SAFETY: takes a table lock as an INSERT into the answers would, held to transaction end;
-    // then makes the rows the firing statement wrote visible to the snapshot the evaluation
-    // takes, as an SPI statement that writes would.
+///
+/// The clients are locked before they are evaluated (`lock`), so that two writers of one
+/// client's data (its row, its related rows, its answers) take turns, and the second
+/// evaluates what the first committed. A few clients are locked row by row, FOR NO KEY UPDATE
+/// in key order; many (a bulk statement's) by one lock of the client table (EXCLUSIVE: reads
+/// go on, writers and row lockers wait), rather than by writing a lock into every client row.
+/// Under REPEATABLE READ a client the transaction's snapshot cannot lock (committed since)
+/// fails the write with 40001.
+pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: ClientLock) -> i64 {
+    prepare_to_apply(entity);
+    if lock == ClientLock::Take {
+        lock_clients(entity, clients);
+    }
+    let mut changed = 0;
+    for scheme_id in parameter_scheme_ids(entity.entity_id) {
+        let values = evaluate(entity, scheme_id, Some(clients));
+        changed += apply_values(entity, scheme_id, &values, cause);
+    }
+    changed
+}
+
+/// What every application of evaluated parameters starts with: the answers locked as a writer
+/// of answers locks them, so that a re-segmentation (which locks them against writers) either
+/// waits for this write or is waited for and its levels are seen; the firing statement's rows
+/// made visible to the snapshot the evaluation takes, as an SPI statement that writes would;
+/// and under REPEATABLE READ, a configuration committed since the snapshot refused (40001).
+fn prepare_to_apply(entity: &Entity) {
+    // SAFETY: a table lock as an INSERT into the answers takes, held to transaction end.
     unsafe {
         pg_sys::LockRelationOid(
             entity.answers_oid,
@@ -452,15 +511,50 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str) -> i64 
         pg_sys::CommandCounterIncrement();
     };
     if super::answer_deltas::isolation_uses_transaction_snapshot() {
-        // a configuration committed since this transaction's snapshot must not be missed
         super::answer_deltas::check_configuration_current(entity).or_raise();
     }
-    let mut changed = 0;
-    for scheme_id in parameter_scheme_ids(entity.entity_id) {
-        let values = evaluate(entity, scheme_id, Some(clients));
-        changed += apply_values(entity, scheme_id, &values, cause);
+}
+
+/// Locks the clients (see `rescore_clients`).
+fn lock_clients(entity: &Entity, clients: &[String]) {
+    if clients.len() as i64 > ROW_LOCKED_CLIENTS {
+        // SAFETY: a table lock, held to transaction end; it needs no privilege (the rows are
+        // only kept from changing, as the statement that fired wrote related data of them).
+        unsafe {
+            pg_sys::LockRelationOid(
+                entity.client_table_oid,
+                pg_sys::ExclusiveLock as pg_sys::LOCKMODE,
+            )
+        };
+        return;
     }
-    changed
+    let sql = query::for_entity(
+        "SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {{client_table}} AS segment_client \
+         WHERE segment_client.{{key_column}} IN \
+               (SELECT CAST(k AS {{key_type}}) FROM pg_catalog.unnest(CAST($1 AS text[])) AS k) \
+         ORDER BY segment_client.{{key_column}} FOR NO KEY UPDATE OF segment_client) locked",
+        entity,
+    );
+    let locked = Spi::connect_mut(|c| {
+        let plan = kept_plan(
+            c,
+            NO_TRANSITION_TABLES,
+            &sql,
+            &[PgOid::from(pg_sys::TEXTARRAYOID)],
+            true,
+        );
+        ok(ok(c.update(&*plan, None, &[clients.to_vec().into()]))
+            .first()
+            .get_one::<i64>())
+        .unwrap_or(0)
+    });
+    if super::answer_deltas::isolation_uses_transaction_snapshot() && locked < clients.len() as i64
+    {
+        SegmentError::ClientsChangedSinceSnapshot {
+            table: entity.client_table.clone(),
+        }
+        .raise();
+    }
 }
 
 /// After a statement on a related table some parameter of the entity aggregates: the clients
@@ -492,45 +586,27 @@ pub fn rescore_related(
             touched.push(format!("SELECT {column} FROM segment_old_rows"));
         }
     }
-    let touched_clients = format!(
+    // Every client the statement touched, as committed now (under REPEATABLE READ too: one
+    // committed after the transaction's snapshot then fails the lock with 40001 rather than
+    // go unscored).
+    let sql = format!(
         "{} IN ({})",
         query::for_entity(
-            "SELECT CAST(segment_client.{{key_column}} AS text) AS k \
-             FROM {{client_table}} AS segment_client WHERE segment_client.{{key_column}}",
+            "SELECT CAST(segment_client.{{key_column}} AS text) FROM {{client_table}} AS segment_client \
+             WHERE segment_client.{{key_column}}",
             entity,
         ),
         touched.join(" UNION ")
     );
-    // The touched clients are locked before they are evaluated, so that two writers of one
-    // client's related rows take turns. A few are locked row by row (FOR NO KEY UPDATE, in
-    // one order for every writer: by the key's text form); a bulk statement's many clients
-    // by one lock of the client table (EXCLUSIVE: reads go on, writers and row lockers wait),
-    // rather than by writing a lock into every client row.
-    let clients: Vec<String> = Spi::connect_mut(|c| {
+    let clients: Vec<String> = Spi::connect_mut(|_| {
         register_transition_tables(trigger);
-        let count = format!("SELECT pg_catalog.count(*) FROM ({touched_clients}) touched");
-        let many = ok(ok(c.select(count.as_str(), None, &[]))
-            .first()
-            .get_one::<i64>())
-        .unwrap_or(0)
-            > ROW_LOCKED_CLIENTS;
-        let sql = if many {
-            let lock = query::for_entity("LOCK TABLE {{client_table}} IN EXCLUSIVE MODE", entity);
-            ok(c.update(lock.as_str(), None, &[]));
-            format!("SELECT pg_catalog.array_agg(k) FROM ({touched_clients}) locked")
-        } else {
-            format!(
-                "SELECT pg_catalog.array_agg(k) FROM ({touched_clients} \
-                 ORDER BY 1 FOR NO KEY UPDATE OF segment_client) locked"
-            )
-        };
-        ok(ok(c.update(sql.as_str(), None, &[]))
-            .first()
-            .get_one::<Vec<String>>())
-        .unwrap_or_default()
+        latest::run(&sql, &[], false)
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .collect()
     });
     if !clients.is_empty() {
-        rescore_clients(entity, &clients, "related change");
+        rescore_clients(entity, &clients, "related change", ClientLock::Take);
     }
 }
 
@@ -547,34 +623,37 @@ pub enum TableChange {
     Truncate,
 }
 
-/// The client columns by which the entity's parameters read a related table.
+/// The client columns by which the entity's parameters read a related table (as committed
+/// now: a parameter committed after a REPEATABLE READ snapshot is not missed, and the
+/// configuration check that follows refuses the write).
 fn client_columns_reading(entity: &Entity, relid: pg_sys::Oid) -> Vec<String> {
-    Spi::connect(|c| {
-        ok(c.select(
+    Spi::connect(|_| {
+        latest::run(
             "SELECT DISTINCT p.client_column::text FROM segment.parameters p \
              JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
              WHERE p.source = $1 AND s.entity_id = $2 ORDER BY 1",
-            None,
             &[regclass_arg(relid), entity.entity_id.into()],
-        ))
-        .filter_map(|row| ok(row.get::<String>(1)))
-        .collect()
+            false,
+        )
     })
+    .into_iter()
+    .filter_map(|row| row.into_iter().next().flatten())
+    .collect()
 }
 
-/// The entities whose parameters aggregate a related table.
+/// The entities whose parameters aggregate a related table (as committed now).
 pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
-    let source = regclass_arg(relid);
-    Spi::connect(|c| {
-        ok(c.select(
+    Spi::connect(|_| {
+        latest::run(
             "SELECT DISTINCT s.entity_id FROM segment.parameters p \
              JOIN segment.schemes s ON s.scheme_id = p.scheme_id WHERE p.source = $1 ORDER BY 1",
-            None,
-            &[source],
-        ))
-        .filter_map(|row| ok(row.get::<i32>(1)))
-        .collect()
+            &[regclass_arg(relid)],
+            false,
+        )
     })
+    .iter()
+    .filter_map(|row| latest::parse::<i32>(row, 0))
+    .collect()
 }
 
 /// Locks the tables a scheme's parameters read against writers (SHARE ROW EXCLUSIVE): the
@@ -582,29 +661,26 @@ pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
 /// the locks (under a snapshot taken then) misses no committed write, and no writer's trigger
 /// can evaluate a client meanwhile and commit a value the re-evaluation overwrites.
 pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
-    Spi::connect_mut(|c| {
-        let sql = query::for_entity(
-            "LOCK TABLE {{client_table}} IN SHARE ROW EXCLUSIVE MODE",
-            entity,
-        );
-        ok(c.update(sql.as_str(), None, &[]));
-        let sources: Vec<String> = ok(c.select(
-            "SELECT DISTINCT source::oid, source::text FROM segment.parameters \
+    let sources: Vec<pg_sys::Oid> = Spi::connect(|_| {
+        latest::run(
+            "SELECT DISTINCT source::oid FROM segment.parameters \
              WHERE scheme_id = $1 AND source IS NOT NULL ORDER BY 1",
-            None,
             &[scheme_id.into()],
-        ))
-        .filter_map(|row| ok(row.get::<String>(2)))
-        .collect();
-        for source in sources {
-            // (regclass text printed under the pinned search path: qualified and quoted)
-            ok(c.update(
-                &format!("LOCK TABLE {source} IN SHARE ROW EXCLUSIVE MODE"),
-                None,
-                &[],
-            ));
-        }
+            false,
+        )
     })
+    .iter()
+    .filter_map(|row| latest::parse::<u32>(row, 0))
+    .map(pg_sys::Oid::from)
+    .collect();
+    // (taken through the lock manager: the maintaining role needs no write right on a related
+    // table to keep it from changing for the duration)
+    for relid in std::iter::once(entity.client_table_oid).chain(sources) {
+        // SAFETY: a table lock, held to transaction end.
+        unsafe {
+            pg_sys::LockRelationOid(relid, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE)
+        };
+    }
 }
 
 /// Re-evaluates every parameter of every client of a scheme, set-based, after locking the
@@ -612,6 +688,7 @@ pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
 /// relations.
 pub fn refresh_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     lock_parameter_tables(entity, scheme_id);
+    prepare_to_apply(entity);
     let values = evaluate(entity, scheme_id, None);
     apply_values(entity, scheme_id, &values, cause)
 }
@@ -727,4 +804,16 @@ pub fn answered_clients(trigger: &FiringTrigger<'_>) -> Vec<String> {
             .get_one::<Vec<String>>())
         .unwrap_or_default()
     })
+}
+
+/// Why a relation cannot be the source of a parameter, if it cannot: only an ordinary or a
+/// partitioned table of the database's own (a view or a foreign table has no triggers that
+/// see its changes; a temporary table is one session's).
+pub fn unsuitable_source(relid: pg_sys::Oid) -> Option<String> {
+    value::<String>(
+        "SELECT CASE WHEN c.relkind NOT IN ('r', 'p') THEN 'it is not a table' \
+                     WHEN c.relpersistence = 't' THEN 'it is a temporary table' END \
+         FROM pg_catalog.pg_class c WHERE c.oid = $1",
+        &[regclass_arg(relid)],
+    )
 }

@@ -95,7 +95,7 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
             // a client's first assignment included.
             if store::entity_has_parameters(entity.entity_id) {
                 let clients = store::answered_clients(firing);
-                store::rescore_clients(entity, &clients, "answer");
+                store::rescore_clients(entity, &clients, "answer", store::ClientLock::Take);
             }
         })
     })

@@ -15,27 +15,22 @@ use pgrx::prelude::*;
 /// and history go with the client. (Answers go through their foreign key.)
 #[pg_trigger]
 fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let relid = trigger.relid()?;
     let op = trigger.op()?;
     let firing = FiringTrigger::of(trigger);
-    store::with_pinned_search_path(|| {
-        let entity = firing_client_entity(relid);
-        as_role(entity.owner, || {
-            if matches!(op, PgTriggerOperation::Truncate) {
-                store::truncate_client_rows(&entity);
-            } else if let Some(key) = firing.column_value(Row::Fired, &entity.key_column) {
-                // A key update across partitions deletes and inserts the row, and no trigger
-                // learns both keys: refused for a client pg_segment keeps data of.
-                if firing.row_moved_to_another_partition() && store::has_client_rows(&entity, &key)
-                {
-                    SegmentError::CrossPartitionRekey {
-                        table: entity.client_table.clone(),
-                    }
-                    .raise();
+    as_client_table_owner(trigger.relid()?, |entity| {
+        if matches!(op, PgTriggerOperation::Truncate) {
+            store::truncate_client_rows(entity);
+        } else if let Some(key) = firing.column_value(Row::Fired, &entity.key_column) {
+            // A key update across partitions deletes and inserts the row, and no trigger
+            // learns both keys: refused for a client pg_segment keeps data of.
+            if firing.row_moved_to_another_partition() && store::has_client_rows(entity, &key) {
+                SegmentError::CrossPartitionRekey {
+                    table: entity.client_table.clone(),
                 }
-                store::delete_client_rows(&entity, key);
+                .raise();
             }
-        });
+            store::delete_client_rows(entity, key);
+        }
     });
     Ok(None)
 }
@@ -53,7 +48,22 @@ fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         let old = firing.column_value(Row::Fired, &entity.key_column);
         let new = firing.column_value(Row::NewVersion, &entity.key_column);
         if let (Some(old), Some(new)) = (old, new) {
-            as_role(entity.owner, || store::rekey_client_rows(&entity, old, new));
+            let new_key = store::text_of(&new);
+            as_role(entity.owner, || {
+                store::rekey_client_rows(&entity, old, new);
+                // Parameters over related tables read the rows of the new key now (related
+                // rows follow a key only through a foreign key of their own).
+                if let Some(key) =
+                    new_key.filter(|_| store::entity_has_parameters(entity.entity_id))
+                {
+                    store::rescore_clients(
+                        &entity,
+                        &[key],
+                        "client change",
+                        store::ClientLock::Held,
+                    );
+                }
+            });
         }
     });
     Ok(None)
@@ -65,24 +75,20 @@ fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 /// and kept in step by `segment._sync_parameter_triggers`.
 #[pg_trigger]
 fn _client_parameters_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
-    let relid = trigger.relid()?;
     let op = trigger.op()?;
     let firing = FiringTrigger::of(trigger);
-    store::with_pinned_search_path(|| {
-        let entity = firing_client_entity(relid);
-        as_role(entity.owner, || {
-            let clients = match op {
-                PgTriggerOperation::Insert => store::inserted_clients(&entity, &firing),
-                _ => firing
-                    .column_value(Row::NewVersion, &entity.key_column)
-                    .and_then(|key| store::text_of(&key))
-                    .into_iter()
-                    .collect(),
-            };
-            if !clients.is_empty() {
-                store::rescore_clients(&entity, &clients, "client change");
-            }
-        });
+    as_client_table_owner(trigger.relid()?, |entity| {
+        let clients = match op {
+            PgTriggerOperation::Insert => store::inserted_clients(entity, &firing),
+            _ => firing
+                .column_value(Row::NewVersion, &entity.key_column)
+                .and_then(|key| store::text_of(&key))
+                .into_iter()
+                .collect(),
+        };
+        if !clients.is_empty() {
+            store::rescore_clients(entity, &clients, "client change", store::ClientLock::Held);
+        }
     });
     Ok(None)
 }
@@ -118,6 +124,15 @@ fn _related_rows_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         }
     });
     Ok(None)
+}
+
+/// Runs `f` with the pinned search path, as the owner of the entity of the client table a
+/// trigger fires on (see `firing_client_entity`).
+fn as_client_table_owner(relid: pg_sys::Oid, f: impl FnOnce(&Entity)) {
+    store::with_pinned_search_path(|| {
+        let entity = firing_client_entity(relid);
+        as_role(entity.owner, || f(&entity));
+    });
 }
 
 /// The entity of the client table a trigger fires on; anything else is refused. The look-up

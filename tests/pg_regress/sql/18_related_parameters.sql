@@ -82,7 +82,20 @@ TRUNCATE rel.orders;
 SELECT client_id, score, parameter_score, segment, status FROM :asg ORDER BY client_id;
 SELECT * FROM segment.verify('value');
 
+-- A client whose key changes is re-scored under its new key: related rows follow a key only
+-- through a foreign key of their own.
+INSERT INTO rel.orders VALUES (900, 6, 10, '2026-11-01');
+UPDATE rel.customers SET id = 60 WHERE id = 6;
+SELECT client_id, parameter_score FROM :asg WHERE client_id IN (6, 60);
+SELECT * FROM segment.verify('value');
+
 -- Bad definitions.
+SELECT segment.add_parameter('value', 'bad', 'Bad', '1000 / count(*)', source => 'rel.orders', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+CREATE VIEW rel.order_view AS SELECT * FROM rel.orders;
+SELECT segment.add_parameter('value', 'bad', 'Bad', 'count(*)', source => 'rel.order_view', client_column => 'customer_ref');
+\echo :LAST_ERROR_SQLSTATE
+DROP VIEW rel.order_view;
 SELECT segment.add_parameter('value', 'bad', 'Bad', 'amount', source => 'rel.orders', client_column => 'customer_ref');
 \echo :LAST_ERROR_SQLSTATE
 SELECT segment.add_parameter('value', 'bad', 'Bad', 'sum(amount)', source => 'rel.orders', client_column => 'no_such');
