@@ -368,9 +368,13 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             as_definer(group.definer, || {
                 check_definer_sees_every_row(entity, group);
                 Spi::connect(|_| match clients {
-                    // a trigger's few clients, on every write: the plan is kept
-                    Some(_) => latest::first_row_text_arrays_kept(&sql, &args),
-                    None => latest::first_row_text_arrays(&sql, &args),
+                    // a trigger's few clients, on every write: the plan is kept; a bulk
+                    // statement's many are planned afresh with the list's real size (a kept
+                    // plan turns generic, made for a list of a few, after a few runs)
+                    Some(keys) if keys.len() as i64 <= ROW_LOCKED_CLIENTS => {
+                        latest::first_row_text_arrays_kept(&sql, &args)
+                    }
+                    _ => latest::first_row_text_arrays(&sql, &args),
                 })
             })
         })
@@ -732,10 +736,17 @@ fn apply_values(entity: &Entity, scheme_id: i32, values: &ParameterValues, cause
             pg_sys::TEXTARRAYOID,
         ]
         .map(PgOid::from);
-        let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
         let [clients, ids, vals] = values.arguments();
         let args = [scheme_id.into(), cause.into(), clients, ids, vals];
-        let row = ok(c.update(&*plan, None, &args));
+        // a few clients' values run a kept plan; many are planned afresh with the arrays'
+        // real sizes, as the answers' set-based statements are
+        let row = if values.clients.len() as i64 <= ROW_LOCKED_CLIENTS * 4 {
+            let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
+            ok(c.update(&*plan, None, &args))
+        } else {
+            let plan = ok(c.prepare_mut(sql.as_str(), &types));
+            ok(c.update(&plan, None, &args))
+        };
         let (changed, emptied) = ok(row.first().get_two::<i64, Vec<String>>());
         super::answer_deltas::delete_emptied(c, entity, emptied);
         changed.unwrap_or(0)
