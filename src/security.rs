@@ -105,6 +105,24 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Sets a planner or print setting for the rest of an `as_definer` evaluation (undone with the
+/// evaluation's other settings).
+pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
+    // SAFETY: a setting changed at the nesting level `as_definer` opened, which undoes it.
+    unsafe {
+        pg_sys::set_config_option(
+            name.as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            pgrx::PgLogLevel::ERROR as std::ffi::c_int,
+            false,
+        );
+    }
+}
+
 /// The settings a parameter is evaluated under, whatever the session's (see `as_definer`).
 const EVALUATION_SETTINGS: [(&std::ffi::CStr, &std::ffi::CStr); 4] = [
     (c"DateStyle", c"ISO, YMD"),

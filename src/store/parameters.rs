@@ -367,6 +367,13 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             };
             as_definer(group.definer, || {
                 check_definer_sees_every_row(entity, group);
+                if clients.is_none_or(|keys| keys.len() as i64 > ROW_LOCKED_CLIENTS) {
+                    // Many clients: the related tables' aggregates are joined by hash. Right
+                    // after a bulk write the related table's statistics can say it is nearly
+                    // empty, and a nested loop then aggregates it again for every client
+                    // (a COPY of 1,000,000 orders ran for over 15 minutes so).
+                    crate::security::set_for_evaluation(c"enable_nestloop", c"off");
+                }
                 Spi::connect(|_| match clients {
                     // a trigger's few clients, on every write: the plan is kept; a bulk
                     // statement's many are planned afresh with the list's real size (a kept
