@@ -85,16 +85,7 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
         // Values are compared and matched in text form: the settings that decide how a date,
         // an interval, a timestamp or a float prints are the same for every writer's session.
         for (name, value) in EVALUATION_SETTINGS {
-            pg_sys::set_config_option(
-                name.as_ptr(),
-                value.as_ptr(),
-                pg_sys::GucContext::PGC_USERSET,
-                pg_sys::GucSource::PGC_S_SESSION,
-                pg_sys::GucAction::GUC_ACTION_SAVE,
-                true,
-                pgrx::PgLogLevel::ERROR as std::ffi::c_int,
-                false,
-            );
+            set_for_evaluation(name, value);
         }
         Restore {
             user,

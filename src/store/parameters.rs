@@ -360,6 +360,7 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             .raise();
         }
         let sql = evaluation_sql(entity, &group.parameters, clients.is_none());
+        let bulk = clients.is_none_or(|keys| many(keys.len()));
         let row = PgTryBuilder::new(|| {
             let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
                 Some(keys) => vec![keys.to_vec().into()],
@@ -367,21 +368,22 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
             };
             as_definer(group.definer, || {
                 check_definer_sees_every_row(entity, group);
-                if clients.is_none_or(|keys| keys.len() as i64 > ROW_LOCKED_CLIENTS) {
+                if bulk {
                     // Many clients: the related tables' aggregates are joined by hash. Right
                     // after a bulk write the related table's statistics can say it is nearly
                     // empty, and a nested loop then aggregates it again for every client
                     // (a COPY of 1,000,000 orders ran for over 15 minutes so).
                     crate::security::set_for_evaluation(c"enable_nestloop", c"off");
                 }
-                Spi::connect(|_| match clients {
+                Spi::connect(|_| {
                     // a trigger's few clients, on every write: the plan is kept; a bulk
                     // statement's many are planned afresh with the list's real size (a kept
                     // plan turns generic, made for a list of a few, after a few runs)
-                    Some(keys) if keys.len() as i64 <= ROW_LOCKED_CLIENTS => {
+                    if bulk {
+                        latest::first_row_text_arrays(&sql, &args)
+                    } else {
                         latest::first_row_text_arrays_kept(&sql, &args)
                     }
-                    _ => latest::first_row_text_arrays(&sql, &args),
                 })
             })
         })
@@ -437,24 +439,17 @@ pub fn trial_evaluation(
     related: Option<RelatedTable>,
     definer: pg_sys::Oid,
 ) {
-    let sql_related = related.clone();
-    let trial = Evaluated {
-        id: 0,
-        code: code.to_string(),
-        expression: expression.to_string(),
-        related,
-    };
-    let sql = evaluation_sql(entity, &[trial], false);
     let group = DefinerParameters {
         definer,
         definer_name: role_name(definer),
         parameters: vec![Evaluated {
             id: 0,
             code: code.to_string(),
-            expression: String::new(),
-            related: sql_related,
+            expression: expression.to_string(),
+            related,
         }],
     };
+    let sql = evaluation_sql(entity, &group.parameters, false);
     let zero_rows = group.parameters[0].related.as_ref().map(|r| {
         format!(
             "SELECT CAST(({expression}) AS text) FROM {} WHERE false",
@@ -502,7 +497,7 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: C
     let mut changed = 0;
     for scheme_id in parameter_scheme_ids(entity.entity_id) {
         let values = evaluate(entity, scheme_id, Some(clients));
-        changed += apply_values(entity, scheme_id, &values, cause);
+        changed += apply_values(entity, scheme_id, &values, cause, many(clients.len()));
     }
     changed
 }
@@ -528,7 +523,7 @@ fn prepare_to_apply(entity: &Entity) {
 
 /// Locks the clients (see `rescore_clients`).
 fn lock_clients(entity: &Entity, clients: &[String]) {
-    if clients.len() as i64 > ROW_LOCKED_CLIENTS {
+    if many(clients.len()) {
         // SAFETY: a table lock, held to transaction end; it needs no privilege (the rows are
         // only kept from changing, as the statement that fired wrote related data of them).
         unsafe {
@@ -623,7 +618,13 @@ pub fn rescore_related(
 
 /// Above this many clients touched by one statement on a related table, the client table is
 /// locked instead of each client's row.
-const ROW_LOCKED_CLIENTS: i64 = 1000;
+const ROW_LOCKED_CLIENTS: usize = 1000;
+
+/// Whether this many clients make a bulk statement: locked by a table lock, evaluated and
+/// applied with plans made for their number rather than kept ones.
+fn many(clients: usize) -> bool {
+    clients > ROW_LOCKED_CLIENTS
+}
 
 /// What a statement did to a related table.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -701,7 +702,7 @@ pub fn refresh_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     lock_parameter_tables(entity, scheme_id);
     prepare_to_apply(entity);
     let values = evaluate(entity, scheme_id, None);
-    apply_values(entity, scheme_id, &values, cause)
+    apply_values(entity, scheme_id, &values, cause, true)
 }
 
 /// `refresh_scheme` for every scheme of the entity with parameters.
@@ -714,8 +715,14 @@ fn refresh_entity(entity: &Entity, cause: &str) -> i64 {
 
 /// The schemes of an entity that have parameters, from the compiled configuration.
 fn parameter_scheme_ids(entity_id: i32) -> Vec<i32> {
-    let config = super::compiled::get().or_raise();
-    let mut ids: Vec<i32> = config
+    let mut ids = parameter_schemes_in(&super::compiled::get().or_raise(), entity_id);
+    ids.sort_unstable();
+    ids
+}
+
+/// The schemes of an entity that have parameters in a compiled configuration.
+fn parameter_schemes_in(config: &crate::engine::CompiledConfig, entity_id: i32) -> Vec<i32> {
+    config
         .parameter_schemes
         .iter()
         .copied()
@@ -725,14 +732,18 @@ fn parameter_scheme_ids(entity_id: i32) -> Vec<i32> {
                 .get(id)
                 .is_some_and(|s| s.entity_id == entity_id)
         })
-        .collect();
-    ids.sort_unstable();
-    ids
+        .collect()
 }
 
 /// Applies evaluated values of scheme `scheme_id` (apply_parameters.sql) with `cause`, then
 /// removes the assignments left without any input. Returns how many assignments changed.
-fn apply_values(entity: &Entity, scheme_id: i32, values: &ParameterValues, cause: &str) -> i64 {
+fn apply_values(
+    entity: &Entity,
+    scheme_id: i32,
+    values: &ParameterValues,
+    cause: &str,
+    bulk: bool,
+) -> i64 {
     let sql = query::for_entity(query::APPLY_PARAMETERS, entity);
     Spi::connect_mut(|c| {
         let types = [
@@ -747,12 +758,12 @@ fn apply_values(entity: &Entity, scheme_id: i32, values: &ParameterValues, cause
         let args = [scheme_id.into(), cause.into(), clients, ids, vals];
         // a few clients' values run a kept plan; many are planned afresh with the arrays'
         // real sizes, as the answers' set-based statements are
-        let row = if values.clients.len() as i64 <= ROW_LOCKED_CLIENTS * 4 {
-            let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
-            ok(c.update(&*plan, None, &args))
-        } else {
+        let row = if bulk {
             let plan = ok(c.prepare_mut(sql.as_str(), &types));
             ok(c.update(&plan, None, &args))
+        } else {
+            let plan = kept_plan(c, NO_TRANSITION_TABLES, &sql, &types, true);
+            ok(c.update(&*plan, None, &args))
         };
         let (changed, emptied) = ok(row.first().get_two::<i64, Vec<String>>());
         super::answer_deltas::delete_emptied(c, entity, emptied);
@@ -788,14 +799,7 @@ fn role_name(role: pg_sys::Oid) -> String {
 
 /// Whether any scheme of the entity has parameters, from the compiled configuration.
 pub fn entity_has_parameters(entity_id: i32) -> bool {
-    super::compiled::get().is_ok_and(|config| {
-        config.parameter_schemes.iter().any(|id| {
-            config
-                .schemes
-                .get(id)
-                .is_some_and(|s| s.entity_id == entity_id)
-        })
-    })
+    super::compiled::get().is_ok_and(|config| !parameter_schemes_in(&config, entity_id).is_empty())
 }
 
 /// The clients (text forms of their keys) whose answers the running answers statement
