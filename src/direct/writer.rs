@@ -232,11 +232,9 @@ pub unsafe fn write_assignment(
     outcome
 }
 
-/// The status of an assignment with this segment, as the generated column's expression in
-/// sql/entity.sql computes it. The speculative insert does not run generation. A direct update
-/// is regenerated from the updated columns (segment among them) by current minor releases, but
-/// PostgreSQL 15 releases that read the range table's `extraUpdatedCols`, which this path does
-/// not fill, would keep the copied old status: the update writes it too.
+/// The status of an assignment with this segment and no missing input, as the generated
+/// column's expression in sql/entity.sql computes it. Neither the speculative insert nor the
+/// update (`Writer::generated_columns_written`) runs generation: both write this value.
 fn status_of(segment: Option<&str>) -> &'static str {
     match segment {
         Some(_) => "scored",
@@ -283,6 +281,9 @@ impl SegmentWrite<'_> {
         if score_null || answered <= 0 {
             return Ok(false); // the last answer went: SQL deletes the assignment
         }
+        if !slot_value(current, a.missing).1 {
+            return Ok(false); // a required parameter is missing: SQL keeps the segment NULL
+        }
         // A score beyond the engine's exact range stays with SQL's arbitrary precision.
         let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
             return Ok(false);
@@ -313,6 +314,9 @@ impl SegmentWrite<'_> {
         pg_sys::ExecStoreVirtualTuple(next);
 
         let w = self.writer;
+        if self.tables.assignments.generated_columns_only(&[a.status]) {
+            w.generated_columns_written(self.assignments, &[a.status]);
+        }
         pg_sys::AfterTriggerBeginQuery();
         pg_sys::ExecSimpleRelationUpdate(self.assignments, w.estate, w.epq, current, next);
         if previous != score || old_segment_text.as_deref() != level {

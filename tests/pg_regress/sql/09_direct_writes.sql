@@ -112,11 +112,21 @@ BEGIN
 END $$;
 CREATE TRIGGER moved AFTER UPDATE OF segment ON segment.direct_fast_assignments
     FOR EACH ROW EXECUTE FUNCTION direct.moved();
+-- The status the direct update writes itself (PostgreSQL's generation skipped) counts as an
+-- updated column, as SQL's generated one does.
+CREATE FUNCTION direct.status_written() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE NOTICE 'client % status % -> %', NEW.client_id, OLD.status, NEW.status;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER status_written AFTER UPDATE OF status ON segment.direct_fast_assignments
+    FOR EACH ROW EXECUTE FUNCTION direct.status_written();
 UPDATE segment.direct_fast_answers SET option_id = (SELECT max(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
 WHERE client_id = 1;
 UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
 WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
 DROP TRIGGER moved ON segment.direct_fast_assignments;
+DROP TRIGGER status_written ON segment.direct_fast_assignments;
 
 -- A client's first answer inserts its assignment on the direct path too (speculatively, as
 -- INSERT … ON CONFLICT would): AFTER INSERT row triggers fire with the new row, and the table
