@@ -140,6 +140,55 @@ BEGIN
 END
 $fn$;
 
+-- After an ALTER TABLE of a table parameters read: each parameter's expression must still give
+-- the type it gave when defined (its ranges and matches are for that type, and every later
+-- write of a client evaluates it). A new column type that breaks the expression or changes
+-- what it gives is refused, like renaming the column; one that changes neither is followed.
+CREATE FUNCTION segment._check_parameter_types(altered regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    p record;
+    gives oid;
+    failure text;
+BEGIN
+    FOR p IN
+        SELECT pa.code, pa.expression, pa.value_type, pa.source, pa.client_column,
+               en.client_table
+        FROM segment.parameters pa
+        JOIN segment.schemes s ON s.scheme_id = pa.scheme_id
+        JOIN segment.entities en ON en.entity_id = s.entity_id
+        WHERE pa.source = altered OR (pa.source IS NULL AND en.client_table = altered)
+        ORDER BY pa.code, pa.parameter_id
+    LOOP
+        BEGIN
+            gives := segment._expression_type(p.client_table, p.expression, p.source,
+                                              p.client_column);
+            failure := NULL;
+        EXCEPTION WHEN OTHERS THEN
+            gives := NULL;
+            failure := SQLERRM;
+        END;
+        IF gives IS DISTINCT FROM p.value_type THEN
+            RAISE EXCEPTION 'pg_segment: this change of % would change what parameter "%" gives', altered, p.code
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = CASE WHEN failure IS NULL
+                          THEN pg_catalog.format('Its expression %s gives %s and would give %s.',
+                                                 p.expression, p.value_type, gives::regtype)
+                          ELSE pg_catalog.format('Its expression %s would fail: %s',
+                                                 p.expression, failure) END,
+                      HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the changed table.';
+        END IF;
+    END LOOP;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._check_parameter_types(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._check_parameter_types(regclass) IS
+    'internal: refuses a change of a table that breaks a parameter expression over it or changes the type it gives';
+
 CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -194,6 +243,7 @@ BEGIN
                 USING ERRCODE = 'feature_not_supported',
                       HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
         END IF;
+        PERFORM segment._check_parameter_types(e.client_table);
     END LOOP;
     -- the same for the related tables parameters aggregate (their client column included)
     SELECT p.code, c.name, p.source INTO missing_column
@@ -210,6 +260,11 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
     END IF;
+    PERFORM segment._check_parameter_types(altered.objid)
+    FROM (SELECT DISTINCT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d
+          JOIN segment.parameters p ON p.source = d.objid
+          WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.command_tag = 'ALTER TABLE'
+          ORDER BY d.objid) altered;
 END
 $fn$;
 

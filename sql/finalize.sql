@@ -201,7 +201,10 @@ COMMENT ON FUNCTION segment._client_removed() IS
     'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';
 -- Called by the DDL event triggers (sql/ddl.sql) as the extension's owner only.
 REVOKE ALL ON FUNCTION segment._retype_client_ids(integer, text),
-    segment._follow_client_owner(integer) FROM PUBLIC;
+    segment._follow_client_owner(integer),
+    segment._expression_type(regclass, text, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._expression_type(regclass, text, regclass, text) IS
+    'internal: the type a stored parameter expression gives over its table as it is now (analysed, not run)';
 COMMENT ON FUNCTION segment._follow_client_owner(integer) IS
     'internal: gives a bound table''s pg_segment tables to the client table''s new owner';
 COMMENT ON FUNCTION segment._retype_client_ids(integer, text) IS

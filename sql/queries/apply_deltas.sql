@@ -17,9 +17,10 @@ applied AS (
     FROM deltas d
     LEFT JOIN segment.levels l ON l.scheme_id = d.scheme_id
          AND l.min_score <= d.delta AND d.delta < l.max_score
-    LEFT JOIN LATERAL (
-        SELECT pg_catalog.array_agg(p.code ORDER BY p.position, p.code) AS missing
-        FROM segment.parameters p WHERE p.scheme_id = d.scheme_id AND p.required) r ON true
+    LEFT JOIN (
+        SELECT p.scheme_id, pg_catalog.array_agg(p.code ORDER BY p.position, p.code) AS missing
+        FROM segment.parameters p WHERE p.required GROUP BY p.scheme_id) r
+         ON r.scheme_id = d.scheme_id
     WHERE d.delta <> 0 OR d.answered <> 0
     ORDER BY d.scheme_id, d.client_id
     ON CONFLICT (scheme_id, client_id) DO UPDATE SET

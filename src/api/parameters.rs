@@ -108,6 +108,48 @@ fn _checked_expression(
     TableIterator::once((checked.text, checked.value_type, checked.columns))
 }
 
+/// The type a parameter's stored expression gives over its table as the table is now, parsed
+/// and analysed only (nothing runs, no rights are used); raises the expression's own error
+/// when it no longer analyses. Called after an ALTER TABLE of a table parameters read
+/// (sql/ddl.sql), which refuses a change of what they give.
+#[pg_extern(stable)]
+fn _expression_type(
+    client_table: Option<ClientTable>,
+    expression: Option<&str>,
+    source: Option<ClientTable>,
+    client_column: Option<&str>,
+) -> pg_sys::Oid {
+    (|| -> Result<pg_sys::Oid> {
+        let table = required(client_table, "client_table")?.0;
+        let expression = required(expression, "expression")?;
+        let checked = match source {
+            None => {
+                let entity = store::entity_of_client_table(table).ok_or_else(|| {
+                    SegmentError::NotAClientTable {
+                        table: store::relation_name(table),
+                    }
+                })?;
+                store::check_expression(
+                    table,
+                    &entity.client_table,
+                    store::Over::ClientRow,
+                    expression,
+                )?
+            }
+            Some(source) => store::check_expression(
+                source.0,
+                &store::relation_name(source.0),
+                store::Over::Related {
+                    client_column: required(client_column, "client_column")?,
+                },
+                expression,
+            )?,
+        };
+        Ok(checked.value_type)
+    })()
+    .or_raise()
+}
+
 /// Adds a parameter; the public `segment.add_parameter` (sql/finalize.sql) passes its
 /// `regclass` and `name` arguments on as OID and text.
 #[allow(clippy::too_many_arguments)]

@@ -230,6 +230,9 @@ ALTER TABLE "CRM data"."Kunden ""Tabelle""" DROP COLUMN "Région" CASCADE;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE "CRM data"."Kunden ""Tabelle""" ADD COLUMN extra text;
 ALTER TABLE "CRM data"."Kunden ""Tabelle""" RENAME COLUMN extra TO "Extra Spalte";
+-- Nor can its type change (PostgreSQL refuses it: the parameter trigger's WHEN lists it).
+ALTER TABLE "CRM data"."Kunden ""Tabelle""" ALTER COLUMN "Mitarbeiter Zahl" TYPE bigint;
+\echo :LAST_ERROR_SQLSTATE
 
 -- A json column (no equality operator) is compared in its text form.
 ALTER TABLE "CRM data"."Kunden ""Tabelle""" ADD COLUMN profile json;
@@ -284,6 +287,32 @@ UPDATE "CRM data"."Kunden ""Tabelle""" SET note = 'y' WHERE "Kunden ID" = 3;
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 DELETE FROM segment.parameters WHERE code = 'orphan';
+
+-- Values are evaluated under fixed print settings (ISO dates, UTC), whatever the writing
+-- session's: a match on a date's text form holds under any DateStyle and TimeZone (in
+-- Kiritimati, UTC+14, noon UTC is already the next day; DMY would print 01/03/2026).
+ALTER TABLE "CRM data"."Kunden ""Tabelle""" ADD COLUMN signed_at timestamptz;
+SELECT segment.add_parameter('crm', 'signed', 'Signed on', 'signed_at::date::text') > 0 AS ok;
+SELECT segment.add_match('crm', 'signed', '2026-03-01', 6) > 0 AS ok;
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Pacific/Kiritimati';
+UPDATE "CRM data"."Kunden ""Tabelle""" SET signed_at = '2026-03-01 12:00:00+00' WHERE "Kunden ID" = 2;
+SELECT value, points FROM segment.explain('crm', 2) WHERE item = 'signed';
+SELECT count(*) AS disagreeing FROM segment.verify('crm');
+RESET DateStyle;
+RESET TimeZone;
+SELECT segment.drop_parameter('crm', 'signed');
+
+-- An INSERT of 1,500 clients scores them set-based, once each; an UPDATE of them all
+-- re-scores each row it changes.
+INSERT INTO "CRM data"."Kunden ""Tabelle""" ("Kunden ID", "Mitarbeiter Zahl", "Région")
+SELECT g, g % 30, 'North' FROM generate_series(100000, 101499) g;
+SELECT count(*) AS categorized FROM :asg WHERE client_id >= 100000 AND segment IS NOT NULL;
+UPDATE "CRM data"."Kunden ""Tabelle""" SET "Mitarbeiter Zahl" = "Mitarbeiter Zahl" + 10
+WHERE "Kunden ID" >= 100000;
+SELECT count(*) AS history_rows, count(DISTINCT client_id) AS clients FROM :hist WHERE client_id >= 100000;
+SELECT count(*) AS disagreeing FROM segment.verify('crm');
+DELETE FROM "CRM data"."Kunden ""Tabelle""" WHERE "Kunden ID" >= 100000;
 
 -- Dropping the last parameter detaches the client-table triggers; the clients without
 -- answers lose their assignment, with a history row.

@@ -134,6 +134,37 @@ ALTER TABLE rel.orders RENAME COLUMN customer_ref TO customer;
 \echo :LAST_ERROR_SQLSTATE
 ALTER TABLE rel.orders RENAME COLUMN amount TO total;
 \echo :LAST_ERROR_SQLSTATE
+-- nor can a new type change what a parameter gives (sum(double precision) is no numeric) or
+-- break its expression (there is no sum(text)); a type that changes neither is followed
+ALTER TABLE rel.orders ALTER COLUMN amount TYPE double precision;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE rel.orders ALTER COLUMN amount TYPE text;
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE rel.orders ALTER COLUMN amount TYPE numeric(12, 2);
+SELECT pg_catalog.format_type(atttypid, atttypmod) AS amount_type FROM pg_attribute
+WHERE attrelid = 'rel.orders'::regclass AND attname = 'amount';
+SELECT count(*) AS disagreeing FROM segment.verify('value');
+
+-- A statement writing related rows of more than 1,000 clients locks the client table instead
+-- of each client's row, and re-scores each client once.
+INSERT INTO rel.customers SELECT g, 'bulk ' || g FROM generate_series(100000, 101499) g;
+BEGIN;
+INSERT INTO rel.orders SELECT g, g, 10, '2026-11-15' FROM generate_series(100000, 101499) g;
+SELECT mode FROM pg_locks
+WHERE relation = 'rel.customers'::regclass AND pid = pg_backend_pid() AND mode = 'ExclusiveLock';
+COMMIT;
+SELECT count(*) AS history_rows, count(DISTINCT client_id) AS clients FROM :hist
+WHERE client_id >= 100000 AND cause = 'related change';
+SELECT count(*) AS disagreeing FROM segment.verify('value');
+DELETE FROM rel.orders WHERE customer_ref >= 100000;
+DELETE FROM rel.customers WHERE id >= 100000;
+
+-- A related-table trigger dropped by hand is attached again by the next change of the
+-- parameters.
+DROP TRIGGER pg_segment_related_delete ON rel.orders;
+UPDATE segment.parameters SET label = label WHERE code = 'orders';
+SELECT tgname FROM pg_trigger
+WHERE tgrelid = 'rel.orders'::regclass AND tgname LIKE 'pg_segment_related%' ORDER BY tgname;
 
 -- Dropping the parameters detaches the related table's triggers.
 SELECT segment.drop_parameter('value', code) FROM segment.parameters ORDER BY code;
