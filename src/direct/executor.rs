@@ -51,6 +51,16 @@ impl OpenTable {
             && rules.is_null()
     }
 
+    /// Whether the table has BEFORE UPDATE row triggers, which may change a row after its
+    /// writer computed it (PostgreSQL generates columns after them).
+    pub fn has_before_update_row_triggers(&self) -> bool {
+        // SAFETY: an open relation's trigger descriptor, owned by it when not null.
+        unsafe {
+            let triggers = (*self.rel()).trigdesc;
+            !triggers.is_null() && (*triggers).trig_update_before_row
+        }
+    }
+
     /// Whether the table has no generated columns, which the speculative insert (unlike the
     /// executor's single-row routines) does not compute.
     pub fn without_generated_columns(&self) -> bool {

@@ -314,7 +314,12 @@ impl SegmentWrite<'_> {
         pg_sys::ExecStoreVirtualTuple(next);
 
         let w = self.writer;
-        if self.tables.assignments.generated_columns_only(&[a.status]) {
+        // (a BEFORE UPDATE row trigger of the DBA's may change the segment: then PostgreSQL
+        // generates the status after it, as for SQL)
+        let assignments = &self.tables.assignments;
+        if assignments.generated_columns_only(&[a.status])
+            && !assignments.has_before_update_row_triggers()
+        {
             w.generated_columns_written(self.assignments, &[a.status]);
         }
         pg_sys::AfterTriggerBeginQuery();

@@ -127,6 +127,21 @@ UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM s
 WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
 DROP TRIGGER moved ON segment.direct_fast_assignments;
 DROP TRIGGER status_written ON segment.direct_fast_assignments;
+-- A BEFORE UPDATE row trigger that changes the segment: the status follows what it wrote.
+CREATE FUNCTION direct.no_segment() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.segment := NULL;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER no_segment BEFORE UPDATE ON segment.direct_fast_assignments
+    FOR EACH ROW EXECUTE FUNCTION direct.no_segment();
+UPDATE segment.direct_fast_answers SET option_id = (SELECT max(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
+WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
+SELECT segment, status FROM segment.direct_fast_assignments WHERE client_id = 1;
+DROP TRIGGER no_segment ON segment.direct_fast_assignments;
+UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
+WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
+SELECT segment IS NOT NULL AS segmented_again, status FROM segment.direct_fast_assignments WHERE client_id = 1;
 
 -- A client's first answer inserts its assignment on the direct path too (speculatively, as
 -- INSERT … ON CONFLICT would): AFTER INSERT row triggers fire with the new row, and the table
