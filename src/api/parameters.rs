@@ -61,42 +61,29 @@ fn _checked_expression(
                 });
             }
         }
-        let entity =
-            store::entity_of_client_table(table).ok_or_else(|| SegmentError::NotAClientTable {
-                table: store::relation_name(table),
-            })?;
-        let checked = match source {
-            None => store::check_expression(
-                table,
-                &entity.client_table,
-                store::Over::ClientRow,
-                expression,
-            )?,
+        let entity = client_entity(table)?;
+        let source = match source {
+            None => None,
             Some(source) => {
-                let source_name = store::existing_relation_name(source.0).ok_or(
+                let name = store::existing_relation_name(source.0).ok_or(
                     SegmentError::UndefinedTable {
                         oid: source.0.to_u32(),
                     },
                 )?;
                 if let Some(reason) = store::unsuitable_source(source.0) {
                     return Err(SegmentError::UnsuitableSource {
-                        table: source_name,
+                        table: name,
                         reason,
                     });
                 }
-                let client_column = required(client_column, "client_column")?;
-                store::check_expression(
-                    source.0,
-                    &source_name,
-                    store::Over::Related { client_column },
-                    expression,
-                )?
+                Some((source.0, name))
             }
         };
+        let checked = check_over(table, expression, source.as_ref(), client_column)?;
         let related = match (source, client_column) {
-            (Some(source), Some(column)) => Some(store::RelatedTable {
-                oid: source.0,
-                name: store::relation_name(source.0),
+            (Some((oid, name)), Some(column)) => Some(store::RelatedTable {
+                oid,
+                name,
                 client_column: column.to_string(),
             }),
             _ => None,
@@ -122,32 +109,44 @@ fn _expression_type(
     (|| -> Result<pg_sys::Oid> {
         let table = required(client_table, "client_table")?.0;
         let expression = required(expression, "expression")?;
-        let checked = match source {
-            None => {
-                let entity = store::entity_of_client_table(table).ok_or_else(|| {
-                    SegmentError::NotAClientTable {
-                        table: store::relation_name(table),
-                    }
-                })?;
-                store::check_expression(
-                    table,
-                    &entity.client_table,
-                    store::Over::ClientRow,
-                    expression,
-                )?
-            }
-            Some(source) => store::check_expression(
-                source.0,
-                &store::relation_name(source.0),
-                store::Over::Related {
-                    client_column: required(client_column, "client_column")?,
-                },
-                expression,
-            )?,
-        };
+        let source = source.map(|s| (s.0, store::relation_name(s.0)));
+        let checked = check_over(table, expression, source.as_ref(), client_column)?;
         Ok(checked.value_type)
     })()
     .or_raise()
+}
+
+/// The entity of a client table; `NotAClientTable` for any other table.
+fn client_entity(table: pg_sys::Oid) -> Result<crate::entity::Entity> {
+    store::entity_of_client_table(table).ok_or_else(|| SegmentError::NotAClientTable {
+        table: store::relation_name(table),
+    })
+}
+
+/// A parameter expression parsed and analysed over a client table's row, or over the rows of
+/// `source` (its OID and printed name) grouped by `client_column`.
+fn check_over(
+    client_table: pg_sys::Oid,
+    expression: &str,
+    source: Option<&(pg_sys::Oid, String)>,
+    client_column: Option<&str>,
+) -> Result<store::CheckedExpression> {
+    match source {
+        None => store::check_expression(
+            client_table,
+            &client_entity(client_table)?.client_table,
+            store::Over::ClientRow,
+            expression,
+        ),
+        Some((relid, name)) => store::check_expression(
+            *relid,
+            name,
+            store::Over::Related {
+                client_column: required(client_column, "client_column")?,
+            },
+            expression,
+        ),
+    }
 }
 
 /// Adds a parameter; the public `segment.add_parameter` (sql/finalize.sql) passes its

@@ -228,6 +228,11 @@ pub fn parse<T: std::str::FromStr>(row: &[Option<String>], column: usize) -> Opt
     })
 }
 
+/// The first column of every row parsed as `T` (as `parse`), NULLs left out.
+pub fn first_column<T: std::str::FromStr>(rows: &[Vec<Option<String>>]) -> Vec<T> {
+    rows.iter().filter_map(|row| parse::<T>(row, 0)).collect()
+}
+
 /// A decimal column, exactly as stored.
 pub fn decimal(row: &[Option<String>], column: usize) -> Result<Option<rust_decimal::Decimal>> {
     super::spi::decimal(row.get(column).cloned().flatten())

@@ -72,7 +72,7 @@ pub use configuration::{
     levels, option_code_taken, option_id, question_id, scheme, scheme_by_id, scheme_name_taken,
     scheme_of_question, Item,
 };
-pub use expressions::{check_expression, Over};
+pub use expressions::{check_expression, CheckedExpression, Over};
 pub use keys::exact_client;
 pub use parameters::{
     answered_clients, delete_parameter, entities_reading, entity_has_parameters, input_code_taken,

@@ -214,9 +214,9 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
                 sql.push_str(&render("segment_client.{{key_column}}", &parts));
                 values.push(format!(
                     "({}, CASE WHEN {alias}.\"pg_segment key\" IS NULL \
-                     THEN (SELECT CAST(({}) AS text) FROM {} WHERE false) \
-                     ELSE {alias}.\"pg_segment value\" END)",
-                    p.id, p.expression, r.name
+                     THEN ({}) ELSE {alias}.\"pg_segment value\" END)",
+                    p.id,
+                    over_no_rows(&p.expression, r)
                 ));
             }
         }
@@ -376,9 +376,9 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
                     crate::security::set_for_evaluation(c"enable_nestloop", c"off");
                 }
                 Spi::connect(|_| {
-                    // a trigger's few clients, on every write: the plan is kept; a bulk
-                    // statement's many are planned afresh with the list's real size (a kept
-                    // plan turns generic, made for a list of a few, after a few runs)
+                    // a trigger's few clients, on every write: one generic plan is kept; a
+                    // bulk statement's many are planned afresh with the list's real size (the
+                    // generic plan is made for a list of a few)
                     if bulk {
                         latest::first_row_text_arrays(&sql, &args)
                     } else {
@@ -450,12 +450,10 @@ pub fn trial_evaluation(
         }],
     };
     let sql = evaluation_sql(entity, &group.parameters, false);
-    let zero_rows = group.parameters[0].related.as_ref().map(|r| {
-        format!(
-            "SELECT CAST(({expression}) AS text) FROM {} WHERE false",
-            r.name
-        )
-    });
+    let zero_rows = group.parameters[0]
+        .related
+        .as_ref()
+        .map(|r| over_no_rows(expression, r));
     as_definer(definer, || {
         check_definer_sees_every_row(entity, &group);
         Spi::connect(|_| {
@@ -467,6 +465,15 @@ pub fn trial_evaluation(
             }
         });
     });
+}
+
+/// A related parameter's aggregate over no rows of its table, as text: what a client without
+/// related rows gets.
+fn over_no_rows(expression: &str, related: &RelatedTable) -> String {
+    format!(
+        "SELECT CAST(({expression}) AS text) FROM {} WHERE false",
+        related.name
+    )
 }
 
 /// How `rescore_clients` makes sure no other writer evaluates the same clients meanwhile.
@@ -606,10 +613,7 @@ pub fn rescore_related(
     );
     let clients: Vec<String> = Spi::connect_mut(|_| {
         register_transition_tables(trigger);
-        latest::run(&sql, &[], false)
-            .into_iter()
-            .filter_map(|row| row.into_iter().next().flatten())
-            .collect()
+        latest::first_column(&latest::run(&sql, &[], false))
     });
     if !clients.is_empty() {
         rescore_clients(entity, &clients, "related change", ClientLock::Take);
@@ -639,7 +643,7 @@ pub enum TableChange {
 /// now: a parameter committed after a REPEATABLE READ snapshot is not missed, and the
 /// configuration check that follows refuses the write).
 fn client_columns_reading(entity: &Entity, relid: pg_sys::Oid) -> Vec<String> {
-    Spi::connect(|_| {
+    latest::first_column(&Spi::connect(|_| {
         latest::run(
             "SELECT DISTINCT p.client_column::text FROM segment.parameters p \
              JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
@@ -647,25 +651,19 @@ fn client_columns_reading(entity: &Entity, relid: pg_sys::Oid) -> Vec<String> {
             &[regclass_arg(relid), entity.entity_id.into()],
             false,
         )
-    })
-    .into_iter()
-    .filter_map(|row| row.into_iter().next().flatten())
-    .collect()
+    }))
 }
 
 /// The entities whose parameters aggregate a related table (as committed now).
 pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
-    Spi::connect(|_| {
+    latest::first_column(&Spi::connect(|_| {
         latest::run(
             "SELECT DISTINCT s.entity_id FROM segment.parameters p \
              JOIN segment.schemes s ON s.scheme_id = p.scheme_id WHERE p.source = $1 ORDER BY 1",
             &[regclass_arg(relid)],
             false,
         )
-    })
-    .iter()
-    .filter_map(|row| latest::parse::<i32>(row, 0))
-    .collect()
+    }))
 }
 
 /// Locks the tables a scheme's parameters read against writers (SHARE ROW EXCLUSIVE): the
@@ -673,21 +671,19 @@ pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
 /// the locks (under a snapshot taken then) misses no committed write, and no writer's trigger
 /// can evaluate a client meanwhile and commit a value the re-evaluation overwrites.
 pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
-    let sources: Vec<pg_sys::Oid> = Spi::connect(|_| {
+    let sources = latest::first_column::<u32>(&Spi::connect(|_| {
         latest::run(
             "SELECT DISTINCT source::oid FROM segment.parameters \
              WHERE scheme_id = $1 AND source IS NOT NULL ORDER BY 1",
             &[scheme_id.into()],
             false,
         )
-    })
-    .iter()
-    .filter_map(|row| latest::parse::<u32>(row, 0))
-    .map(pg_sys::Oid::from)
-    .collect();
+    }));
     // (taken through the lock manager: the maintaining role needs no write right on a related
     // table to keep it from changing for the duration)
-    for relid in std::iter::once(entity.client_table_oid).chain(sources) {
+    for relid in
+        std::iter::once(entity.client_table_oid).chain(sources.into_iter().map(pg_sys::Oid::from))
+    {
         // SAFETY: a table lock, held to transaction end.
         unsafe {
             pg_sys::LockRelationOid(relid, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE)
