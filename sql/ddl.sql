@@ -140,11 +140,13 @@ BEGIN
 END
 $fn$;
 
--- After an ALTER TABLE of a table parameters read: each parameter's expression must still give
--- the type it gave when defined (its ranges and matches are for that type, and every later
--- write of a client evaluates it). A new column type that breaks the expression or changes
--- what it gives is refused, like renaming the column; one that changes neither is followed.
-CREATE FUNCTION segment._check_parameter_types(altered regclass) RETURNS void
+-- After an ALTER TABLE of a table parameters read (a client table, or a related table they
+-- aggregate): every column a parameter's expression names must still be there (and, for a
+-- related table, the client column), and the expression must still give the type it gave when
+-- defined (its ranges and matches are for that type). Renaming or dropping such a column, or a
+-- new type that breaks the expression or changes what it gives, would break every later write
+-- of a client, so it is refused; a new type that changes neither is followed.
+CREATE FUNCTION segment._check_parameters_over(altered regclass) RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -153,6 +155,21 @@ DECLARE
     gives oid;
     failure text;
 BEGIN
+    SELECT pa.code, c.name INTO p
+    FROM segment.parameters pa
+    JOIN segment.schemes s ON s.scheme_id = pa.scheme_id
+    JOIN segment.entities en ON en.entity_id = s.entity_id,
+         pg_catalog.unnest(CASE WHEN pa.source IS NULL THEN pa.columns
+                                ELSE pa.columns || pa.client_column END) AS c(name)
+    WHERE (pa.source = altered OR (pa.source IS NULL AND en.client_table = altered))
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = altered AND a.attname = c.name AND NOT a.attisdropped)
+    ORDER BY pa.code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"', p.name, altered, p.code
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
+    END IF;
     FOR p IN
         SELECT pa.code, pa.expression, pa.value_type, pa.source, pa.client_column,
                en.client_table
@@ -184,10 +201,10 @@ BEGIN
 END
 $fn$;
 
-REVOKE ALL ON FUNCTION segment._check_parameter_types(regclass) FROM PUBLIC;
+REVOKE ALL ON FUNCTION segment._check_parameters_over(regclass) FROM PUBLIC;
 
-COMMENT ON FUNCTION segment._check_parameter_types(regclass) IS
-    'internal: refuses a change of a table that breaks a parameter expression over it or changes the type it gives';
+COMMENT ON FUNCTION segment._check_parameters_over(regclass) IS
+    'internal: refuses a change of a table that removes a column a parameter reads, breaks its expression or changes the type it gives';
 
 CREATE FUNCTION segment._client_table_altered() RETURNS event_trigger
 LANGUAGE plpgsql
@@ -197,7 +214,6 @@ AS $fn$
 DECLARE
     e record;
     key_column name;
-    missing_column record;
 BEGIN
     FOR e IN
         SELECT en.entity_id, en.client_table
@@ -227,40 +243,11 @@ BEGIN
         END IF;
         -- a new owner of the client table: maintenance runs with its rights from now on
         PERFORM segment._follow_client_owner(e.entity_id);
-        -- a parameter's expression names the columns it reads: renaming or dropping one of
-        -- them would break every later write of a client, so it is refused
-        SELECT p.code, c.name INTO missing_column
-        FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
-             pg_catalog.unnest(p.columns) AS c(name)
-        WHERE s.entity_id = e.entity_id AND p.source IS NULL
-          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                          WHERE a.attrelid = e.client_table AND a.attname = c.name
-                            AND NOT a.attisdropped)
-        ORDER BY p.code LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"',
-                    missing_column.name, e.client_table, missing_column.code
-                USING ERRCODE = 'feature_not_supported',
-                      HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
-        END IF;
-        PERFORM segment._check_parameter_types(e.client_table);
+        -- the columns its parameters read stay, and keep what their expressions give
+        PERFORM segment._check_parameters_over(e.client_table);
     END LOOP;
-    -- the same for the related tables parameters aggregate (their client column included)
-    SELECT p.code, c.name, p.source INTO missing_column
-    FROM pg_catalog.pg_event_trigger_ddl_commands() d
-    JOIN segment.parameters p ON p.source = d.objid,
-         pg_catalog.unnest(p.columns || p.client_column) AS c(name)
-    WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.command_tag = 'ALTER TABLE'
-      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
-                      WHERE a.attrelid = p.source AND a.attname = c.name AND NOT a.attisdropped)
-    ORDER BY p.code LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'pg_segment: column "%" of % is read by parameter "%"',
-                missing_column.name, missing_column.source, missing_column.code
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
-    END IF;
-    PERFORM segment._check_parameter_types(altered.objid)
+    -- the same for the related tables parameters aggregate
+    PERFORM segment._check_parameters_over(altered.objid)
     FROM (SELECT DISTINCT d.objid FROM pg_catalog.pg_event_trigger_ddl_commands() d
           JOIN segment.parameters p ON p.source = d.objid
           WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.command_tag = 'ALTER TABLE'
