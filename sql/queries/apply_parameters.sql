@@ -1,13 +1,13 @@
 -- Applies freshly evaluated parameters of some clients of scheme $1, cause $2 (values in
--- parameter_values.sql's arrays). Each client's score keeps its answers' points and takes
--- the new parameter_score, computed from the row as locked (a concurrent answer's change
--- counts); its segment is looked up again, NULL while a required parameter is missing. A
+-- parameter_values.sql's arrays, or evaluated by the statement itself: a CTE parameter_sums of
+-- the same columns that store::parameters writes). Each client's score keeps its answers'
+-- points and takes the new parameter_score, computed from the row as locked (a concurrent
+-- answer's change counts); its segment is looked up again, NULL while a required parameter is missing. A
 -- client none of whose parameters has a value gets no assignment of its own; one that has
 -- answers keeps its assignment. Clients whose parameters gave what they gave before are not
 -- written. Returns how many assignments changed, and the clients left without any input
 -- (text forms, NULL for none).
-WITH {{parameter_values}},
-{{parameter_points}},
+WITH {{parameter_sums}},
 version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
 applied AS (
     INSERT INTO {{assignments}} AS s (scheme_id, client_id, score, answered, segment, version,
@@ -16,11 +16,15 @@ applied AS (
            CASE WHEN p.missing IS NULL THEN l.name END, v.version, pg_catalog.now(),
            p.parameter_score, p.missing
     FROM parameter_sums p CROSS JOIN version v
+    LEFT JOIN {{assignments}} x ON x.scheme_id = $1 AND x.client_id = p.client_id
     LEFT JOIN segment.levels l ON l.scheme_id = $1
          AND l.min_score <= COALESCE(p.parameter_score, 0)
          AND COALESCE(p.parameter_score, 0) < l.max_score
-    WHERE p.parameter_score IS NOT NULL
-       OR EXISTS (SELECT 1 FROM {{assignments}} x WHERE x.scheme_id = $1 AND x.client_id = p.client_id)
+    -- (only what changed reaches the upsert, which locks every row it finds; the clients are
+    -- locked against other appliers, so the row read is the row the upsert would find)
+    WHERE CASE WHEN x.client_id IS NULL THEN p.parameter_score IS NOT NULL
+               ELSE x.parameter_score IS DISTINCT FROM p.parameter_score
+                    OR x.missing IS DISTINCT FROM p.missing END
     ORDER BY p.client_id
     ON CONFLICT (scheme_id, client_id) DO UPDATE SET
         score = pg_catalog.trim_scale(s.score - COALESCE(s.parameter_score, 0)

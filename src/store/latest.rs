@@ -47,7 +47,7 @@ unsafe fn execute<R>(
     writes: bool,
     read: impl FnOnce() -> R,
 ) -> R {
-    execute_with(sql, args, writes, false, read)
+    execute_with(sql, args, writes, false, false, read)
 }
 
 /// A plan kept for the backend (`SPI_keepplan`), freed when dropped from the cache.
@@ -78,7 +78,36 @@ pub fn first_row_text_arrays_kept(
     args: &[DatumWithOid<'_>],
 ) -> Vec<Option<Vec<Option<String>>>> {
     // SAFETY: as `first_row_text_arrays`.
-    unsafe { execute_with(sql, args, false, true, || first_row_arrays()) }
+    unsafe { execute_with(sql, args, false, true, false, || first_row_arrays()) }
+}
+
+/// Runs `sql`, which writes, under a snapshot taken now, its plan kept for the backend when
+/// `keep` (for statements a trigger runs on every write), and returns the first two columns of
+/// its first row (None for NULL or no row). Under REPEATABLE READ and SERIALIZABLE a row it
+/// updates must be as the transaction's snapshot shows it: one changed since fails with 40001,
+/// as it would in an UPDATE of the transaction's own (PostgreSQL's foreign-key triggers check
+/// so too). Must be called inside an SPI connection.
+pub fn write_returning_pair<A: pgrx::FromDatum, B: pgrx::FromDatum>(
+    sql: &str,
+    args: &[DatumWithOid<'_>],
+    keep: bool,
+) -> (Option<A>, Option<B>) {
+    // SAFETY: as `run`; the values are copied out of the result table before it is freed.
+    unsafe {
+        execute_with(sql, args, true, keep, true, || {
+            let table = pg_sys::SPI_tuptable;
+            if table.is_null() || pg_sys::SPI_processed == 0 {
+                return (None, None);
+            }
+            let desc = (*table).tupdesc;
+            let tuple = *(*table).vals;
+            let mut is_null = false;
+            let first = pg_sys::SPI_getbinval(tuple, desc, 1, &mut is_null);
+            let first = A::from_datum(first, is_null);
+            let second = pg_sys::SPI_getbinval(tuple, desc, 2, &mut is_null);
+            (first, B::from_datum(second, is_null))
+        })
+    }
 }
 
 /// The first row of the last SPI statement, as text arrays.
@@ -102,7 +131,9 @@ unsafe fn first_row_arrays() -> Vec<Option<Vec<Option<String>>>> {
 }
 
 /// Prepares (or, `keep`: finds the kept plan of) `sql` and runs it under a snapshot taken now,
-/// then lets `read` take the result.
+/// then lets `read` take the result. `crosscheck`: under REPEATABLE READ and SERIALIZABLE, rows
+/// the statement updates or deletes must be visible to the transaction's snapshot as they are
+/// (40001 otherwise).
 ///
 /// # Safety
 /// Must be called inside an SPI connection; `read` reads the SPI result of this statement.
@@ -111,6 +142,7 @@ unsafe fn execute_with<R>(
     args: &[DatumWithOid<'_>],
     writes: bool,
     keep: bool,
+    crosscheck: bool,
     read: impl FnOnce() -> R,
 ) -> R {
     let mut types: Vec<pg_sys::Oid> = args.iter().map(|a| a.oid()).collect();
@@ -166,12 +198,18 @@ unsafe fn execute_with<R>(
                 plan
             }
         };
+        let crosscheck =
+            if crosscheck && pg_sys::XactIsoLevel >= pg_sys::XACT_REPEATABLE_READ as i32 {
+                pg_sys::GetTransactionSnapshot()
+            } else {
+                std::ptr::null_mut()
+            };
         let status = pg_sys::SPI_execute_snapshot(
             plan,
             values.as_mut_ptr(),
             nulls.as_ptr(),
             pg_sys::GetLatestSnapshot(),
-            std::ptr::null_mut(),
+            crosscheck,
             !writes,
             true,
             0,

@@ -165,73 +165,292 @@ struct Evaluated {
     /// PostgreSQL's re-print of the checked expression
     expression: String,
     related: Option<RelatedTable>,
+    scoring: Scoring,
 }
 
-/// The evaluation statement of some parameters over the entity's client table: one row of
-/// three text arrays (client key, parameter id, value), one element per client and
-/// parameter. `all_clients` false: only the clients whose keys (text forms) $1 lists.
+/// What a parameter's value is worth, as configured (numbers in text form, exactly as stored).
+#[derive(Default)]
+struct Scoring {
+    weight: String,
+    required: bool,
+    /// the parameter's place in display order (position, then code, as the database sorts)
+    display_rank: i64,
+    /// whether the value is a number, which ranges apply to
+    numeric: bool,
+    /// (value, points)
+    matches: Vec<(String, String)>,
+    /// (min_value, max_value, points)
+    ranges: Vec<(String, String, String)>,
+}
+
+impl Scoring {
+    /// The points of the value in text form `value` (an SQL expression): NULL when missing.
+    fn points_of(&self, value: &str) -> String {
+        let literal = |text: &str| format!("CAST({} AS numeric)", pgrx::spi::quote_literal(text));
+        let mut cases = String::new();
+        for (matched, points) in &self.matches {
+            cases.push_str(&format!(
+                " WHEN {value} = {} THEN {}",
+                pgrx::spi::quote_literal(matched),
+                literal(points)
+            ));
+        }
+        if self.numeric {
+            for (min, max, points) in &self.ranges {
+                let number = format!("CAST({value} AS numeric)");
+                cases.push_str(&format!(
+                    " WHEN {} <= {number} AND {number} < {} THEN {}",
+                    literal(min),
+                    literal(max),
+                    literal(points)
+                ));
+            }
+        }
+        if cases.is_empty() {
+            "CAST(NULL AS numeric)".into()
+        } else {
+            format!("CASE{cases} END")
+        }
+    }
+}
+
+/// Which clients an evaluation covers.
+#[derive(Clone, Copy)]
+enum Clients<'a> {
+    /// every client of the table
+    All,
+    /// the clients whose keys (text forms) the statement's argument `$n` lists
+    Listed(usize),
+    /// the clients whose related rows the running statement touched (`Touched`)
+    Touched(&'a Touched),
+}
+
+/// The rows of a related table a statement touched: its transition tables (registered in the
+/// SPI connection that runs the evaluation), read by the columns that hold the client's key.
+pub struct Touched {
+    columns: Vec<String>,
+    new_rows: bool,
+    old_rows: bool,
+}
+
+impl Touched {
+    /// The distinct values of the client columns in the transition tables (a UNION).
+    fn values_sql(&self) -> String {
+        let mut parts = Vec::new();
+        for column in &self.columns {
+            let column = pgrx::spi::quote_identifier(column);
+            if self.new_rows {
+                parts.push(format!("SELECT {column} FROM segment_new_rows"));
+            }
+            if self.old_rows {
+                parts.push(format!("SELECT {column} FROM segment_old_rows"));
+            }
+        }
+        parts.join(" UNION ")
+    }
+}
+
+/// The evaluation of some parameters over the entity's client table: `listed`, the CTE
+/// `segment_listed` of the keys of the clients evaluated (empty when every client is),
+/// followed by a comma; `from`, the client table (`segment_client`) joined with the related
+/// tables' aggregates; `filter`, the WHERE clause that keeps the listed clients of it;
+/// `values`, each parameter's value as text over `from`.
 ///
 /// A client-row parameter is its expression over the client's row. A related-table
 /// parameter is its aggregate over the client's related rows, computed for all clients at
 /// once with a GROUP BY (restricted to the listed clients' rows); a client without related
 /// rows gets the aggregate over no rows (count 0, sum NULL), computed once.
-fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) -> String {
-    let parts = query::entity_parts(entity);
-    // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
-    // hashes them
-    let listed =
-        "IN (SELECT CAST(k AS {{key_type}}) FROM pg_catalog.unnest(CAST($1 AS text[])) AS k)";
-    let mut sql = render(
-        "SELECT pg_catalog.array_agg(CAST(segment_client.{{key_column}} AS text)), \
-                pg_catalog.array_agg(CAST(v.parameter_id AS text)), pg_catalog.array_agg(v.value) \
-         FROM {{client_table}} AS segment_client",
-        &parts,
-    );
-    // The expressions are spliced between rendered pieces, never rendered themselves: they
-    // are PostgreSQL's own re-print of a checked expression (store::expressions), never raw
-    // caller text, but a string constant in one may hold anything, "{{" included.
-    let mut values = Vec::new();
-    for p in parameters {
-        match &p.related {
-            None => values.push(format!("({}, CAST(({}) AS text))", p.id, p.expression)),
-            Some(r) => {
-                let alias = format!("segment_related_{}", p.id);
-                let column = pgrx::spi::quote_identifier(&r.client_column);
-                let filter = if all_clients {
-                    String::new()
-                } else {
-                    format!(" WHERE {column} {}", render(listed, &parts))
-                };
-                // (column names no client table is likely to have: a client-row expression
-                // beside it names the client's columns unqualified)
-                sql.push_str(&format!(
-                    " LEFT JOIN (SELECT {column} AS \"pg_segment key\", \
-                     CAST(({}) AS text) AS \"pg_segment value\" \
-                     FROM {}{filter} GROUP BY {column}) AS {alias} \
-                     ON {alias}.\"pg_segment key\" = ",
-                    p.expression, r.name
-                ));
-                sql.push_str(&render("segment_client.{{key_column}}", &parts));
-                values.push(format!(
-                    "({}, CASE WHEN {alias}.\"pg_segment key\" IS NULL \
-                     THEN ({}) ELSE {alias}.\"pg_segment value\" END)",
-                    p.id,
-                    over_no_rows(&p.expression, r)
-                ));
+struct Evaluation {
+    listed: String,
+    from: String,
+    filter: String,
+    values: Vec<String>,
+}
+
+impl Evaluation {
+    fn new(entity: &Entity, parameters: &[Evaluated], clients: Clients<'_>) -> Evaluation {
+        let parts = query::entity_parts(entity);
+        // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
+        // hashes them
+        let listed = match clients {
+            Clients::All => String::new(),
+            Clients::Listed(argument) => render(
+                &format!(
+                    "segment_listed AS (SELECT CAST(k AS {{{{key_type}}}}) AS client_id \
+                     FROM pg_catalog.unnest(CAST(${argument} AS text[])) AS k), "
+                ),
+                &parts,
+            ),
+            Clients::Touched(touched) => {
+                render(
+                    "segment_listed AS (SELECT segment_client.{{key_column}} AS client_id \
+                     FROM {{client_table}} AS segment_client \
+                     WHERE segment_client.{{key_column}} IN (",
+                    &parts,
+                ) + &touched.values_sql()
+                    + ")), "
+            }
+        };
+        let in_listed = "IN (SELECT client_id FROM segment_listed)";
+        let all_clients = matches!(clients, Clients::All);
+        let mut from = render("{{client_table}} AS segment_client", &parts);
+        // The expressions are spliced between rendered pieces, never rendered themselves:
+        // they are PostgreSQL's own re-print of a checked expression (store::expressions),
+        // never raw caller text, but a string constant in one may hold anything, "{{"
+        // included.
+        let mut values = Vec::new();
+        for p in parameters {
+            match &p.related {
+                None => values.push(format!("CAST(({}) AS text)", p.expression)),
+                Some(r) => {
+                    let alias = format!("segment_related_{}", p.id);
+                    let column = pgrx::spi::quote_identifier(&r.client_column);
+                    let filter = if all_clients {
+                        String::new()
+                    } else {
+                        format!(" WHERE {column} {in_listed}")
+                    };
+                    // (column names no client table is likely to have: a client-row
+                    // expression beside it names the client's columns unqualified)
+                    from.push_str(&format!(
+                        " LEFT JOIN (SELECT {column} AS \"pg_segment key\", \
+                         CAST(({}) AS text) AS \"pg_segment value\" \
+                         FROM {}{filter} GROUP BY {column}) AS {alias} \
+                         ON {alias}.\"pg_segment key\" = ",
+                        p.expression, r.name
+                    ));
+                    from.push_str(&render("segment_client.{{key_column}}", &parts));
+                    values.push(format!(
+                        "CASE WHEN {alias}.\"pg_segment key\" IS NULL \
+                         THEN ({}) ELSE {alias}.\"pg_segment value\" END",
+                        over_no_rows(&p.expression, r)
+                    ));
+                }
             }
         }
+        let filter = if all_clients {
+            String::new()
+        } else {
+            render(
+                &format!(" WHERE segment_client.{{{{key_column}}}} {in_listed}"),
+                &parts,
+            )
+        };
+        Evaluation {
+            listed,
+            from,
+            filter,
+            values,
+        }
     }
-    sql.push_str(&format!(
-        " CROSS JOIN LATERAL (VALUES {}) AS v(parameter_id, value)",
-        values.join(", ")
-    ));
-    if !all_clients {
-        sql.push_str(&render(
-            &format!(" WHERE segment_client.{{{{key_column}}}} {listed}"),
-            &parts,
-        ));
+
+    /// The CTEs `segment_listed` and `parameter_values` (client_id in the key's type,
+    /// parameter_id, value as text): one row per client and parameter, as parameter_points.sql
+    /// reads them.
+    fn values_ctes(&self, entity: &Entity, parameters: &[Evaluated]) -> String {
+        let rows: Vec<String> = parameters
+            .iter()
+            .zip(&self.values)
+            .map(|(p, value)| format!("({}, {value})", p.id))
+            .collect();
+        format!(
+            "{}parameter_values AS (SELECT {} AS client_id, v.parameter_id, v.value FROM {} \
+             CROSS JOIN LATERAL (VALUES {}) AS v(parameter_id, value){})",
+            self.listed,
+            render(
+                "segment_client.{{key_column}}",
+                &query::entity_parts(entity)
+            ),
+            self.from,
+            rows.join(", "),
+            self.filter
+        )
     }
-    sql
+
+    /// The CTEs `segment_listed` and `parameter_sums` (client_id, parameter_score, missing),
+    /// as parameter_points.sql defines them, one row per client, with the parameters' points,
+    /// weights and required flags written into the statement: a value equal to a match is
+    /// worth its points, else a numeric parameter's value inside a range that range's points;
+    /// a NULL value or one that matches nothing is missing. (The same rules as
+    /// parameter_points.sql, which `segment.verify` applies: the two are checked against each
+    /// other.)
+    fn sums_ctes(&self, entity: &Entity, parameters: &[Evaluated]) -> String {
+        let mut values = Vec::new();
+        let mut points = Vec::new();
+        let mut contributions = Vec::new();
+        let mut any_value = Vec::new();
+        let mut required: Vec<(usize, &Evaluated)> = Vec::new();
+        for (i, (p, value)) in parameters.iter().zip(&self.values).enumerate() {
+            values.push(format!("{value} AS v{i}"));
+            points.push(format!("{} AS p{i}", p.scoring.points_of(&format!("v{i}"))));
+            contributions.push(format!(
+                "COALESCE(CAST({} AS numeric) * p{i}, 0)",
+                pgrx::spi::quote_literal(&p.scoring.weight)
+            ));
+            any_value.push(format!("v{i} IS NOT NULL"));
+            if p.scoring.required {
+                required.push((i, p));
+            }
+        }
+        required.sort_by_key(|(_, p)| p.scoring.display_rank);
+        let missing = if required.is_empty() {
+            "CAST(NULL AS text[])".to_string()
+        } else {
+            let codes: Vec<String> = required
+                .iter()
+                .map(|(i, p)| {
+                    format!(
+                        "CASE WHEN p{i} IS NULL THEN {} END",
+                        pgrx::spi::quote_literal(&p.code)
+                    )
+                })
+                .collect();
+            format!(
+                "NULLIF(pg_catalog.array_remove(CAST(ARRAY[{}] AS text[]), NULL), '{{}}')",
+                codes.join(", ")
+            )
+        };
+        let value_columns: Vec<String> = (0..parameters.len()).map(|i| format!("v{i}")).collect();
+        // (OFFSET 0 keeps each layer a layer: the planner would otherwise copy a value's
+        // expression into every place that reads it, and evaluate it as many times)
+        format!(
+            "{}parameter_sums AS (SELECT client_id, \
+             CASE WHEN {} THEN pg_catalog.trim_scale({}) END AS parameter_score, \
+             {missing} AS missing \
+             FROM (SELECT client_id, {}, {} FROM \
+                   (SELECT {} AS client_id, {} FROM {}{} OFFSET 0) segment_values \
+                   OFFSET 0) segment_points)",
+            self.listed,
+            any_value.join(" OR "),
+            contributions.join(" + "),
+            value_columns.join(", "),
+            points.join(", "),
+            render(
+                "segment_client.{{key_column}}",
+                &query::entity_parts(entity)
+            ),
+            values.join(", "),
+            self.from,
+            self.filter,
+        )
+    }
+}
+
+/// The evaluation statement of some parameters: one row of three text arrays (client key,
+/// parameter id, value), one element per client and parameter (`Evaluation::values_ctes`);
+/// `$1` lists the clients unless `all_clients`.
+fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) -> String {
+    let clients = if all_clients {
+        Clients::All
+    } else {
+        Clients::Listed(1)
+    };
+    format!(
+        "WITH {} SELECT pg_catalog.array_agg(CAST(client_id AS text)), \
+         pg_catalog.array_agg(CAST(parameter_id AS text)), pg_catalog.array_agg(value) \
+         FROM parameter_values",
+        Evaluation::new(entity, parameters, clients).values_ctes(entity, parameters)
+    )
 }
 
 /// One definer's parameters of a scheme.
@@ -272,23 +491,43 @@ fn check_definer_sees_every_row(entity: &Entity, group: &DefinerParameters) {
     }
 }
 
-/// The parameters of a scheme grouped by definer, under a snapshot taken now.
+/// The parameters of a scheme grouped by definer, with their points, under a snapshot taken
+/// now.
 fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
-    let rows = Spi::connect(|_| {
-        latest::run(
-            "SELECT definer::oid::text, definer::text, parameter_id, expression, code, \
-                    source::text, client_column, source::oid::text \
-             FROM segment.parameters WHERE scheme_id = $1 ORDER BY definer::oid, parameter_id",
-            &[scheme_id.into()],
-            false,
+    let (rows, matches, ranges) = Spi::connect(|_| {
+        let run = |sql: &str| latest::run(sql, &[scheme_id.into()], false);
+        (
+            run(
+                "SELECT definer::oid::text, definer::text, parameter_id, expression, code, \
+                        source::text, client_column, source::oid::text, weight::text, \
+                        required::text, \
+                        pg_catalog.row_number() OVER (ORDER BY position, code)::text, \
+                        (value_type IN ('smallint'::regtype, 'integer'::regtype, \
+                                        'bigint'::regtype, 'numeric'::regtype, 'real'::regtype, \
+                                        'double precision'::regtype))::text \
+                 FROM segment.parameters WHERE scheme_id = $1 \
+                 ORDER BY definer::oid, parameter_id",
+            ),
+            run("SELECT m.parameter_id::text, m.value, m.points::text \
+                 FROM segment.parameter_matches m JOIN segment.parameters p USING (parameter_id) \
+                 WHERE p.scheme_id = $1 ORDER BY m.parameter_id, m.match_id"),
+            run(
+                "SELECT r.parameter_id::text, r.min_value::text, r.max_value::text, \
+                        r.points::text \
+                 FROM segment.parameter_ranges r JOIN segment.parameters p USING (parameter_id) \
+                 WHERE p.scheme_id = $1 ORDER BY r.parameter_id, r.min_value",
+            ),
         )
     });
     let mut groups: Vec<DefinerParameters> = Vec::new();
     for row in rows {
         let definer = pg_sys::Oid::from(latest::parse::<u32>(&row, 0).unwrap_or_default());
         let text = |i: usize| row[i].clone().unwrap_or_default();
+        let id = latest::parse::<i32>(&row, 2).unwrap_or_default();
+        let of_this = |r: &&Vec<Option<String>>| latest::parse::<i32>(r, 0) == Some(id);
+        let column = |r: &Vec<Option<String>>, i: usize| r[i].clone().unwrap_or_default();
         let parameter = Evaluated {
-            id: latest::parse::<i32>(&row, 2).unwrap_or_default(),
+            id,
             expression: text(3),
             code: text(4),
             related: row[5].clone().map(|name| RelatedTable {
@@ -296,6 +535,22 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
                 name,
                 client_column: text(6),
             }),
+            scoring: Scoring {
+                weight: text(8),
+                required: text(9) == "true",
+                display_rank: latest::parse::<i64>(&row, 10).unwrap_or_default(),
+                numeric: text(11) == "true",
+                matches: matches
+                    .iter()
+                    .filter(of_this)
+                    .map(|r| (column(r, 1), column(r, 2)))
+                    .collect(),
+                ranges: ranges
+                    .iter()
+                    .filter(of_this)
+                    .map(|r| (column(r, 1), column(r, 2), column(r, 3)))
+                    .collect(),
+            },
         };
         match groups.last_mut() {
             Some(group) if group.definer == definer => group.parameters.push(parameter),
@@ -352,70 +607,24 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
     for group in parameters_of(scheme_id).iter() {
-        if !role_exists(group.definer) {
-            SegmentError::DefinerGone {
-                parameters: group.codes(),
-                definer: group.definer.to_u32(),
-            }
-            .raise();
-        }
         let sql = evaluation_sql(entity, &group.parameters, clients.is_none());
         let bulk = clients.is_none_or(|keys| many(keys.len()));
-        let row = PgTryBuilder::new(|| {
-            let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
-                Some(keys) => vec![keys.to_vec().into()],
-                None => Vec::new(),
-            };
-            as_definer(group.definer, || {
-                check_definer_sees_every_row(entity, group);
+        let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
+            Some(keys) => vec![keys.to_vec().into()],
+            None => Vec::new(),
+        };
+        let row = as_evaluating(entity, group, bulk, || {
+            Spi::connect(|_| {
+                // a trigger's few clients, on every write: one generic plan is kept; a
+                // bulk statement's many are planned afresh with the list's real size (the
+                // generic plan is made for a list of a few)
                 if bulk {
-                    // Many clients: the related tables' aggregates are joined by hash. Right
-                    // after a bulk write the related table's statistics can say it is nearly
-                    // empty, and a nested loop then aggregates it again for every client
-                    // (a COPY of 1,000,000 orders ran for over 15 minutes so).
-                    crate::security::set_for_evaluation(c"enable_nestloop", c"off");
+                    latest::first_row_text_arrays(&sql, &args)
+                } else {
+                    latest::first_row_text_arrays_kept(&sql, &args)
                 }
-                Spi::connect(|_| {
-                    // a trigger's few clients, on every write: one generic plan is kept; a
-                    // bulk statement's many are planned afresh with the list's real size (the
-                    // generic plan is made for a list of a few)
-                    if bulk {
-                        latest::first_row_text_arrays(&sql, &args)
-                    } else {
-                        latest::first_row_text_arrays_kept(&sql, &args)
-                    }
-                })
             })
-        })
-        .catch_others(|caught| {
-            let CaughtError::PostgresError(report) = &caught else {
-                caught.rethrow()
-            };
-            if report.sql_error_code() == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE {
-                SegmentError::PermissionDenied {
-                    message: format!(
-                        "parameters {} cannot be evaluated with the rights of their definer {}: {}",
-                        group.codes(),
-                        group.definer_name,
-                        report.message()
-                    ),
-                    hint: "A parameter is evaluated with the rights of the role that defined it; \
-                           grant that role again what the expression reads, or define the \
-                           parameter anew as a role that may read it."
-                        .into(),
-                }
-                .raise()
-            }
-            // any other error of the definer's expression, named, with its own SQLSTATE
-            SegmentError::EvaluationFailed {
-                parameters: group.codes(),
-                definer: group.definer_name.clone(),
-                code: report.sql_error_code(),
-                message: report.message().to_string(),
-            }
-            .raise()
-        })
-        .execute();
+        });
         let mut columns = row.into_iter();
         let mut next = || columns.next().flatten().unwrap_or_default();
         all.extend(ParameterValues {
@@ -425,6 +634,89 @@ pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> 
         });
     }
     all
+}
+
+/// Runs `f`, which evaluates `group`'s parameters, as their definer (`as_definer`), after
+/// checking that the definer still exists and sees every row it reads; `bulk`: for many
+/// clients. An error of the definer's expression is reported naming the parameters and the
+/// definer, with its own SQLSTATE (a missing privilege as 42501 with a hint); a deadlock, a
+/// serialization failure, a cancellation or a lack of resources passes as it is.
+fn as_evaluating<R>(
+    entity: &Entity,
+    group: &DefinerParameters,
+    bulk: bool,
+    f: impl FnOnce() -> R,
+) -> R {
+    if !role_exists(group.definer) {
+        SegmentError::DefinerGone {
+            parameters: group.codes(),
+            definer: group.definer.to_u32(),
+        }
+        .raise();
+    }
+    // (the evaluation's own state is dropped with the transaction an error aborts)
+    let f = std::panic::AssertUnwindSafe(f);
+    PgTryBuilder::new(move || {
+        as_definer(group.definer, || {
+            check_definer_sees_every_row(entity, group);
+            if bulk {
+                // Many clients: the related tables' aggregates are joined by hash. Right
+                // after a bulk write the related table's statistics can say it is nearly
+                // empty, and a nested loop then aggregates it again for every client
+                // (a COPY of 1,000,000 orders ran for over 15 minutes so).
+                crate::security::set_for_evaluation(c"enable_nestloop", c"off");
+            }
+            f()
+        })
+    })
+    .catch_others(|caught| {
+        let CaughtError::PostgresError(report) = &caught else {
+            caught.rethrow()
+        };
+        let code = report.sql_error_code();
+        if not_the_expressions_fault(code) {
+            caught.rethrow()
+        }
+        if code == PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE {
+            SegmentError::PermissionDenied {
+                message: format!(
+                    "parameters {} cannot be evaluated with the rights of their definer {}: {}",
+                    group.codes(),
+                    group.definer_name,
+                    report.message()
+                ),
+                hint: "A parameter is evaluated with the rights of the role that defined it; \
+                       grant that role again what the expression reads, or define the \
+                       parameter anew as a role that may read it."
+                    .into(),
+            }
+            .raise()
+        }
+        // any other error of the definer's expression, named, with its own SQLSTATE
+        SegmentError::EvaluationFailed {
+            parameters: group.codes(),
+            definer: group.definer_name.clone(),
+            code,
+            message: report.message().to_string(),
+        }
+        .raise()
+    })
+    .execute()
+}
+
+/// Errors that say nothing about an expression: concurrency (class 40: serialization failure,
+/// deadlock), resources (53), a lock not available (55), a cancellation or a timeout (57).
+fn not_the_expressions_fault(code: PgSqlErrorCode) -> bool {
+    // the class is a code's first two characters, its low twelve bits (ERRCODE_TO_CATEGORY)
+    let class = |code: PgSqlErrorCode| code as isize & 0xFFF;
+    [
+        PgSqlErrorCode::ERRCODE_TRANSACTION_ROLLBACK,
+        PgSqlErrorCode::ERRCODE_INSUFFICIENT_RESOURCES,
+        PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+        PgSqlErrorCode::ERRCODE_OPERATOR_INTERVENTION,
+    ]
+    .iter()
+    .any(|&category| class(category) == class(code))
 }
 
 /// Tries a checked expression as `definer` on zero rows of the entity's client table (and of
@@ -447,6 +739,7 @@ pub fn trial_evaluation(
             code: code.to_string(),
             expression: expression.to_string(),
             related,
+            scoring: Scoring::default(),
         }],
     };
     let sql = evaluation_sql(entity, &group.parameters, false);
@@ -503,10 +796,69 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: C
     }
     let mut changed = 0;
     for scheme_id in parameter_scheme_ids(entity.entity_id) {
-        let values = evaluate(entity, scheme_id, Some(clients));
-        changed += apply_values(entity, scheme_id, &values, cause, many(clients.len()));
+        changed += match evaluated_by_applier(entity, scheme_id) {
+            Some(group) => apply_evaluated(
+                entity,
+                scheme_id,
+                &group[0],
+                Clients::Listed(3),
+                Some(clients),
+                None,
+                cause,
+            ),
+            None => {
+                let values = evaluate(entity, scheme_id, Some(clients));
+                apply_values(entity, scheme_id, &values, cause, many(clients.len()))
+            }
+        };
     }
     changed
+}
+
+/// A scheme's parameters when the role that applies their points (the owner of the entity's
+/// relations) defined them all: then they are evaluated and applied in one statement
+/// (`apply_evaluated`), their values never leaving the server's executor. Parameters of other
+/// definers are evaluated as each of them first (`evaluate`) and applied after.
+fn evaluated_by_applier(entity: &Entity, scheme_id: i32) -> Option<Rc<Vec<DefinerParameters>>> {
+    let groups = parameters_of(scheme_id);
+    (groups.len() == 1 && groups[0].definer == entity.owner).then_some(groups)
+}
+
+/// Evaluates the parameters of scheme `scheme_id` (`group`: all of them, defined by the role
+/// applying them) for `clients` and applies their points with `cause`, in one statement under
+/// a snapshot taken now; `keys` are the listed clients' (`Clients::Listed(3)`), `trigger` the
+/// statement whose transition tables `Clients::Touched` reads. Returns how many assignments
+/// changed.
+fn apply_evaluated(
+    entity: &Entity,
+    scheme_id: i32,
+    group: &DefinerParameters,
+    clients: Clients<'_>,
+    keys: Option<&[String]>,
+    trigger: Option<&FiringTrigger<'_>>,
+    cause: &str,
+) -> i64 {
+    let sums =
+        Evaluation::new(entity, &group.parameters, clients).sums_ctes(entity, &group.parameters);
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("parameter_sums", query::Part::Sql(&sums)));
+    let sql = render(query::APPLY_PARAMETERS, &parts);
+    let mut args: Vec<pgrx::datum::DatumWithOid<'_>> = vec![scheme_id.into(), cause.into()];
+    if let Some(keys) = keys {
+        args.push(keys.to_vec().into());
+    }
+    // a trigger's few clients run one kept generic plan; many are planned with their number
+    let bulk = keys.is_none_or(|keys| many(keys.len()));
+    let (changed, emptied) = as_evaluating(entity, group, bulk, || {
+        Spi::connect_mut(|_| {
+            if let Some(trigger) = trigger {
+                register_transition_tables(trigger);
+            }
+            latest::write_returning_pair::<i64, Vec<String>>(&sql, &args, !bulk)
+        })
+    });
+    Spi::connect_mut(|c| super::answer_deltas::delete_emptied(c, entity, emptied));
+    changed.unwrap_or(0)
 }
 
 /// What every application of evaluated parameters starts with: the answers locked as a writer
@@ -531,14 +883,7 @@ fn prepare_to_apply(entity: &Entity) {
 /// Locks the clients (see `rescore_clients`).
 fn lock_clients(entity: &Entity, clients: &[String]) {
     if many(clients.len()) {
-        // SAFETY: a table lock, held to transaction end; it needs no privilege (the rows are
-        // only kept from changing, as the statement that fired wrote related data of them).
-        unsafe {
-            pg_sys::LockRelationOid(
-                entity.client_table_oid,
-                pg_sys::ExclusiveLock as pg_sys::LOCKMODE,
-            )
-        };
+        lock_client_table(entity);
         return;
     }
     let sql = query::for_entity(
@@ -570,6 +915,19 @@ fn lock_clients(entity: &Entity, clients: &[String]) {
     }
 }
 
+/// Locks the client table against writers and row lockers (EXCLUSIVE: reads go on), as a bulk
+/// statement's many clients are locked.
+fn lock_client_table(entity: &Entity) {
+    // SAFETY: a table lock, held to transaction end; it needs no privilege (the rows are only
+    // kept from changing, as the statement that fired wrote related data of them).
+    unsafe {
+        pg_sys::LockRelationOid(
+            entity.client_table_oid,
+            pg_sys::ExclusiveLock as pg_sys::LOCKMODE,
+        )
+    };
+}
+
 /// After a statement on a related table some parameter of the entity aggregates: the clients
 /// whose related rows it inserted, updated (before or after) or deleted are locked (FOR NO KEY
 /// UPDATE, in key order) and re-scored. The lock makes two writers of related rows of one
@@ -589,14 +947,37 @@ pub fn rescore_related(
         refresh_entity(entity, "related change");
         return;
     }
-    let mut touched = Vec::new();
-    for column in &columns {
-        let column = pgrx::spi::quote_identifier(column);
-        if op != TableChange::Delete {
-            touched.push(format!("SELECT {column} FROM segment_new_rows"));
-        }
-        if op != TableChange::Insert {
-            touched.push(format!("SELECT {column} FROM segment_old_rows"));
+    let touched = Touched {
+        columns,
+        new_rows: op != TableChange::Delete,
+        old_rows: op != TableChange::Insert,
+    };
+    let schemes = parameter_scheme_ids(entity.entity_id);
+    // Many clients, every scheme's parameters defined by the applying role: the client table is
+    // locked and each scheme's parameters evaluated and applied straight from the transition
+    // tables, no client listed here.
+    if many_clients_touched(trigger, &touched) {
+        // (before the parameters are read: a configuration change committed meanwhile is
+        // seen, as its re-segmentation waits for this lock or was waited for)
+        prepare_to_apply(entity);
+        let groups: Option<Vec<_>> = schemes
+            .iter()
+            .map(|&scheme_id| evaluated_by_applier(entity, scheme_id))
+            .collect();
+        if let Some(groups) = groups {
+            lock_client_table(entity);
+            for (&scheme_id, group) in schemes.iter().zip(groups) {
+                apply_evaluated(
+                    entity,
+                    scheme_id,
+                    &group[0],
+                    Clients::Touched(&touched),
+                    None,
+                    Some(trigger),
+                    "related change",
+                );
+            }
+            return;
         }
     }
     // Every client the statement touched, as committed now (under REPEATABLE READ too: one
@@ -609,7 +990,7 @@ pub fn rescore_related(
              WHERE segment_client.{{key_column}}",
             entity,
         ),
-        touched.join(" UNION ")
+        touched.values_sql()
     );
     let clients: Vec<String> = Spi::connect_mut(|_| {
         register_transition_tables(trigger);
@@ -618,6 +999,24 @@ pub fn rescore_related(
     if !clients.is_empty() {
         rescore_clients(entity, &clients, "related change", ClientLock::Take);
     }
+}
+
+/// Whether a statement on a related table touched more than `ROW_LOCKED_CLIENTS` clients:
+/// more rows than that in its transition tables, and as many distinct client column values.
+fn many_clients_touched(trigger: &FiringTrigger<'_>, touched: &Touched) -> bool {
+    if !many(trigger.transition_rows() as usize) {
+        return false;
+    }
+    let sql = format!(
+        "SELECT pg_catalog.count(*) FROM ({} LIMIT {}) touched",
+        touched.values_sql(),
+        ROW_LOCKED_CLIENTS + 1
+    );
+    let distinct = Spi::connect_mut(|_| {
+        register_transition_tables(trigger);
+        latest::first_column::<usize>(&latest::run(&sql, &[], false))
+    });
+    distinct.first().is_some_and(|&n| many(n))
 }
 
 /// Above this many clients touched by one statement on a related table, the client table is
@@ -697,6 +1096,17 @@ pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
 pub fn refresh_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     lock_parameter_tables(entity, scheme_id);
     prepare_to_apply(entity);
+    if let Some(group) = evaluated_by_applier(entity, scheme_id) {
+        return apply_evaluated(
+            entity,
+            scheme_id,
+            &group[0],
+            Clients::All,
+            None,
+            None,
+            cause,
+        );
+    }
     let values = evaluate(entity, scheme_id, None);
     apply_values(entity, scheme_id, &values, cause, true)
 }

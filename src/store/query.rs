@@ -20,6 +20,9 @@ pub enum Part<'a> {
     Type(&'a str),
     /// a query file of this module
     Fragment(&'static str),
+    /// SQL pg_segment wrote itself around checked expressions, spliced as it is (never
+    /// rendered: a string constant in an expression may hold "{{")
+    Sql(&'a str),
 }
 
 macro_rules! queries {
@@ -61,6 +64,7 @@ queries! {
     LOG_APPLIED => "log_applied.sql",
     PARAMETER_VALUES => "parameter_values.sql",
     PARAMETER_POINTS => "parameter_points.sql",
+    PARAMETER_SUMS => "parameter_sums.sql",
     APPLY_PARAMETERS => "apply_parameters.sql",
 }
 
@@ -71,6 +75,7 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("log_applied", LOG_APPLIED),
     ("parameter_values", PARAMETER_VALUES),
     ("parameter_points", PARAMETER_POINTS),
+    ("parameter_sums", PARAMETER_SUMS),
     ("record_moves", RECORD_MOVES),
     ("answer_changes_insert", ANSWER_CHANGES_INSERT),
     ("answer_changes_delete", ANSWER_CHANGES_DELETE),
@@ -101,7 +106,9 @@ pub fn render(template: &str, parts: &[(&str, Part<'_>)]) -> String {
             })
             .unwrap_or_else(|| panic!("pg_segment internal error: no part for {{{{{name}}}}}"));
         match part {
-            Part::Relation(text) | Part::Role(text) | Part::Type(text) => out.push_str(text),
+            Part::Relation(text) | Part::Role(text) | Part::Type(text) | Part::Sql(text) => {
+                out.push_str(text)
+            }
             Part::Identifier(name) => out.push_str(&pgrx::spi::quote_identifier(name)),
             Part::Fragment(sql) => out.push_str(&render(sql.trim_end(), parts)),
         }
