@@ -23,8 +23,9 @@ DURATION="${STRESS_SECONDS:-5}"
 # by the next re-segmentation.
 TAIL=2
 # answer_N: segment.answer(); plain: single-answer plain SQL; bulk: INSERT ... SELECT and DELETE
-# of several answers; deleter: deletes and re-inserts clients; admin: changes the schemes.
-WORKERS="${STRESS_WORKERS:-answer_1 answer_2 plain bulk deleter admin}"
+# of several answers; params: writes customers, orders and answers of the scheme with
+# parameters; deleter: deletes and re-inserts clients; admin: changes the schemes.
+WORKERS="${STRESS_WORKERS:-answer_1 answer_2 plain bulk params deleter admin}"
 ADMIN_PAUSE_MS="${STRESS_ADMIN_PAUSE_MS:-20}"  # lets writers run between configuration changes
 PGBENCH="${PG_BIN}/pgbench"
 SERVER_LOG="${RUN_DIR}/postgres-${PG_MAJOR}.log"
@@ -143,11 +144,12 @@ phase() {
     report_server_errors
     pgsql -d "$DB" -tAc "SELECT '  state: ' || string_agg(format('%s v%s %s assigned', s.name, s.version,
         (SELECT count(*) FROM st.assignments a WHERE a.scheme_id = s.scheme_id)), ', ' ORDER BY s.scheme_id)
-        || format(', %s history rows, %s of 400 clients present',
+        || format(', %s history rows, %s of 1600 clients present',
                   (SELECT count(*) FROM st.history), (SELECT count(*) FROM st.clients))
         FROM segment.schemes s"
     check check_verify "segment.verify() is empty for every scheme"
     check check_recompute "assignments equal a plain-SQL recompute of the answers"
+    check check_parameter_recompute "scheme value equals a plain-SQL recompute with parameters"
     check check_history_latest "latest history row equals the assignment"
     check check_orphans "no data of deleted clients"
     check check_history_version_order "history versions never decrease"

@@ -1,6 +1,7 @@
 -- Administrator: in consecutive autocommit statements, changes one of the two schemes over
 -- st.companies (size or risk), then the scheme over st.accounts (loyalty): an option's points,
--- a question's weight, or a level boundary. Level ranges must never overlap, so a shared
+-- a question's weight, or a level boundary; then the scheme over st.customers (value): a
+-- parameter range's points, a parameter's weight, or a refresh. Level ranges must never overlap, so a shared
 -- boundary moves inside one transaction: first shrink the level that loses ground (a no-op
 -- when it does not), then move the neighbour, then grow the first one up to it. Boundaries stay
 -- inside fixed ranges, so min_score < max_score always holds.
@@ -60,5 +61,18 @@ UPDATE segment.levels SET max_score = :b WHERE name = 'silver'
 INSERT INTO segment.levels (scheme_id, name, min_score, max_score)
 SELECT scheme_id, 'gold', :b, 'Infinity' FROM segment.schemes WHERE name = 'loyalty';
 COMMIT;
+\endif
+-- value: the points of one of its parameter ranges, a parameter's weight, or a refresh
+\set kind random(1, 3)
+\if :kind = 1
+UPDATE segment.parameter_ranges SET points = :pts WHERE range_id = (
+    SELECT r.range_id FROM segment.parameter_ranges r JOIN segment.parameters p USING (parameter_id)
+    JOIN segment.schemes s USING (scheme_id) WHERE s.name = 'value' ORDER BY random() LIMIT 1);
+\elif :kind = 2
+UPDATE segment.parameters SET weight = :w / 2.0 WHERE parameter_id = (
+    SELECT parameter_id FROM segment.parameters p JOIN segment.schemes s USING (scheme_id)
+    WHERE s.name = 'value' ORDER BY random() LIMIT 1);
+\else
+SELECT segment.refresh('value');
 \endif
 \sleep :pause ms

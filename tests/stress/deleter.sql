@@ -1,9 +1,11 @@
 -- Client deleter: removes a client row (its answers cascade, the client table's trigger removes
 -- its assignments and history) and puts the same key back, either in the same transaction
 -- (others never see the client missing) or in the next one (writers in between meet a missing
--- client); or deletes all answers of one client (it becomes uncategorized).
+-- client); or deletes all answers of one client (it becomes uncategorized). A customer of
+-- scheme value comes back with its orders (they reference it without a foreign key) and is
+-- categorized again by its insert.
 \set cid random(1, 200)
-\set kind random(1, 6)
+\set kind random(1, 8)
 \if :kind = 1
 BEGIN;
 DELETE FROM st.companies WHERE id = :cid;
@@ -22,6 +24,14 @@ DELETE FROM st.accounts WHERE id = 'acc-' || :cid;
 INSERT INTO st.accounts VALUES ('acc-' || :cid, 'account ' || :cid);
 \elif :kind = 5
 DELETE FROM segment.st_companies_answers WHERE client_id = :cid;
+\elif :kind = 6
+DELETE FROM st.customers WHERE id = 'c-' || :cid;
+INSERT INTO st.customers VALUES ('c-' || :cid, :cid % 300, 'n');
+\elif :kind = 7
+BEGIN;
+DELETE FROM st.customers WHERE id = 'c-' || :cid;
+INSERT INTO st.customers VALUES ('c-' || :cid, :cid % 300, 'n');
+COMMIT;
 \else
 DELETE FROM segment.st_accounts_answers WHERE client_id = 'acc-' || :cid;
 \endif

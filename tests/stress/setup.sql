@@ -1,5 +1,7 @@
--- Stress-test database: two client tables with different key types, three schemes (two over
--- the bigint table, one over the text table), pre-loaded answers, and one view per check.
+-- Stress-test database: three client tables with different key types, four schemes (two over
+-- the bigint table, one over the text table, one over the varchar(12) table mixing a question
+-- with parameters over the client row and over an orders table), pre-loaded answers and
+-- orders, and one view per check.
 -- Codes are regular (questions q1..qN, options o1..oM) so the pgbench scripts can pick them
 -- with random numbers.
 CREATE EXTENSION pg_segment;
@@ -40,6 +42,35 @@ SELECT segment.add_level('loyalty', 'bronze', '-Infinity', 4);
 SELECT segment.add_level('loyalty', 'silver', 4, 10);
 SELECT segment.add_level('loyalty', 'gold', 10, 'Infinity');
 
+-- value (st.customers, varchar(12) keys): a question, a client-row parameter (employees by
+-- ranges) and two parameters over st.orders, which references the customer without a foreign
+-- key: revenue (required) and the number of orders. 1,200 customers, so a statement on every
+-- customer's orders takes the bulk path (over 1,000 clients). Levels cold / warm / hot.
+CREATE TABLE st.customers (id varchar(12) PRIMARY KEY, employees integer, note text);
+CREATE TABLE st.orders (customer varchar(12) NOT NULL, amount numeric(10, 2) NOT NULL);
+CREATE INDEX ON st.orders (customer);
+INSERT INTO st.customers SELECT 'c-' || g, g % 300, 'n' FROM generate_series(1, 1200) g;
+INSERT INTO st.orders SELECT 'c-' || (1 + g % 1100), g % 700 FROM generate_series(1, 3000) g;
+SELECT segment.create_scheme('value', 'st.customers');
+SELECT segment.add_question('value', 'q1', 'Potential', 1);
+SELECT segment.add_option('value', 'q1', 'o' || o, 'Option ' || o, o * 2 - 3) FROM generate_series(1, 3) o;
+SELECT segment.add_parameter('value', 'employees', 'Employees', 'employees', 1.5);
+SELECT segment.add_range('value', 'employees', '-Infinity', 50, 0),
+       segment.add_range('value', 'employees', 50, 200, 2),
+       segment.add_range('value', 'employees', 200, 'Infinity', 4);
+SELECT segment.add_parameter('value', 'revenue', 'Revenue', 'sum(amount)',
+                             source => 'st.orders', client_column => 'customer', required => true);
+SELECT segment.add_range('value', 'revenue', 0, 1000, 1),
+       segment.add_range('value', 'revenue', 1000, 'Infinity', 3);
+SELECT segment.add_parameter('value', 'orders', 'Orders', 'count(*)',
+                             source => 'st.orders', client_column => 'customer');
+SELECT segment.add_range('value', 'orders', 0, 1, -1),
+       segment.add_range('value', 'orders', 1, 3, 1),
+       segment.add_range('value', 'orders', 3, 'Infinity', 2);
+SELECT segment.add_level('value', 'cold', '-Infinity', 4);
+SELECT segment.add_level('value', 'warm', 4, 9);
+SELECT segment.add_level('value', 'hot', 9, 'Infinity');
+
 -- About two thirds of all (client, question) pairs answered, one bulk statement per table.
 INSERT INTO segment.st_companies_answers (client_id, question_id, option_id)
 SELECT DISTINCT ON (c, o.question_id) c, o.question_id, o.option_id
@@ -55,22 +86,28 @@ ORDER BY c, o.question_id, random();
 -- Both client tables in one shape (keys as text), so each check is one query over both.
 CREATE VIEW st.clients AS
     SELECT 'companies' AS tbl, id::text AS client FROM st.companies
-    UNION ALL SELECT 'accounts', id FROM st.accounts;
+    UNION ALL SELECT 'accounts', id FROM st.accounts
+    UNION ALL SELECT 'customers', id FROM st.customers;
 CREATE VIEW st.answers AS
     SELECT 'companies' AS tbl, client_id::text AS client, question_id, option_id
     FROM segment.st_companies_answers
-    UNION ALL SELECT 'accounts', client_id, question_id, option_id FROM segment.st_accounts_answers;
+    UNION ALL SELECT 'accounts', client_id, question_id, option_id FROM segment.st_accounts_answers
+    UNION ALL SELECT 'customers', client_id, question_id, option_id FROM segment.st_customers_answers;
 CREATE VIEW st.assignments AS
     SELECT 'companies' AS tbl, scheme_id, client_id::text AS client, score, answered, segment, version
     FROM segment.st_companies_assignments
     UNION ALL SELECT 'accounts', scheme_id, client_id, score, answered, segment, version
-    FROM segment.st_accounts_assignments;
+    FROM segment.st_accounts_assignments
+    UNION ALL SELECT 'customers', scheme_id, client_id, score, answered, segment, version
+    FROM segment.st_customers_assignments;
 CREATE VIEW st.history AS
     SELECT 'companies' AS tbl, history_id, scheme_id, client_id::text AS client, new_score,
            new_segment, cause, version
     FROM segment.st_companies_history
     UNION ALL SELECT 'accounts', history_id, scheme_id, client_id, new_score, new_segment, cause, version
-    FROM segment.st_accounts_history;
+    FROM segment.st_accounts_history
+    UNION ALL SELECT 'customers', history_id, scheme_id, client_id, new_score, new_segment, cause, version
+    FROM segment.st_customers_history;
 
 -- Each check_* view lists offending rows; an empty view is a passed check.
 
@@ -80,12 +117,14 @@ CREATE VIEW st.check_verify AS
 
 -- The same recompute in plain SQL, independent of the extension's code and caches: score =
 -- sum of weight x points, answered = count, segment = the level holding the score, and an
--- assignment exactly for the clients with an answer in the scheme.
+-- assignment exactly for the clients with an answer in the scheme (schemes without
+-- parameters; check_parameter_recompute covers the other).
 CREATE VIEW st.check_recompute AS
     WITH expected AS (
         SELECT a.tbl, o.scheme_id, a.client, sum(o.weight * o.points) AS score,
                count(*)::int AS answered
         FROM st.answers a JOIN segment.answer_options o USING (question_id, option_id)
+        WHERE a.tbl <> 'customers'
         GROUP BY 1, 2, 3)
     SELECT coalesce(e.tbl, s.tbl) AS tbl, coalesce(e.scheme_id, s.scheme_id) AS scheme_id,
            coalesce(e.client, s.client) AS client, s.score AS stored_score, e.score AS expected_score,
@@ -94,9 +133,43 @@ CREATE VIEW st.check_recompute AS
     FROM expected e
     LEFT JOIN segment.levels l
         ON l.scheme_id = e.scheme_id AND e.score >= l.min_score AND e.score < l.max_score
-    FULL JOIN st.assignments s ON (s.tbl, s.scheme_id, s.client) = (e.tbl, e.scheme_id, e.client)
+    FULL JOIN (SELECT * FROM st.assignments WHERE tbl <> 'customers') s
+        ON (s.tbl, s.scheme_id, s.client) = (e.tbl, e.scheme_id, e.client)
     WHERE s.score IS DISTINCT FROM e.score OR s.segment IS DISTINCT FROM l.name
        OR s.answered IS DISTINCT FROM e.answered;
+
+-- Scheme value recomputed in plain SQL from its configuration tables as they are now (the
+-- administrator changes points and weights): every customer has an assignment (the employees
+-- parameter always has a value); score = the answer's weight x points + each parameter's
+-- weight x the points of the range holding its value; revenue is required, so a customer
+-- without orders has no segment.
+CREATE VIEW st.check_parameter_recompute AS
+    WITH par AS (
+        SELECT c.id AS client, p.code, p.weight, r.points
+        FROM st.customers c
+        LEFT JOIN (SELECT customer, sum(amount) AS revenue, count(*) AS n
+                   FROM st.orders GROUP BY customer) o ON o.customer = c.id
+        CROSS JOIN LATERAL (VALUES ('employees', c.employees::numeric), ('revenue', o.revenue),
+                                   ('orders', COALESCE(o.n, 0))) v(code, value)
+        JOIN segment.parameters p ON p.code = v.code
+        LEFT JOIN segment.parameter_ranges r ON r.parameter_id = p.parameter_id
+             AND r.min_value <= v.value AND v.value < r.max_value),
+    expected AS (
+        SELECT par.client,
+               sum(par.weight * par.points)
+               + COALESCE((SELECT sum(o.weight * o.points) FROM segment.st_customers_answers a
+                           JOIN segment.answer_options o USING (question_id, option_id)
+                           WHERE a.client_id = par.client), 0) AS score,
+               bool_or(par.code = 'revenue' AND par.points IS NULL) AS incomplete
+        FROM par GROUP BY par.client)
+    SELECT coalesce(e.client, s.client) AS client, s.score AS stored_score,
+           e.score AS expected_score, s.segment AS stored_segment, l.name AS expected_segment
+    FROM expected e
+    LEFT JOIN segment.levels l ON l.scheme_id = (SELECT scheme_id FROM segment.schemes
+                                                  WHERE name = 'value')
+         AND NOT e.incomplete AND e.score >= l.min_score AND e.score < l.max_score
+    FULL JOIN (SELECT * FROM st.assignments WHERE tbl = 'customers') s ON s.client = e.client
+    WHERE s.score IS DISTINCT FROM trim_scale(e.score) OR s.segment IS DISTINCT FROM l.name;
 
 -- The ledger agrees with the assignment: the latest history row of a (scheme, client) carries
 -- the assignment's score and segment; without an assignment there is no history, or the latest
