@@ -177,6 +177,10 @@ struct Scoring {
     display_rank: i64,
     /// whether the value is a number, which ranges apply to
     numeric: bool,
+    /// whether it is an integer or a `numeric`, whose text form is its `numeric` value's: its
+    /// points can be found from the number, with no text form in between (a float's text
+    /// form has more digits than its cast to `numeric`)
+    exact: bool,
     /// (value, points)
     matches: Vec<(String, String)>,
     /// (min_value, max_value, points)
@@ -185,19 +189,24 @@ struct Scoring {
 
 impl Scoring {
     /// The points of the value in text form `value` (an SQL expression): NULL when missing.
-    fn points_of(&self, value: &str) -> String {
+    /// With `as_number` the value is a `numeric` (`Scoring::exact`), matched in its text form.
+    fn points_of(&self, value: &str, as_number: bool) -> String {
         let literal = |text: &str| format!("CAST({} AS numeric)", pgrx::spi::quote_literal(text));
+        let (text, number) = if as_number {
+            (format!("CAST({value} AS text)"), value.to_string())
+        } else {
+            (value.to_string(), format!("CAST({value} AS numeric)"))
+        };
         let mut cases = String::new();
         for (matched, points) in &self.matches {
             cases.push_str(&format!(
-                " WHEN {value} = {} THEN {}",
+                " WHEN {text} = {} THEN {}",
                 pgrx::spi::quote_literal(matched),
                 literal(points)
             ));
         }
         if self.numeric {
             for (min, max, points) in &self.ranges {
-                let number = format!("CAST({value} AS numeric)");
                 cases.push_str(&format!(
                     " WHEN {} <= {number} AND {number} < {} THEN {}",
                     literal(min),
@@ -268,7 +277,21 @@ struct Evaluation {
 }
 
 impl Evaluation {
-    fn new(entity: &Entity, parameters: &[Evaluated], clients: Clients<'_>) -> Evaluation {
+    /// `numbers`: the values of parameters whose value is `Scoring::exact` are `numeric`, not
+    /// text.
+    fn new(
+        entity: &Entity,
+        parameters: &[Evaluated],
+        clients: Clients<'_>,
+        numbers: bool,
+    ) -> Evaluation {
+        let type_of = |p: &Evaluated| {
+            if numbers && p.scoring.exact {
+                "numeric"
+            } else {
+                "text"
+            }
+        };
         let parts = query::entity_parts(entity);
         // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
         // hashes them
@@ -332,8 +355,10 @@ impl Evaluation {
                 .iter()
                 .map(|p| {
                     format!(
-                        "CAST(({}) AS text) AS \"pg_segment value {}\"",
-                        p.expression, p.id
+                        "CAST(({}) AS {}) AS \"pg_segment value {}\"",
+                        p.expression,
+                        type_of(p),
+                        p.id
                     )
                 })
                 .collect();
@@ -351,13 +376,13 @@ impl Evaluation {
         let values = parameters
             .iter()
             .map(|p| match &p.related {
-                None => format!("CAST(({}) AS text)", p.expression),
+                None => format!("CAST(({}) AS {})", p.expression, type_of(p)),
                 Some(r) => {
                     let alias = alias_of(p);
                     format!(
                         "CASE WHEN {alias}.\"pg_segment key\" IS NULL \
                          THEN ({}) ELSE {alias}.\"pg_segment value {}\" END",
-                        over_no_rows(&p.expression, r),
+                        over_no_rows(&p.expression, r, type_of(p)),
                         p.id
                     )
                 }
@@ -408,7 +433,7 @@ impl Evaluation {
     /// worth its points, else a numeric parameter's value inside a range that range's points;
     /// a NULL value or one that matches nothing is missing. (The same rules as
     /// parameter_points.sql, which `segment.verify` applies: the two are checked against each
-    /// other.)
+    /// other.) For an evaluation made with `numbers`.
     fn sums_ctes(&self, entity: &Entity, parameters: &[Evaluated]) -> String {
         let mut values = Vec::new();
         let mut points = Vec::new();
@@ -417,7 +442,10 @@ impl Evaluation {
         let mut required: Vec<(usize, &Evaluated)> = Vec::new();
         for (i, (p, value)) in parameters.iter().zip(&self.values).enumerate() {
             values.push(format!("{value} AS v{i}"));
-            points.push(format!("{} AS p{i}", p.scoring.points_of(&format!("v{i}"))));
+            points.push(format!(
+                "{} AS p{i}",
+                p.scoring.points_of(&format!("v{i}"), p.scoring.exact)
+            ));
             contributions.push(format!(
                 "COALESCE(CAST({} AS numeric) * p{i}, 0)",
                 pgrx::spi::quote_literal(&p.scoring.weight)
@@ -484,7 +512,7 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
         "WITH {} SELECT pg_catalog.array_agg(CAST(client_id AS text)), \
          pg_catalog.array_agg(CAST(parameter_id AS text)), pg_catalog.array_agg(value) \
          FROM parameter_values",
-        Evaluation::new(entity, parameters, clients).values_ctes(entity, parameters)
+        Evaluation::new(entity, parameters, clients, false).values_ctes(entity, parameters)
     )
 }
 
@@ -539,7 +567,9 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
                         pg_catalog.row_number() OVER (ORDER BY position, code)::text, \
                         (value_type IN ('smallint'::regtype, 'integer'::regtype, \
                                         'bigint'::regtype, 'numeric'::regtype, 'real'::regtype, \
-                                        'double precision'::regtype))::text \
+                                        'double precision'::regtype))::text, \
+                        (value_type IN ('smallint'::regtype, 'integer'::regtype, \
+                                        'bigint'::regtype, 'numeric'::regtype))::text \
                  FROM segment.parameters WHERE scheme_id = $1 \
                  ORDER BY definer::oid, parameter_id",
             ),
@@ -575,6 +605,7 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
                 required: text(9) == "true",
                 display_rank: latest::parse::<i64>(&row, 10).unwrap_or_default(),
                 numeric: text(11) == "true",
+                exact: text(12) == "true",
                 matches: matches
                     .iter()
                     .filter(of_this)
@@ -785,7 +816,7 @@ pub fn trial_evaluation(
     let zero_rows = group.parameters[0]
         .related
         .as_ref()
-        .map(|r| over_no_rows(expression, r));
+        .map(|r| over_no_rows(expression, r, "text"));
     as_definer(definer, || {
         check_definer_sees_every_row(entity, &group);
         Spi::connect(|_| {
@@ -799,11 +830,11 @@ pub fn trial_evaluation(
     });
 }
 
-/// A related parameter's aggregate over no rows of its table, as text: what a client without
-/// related rows gets.
-fn over_no_rows(expression: &str, related: &RelatedTable) -> String {
+/// A related parameter's aggregate over no rows of its table, as `type` (text, or numeric):
+/// what a client without related rows gets.
+fn over_no_rows(expression: &str, related: &RelatedTable, type_name: &str) -> String {
     format!(
-        "SELECT CAST(({expression}) AS text) FROM {} WHERE false",
+        "SELECT CAST(({expression}) AS {type_name}) FROM {} WHERE false",
         related.name
     )
 }
@@ -877,8 +908,8 @@ fn apply_evaluated(
     trigger: Option<&FiringTrigger<'_>>,
     cause: &str,
 ) -> i64 {
-    let sums =
-        Evaluation::new(entity, &group.parameters, clients).sums_ctes(entity, &group.parameters);
+    let sums = Evaluation::new(entity, &group.parameters, clients, true)
+        .sums_ctes(entity, &group.parameters);
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("parameter_sums", query::Part::Sql(&sums)));
     let sql = render(query::APPLY_PARAMETERS, &parts);
