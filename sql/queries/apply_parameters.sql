@@ -1,30 +1,51 @@
 -- Applies freshly evaluated parameters of some clients of scheme $1, cause $2 (values in
 -- parameter_values.sql's arrays, or evaluated by the statement itself: a CTE parameter_sums of
 -- the same columns that store::parameters writes). Each client's score keeps its answers'
--- points and takes the new parameter_score, computed from the row as locked (a concurrent
--- answer's change counts); its segment is looked up again, NULL while a required parameter is missing. A
--- client none of whose parameters has a value gets no assignment of its own; one that has
--- answers keeps its assignment. Clients whose parameters gave what they gave before are not
--- written. Returns how many assignments changed, and the clients left without any input
--- (text forms, NULL for none).
+-- points and takes the new parameter_score, computed from the row as updated (a concurrent
+-- answer's change counts); its segment is looked up again, NULL while a required parameter is
+-- missing. A client none of whose parameters has a value gets no assignment of its own; one
+-- that has answers keeps its assignment. Clients whose parameters gave what they gave before
+-- are not written (an UPDATE of the assignments that change, not an upsert of all, which would
+-- lock every row it finds). Returns how many assignments changed, and the clients left without
+-- any input (text forms, NULL for none).
 WITH {{parameter_sums}},
 version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
-applied AS (
+-- Clients with an assignment: updated where their parameters gave something else, the new
+-- score from the row as updated (a concurrent answer's change counts).
+updated AS (
+    UPDATE {{assignments}} AS s SET
+        score = pg_catalog.trim_scale(s.score - COALESCE(s.parameter_score, 0)
+                                      + COALESCE(p.parameter_score, 0)),
+        parameter_score = p.parameter_score,
+        missing = p.missing,
+        segment = CASE WHEN p.missing IS NULL THEN
+            (SELECT l.name FROM segment.levels l WHERE l.scheme_id = s.scheme_id
+               AND l.min_score <= s.score - COALESCE(s.parameter_score, 0)
+                                  + COALESCE(p.parameter_score, 0)
+               AND s.score - COALESCE(s.parameter_score, 0)
+                   + COALESCE(p.parameter_score, 0) < l.max_score) END,
+        version = v.version, assigned_at = pg_catalog.now(),
+        previous_score = s.score, previous_segment = s.segment
+    FROM parameter_sums p CROSS JOIN version v
+    WHERE s.scheme_id = $1 AND s.client_id = p.client_id
+      AND (s.parameter_score IS DISTINCT FROM p.parameter_score
+           OR s.missing IS DISTINCT FROM p.missing)
+    RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.parameter_score, s.segment,
+              s.version, s.previous_score, s.previous_segment),
+-- Clients without one that have a parameter value: inserted, or, when a concurrent first answer
+-- inserted it meanwhile, updated as above.
+inserted AS (
     INSERT INTO {{assignments}} AS s (scheme_id, client_id, score, answered, segment, version,
                                       assigned_at, parameter_score, missing)
-    SELECT $1, p.client_id, COALESCE(p.parameter_score, 0), 0,
+    SELECT $1, p.client_id, p.parameter_score, 0,
            CASE WHEN p.missing IS NULL THEN l.name END, v.version, pg_catalog.now(),
            p.parameter_score, p.missing
     FROM parameter_sums p CROSS JOIN version v
-    LEFT JOIN {{assignments}} x ON x.scheme_id = $1 AND x.client_id = p.client_id
     LEFT JOIN segment.levels l ON l.scheme_id = $1
-         AND l.min_score <= COALESCE(p.parameter_score, 0)
-         AND COALESCE(p.parameter_score, 0) < l.max_score
-    -- (only what changed reaches the upsert, which locks every row it finds; the clients are
-    -- locked against other appliers, so the row read is the row the upsert would find)
-    WHERE CASE WHEN x.client_id IS NULL THEN p.parameter_score IS NOT NULL
-               ELSE x.parameter_score IS DISTINCT FROM p.parameter_score
-                    OR x.missing IS DISTINCT FROM p.missing END
+         AND l.min_score <= p.parameter_score AND p.parameter_score < l.max_score
+    WHERE p.parameter_score IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM {{assignments}} x
+                      WHERE x.scheme_id = $1 AND x.client_id = p.client_id)
     ORDER BY p.client_id
     ON CONFLICT (scheme_id, client_id) DO UPDATE SET
         score = pg_catalog.trim_scale(s.score - COALESCE(s.parameter_score, 0)
@@ -43,6 +64,7 @@ applied AS (
        OR s.missing IS DISTINCT FROM EXCLUDED.missing
     RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.parameter_score, s.segment,
               s.version, s.previous_score, s.previous_segment),
+applied AS (SELECT * FROM updated UNION ALL SELECT * FROM inserted),
 {{log_applied}}
 SELECT pg_catalog.count(*),
        pg_catalog.array_agg(CAST(client_id AS text))
