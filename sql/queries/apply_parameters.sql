@@ -10,6 +10,16 @@
 -- any input (text forms, NULL for none).
 WITH {{parameter_sums}},
 version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
+-- The clients whose parameters gave something else than their assignment holds (has_row), or
+-- that have a value and no assignment yet: what is written. (One join with the assignments,
+-- which finds nothing to write for a client whose values did not change.)
+changes AS MATERIALIZED (
+    SELECT p.client_id, p.parameter_score, p.missing, x.client_id IS NOT NULL AS has_row
+    FROM parameter_sums p
+    LEFT JOIN {{assignments}} x ON x.scheme_id = $1 AND x.client_id = p.client_id
+    WHERE CASE WHEN x.client_id IS NULL THEN p.parameter_score IS NOT NULL
+               ELSE x.parameter_score IS DISTINCT FROM p.parameter_score
+                    OR x.missing IS DISTINCT FROM p.missing END),
 -- Clients with an assignment: updated where their parameters gave something else, the new
 -- score from the row as updated (a concurrent answer's change counts).
 updated AS (
@@ -26,8 +36,8 @@ updated AS (
                    + COALESCE(p.parameter_score, 0) < l.max_score) END,
         version = v.version, assigned_at = pg_catalog.now(),
         previous_score = s.score, previous_segment = s.segment
-    FROM parameter_sums p CROSS JOIN version v
-    WHERE s.scheme_id = $1 AND s.client_id = p.client_id
+    FROM changes p CROSS JOIN version v
+    WHERE p.has_row AND s.scheme_id = $1 AND s.client_id = p.client_id
       AND (s.parameter_score IS DISTINCT FROM p.parameter_score
            OR s.missing IS DISTINCT FROM p.missing)
     RETURNING s.scheme_id, s.client_id, s.score, s.answered, s.parameter_score, s.segment,
@@ -40,12 +50,10 @@ inserted AS (
     SELECT $1, p.client_id, p.parameter_score, 0,
            CASE WHEN p.missing IS NULL THEN l.name END, v.version, pg_catalog.now(),
            p.parameter_score, p.missing
-    FROM parameter_sums p CROSS JOIN version v
+    FROM changes p CROSS JOIN version v
     LEFT JOIN segment.levels l ON l.scheme_id = $1
          AND l.min_score <= p.parameter_score AND p.parameter_score < l.max_score
-    WHERE p.parameter_score IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM {{assignments}} x
-                      WHERE x.scheme_id = $1 AND x.client_id = p.client_id)
+    WHERE NOT p.has_row
     ORDER BY p.client_id
     ON CONFLICT (scheme_id, client_id) DO UPDATE SET
         score = pg_catalog.trim_scale(s.score - COALESCE(s.parameter_score, 0)
