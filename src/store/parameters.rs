@@ -197,6 +197,9 @@ impl Scoring {
         } else {
             (value.to_string(), format!("CAST({value} AS numeric)"))
         };
+        // byte equality, as parameter_points.sql compares (in the database's collation, which is
+        // deterministic), whatever collation the expression's column has
+        let text = format!("({text}) COLLATE \"C\"");
         let mut cases = String::new();
         for (matched, points) in &self.matches {
             cases.push_str(&format!(
