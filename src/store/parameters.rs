@@ -272,30 +272,36 @@ impl Touched {
 /// parameter is its aggregate over the client's related rows, computed for all clients at
 /// once with a GROUP BY (restricted to the listed clients' rows); a client without related
 /// rows gets the aggregate over no rows (count 0, sum NULL), computed once.
-struct Evaluation {
+struct Evaluation<'a> {
+    parameters: &'a [Evaluated],
+    /// whether `Scoring::exact` values are `numeric` rather than text (`is_number`)
+    numbers: bool,
+    /// the client table's key column, qualified
+    key: String,
     listed: String,
     from: String,
     filter: String,
     values: Vec<String>,
 }
 
-impl Evaluation {
+impl<'a> Evaluation<'a> {
     /// `numbers`: the values of parameters whose value is `Scoring::exact` are `numeric`, not
     /// text.
     fn new(
         entity: &Entity,
-        parameters: &[Evaluated],
+        parameters: &'a [Evaluated],
         clients: Clients<'_>,
         numbers: bool,
-    ) -> Evaluation {
+    ) -> Evaluation<'a> {
         let type_of = |p: &Evaluated| {
-            if numbers && p.scoring.exact {
+            if value_is_number(numbers, p) {
                 "numeric"
             } else {
                 "text"
             }
         };
         let parts = query::entity_parts(entity);
+        let key = render("segment_client.{{key_column}}", &parts);
         // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
         // hashes them
         let listed = match clients {
@@ -374,7 +380,7 @@ impl Evaluation {
                 aggregates.join(", "),
                 r.name
             ));
-            from.push_str(&render("segment_client.{{key_column}}", &parts));
+            from.push_str(&key);
         }
         let values = parameters
             .iter()
@@ -400,6 +406,9 @@ impl Evaluation {
             )
         };
         Evaluation {
+            parameters,
+            numbers,
+            key,
             listed,
             from,
             filter,
@@ -407,11 +416,17 @@ impl Evaluation {
         }
     }
 
+    /// Whether the value of `p` is a `numeric` here (else text).
+    fn is_number(&self, p: &Evaluated) -> bool {
+        value_is_number(self.numbers, p)
+    }
+
     /// The CTEs `segment_listed` and `parameter_values` (client_id in the key's type,
     /// parameter_id, value as text): one row per client and parameter, as parameter_points.sql
     /// reads them.
-    fn values_ctes(&self, entity: &Entity, parameters: &[Evaluated]) -> String {
-        let rows: Vec<String> = parameters
+    fn values_ctes(&self) -> String {
+        let rows: Vec<String> = self
+            .parameters
             .iter()
             .zip(&self.values)
             .map(|(p, value)| format!("({}, {value})", p.id))
@@ -420,10 +435,7 @@ impl Evaluation {
             "{}parameter_values AS (SELECT {} AS client_id, v.parameter_id, v.value FROM {} \
              CROSS JOIN LATERAL (VALUES {}) AS v(parameter_id, value){})",
             self.listed,
-            render(
-                "segment_client.{{key_column}}",
-                &query::entity_parts(entity)
-            ),
+            self.key,
             self.from,
             rows.join(", "),
             self.filter
@@ -436,8 +448,9 @@ impl Evaluation {
     /// worth its points, else a numeric parameter's value inside a range that range's points;
     /// a NULL value or one that matches nothing is missing. (The same rules as
     /// parameter_points.sql, which `segment.verify` applies: the two are checked against each
-    /// other.) For an evaluation made with `numbers`.
-    fn sums_ctes(&self, entity: &Entity, parameters: &[Evaluated]) -> String {
+    /// other.)
+    fn sums_ctes(&self) -> String {
+        let parameters = self.parameters;
         let mut values = Vec::new();
         let mut points = Vec::new();
         let mut contributions = Vec::new();
@@ -447,7 +460,7 @@ impl Evaluation {
             values.push(format!("{value} AS v{i}"));
             points.push(format!(
                 "{} AS p{i}",
-                p.scoring.points_of(&format!("v{i}"), p.scoring.exact)
+                p.scoring.points_of(&format!("v{i}"), self.is_number(p))
             ));
             contributions.push(format!(
                 "COALESCE(CAST({} AS numeric) * p{i}, 0)",
@@ -491,15 +504,17 @@ impl Evaluation {
             contributions.join(" + "),
             value_columns.join(", "),
             points.join(", "),
-            render(
-                "segment_client.{{key_column}}",
-                &query::entity_parts(entity)
-            ),
+            self.key,
             values.join(", "),
             self.from,
             self.filter,
         )
     }
+}
+
+/// Whether an evaluation made with `numbers` gives `p`'s value as a `numeric` (else text).
+fn value_is_number(numbers: bool, p: &Evaluated) -> bool {
+    numbers && p.scoring.exact
 }
 
 /// The evaluation statement of some parameters: one row of three text arrays (client key,
@@ -515,7 +530,7 @@ fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) 
         "WITH {} SELECT pg_catalog.array_agg(CAST(client_id AS text)), \
          pg_catalog.array_agg(CAST(parameter_id AS text)), pg_catalog.array_agg(value) \
          FROM parameter_values",
-        Evaluation::new(entity, parameters, clients, false).values_ctes(entity, parameters)
+        Evaluation::new(entity, parameters, clients, false).values_ctes()
     )
 }
 
@@ -569,10 +584,8 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
                         required::text, \
                         pg_catalog.row_number() OVER (ORDER BY position, code)::text, \
                         (value_type IN ('smallint'::regtype, 'integer'::regtype, \
-                                        'bigint'::regtype, 'numeric'::regtype, 'real'::regtype, \
-                                        'double precision'::regtype))::text, \
-                        (value_type IN ('smallint'::regtype, 'integer'::regtype, \
-                                        'bigint'::regtype, 'numeric'::regtype))::text \
+                                        'bigint'::regtype, 'numeric'::regtype))::text, \
+                        (value_type IN ('real'::regtype, 'double precision'::regtype))::text \
                  FROM segment.parameters WHERE scheme_id = $1 \
                  ORDER BY definer::oid, parameter_id",
             ),
@@ -607,8 +620,9 @@ fn parameters_by_definer(scheme_id: i32) -> Vec<DefinerParameters> {
                 weight: text(8),
                 required: text(9) == "true",
                 display_rank: latest::parse::<i64>(&row, 10).unwrap_or_default(),
-                numeric: text(11) == "true",
-                exact: text(12) == "true",
+                // (the types parameter_points.sql calls numeric)
+                numeric: text(11) == "true" || text(12) == "true",
+                exact: text(11) == "true",
                 matches: matches
                     .iter()
                     .filter(of_this)
@@ -911,8 +925,7 @@ fn apply_evaluated(
     trigger: Option<&FiringTrigger<'_>>,
     cause: &str,
 ) -> i64 {
-    let sums = Evaluation::new(entity, &group.parameters, clients, true)
-        .sums_ctes(entity, &group.parameters);
+    let sums = Evaluation::new(entity, &group.parameters, clients, true).sums_ctes();
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("parameter_sums", query::Part::Sql(&sums)));
     let sql = render(query::APPLY_PARAMETERS, &parts);
