@@ -88,11 +88,36 @@ fn _checked_expression(
             }),
             _ => None,
         };
+        let unindexed = related
+            .as_ref()
+            .filter(|r| store::lacks_client_column_index(r.oid, &r.client_column))
+            .map(|r| (r.name.clone(), r.client_column.clone()));
         store::trial_evaluation(&entity, "(new)", &checked.text, related, definer);
+        if let Some((table, column)) = unindexed {
+            notice_missing_index(&table, &column);
+        }
         Ok(checked)
     })()
     .or_raise();
     TableIterator::once((checked.text, checked.value_type, checked.columns))
+}
+
+/// Tells whoever adds a parameter over a related table without an index on its client column
+/// that every write of its rows will scan the whole table.
+fn notice_missing_index(table: &str, column: &str) {
+    let column = pgrx::spi::quote_identifier(column);
+    pgrx::pg_sys::panic::ErrorReport::new(
+        PgSqlErrorCode::ERRCODE_WARNING,
+        format!("no index of {table} starts with column {column}"),
+        "pg_segment",
+    )
+    .set_detail(
+        "A write of its rows re-scores their clients by reading each client's rows of the \
+         table: without such an index, by reading the whole table (and under SERIALIZABLE \
+         predicate-locking all of it).",
+    )
+    .set_hint(format!("CREATE INDEX ON {table} ({column});"))
+    .report(PgLogLevel::NOTICE);
 }
 
 /// The type a parameter's stored expression gives over its table as the table is now, parsed

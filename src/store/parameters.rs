@@ -231,7 +231,16 @@ impl Scoring {
 enum Clients<'a> {
     /// every client of the table
     All,
-    /// the clients whose keys (text forms) the statement's argument `$n` lists
+    /// a few clients (at most `ROW_LOCKED_CLIENTS`), whose keys (text forms) the argument `$n`
+    /// lists: compared with `= ANY`, which a kept generic plan turns into index scans of the
+    /// client and related tables (its estimate of a list it cannot see is 10 keys either way,
+    /// but a semi-join with 10 keys was planned as a hash join over sequential scans of
+    /// tables of a few thousand rows, which under SERIALIZABLE also predicate-locked those
+    /// tables whole)
+    Few(usize),
+    /// many clients, whose keys the argument `$n` lists: a semi-join with the list, planned
+    /// with its real length (a hash of a million keys, where `= ANY` of a parameter would
+    /// search the array for every row)
     Listed(usize),
     /// the clients whose related rows the running statement touched (`Touched`)
     Touched(&'a Touched),
@@ -302,10 +311,8 @@ impl<'a> Evaluation<'a> {
         };
         let parts = query::entity_parts(entity);
         let key = render("segment_client.{{key_column}}", &parts);
-        // a semi-join, not `= ANY ($1)`: a statement's keys may be a million, and only a join
-        // hashes them
         let listed = match clients {
-            Clients::All => String::new(),
+            Clients::All | Clients::Few(_) => String::new(),
             Clients::Listed(argument) => render(
                 &format!(
                     "segment_listed AS (SELECT CAST(k AS {{{{key_type}}}}) AS client_id \
@@ -323,7 +330,13 @@ impl<'a> Evaluation<'a> {
                     + ")), "
             }
         };
-        let in_listed = "IN (SELECT client_id FROM segment_listed)";
+        let in_listed = match clients {
+            Clients::Few(argument) => render(
+                &format!("= ANY (CAST(CAST(${argument} AS text[]) AS {{{{key_type}}}}[]))"),
+                &parts,
+            ),
+            _ => "IN (SELECT client_id FROM segment_listed)".to_string(),
+        };
         let all_clients = matches!(clients, Clients::All);
         let mut from = render("{{client_table}} AS segment_client", &parts);
         // The expressions are spliced between rendered pieces, never rendered themselves:
@@ -400,10 +413,7 @@ impl<'a> Evaluation<'a> {
         let filter = if all_clients {
             String::new()
         } else {
-            render(
-                &format!(" WHERE segment_client.{{{{key_column}}}} {in_listed}"),
-                &parts,
-            )
+            format!(" WHERE {key} {in_listed}")
         };
         Evaluation {
             parameters,
@@ -519,19 +529,24 @@ fn value_is_number(numbers: bool, p: &Evaluated) -> bool {
 
 /// The evaluation statement of some parameters: one row of three text arrays (client key,
 /// parameter id, value), one element per client and parameter (`Evaluation::values_ctes`);
-/// `$1` lists the clients unless `all_clients`.
-fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], all_clients: bool) -> String {
-    let clients = if all_clients {
-        Clients::All
-    } else {
-        Clients::Listed(1)
-    };
+/// `$1` lists the clients unless all are evaluated (`clients`).
+fn evaluation_sql(entity: &Entity, parameters: &[Evaluated], clients: Clients<'_>) -> String {
     format!(
         "WITH {} SELECT pg_catalog.array_agg(CAST(client_id AS text)), \
          pg_catalog.array_agg(CAST(parameter_id AS text)), pg_catalog.array_agg(value) \
          FROM parameter_values",
         Evaluation::new(entity, parameters, clients, false).values_ctes()
     )
+}
+
+/// The clients `keys` list as the statement's argument `$argument`: a few (`Clients::Few`)
+/// or many (`Clients::Listed`).
+fn listed_clients(keys: &[String], argument: usize) -> Clients<'static> {
+    if many(keys.len()) {
+        Clients::Listed(argument)
+    } else {
+        Clients::Few(argument)
+    }
 }
 
 /// One definer's parameters of a scheme.
@@ -690,7 +705,11 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
     for group in parameters_of(scheme_id).iter() {
-        let sql = evaluation_sql(entity, &group.parameters, clients.is_none());
+        let sql = evaluation_sql(
+            entity,
+            &group.parameters,
+            clients.map_or(Clients::All, |keys| listed_clients(keys, 1)),
+        );
         let bulk = clients.is_none_or(|keys| many(keys.len()));
         let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
             Some(keys) => vec![keys.to_vec().into()],
@@ -829,7 +848,7 @@ pub fn trial_evaluation(
             scoring: Scoring::default(),
         }],
     };
-    let sql = evaluation_sql(entity, &group.parameters, false);
+    let sql = evaluation_sql(entity, &group.parameters, Clients::Few(1));
     let zero_rows = group.parameters[0]
         .related
         .as_ref()
@@ -888,7 +907,7 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: C
                 entity,
                 scheme_id,
                 &group[0],
-                Clients::Listed(3),
+                listed_clients(clients, 3),
                 Some(clients),
                 None,
                 cause,
@@ -913,7 +932,7 @@ fn evaluated_by_applier(entity: &Entity, scheme_id: i32) -> Option<Rc<Vec<Define
 
 /// Evaluates the parameters of scheme `scheme_id` (`group`: all of them, defined by the role
 /// applying them) for `clients` and applies their points with `cause`, in one statement under
-/// a snapshot taken now; `keys` are the listed clients' (`Clients::Listed(3)`), `trigger` the
+/// a snapshot taken now; `keys` are the listed clients' (`$3`), `trigger` the
 /// statement whose transition tables `Clients::Touched` reads. Returns how many assignments
 /// changed.
 fn apply_evaluated(
@@ -974,8 +993,7 @@ fn lock_clients(entity: &Entity, clients: &[String]) {
     }
     let sql = query::for_entity(
         "SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {{client_table}} AS segment_client \
-         WHERE segment_client.{{key_column}} IN \
-               (SELECT CAST(k AS {{key_type}}) FROM pg_catalog.unnest(CAST($1 AS text[])) AS k) \
+         WHERE segment_client.{{key_column}} = ANY (CAST(CAST($1 AS text[]) AS {{key_type}}[])) \
          ORDER BY segment_client.{{key_column}} FOR NO KEY UPDATE OF segment_client) locked",
         entity,
     );
@@ -1329,5 +1347,17 @@ pub fn unsuitable_source(relid: pg_sys::Oid) -> Option<String> {
                      WHEN c.relpersistence = 't' THEN 'it is a temporary table' END \
          FROM pg_catalog.pg_class c WHERE c.oid = $1",
         &[regclass_arg(relid)],
+    )
+}
+
+/// Whether no index of `relid` (valid, without a predicate) starts with column `column`: the
+/// re-scoring of a few clients after a write of their related rows finds those rows through
+/// such an index, and scans the whole table without one.
+pub fn lacks_client_column_index(relid: pg_sys::Oid, column: &str) -> bool {
+    !exists(
+        "SELECT 1 FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+         WHERE i.indrelid = $1 AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL",
+        &[regclass_arg(relid), column.into()],
     )
 }
