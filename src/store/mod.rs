@@ -90,6 +90,7 @@ pub fn on_relcache_invalidation(relid: pgrx::pg_sys::Oid) {
     compiled::on_relcache_invalidation(relid);
     catalog::forget_relation(relid);
     assignments::forget_relation(relid);
+    parameters::forget_relation(relid);
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -22,6 +22,7 @@ use pgrx::pg_sys;
 use pgrx::pg_sys::panic::CaughtError;
 use pgrx::spi::Spi;
 use pgrx::{PgOid, PgSqlErrorCode, PgTryBuilder};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// Evaluated parameter values, one element per client and parameter: the client's key, the
@@ -666,9 +667,28 @@ thread_local! {
     /// Each scheme's parameters grouped by definer, as evaluation needs them, with the
     /// configuration generation they were read at (`compiled::generation`). Invalidation: every
     /// configuration change (parameters, ranges and matches included) bumps that generation in
-    /// every backend; an entry of an older generation is read again. Bound: `MAX_SCHEMES`.
+    /// every backend; an entry of an older generation is read again. A relcache invalidation of
+    /// a related table an entry reads (rename, SET SCHEMA, ALTER, DROP) drops the entry: it
+    /// holds the table's name, which the evaluation statements spell. Bound: `MAX_SCHEMES`.
     static PARAMETERS: BackendCache<i32, (u64, Rc<Vec<DefinerParameters>>)> =
         BackendCache::new(MAX_SCHEMES);
+    /// Relcache invalidations seen (`forget_relation`): an entry read while one arrived may
+    /// hold a name from before it, and is not kept.
+    static RELATION_INVALIDATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Drops the cached parameters that read relation `relid` (InvalidOid: every entry). Runs
+/// inside invalidation processing: drops state, never queries.
+pub fn forget_relation(relid: pg_sys::Oid) {
+    RELATION_INVALIDATIONS.with(|n| n.set(n.get() + 1));
+    let reads = |groups: &[DefinerParameters]| {
+        groups.iter().any(|g| {
+            g.parameters
+                .iter()
+                .any(|p| p.related.as_ref().is_some_and(|r| r.oid == relid))
+        })
+    };
+    PARAMETERS.with(|c| c.retain(|_, (_, groups)| relid != pg_sys::InvalidOid && !reads(groups)));
 }
 
 /// Far more schemes than a database defines.
@@ -684,10 +704,14 @@ fn parameters_of(scheme_id: i32) -> Rc<Vec<DefinerParameters>> {
             return parameters;
         }
     }
+    let invalidations = RELATION_INVALIDATIONS.with(Cell::get);
     let parameters = Rc::new(parameters_by_definer(scheme_id));
-    // kept only if no configuration change arrived while it was read
+    // kept only if no configuration change, and no change of any relation, arrived while it
+    // was read
     super::compiled::accept_invalidations();
-    if super::compiled::generation() == generation {
+    if super::compiled::generation() == generation
+        && RELATION_INVALIDATIONS.with(Cell::get) == invalidations
+    {
         PARAMETERS.with(|c| c.insert(scheme_id, (generation, parameters.clone())));
     }
     parameters
