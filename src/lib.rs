@@ -37,12 +37,17 @@ pub extern "C-unwind" fn _PG_init() {
         pgrx::GucContext::Userset,
         pgrx::GucFlags::default(),
     );
-    // SAFETY: called once per backend when the library loads; the callback only drops a cache.
+    // SAFETY: called once per backend when the library loads; the callbacks only drop caches.
     unsafe {
         pgrx::pg_sys::CacheRegisterRelcacheCallback(
             Some(relcache_callback),
             pgrx::pg_sys::Datum::from(0),
-        )
+        );
+        pgrx::pg_sys::CacheRegisterSyscacheCallback(
+            pgrx::pg_sys::SysCacheIdentifier::NAMESPACEOID as std::ffi::c_int,
+            Some(namespace_callback),
+            pgrx::pg_sys::Datum::from(0),
+        );
     };
 }
 
@@ -50,6 +55,19 @@ pub extern "C-unwind" fn _PG_init() {
 unsafe extern "C-unwind" fn relcache_callback(_arg: pgrx::pg_sys::Datum, relid: pgrx::pg_sys::Oid) {
     store::on_relcache_invalidation(relid);
     direct::forget_relation(relid);
+}
+
+/// A change of a schema (`ALTER SCHEMA … RENAME` above all) renames every relation in it
+/// without invalidating any relation's relcache entry, yet the caches hold relations' names:
+/// all of them are dropped, as for a relcache reset.
+#[pg_guard]
+unsafe extern "C-unwind" fn namespace_callback(
+    _arg: pgrx::pg_sys::Datum,
+    _cache: std::ffi::c_int,
+    _hash: u32,
+) {
+    store::on_relcache_invalidation(pgrx::pg_sys::InvalidOid);
+    direct::forget_relation(pgrx::pg_sys::InvalidOid);
 }
 
 extension_sql_file!("../sql/config.sql", name = "config", bootstrap);

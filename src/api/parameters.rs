@@ -88,13 +88,11 @@ fn _checked_expression(
             }),
             _ => None,
         };
-        let unindexed = related
-            .as_ref()
-            .filter(|r| store::lacks_client_column_index(r.oid, &r.client_column))
-            .map(|r| (r.name.clone(), r.client_column.clone()));
-        store::trial_evaluation(&entity, "(new)", &checked.text, related, definer);
-        if let Some((table, column)) = unindexed {
-            notice_missing_index(&table, &column);
+        store::trial_evaluation(&entity, "(new)", &checked.text, related.clone(), definer);
+        if let Some(r) = &related {
+            if let Some(index) = store::index_for_related_rows(&entity, r, definer) {
+                notice_missing_index(&r.name, &r.client_column, &index);
+            }
         }
         Ok(checked)
     })()
@@ -102,21 +100,23 @@ fn _checked_expression(
     TableIterator::once((checked.text, checked.value_type, checked.columns))
 }
 
-/// Tells whoever adds a parameter over a related table without an index on its client column
-/// that every write of its rows will scan the whole table.
-fn notice_missing_index(table: &str, column: &str) {
+/// Tells whoever adds a parameter over a related table that no index serves finding a
+/// client's rows of it, so that every write of its rows will read the whole table; `index` is
+/// the one to create.
+fn notice_missing_index(table: &str, column: &str, index: &str) {
     let column = pgrx::spi::quote_identifier(column);
     pgrx::pg_sys::panic::ErrorReport::new(
         PgSqlErrorCode::ERRCODE_WARNING,
-        format!("no index of {table} starts with column {column}"),
+        format!("no index of {table} serves finding a client's rows by column {column}"),
         "pg_segment",
     )
     .set_detail(
-        "A write of its rows re-scores their clients by reading each client's rows of the \
-         table: without such an index, by reading the whole table (and under SERIALIZABLE \
-         predicate-locking all of it).",
+        "A write of its rows re-scores their clients by reading each one's rows of the table, \
+         comparing the column with client keys of the key's type: without an index for that \
+         comparison, by reading the whole table (and under SERIALIZABLE predicate-locking all \
+         of it).",
     )
-    .set_hint(format!("CREATE INDEX ON {table} ({column});"))
+    .set_hint(index.to_string())
     .report(PgLogLevel::NOTICE);
 }
 

@@ -185,10 +185,10 @@ pub(super) fn delete_emptied(c: &mut SpiClient<'_>, entity: &Entity, emptied: Op
     let Some(emptied) = emptied.filter(|keys| !keys.is_empty()) else {
         return;
     };
-    let sql = for_entity(
-        "DELETE FROM {{assignments}} WHERE client_id = ANY (CAST($1 AS {{key_type}}[])) \
-         AND answered <= 0 AND parameter_score IS NULL",
-        entity,
+    let sql = format!(
+        "DELETE FROM {} WHERE client_id {} AND answered <= 0 AND parameter_score IS NULL",
+        entity.assignments,
+        super::keys::in_keys(entity, "$1")
     );
     let plan = kept_plan(
         c,

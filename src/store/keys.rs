@@ -107,3 +107,24 @@ fn key_from_text(entity: &Entity, text: &str) -> ClientKey {
     };
     ClientKey::new(datum, entity.key_type_oid)
 }
+
+/// The condition that a value is one of some client keys, `keys` (SQL for a text array, such
+/// as `$1`): `= ANY` of the keys cast to the key's type, which an index on the compared column
+/// serves in a generic plan. For a key that is an array, whose array type is itself (an
+/// `integer[][]` is an `integer[]`), a semi-join with the keys instead.
+pub(super) fn in_keys(entity: &Entity, keys: &str) -> String {
+    // SAFETY: a syscache look-up of a type that exists (the key's).
+    let key_is_array =
+        unsafe { pg_sys::get_element_type(entity.key_type_oid) } != pg_sys::InvalidOid;
+    if key_is_array {
+        format!(
+            "IN (SELECT CAST(k AS {}) FROM pg_catalog.unnest(CAST({keys} AS text[])) AS k)",
+            entity.key_type
+        )
+    } else {
+        format!(
+            "= ANY (CAST(CAST({keys} AS text[]) AS {}[]))",
+            entity.key_type
+        )
+    }
+}

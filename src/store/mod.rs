@@ -75,10 +75,10 @@ pub use configuration::{
 pub use expressions::{check_expression, CheckedExpression, Over};
 pub use keys::exact_client;
 pub use parameters::{
-    answered_clients, delete_parameter, entities_reading, entity_has_parameters, input_code_taken,
-    insert_match, insert_parameter, insert_range, inserted_clients, lacks_client_column_index,
-    match_taken, parameter_id, refresh_scheme, rescore_clients, rescore_related, trial_evaluation,
-    unsuitable_source, ClientLock, RelatedTable, TableChange,
+    answered_clients, delete_parameter, entities_reading, entity_has_parameters,
+    index_for_related_rows, input_code_taken, insert_match, insert_parameter, insert_range,
+    inserted_clients, match_taken, parameter_id, refresh_scheme, rescore_clients, rescore_related,
+    trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
 };
 pub use reports::{all_client_inputs, distribution, questionnaire};
 pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme};

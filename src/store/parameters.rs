@@ -9,6 +9,7 @@
 //! committed client row.
 
 use super::configuration::insert_returning_id;
+use super::keys::in_keys;
 use super::latest;
 use super::plans::{kept_plan, NO_TRANSITION_TABLES};
 use super::query::{self, render};
@@ -332,10 +333,7 @@ impl<'a> Evaluation<'a> {
             }
         };
         let in_listed = match clients {
-            Clients::Few(argument) => render(
-                &format!("= ANY (CAST(CAST(${argument} AS text[]) AS {{{{key_type}}}}[]))"),
-                &parts,
-            ),
+            Clients::Few(argument) => in_keys(entity, &format!("${argument}")),
             _ => "IN (SELECT client_id FROM segment_listed)".to_string(),
         };
         let all_clients = matches!(clients, Clients::All);
@@ -1015,11 +1013,14 @@ fn lock_clients(entity: &Entity, clients: &[String]) {
         lock_client_table(entity);
         return;
     }
-    let sql = query::for_entity(
+    let in_keys = in_keys(entity, "$1");
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("in_keys", query::Part::Sql(&in_keys)));
+    let sql = render(
         "SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {{client_table}} AS segment_client \
-         WHERE segment_client.{{key_column}} = ANY (CAST(CAST($1 AS text[]) AS {{key_type}}[])) \
+         WHERE segment_client.{{key_column}} {{in_keys}} \
          ORDER BY segment_client.{{key_column}} FOR NO KEY UPDATE OF segment_client) locked",
-        entity,
+        &parts,
     );
     let locked = Spi::connect_mut(|c| {
         let plan = kept_plan(
@@ -1374,14 +1375,58 @@ pub fn unsuitable_source(relid: pg_sys::Oid) -> Option<String> {
     )
 }
 
-/// Whether no index of `relid` (valid, without a predicate) starts with column `column`: the
-/// re-scoring of a few clients after a write of their related rows finds those rows through
-/// such an index, and scans the whole table without one.
-pub fn lacks_client_column_index(relid: pg_sys::Oid, column: &str) -> bool {
-    !exists(
+/// The index to create when the evaluation of a few clients would read the whole of `related`
+/// to find their rows, None when an index serves it: the planner, with sequential scans ruled
+/// out, still plans one for the condition those evaluations filter the table with (no index on
+/// the client column, or a column of another type than the key that the comparison casts).
+/// Run as the parameter's definer, whose rights the evaluations use.
+pub fn index_for_related_rows(
+    entity: &Entity,
+    related: &RelatedTable,
+    definer: pg_sys::Oid,
+) -> Option<String> {
+    let column = pgrx::spi::quote_identifier(&related.client_column);
+    // an empty list the planner cannot see through, as a kept plan's argument
+    let keys = in_keys(entity, "ARRAY(SELECT CAST(NULL AS text) WHERE false)");
+    let explain = format!(
+        "EXPLAIN (COSTS OFF) SELECT 1 FROM {} WHERE {column} {keys}",
+        related.name
+    );
+    let scans_whole_table = as_definer(definer, || {
+        crate::security::set_for_evaluation(c"enable_seqscan", c"off");
+        Spi::connect(|c| {
+            let plan: Vec<String> = ok(c.select(&explain, None, &[]))
+                .filter_map(|line| ok(line.get::<String>(1)))
+                .collect();
+            // a sequential scan, or an index scanned whole (no Index Cond of its own: what
+            // the planner does to avoid a sequential scan when no index fits)
+            let count = |what: &str| plan.iter().filter(|line| line.contains(what)).count();
+            count("Seq Scan") > 0
+                || count("Index Cond:")
+                    < count("Index Scan using")
+                        + count("Index Only Scan using")
+                        + count("Bitmap Index Scan on")
+        })
+    });
+    if !scans_whole_table {
+        return None;
+    }
+    let indexed = exists(
         "SELECT 1 FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
-         WHERE i.indrelid = $1 AND a.attname = $2 AND i.indisvalid AND i.indpred IS NULL",
-        &[regclass_arg(relid), column.into()],
-    )
+         WHERE i.indrelid = $1 AND a.attname = $2",
+        &[
+            regclass_arg(related.oid),
+            related.client_column.as_str().into(),
+        ],
+    );
+    Some(if indexed {
+        // the column is compared cast to the key's type, which an index of the cast serves
+        format!(
+            "CREATE INDEX ON {} ((CAST({column} AS {})));",
+            related.name, entity.key_type
+        )
+    } else {
+        format!("CREATE INDEX ON {} ({column});", related.name)
+    })
 }

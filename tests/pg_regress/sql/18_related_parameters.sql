@@ -181,6 +181,39 @@ SELECT count(*) AS disagreeing FROM segment.verify('value');
 DELETE FROM rel.orders WHERE customer_ref >= 100000;
 DELETE FROM rel.customers WHERE id >= 100000;
 
+-- Keys that are arrays: a few clients' keys are compared with a semi-join (an integer[][] is
+-- an integer[], so = ANY of them would compare arrays with integers).
+CREATE TABLE rel.array_clients (id integer[] PRIMARY KEY);
+INSERT INTO rel.array_clients VALUES ('{1,2}'), ('{3}');
+CREATE TABLE rel.array_orders (client integer[], amount numeric);
+CREATE INDEX ON rel.array_orders (client);
+SELECT segment.create_scheme('arrays', 'rel.array_clients') > 0 AS ok;
+SELECT segment.add_parameter('arrays', 'revenue', 'Revenue', 'sum(amount)',
+                             source => 'rel.array_orders', client_column => 'client') > 0 AS ok;
+SELECT segment.add_range('arrays', 'revenue', 0, 100, 1) > 0
+   AND segment.add_range('arrays', 'revenue', 100, 'Infinity', 2) > 0 AS ok;
+INSERT INTO rel.array_orders VALUES ('{1,2}', 10), ('{3}', 100);
+UPDATE rel.array_orders SET client = '{3}' WHERE client = '{1,2}';
+SELECT client_id, parameter_score FROM segment.rel_array_clients_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('arrays');
+
+-- A client column of another type than the key is compared cast to the key's type, which an
+-- index of the column does not serve: the notice names the index of the cast, after which
+-- none is given.
+CREATE TABLE rel.numeric_clients (id numeric PRIMARY KEY);
+CREATE TABLE rel.int_orders (client integer, amount numeric);
+CREATE INDEX ON rel.int_orders (client);
+SELECT segment.create_scheme('numeric_keys', 'rel.numeric_clients') > 0 AS ok;
+SELECT segment.add_parameter('numeric_keys', 'revenue', 'Revenue', 'sum(amount)',
+                             source => 'rel.int_orders', client_column => 'client') > 0 AS ok;
+CREATE INDEX ON rel.int_orders ((CAST(client AS numeric)));
+SELECT segment.add_parameter('numeric_keys', 'orders', 'Orders', 'count(*)',
+                             source => 'rel.int_orders', client_column => 'client') > 0 AS ok;
+SELECT segment.drop_scheme('arrays');
+SELECT segment.drop_scheme('numeric_keys');
+DROP TABLE rel.array_orders, rel.int_orders;
+DROP TABLE rel.array_clients, rel.numeric_clients CASCADE;
+
 -- A related-table trigger dropped by hand is attached again by the next change of the
 -- parameters.
 DROP TRIGGER pg_segment_related_delete ON rel.orders;
