@@ -83,7 +83,8 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as std::ffi::c_int,
         );
         // Values are compared and matched in text form: the settings that decide how a date,
-        // an interval, a timestamp or a float prints are the same for every writer's session.
+        // an interval, a timestamp, a float or a bytea prints are the same for every writer's
+        // session.
         for (name, value) in EVALUATION_SETTINGS {
             set_for_evaluation(name, value);
         }
@@ -115,11 +116,12 @@ pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
 }
 
 /// The settings a parameter is evaluated under, whatever the session's (see `as_definer`).
-const EVALUATION_SETTINGS: [(&std::ffi::CStr, &std::ffi::CStr); 4] = [
+const EVALUATION_SETTINGS: [(&std::ffi::CStr, &std::ffi::CStr); 5] = [
     (c"DateStyle", c"ISO, YMD"),
     (c"IntervalStyle", c"postgres"),
     (c"TimeZone", c"UTC"),
     (c"extra_float_digits", c"1"),
+    (c"bytea_output", c"hex"),
 ];
 
 /// Whether `role` still exists (a parameter's definer may have been dropped since).
@@ -136,13 +138,27 @@ pub fn role_exists(role: pg_sys::Oid) -> bool {
     }
 }
 
-/// Whether row security filters what the current user reads of the relation.
+/// Whether row security filters what the current user reads of the relation in its own
+/// statements. pg_segment's exemption from FORCE ROW LEVEL SECURITY, which it takes while it
+/// writes its tables as their owner (`ActingAs`), does not count: a parameter's code is not
+/// pg_segment's, and the definer is refused under FORCE as it is when defining the parameter.
 pub fn row_security_applies(relid: pg_sys::Oid) -> bool {
-    // SAFETY: a catalog look-up for an existing relation; `noError` only concerns the
-    // row_security setting, which is reported, not raised.
+    let mut user = pg_sys::InvalidOid;
+    let mut context: std::ffi::c_int = 0;
+    // SAFETY: the identity is read, the exemption bit cleared for one catalog look-up of an
+    // existing relation (`noError` only concerns the row_security setting, which is reported,
+    // not raised) and the identity put back; an error in between aborts the (sub)transaction,
+    // which restores the identity it started with.
     unsafe {
-        pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
-            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int
+        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
+        pg_sys::SetUserIdAndSecContext(
+            user,
+            context & !(pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int),
+        );
+        let applies = pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
+            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int;
+        pg_sys::SetUserIdAndSecContext(user, context);
+        applies
     }
 }
 

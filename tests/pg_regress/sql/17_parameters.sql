@@ -324,6 +324,23 @@ FROM :asg ORDER BY client_id;
 SELECT * FROM segment.verify('crm');
 
 SELECT segment.drop_scheme('crm');
+
+-- A value prints the same whatever the writer's session: bytea in hex, under a session that
+-- prints it escaped.
+CREATE TABLE "CRM data".tokens (id integer PRIMARY KEY, token bytea);
+INSERT INTO "CRM data".tokens VALUES (1, 'ab'), (2, 'zz');
+SELECT segment.create_scheme('tokens', '"CRM data".tokens') > 0 AS ok;
+SELECT segment.add_parameter('tokens', 'token', 'Token', 'token') > 0
+   AND segment.add_match('tokens', 'token', '\x6162', 10) > 0 AS ok;
+SET bytea_output = escape;
+UPDATE "CRM data".tokens SET token = 'ab' WHERE id = 2;
+SELECT segment.refresh('tokens') AS refreshed;
+SELECT client_id, parameter_score FROM segment."CRM_data_tokens_assignments" ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('tokens');
+RESET bytea_output;
+SELECT segment.drop_scheme('tokens');
+DROP TABLE "CRM data".tokens CASCADE;
+
 SELECT segment.revoke_role('par_admin');
 SELECT segment.revoke_role('par_reader');
 SELECT segment.revoke_role('par_tenant');

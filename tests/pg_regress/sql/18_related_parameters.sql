@@ -214,6 +214,40 @@ SELECT segment.drop_scheme('numeric_keys');
 DROP TABLE rel.array_orders, rel.int_orders;
 DROP TABLE rel.array_clients, rel.numeric_clients CASCADE;
 
+-- Row security forced on a source for its owner, who defined the parameter and whom a policy
+-- shows only some of its rows: refused on every evaluation, a write of the source included
+-- (0A000), as when the parameter is defined; scored again once the owner sees every row.
+CREATE ROLE rel_owner;
+SELECT segment.grant_admin('rel_owner');
+GRANT USAGE, CREATE ON SCHEMA rel TO rel_owner;
+SET ROLE rel_owner;
+CREATE TABLE rel.own_clients (id integer PRIMARY KEY);
+CREATE TABLE rel.own_orders (client integer, amount numeric);
+CREATE INDEX ON rel.own_orders (client);
+INSERT INTO rel.own_clients VALUES (1), (2);
+INSERT INTO rel.own_orders VALUES (1, 10), (1, 500);
+SELECT segment.create_scheme('forced', 'rel.own_clients') > 0 AS ok;
+SELECT segment.add_parameter('forced', 'revenue', 'Revenue', 'sum(amount)',
+                             source => 'rel.own_orders', client_column => 'client') > 0 AS ok;
+SELECT segment.add_range('forced', 'revenue', 0, 'Infinity', 1) > 0 AS ok;
+CREATE POLICY small ON rel.own_orders USING (amount < 100);
+ALTER TABLE rel.own_orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+INSERT INTO rel.own_orders VALUES (2, 5);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM segment.verify('forced');
+\echo :LAST_ERROR_SQLSTATE
+ALTER TABLE rel.own_orders NO FORCE ROW LEVEL SECURITY;
+INSERT INTO rel.own_orders VALUES (2, 5);
+SELECT client_id, parameter_score FROM segment.rel_own_clients_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('forced');
+SELECT segment.drop_scheme('forced');
+DROP TABLE rel.own_orders;
+DROP TABLE rel.own_clients CASCADE;
+RESET ROLE;
+SELECT segment.revoke_role('rel_owner');
+DROP OWNED BY rel_owner;
+DROP ROLE rel_owner;
+
 -- A related-table trigger dropped by hand is attached again by the next change of the
 -- parameters.
 DROP TRIGGER pg_segment_related_delete ON rel.orders;
