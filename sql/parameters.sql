@@ -193,10 +193,16 @@ BEGIN
             (SELECT pg_catalog.string_agg(
                         CASE WHEN COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN (
                                       'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
-                                      'text'::regtype, 'character varying'::regtype,
-                                      'character'::regtype, 'boolean'::regtype, 'date'::regtype,
-                                      'uuid'::regtype, 'name'::regtype)
+                                      'boolean'::regtype, 'date'::regtype, 'uuid'::regtype)
                              THEN pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', a.attname)
+                             -- strings compared byte by byte, as values are matched: under a
+                             -- case-insensitive collation 'NORTH' to 'north' is a change too
+                             WHEN COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN (
+                                      'text'::regtype, 'character varying'::regtype,
+                                      'character'::regtype, 'name'::regtype)
+                             THEN pg_catalog.format(
+                                      'OLD.%1$I COLLATE "C" IS DISTINCT FROM NEW.%1$I COLLATE "C"',
+                                      a.attname)
                              ELSE pg_catalog.format('OLD.%1$I::text IS DISTINCT FROM NEW.%1$I::text', a.attname)
                         END, ' OR ' ORDER BY a.attname)
              FROM pg_catalog.unnest(wanted) AS c(name)

@@ -52,6 +52,12 @@ pub enum SegmentError {
         table: String,
         columns: String,
     },
+    /// A client key column, or a source's client column, with a nondeterministic collation.
+    NondeterministicKey {
+        table: String,
+        column: String,
+        collation: String,
+    },
     PermissionDenied {
         message: String,
         hint: String,
@@ -194,6 +200,7 @@ impl SegmentError {
             SegmentError::NotAClientTable { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::NoPrimaryKey { .. } => ERRCODE_INVALID_TABLE_DEFINITION,
             SegmentError::CompositeKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::NondeterministicKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             SegmentError::ClientNotFound { .. } | SegmentError::ForeignQuestion { .. } => {
                 ERRCODE_FOREIGN_KEY_VIOLATION
@@ -261,6 +268,14 @@ impl SegmentError {
             SegmentError::CompositeKey { table, columns } => {
                 format!("table {table} has a composite primary key ({columns})")
             }
+            SegmentError::NondeterministicKey {
+                table,
+                column,
+                collation,
+            } => format!(
+                "column {column} of {table} holds client keys under the nondeterministic \
+                 collation {collation}"
+            ),
             SegmentError::PermissionDenied { message, .. } => message.clone(),
             SegmentError::ClientNotFound { table, key } => {
                 format!("client {key} does not exist in {table}")
@@ -398,6 +413,11 @@ impl SegmentError {
             }
             SegmentError::CompositeKey { .. } => Some(
                 "Clients are identified by a single-column primary key; add a surrogate key.".into(),
+            ),
+            SegmentError::NondeterministicKey { .. } => Some(
+                "pg_segment finds a client's answers, scores and related rows by keys equal byte \
+                 for byte; give the column a deterministic collation (COLLATE \"C\", say)."
+                    .into(),
             ),
             SegmentError::PermissionDenied { hint, .. } => Some(hint.clone()),
             SegmentError::NotAClientTable { .. } => Some(

@@ -42,9 +42,18 @@ fn bind_client_table(table: pg_sys::Oid) -> Result<Entity> {
     }
     match key.key_columns.as_slice() {
         [] => Err(SegmentError::NoPrimaryKey { table: name }),
-        [(column, type_oid)] => Ok(own_ddl_as(extension_owner(), OwnDdl::Bind, || {
-            store::create_entity(table, column, *type_oid)
-        })),
+        [(column, type_oid)] => {
+            if let Some(collation) = store::nondeterministic_collation(table, column) {
+                return Err(SegmentError::NondeterministicKey {
+                    table: name,
+                    column: column.clone(),
+                    collation,
+                });
+            }
+            Ok(own_ddl_as(extension_owner(), OwnDdl::Bind, || {
+                store::create_entity(table, column, *type_oid)
+            }))
+        }
         columns => Err(SegmentError::CompositeKey {
             table: name,
             columns: columns

@@ -80,6 +80,15 @@ fn _checked_expression(
             }
         };
         let checked = check_over(table, expression, source.as_ref(), client_column)?;
+        if let (Some((oid, name)), Some(column)) = (&source, client_column) {
+            if let Some(collation) = store::nondeterministic_collation(*oid, column) {
+                return Err(SegmentError::NondeterministicKey {
+                    table: name.clone(),
+                    column: column.to_string(),
+                    collation,
+                });
+            }
+        }
         let related = match (source, client_column) {
             (Some((oid, name)), Some(column)) => Some(store::RelatedTable {
                 oid,

@@ -70,6 +70,17 @@ pub fn unbindable_reason(table: pg_sys::Oid) -> Option<String> {
     )
 }
 
+/// The collation of column `column` of `table` if it is nondeterministic (a case-insensitive
+/// ICU collation, say): keys under it are equal that differ in their bytes.
+pub fn nondeterministic_collation(table: pg_sys::Oid, column: &str) -> Option<String> {
+    value::<String>(
+        "SELECT co.oid::pg_catalog.regcollation::text FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation \
+         WHERE a.attrelid = $1 AND a.attname = $2 AND NOT co.collisdeterministic",
+        &[table.into(), column.into()],
+    )
+}
+
 /// A readable, unique prefix for a client table's relations: schema_table, cut to leave room
 /// for the suffixes, numbered when taken.
 fn relations_prefix(c: &SpiClient<'_>, table: pg_sys::Oid) -> String {
