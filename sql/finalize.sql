@@ -44,6 +44,13 @@ CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
+-- (named to fire before the checks: a role that may not read the values learns nothing else)
+CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
+    ON segment.parameter_ranges
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_matches_authorized BEFORE INSERT OR UPDATE OR DELETE
+    ON segment.parameter_matches
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
 -- (named to fire before the re-segmentation: replacing a trigger locks the client table in
 -- ACCESS EXCLUSIVE mode, which must come before, not after, the re-segmentation's lock)
 CREATE TRIGGER parameters_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

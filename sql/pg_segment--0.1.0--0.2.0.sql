@@ -1139,6 +1139,42 @@ BEGIN
 END
 $fn$;
 
+-- Before a range or a match of a parameter is written or deleted: the caller may read every
+-- column the parameter's value comes from (42501 otherwise), as segment.explain shows the value
+-- only to such a caller. Points are what a score shows of a value; a role that could set ranges
+-- at will could narrow them until a client's score gave its value away.
+CREATE FUNCTION segment._parameter_points_authorized() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    target integer;
+    p segment.parameters;
+    read_from regclass;
+    hidden name;
+BEGIN
+    FOREACH target IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.parameter_id END,
+                                  CASE WHEN TG_OP <> 'DELETE' THEN NEW.parameter_id END] LOOP
+        SELECT * INTO p FROM segment.parameters WHERE parameter_id = target;
+        CONTINUE WHEN NOT FOUND; -- a parameter deleted with its points, or the foreign key's
+        read_from := COALESCE(p.source, (SELECT e.client_table FROM segment.entities e
+                                         JOIN segment.schemes s ON s.entity_id = e.entity_id
+                                         WHERE s.scheme_id = p.scheme_id));
+        SELECT c INTO hidden
+        FROM pg_catalog.unnest(pg_catalog.array_remove(p.columns || p.client_column, NULL)) AS c
+        WHERE NOT pg_catalog.has_column_privilege(read_from, c, 'SELECT')
+        ORDER BY c LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'permission denied to change the points of parameter "%": its value comes from column % of %, which you may not read',
+                    p.code, pg_catalog.quote_ident(hidden), read_from
+                USING ERRCODE = 'insufficient_privilege',
+                      HINT = 'Points narrowed at will would show the value itself; ask a role that may read that column (its definer, say) to change them.';
+        END IF;
+    END LOOP;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$fn$;
+
 -- Keeps a client table's parameter triggers in step with the parameters of its schemes: an
 -- INSERT of clients is scored once per statement (transition table); an UPDATE that changes a
 -- column some client-row parameter reads re-scores the client. The update trigger has no
@@ -1416,6 +1452,13 @@ CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
+-- (named to fire before the checks: a role that may not read the values learns nothing else)
+CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
+    ON segment.parameter_ranges
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_matches_authorized BEFORE INSERT OR UPDATE OR DELETE
+    ON segment.parameter_matches
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
 -- (named to fire before the re-segmentation: replacing a trigger locks the client table in
 -- ACCESS EXCLUSIVE mode, which must come before, not after, the re-segmentation's lock)
 CREATE TRIGGER parameters_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

@@ -230,6 +230,32 @@ SELECT segment.create_scheme('forced', 'rel.own_clients') > 0 AS ok;
 SELECT segment.add_parameter('forced', 'revenue', 'Revenue', 'sum(amount)',
                              source => 'rel.own_orders', client_column => 'client') > 0 AS ok;
 SELECT segment.add_range('forced', 'revenue', 0, 'Infinity', 1) > 0 AS ok;
+RESET ROLE;
+-- Another administrator who may not read the orders may not change the revenue's points
+-- either (ranges narrowed at will would show a client's revenue through its score), with the
+-- API or plain SQL; once granted the columns, it may.
+CREATE ROLE rel_peer;
+SELECT segment.grant_admin('rel_peer');
+SET ROLE rel_peer;
+SELECT segment.add_range('forced', 'revenue', -100, 0, 7);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('forced', 'revenue', '510', 7);
+\echo :LAST_ERROR_SQLSTATE
+UPDATE segment.parameter_ranges SET points = 2;
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM segment.parameter_ranges;
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+GRANT USAGE ON SCHEMA rel TO rel_peer;
+GRANT SELECT (client, amount) ON rel.own_orders TO rel_peer;
+SET ROLE rel_peer;
+SELECT segment.add_range('forced', 'revenue', -100, 0, 7) > 0 AS ok;
+DELETE FROM segment.parameter_ranges WHERE min_value = -100;
+RESET ROLE;
+SELECT segment.revoke_role('rel_peer');
+DROP OWNED BY rel_peer;
+DROP ROLE rel_peer;
+SET ROLE rel_owner;
 CREATE POLICY small ON rel.own_orders USING (amount < 100);
 ALTER TABLE rel.own_orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 INSERT INTO rel.own_orders VALUES (2, 5);
