@@ -105,6 +105,34 @@ BEGIN ATOMIC
     LIMIT 1;
 END;
 
+-- Refuses a column that holds client keys (a client table's key, a source's client column)
+-- under a nondeterministic collation (0A000), as segment.create_scheme and
+-- segment.add_parameter do: pg_segment finds a client's data by keys equal byte for byte.
+CREATE FUNCTION segment._refuse_nondeterministic_keys(holder regclass, key_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    collation_name text;
+BEGIN
+    SELECT co.oid::pg_catalog.regcollation::text INTO collation_name
+    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+    WHERE a.attrelid = holder AND a.attname = key_column AND NOT co.collisdeterministic;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column % of % holds client keys under the nondeterministic collation %',
+                pg_catalog.quote_ident(key_column), holder, collation_name
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'pg_segment finds a client''s answers, scores and related rows by keys equal byte for byte; give the column a deterministic collation (COLLATE "C", say).';
+    END IF;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._refuse_nondeterministic_keys(regclass, name) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._refuse_nondeterministic_keys(regclass, name) IS
+    'internal: refuses a column holding client keys under a nondeterministic collation';
+
 -- Makes an entity follow its client key column: its current name, and its full type, which the
 -- answers, assignments and history take when it changed. Returns whether the type changed.
 CREATE FUNCTION segment._follow_client_key(entity_id integer, key_column name) RETURNS boolean
@@ -117,6 +145,9 @@ DECLARE
     retyped boolean := false;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _follow_client_key.entity_id;
+    -- keys are found byte for byte (a key column given a nondeterministic collation since it was
+    -- bound is refused as at binding)
+    PERFORM segment._refuse_nondeterministic_keys(e.client_table, key_column);
     key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = e.client_table AND a.attname = key_column AND NOT a.attisdropped);
     IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
@@ -170,6 +201,10 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
     END IF;
+    -- a source's client column keeps a deterministic collation
+    PERFORM segment._refuse_nondeterministic_keys(altered, c.client_column)
+    FROM (SELECT DISTINCT pa.client_column FROM segment.parameters pa
+          WHERE pa.source = altered ORDER BY pa.client_column) c;
     FOR p IN
         SELECT pa.code, pa.expression, pa.value_type, pa.source, pa.client_column,
                en.client_table

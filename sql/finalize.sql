@@ -51,6 +51,10 @@ CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
 CREATE TRIGGER parameter_matches_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_matches
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_ranges_truncate_authorized BEFORE TRUNCATE ON segment.parameter_ranges
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_matches_truncate_authorized BEFORE TRUNCATE ON segment.parameter_matches
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_points_authorized();
 -- (named to fire before the re-segmentation: replacing a trigger locks the client table in
 -- ACCESS EXCLUSIVE mode, which must come before, not after, the re-segmentation's lock)
 CREATE TRIGGER parameters_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

@@ -119,7 +119,7 @@ BEGIN
 END
 $fn$;
 
--- Before a range or a match of a parameter is written or deleted: the caller may read every
+-- Before a range or a match of a parameter is written or deleted (TRUNCATE included): the caller may read every
 -- column the parameter's value comes from (42501 otherwise), as segment.explain shows the value
 -- only to such a caller. Points are what a score shows of a value; a role that could set ranges
 -- at will could narrow them until a client's score gave its value away.
@@ -128,13 +128,24 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+    targets integer[];
     target integer;
     p segment.parameters;
     read_from regclass;
     hidden name;
 BEGIN
-    FOREACH target IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.parameter_id END,
-                                  CASE WHEN TG_OP <> 'DELETE' THEN NEW.parameter_id END] LOOP
+    IF TG_OP = 'TRUNCATE' THEN
+        -- (a statement trigger: every parameter that has points in the table)
+        targets := CASE TG_TABLE_NAME
+            WHEN 'parameter_ranges' THEN
+                ARRAY(SELECT DISTINCT r.parameter_id FROM segment.parameter_ranges r ORDER BY 1)
+            ELSE ARRAY(SELECT DISTINCT m.parameter_id FROM segment.parameter_matches m ORDER BY 1)
+            END;
+    ELSE
+        targets := ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.parameter_id END,
+                         CASE WHEN TG_OP <> 'DELETE' THEN NEW.parameter_id END];
+    END IF;
+    FOREACH target IN ARRAY targets LOOP
         SELECT * INTO p FROM segment.parameters WHERE parameter_id = target;
         CONTINUE WHEN NOT FOUND; -- a parameter deleted with its points, or the foreign key's
         read_from := COALESCE(p.source, (SELECT e.client_table FROM segment.entities e
@@ -239,7 +250,9 @@ BEGIN
                              THEN pg_catalog.format(
                                       'OLD.%1$I COLLATE "C" IS DISTINCT FROM NEW.%1$I COLLATE "C"',
                                       a.attname)
-                             ELSE pg_catalog.format('OLD.%1$I::text IS DISTINCT FROM NEW.%1$I::text', a.attname)
+                             ELSE pg_catalog.format(
+                                      'OLD.%1$I::text COLLATE "C" IS DISTINCT FROM NEW.%1$I::text COLLATE "C"',
+                                      a.attname)
                         END, ' OR ' ORDER BY a.attname)
              FROM pg_catalog.unnest(wanted) AS c(name)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = e.client_table AND a.attname = c.name
@@ -331,6 +344,8 @@ COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
+COMMENT ON FUNCTION segment._parameter_points_authorized() IS
+    'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
     'internal: attaches, replaces or removes the parameter triggers of a client table';
 COMMENT ON FUNCTION segment._sync_related_triggers() IS

@@ -564,6 +564,34 @@ BEGIN ATOMIC
     LIMIT 1;
 END;
 
+-- Refuses a column that holds client keys (a client table's key, a source's client column)
+-- under a nondeterministic collation (0A000), as segment.create_scheme and
+-- segment.add_parameter do: pg_segment finds a client's data by keys equal byte for byte.
+CREATE FUNCTION segment._refuse_nondeterministic_keys(holder regclass, key_column name)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    collation_name text;
+BEGIN
+    SELECT co.oid::pg_catalog.regcollation::text INTO collation_name
+    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
+    WHERE a.attrelid = holder AND a.attname = key_column AND NOT co.collisdeterministic;
+    IF FOUND THEN
+        RAISE EXCEPTION 'column % of % holds client keys under the nondeterministic collation %',
+                pg_catalog.quote_ident(key_column), holder, collation_name
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'pg_segment finds a client''s answers, scores and related rows by keys equal byte for byte; give the column a deterministic collation (COLLATE "C", say).';
+    END IF;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._refuse_nondeterministic_keys(regclass, name) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._refuse_nondeterministic_keys(regclass, name) IS
+    'internal: refuses a column holding client keys under a nondeterministic collation';
+
 -- Makes an entity follow its client key column: its current name, and its full type, which the
 -- answers, assignments and history take when it changed. Returns whether the type changed.
 CREATE FUNCTION segment._follow_client_key(entity_id integer, key_column name) RETURNS boolean
@@ -576,6 +604,9 @@ DECLARE
     retyped boolean := false;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _follow_client_key.entity_id;
+    -- keys are found byte for byte (a key column given a nondeterministic collation since it was
+    -- bound is refused as at binding)
+    PERFORM segment._refuse_nondeterministic_keys(e.client_table, key_column);
     key_type := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a
                  WHERE a.attrelid = e.client_table AND a.attname = key_column AND NOT a.attisdropped);
     IF key_type IS DISTINCT FROM (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
@@ -629,6 +660,10 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Drop the parameter with segment.drop_parameter() first, and define it again over the new column.';
     END IF;
+    -- a source's client column keeps a deterministic collation
+    PERFORM segment._refuse_nondeterministic_keys(altered, c.client_column)
+    FROM (SELECT DISTINCT pa.client_column FROM segment.parameters pa
+          WHERE pa.source = altered ORDER BY pa.client_column) c;
     FOR p IN
         SELECT pa.code, pa.expression, pa.value_type, pa.source, pa.client_column,
                en.client_table
@@ -1139,7 +1174,7 @@ BEGIN
 END
 $fn$;
 
--- Before a range or a match of a parameter is written or deleted: the caller may read every
+-- Before a range or a match of a parameter is written or deleted (TRUNCATE included): the caller may read every
 -- column the parameter's value comes from (42501 otherwise), as segment.explain shows the value
 -- only to such a caller. Points are what a score shows of a value; a role that could set ranges
 -- at will could narrow them until a client's score gave its value away.
@@ -1148,13 +1183,24 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+    targets integer[];
     target integer;
     p segment.parameters;
     read_from regclass;
     hidden name;
 BEGIN
-    FOREACH target IN ARRAY ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.parameter_id END,
-                                  CASE WHEN TG_OP <> 'DELETE' THEN NEW.parameter_id END] LOOP
+    IF TG_OP = 'TRUNCATE' THEN
+        -- (a statement trigger: every parameter that has points in the table)
+        targets := CASE TG_TABLE_NAME
+            WHEN 'parameter_ranges' THEN
+                ARRAY(SELECT DISTINCT r.parameter_id FROM segment.parameter_ranges r ORDER BY 1)
+            ELSE ARRAY(SELECT DISTINCT m.parameter_id FROM segment.parameter_matches m ORDER BY 1)
+            END;
+    ELSE
+        targets := ARRAY[CASE WHEN TG_OP <> 'INSERT' THEN OLD.parameter_id END,
+                         CASE WHEN TG_OP <> 'DELETE' THEN NEW.parameter_id END];
+    END IF;
+    FOREACH target IN ARRAY targets LOOP
         SELECT * INTO p FROM segment.parameters WHERE parameter_id = target;
         CONTINUE WHEN NOT FOUND; -- a parameter deleted with its points, or the foreign key's
         read_from := COALESCE(p.source, (SELECT e.client_table FROM segment.entities e
@@ -1259,7 +1305,9 @@ BEGIN
                              THEN pg_catalog.format(
                                       'OLD.%1$I COLLATE "C" IS DISTINCT FROM NEW.%1$I COLLATE "C"',
                                       a.attname)
-                             ELSE pg_catalog.format('OLD.%1$I::text IS DISTINCT FROM NEW.%1$I::text', a.attname)
+                             ELSE pg_catalog.format(
+                                      'OLD.%1$I::text COLLATE "C" IS DISTINCT FROM NEW.%1$I::text COLLATE "C"',
+                                      a.attname)
                         END, ' OR ' ORDER BY a.attname)
              FROM pg_catalog.unnest(wanted) AS c(name)
              JOIN pg_catalog.pg_attribute a ON a.attrelid = e.client_table AND a.attname = c.name
@@ -1351,6 +1399,8 @@ COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
+COMMENT ON FUNCTION segment._parameter_points_authorized() IS
+    'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
     'internal: attaches, replaces or removes the parameter triggers of a client table';
 COMMENT ON FUNCTION segment._sync_related_triggers() IS
@@ -1459,6 +1509,10 @@ CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
 CREATE TRIGGER parameter_matches_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_matches
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_ranges_truncate_authorized BEFORE TRUNCATE ON segment.parameter_ranges
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_matches_truncate_authorized BEFORE TRUNCATE ON segment.parameter_matches
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_points_authorized();
 -- (named to fire before the re-segmentation: replacing a trigger locks the client table in
 -- ACCESS EXCLUSIVE mode, which must come before, not after, the re-segmentation's lock)
 CREATE TRIGGER parameters_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

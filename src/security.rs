@@ -143,22 +143,34 @@ pub fn role_exists(role: pg_sys::Oid) -> bool {
 /// writes its tables as their owner (`ActingAs`), does not count: a parameter's code is not
 /// pg_segment's, and the definer is refused under FORCE as it is when defining the parameter.
 pub fn row_security_applies(relid: pg_sys::Oid) -> bool {
+    /// Puts the identity back, on return and on unwinding.
+    struct Restore {
+        user: pg_sys::Oid,
+        context: std::ffi::c_int,
+    }
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: the identity read below.
+            unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) };
+        }
+    }
     let mut user = pg_sys::InvalidOid;
     let mut context: std::ffi::c_int = 0;
-    // SAFETY: the identity is read, the exemption bit cleared for one catalog look-up of an
-    // existing relation (`noError` only concerns the row_security setting, which is reported,
-    // not raised) and the identity put back; an error in between aborts the (sub)transaction,
-    // which restores the identity it started with.
-    unsafe {
+    // SAFETY: the identity is read, and kept by `Restore`; the exemption bit is cleared for one
+    // catalog look-up of an existing relation (`noError` only concerns the row_security
+    // setting, which is reported, not raised).
+    let _restore = unsafe {
         pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
         pg_sys::SetUserIdAndSecContext(
             user,
             context & !(pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int),
         );
-        let applies = pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
-            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int;
-        pg_sys::SetUserIdAndSecContext(user, context);
-        applies
+        Restore { user, context }
+    };
+    // SAFETY: as above.
+    unsafe {
+        pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
+            == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int
     }
 }
 

@@ -245,6 +245,9 @@ UPDATE segment.parameter_ranges SET points = 2;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM segment.parameter_ranges;
 \echo :LAST_ERROR_SQLSTATE
+TRUNCATE segment.parameter_ranges;
+\echo :LAST_ERROR_SQLSTATE
+TRUNCATE segment.parameter_matches;
 RESET ROLE;
 GRANT USAGE ON SCHEMA rel TO rel_peer;
 GRANT SELECT (client, amount) ON rel.own_orders TO rel_peer;

@@ -24,5 +24,24 @@ UPDATE coll.clients SET region = 'north' WHERE id = 'a';
 UPDATE coll.clients SET region = 'NORTH' WHERE id = 'b';
 SELECT client_id, parameter_score FROM segment.coll_clients_assignments ORDER BY client_id;
 SELECT count(*) AS disagreeing FROM segment.verify('regions');
+-- an array of strings under it is compared byte for byte too (in its text form)
+ALTER TABLE coll.clients ADD COLUMN tags text[] COLLATE coll.ci;
+UPDATE coll.clients SET tags = '{VIP}';
+SELECT segment.add_parameter('regions', 'tag', 'First tag', 'tags[1]') > 0
+   AND segment.add_match('regions', 'tag', 'vip', 3) > 0 AS ok;
+UPDATE coll.clients SET tags = '{vip}' WHERE id = 'a';
+SELECT client_id, parameter_score FROM segment.coll_clients_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('regions');
+-- a key column, or a source's client column, given such a collation later is refused as at
+-- binding (after the key-update trigger is dropped, as a change of the key's type needs)
+BEGIN;
+DROP TRIGGER pg_segment_client_rekey ON coll.clients;
+ALTER TABLE coll.clients ALTER COLUMN id TYPE text COLLATE coll.ci;
+ROLLBACK;
+CREATE TABLE coll.payments (client text COLLATE "C", amount numeric);
+SELECT segment.add_parameter('regions', 'paid', 'Paid', 'sum(amount)',
+                             source => 'coll.payments', client_column => 'client') > 0 AS ok;
+ALTER TABLE coll.payments ALTER COLUMN client TYPE text COLLATE coll.ci;
+\echo :LAST_ERROR_SQLSTATE
 SELECT segment.drop_scheme('regions');
 DROP SCHEMA coll CASCADE;
