@@ -22,8 +22,13 @@ fn _client_removed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             store::truncate_client_rows(entity);
         } else if let Some(key) = firing.column_value(Row::Fired, &entity.key_column) {
             // A key update across partitions deletes and inserts the row, and no trigger
-            // learns both keys: refused for a client pg_segment keeps data of.
-            if firing.row_moved_to_another_partition() && store::has_client_rows(entity, &key) {
+            // learns both keys (nor fires for the insert: not the statement trigger that
+            // scores new clients by their parameters): refused for a client pg_segment keeps
+            // data of, and for every client while a scheme of the table has parameters.
+            if firing.row_moved_to_another_partition()
+                && (store::has_client_rows(entity, &key)
+                    || store::entity_has_parameters(entity.entity_id))
+            {
                 SegmentError::CrossPartitionRekey {
                     table: entity.client_table.clone(),
                 }

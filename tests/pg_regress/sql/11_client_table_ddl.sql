@@ -123,6 +123,18 @@ UPDATE ddl.parts SET id = 300 WHERE id = 3;  -- no answers: free to move
 SELECT client_id, old_score, new_score, cause FROM segment.ddl_parts_history ORDER BY history_id;
 SELECT client_id, score FROM segment.ddl_parts_assignments ORDER BY client_id;
 SELECT count(*) AS disagreeing FROM segment.verify('parts');
+-- with a parameter, a client without data may not move either: nothing would score it under
+-- its new key (a move fires no INSERT statement trigger). Client 4's parameter has no value
+-- below 100 (no input, no assignment); under 400 it would be worth 5.
+SELECT segment.add_parameter('parts', 'big', 'Big key', 'CASE WHEN id >= 100 THEN true END') > 0
+   AND segment.add_match('parts', 'big', 'true', 5) > 0 AS ok;
+INSERT INTO ddl.parts VALUES (4);
+UPDATE ddl.parts SET id = 40 WHERE id = 4;   -- within parts_low
+UPDATE ddl.parts SET id = 400 WHERE id = 40; -- to parts_high
+\echo :LAST_ERROR_SQLSTATE
+SELECT client_id, score, parameter_score FROM segment.ddl_parts_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('parts');
+SELECT segment.drop_parameter('parts', 'big');
 
 -- a key renumbering moves client after client onto keys the previous one just left
 CREATE TABLE ddl.seq (id integer PRIMARY KEY);
