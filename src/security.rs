@@ -9,7 +9,8 @@
 
 use pgrx::pg_sys;
 
-/// Runs as `role` until dropped, then as before (also when an error unwinds through it).
+/// Runs as another identity (`role`, or the same user without the exemption `role` grants)
+/// until dropped, then as before (also when an error unwinds through it).
 pub struct ActingAs {
     user: pg_sys::Oid,
     context: std::ffi::c_int,
@@ -17,18 +18,38 @@ pub struct ActingAs {
 
 impl ActingAs {
     pub fn role(role: pg_sys::Oid) -> ActingAs {
+        ActingAs::switch(|_, context| {
+            (
+                role,
+                context
+                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
+                    | pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int,
+            )
+        })
+    }
+
+    /// The same user, without the exemption from FORCE ROW LEVEL SECURITY that `role` grants.
+    pub fn without_force_exemption() -> ActingAs {
+        ActingAs::switch(|user, context| {
+            (
+                user,
+                context & !(pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int),
+            )
+        })
+    }
+
+    /// Switches to the identity `to` makes of the current user and security context.
+    fn switch(
+        to: impl FnOnce(pg_sys::Oid, std::ffi::c_int) -> (pg_sys::Oid, std::ffi::c_int),
+    ) -> ActingAs {
         let mut user = pg_sys::InvalidOid;
         let mut context: std::ffi::c_int = 0;
         // SAFETY: the calls fmgr and the foreign-key triggers use to switch user; the previous
         // identity is restored in Drop, and a transaction abort restores it too.
         unsafe {
             pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-            pg_sys::SetUserIdAndSecContext(
-                role,
-                context
-                    | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
-                    | pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int,
-            );
+            let (new_user, new_context) = to(user, context);
+            pg_sys::SetUserIdAndSecContext(new_user, new_context);
         }
         ActingAs { user, context }
     }
@@ -143,31 +164,9 @@ pub fn role_exists(role: pg_sys::Oid) -> bool {
 /// writes its tables as their owner (`ActingAs`), does not count: a parameter's code is not
 /// pg_segment's, and the definer is refused under FORCE as it is when defining the parameter.
 pub fn row_security_applies(relid: pg_sys::Oid) -> bool {
-    /// Puts the identity back, on return and on unwinding.
-    struct Restore {
-        user: pg_sys::Oid,
-        context: std::ffi::c_int,
-    }
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: the identity read below.
-            unsafe { pg_sys::SetUserIdAndSecContext(self.user, self.context) };
-        }
-    }
-    let mut user = pg_sys::InvalidOid;
-    let mut context: std::ffi::c_int = 0;
-    // SAFETY: the identity is read, and kept by `Restore`; the exemption bit is cleared for one
-    // catalog look-up of an existing relation (`noError` only concerns the row_security
-    // setting, which is reported, not raised).
-    let _restore = unsafe {
-        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-        pg_sys::SetUserIdAndSecContext(
-            user,
-            context & !(pg_sys::SECURITY_NOFORCE_RLS as std::ffi::c_int),
-        );
-        Restore { user, context }
-    };
-    // SAFETY: as above.
+    let _not_exempt = ActingAs::without_force_exemption();
+    // SAFETY: a catalog look-up for an existing relation; `noError` only concerns the
+    // row_security setting, which is reported, not raised.
     unsafe {
         pg_sys::check_enable_rls(relid, pg_sys::InvalidOid, true)
             == pg_sys::CheckEnableRlsResult::RLS_ENABLED as std::ffi::c_int

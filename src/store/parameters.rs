@@ -248,6 +248,14 @@ enum Clients<'a> {
     Touched(&'a Touched),
 }
 
+impl Clients<'_> {
+    /// Whether the evaluation is a bulk one: all but a few clients' is planned afresh with
+    /// what it covers, under the bulk settings (`as_evaluating`); a few clients' is kept.
+    fn bulk(self) -> bool {
+        !matches!(self, Clients::Few(_))
+    }
+}
+
 /// The rows of a related table a statement touched: its transition tables (registered in the
 /// SPI connection that runs the evaluation), read by the columns that hold the client's key.
 pub struct Touched {
@@ -727,12 +735,9 @@ pub fn scheme_has_parameters(scheme_id: i32) -> bool {
 pub fn evaluate(entity: &Entity, scheme_id: i32, clients: Option<&[String]>) -> ParameterValues {
     let mut all = ParameterValues::default();
     for group in parameters_of(scheme_id).iter() {
-        let sql = evaluation_sql(
-            entity,
-            &group.parameters,
-            clients.map_or(Clients::All, |keys| listed_clients(keys, 1)),
-        );
-        let bulk = clients.is_none_or(|keys| many(keys.len()));
+        let covered = clients.map_or(Clients::All, |keys| listed_clients(keys, 1));
+        let sql = evaluation_sql(entity, &group.parameters, covered);
+        let bulk = covered.bulk();
         let args: Vec<pgrx::datum::DatumWithOid<'_>> = match clients {
             Some(keys) => vec![keys.to_vec().into()],
             None => Vec::new(),
@@ -975,7 +980,7 @@ fn apply_evaluated(
         args.push(keys.to_vec().into());
     }
     // a trigger's few clients run one kept generic plan; many are planned with their number
-    let bulk = keys.is_none_or(|keys| many(keys.len()));
+    let bulk = clients.bulk();
     let (changed, emptied) = as_evaluating(entity, group, bulk, || {
         Spi::connect_mut(|_| {
             if let Some(trigger) = trigger {
