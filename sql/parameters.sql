@@ -173,9 +173,10 @@ $fn$;
 -- miss a column a BEFORE trigger of the table changes, and the WHEN clause, evaluated by the
 -- executor without calling any function of pg_segment's, costs an UPDATE of other columns
 -- next to nothing. Columns are compared with IS DISTINCT FROM where equal values always print
--- alike (integers, text, booleans, dates, uuids), and in text form otherwise: a parameter
--- sees a value's text (numeric 1.0 and 1.00 are equal but match differently), and a type such
--- as json, or one whose equality operator lives outside pg_catalog, has no operator here. Each trigger is replaced only when what it watches changes, with
+-- alike (integers, booleans, dates, uuids), and in text form, byte by byte, otherwise: a
+-- parameter sees a value's text (numeric 1.0 and 1.00 are equal but match differently; under
+-- a case-insensitive collation 'NORTH' and 'north' are equal but match differently), and a type
+-- such as json, or one whose equality operator lives outside pg_catalog, has no operator here. Each trigger is replaced only when what it watches changes, with
 -- a bounded wait for the table's lock. Runs as the extension's owner (the writer of the
 -- parameter was checked for TRIGGER on the table by segment._parameter_written). Skipped
 -- while the answers triggers are missing (pg_restore creates the dumped triggers itself,
@@ -242,14 +243,8 @@ BEGIN
                                       'smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
                                       'boolean'::regtype, 'date'::regtype, 'uuid'::regtype)
                              THEN pg_catalog.format('OLD.%1$I IS DISTINCT FROM NEW.%1$I', a.attname)
-                             -- strings compared byte by byte, as values are matched: under a
-                             -- case-insensitive collation 'NORTH' to 'north' is a change too
-                             WHEN COALESCE(NULLIF(t.typbasetype, 0), t.oid) IN (
-                                      'text'::regtype, 'character varying'::regtype,
-                                      'character'::regtype, 'name'::regtype)
-                             THEN pg_catalog.format(
-                                      'OLD.%1$I COLLATE "C" IS DISTINCT FROM NEW.%1$I COLLATE "C"',
-                                      a.attname)
+                             -- text forms compared byte by byte, as values are matched: under
+                             -- a case-insensitive collation 'NORTH' to 'north' is a change too
                              ELSE pg_catalog.format(
                                       'OLD.%1$I::text COLLATE "C" IS DISTINCT FROM NEW.%1$I::text COLLATE "C"',
                                       a.attname)
