@@ -70,3 +70,17 @@ FROM crm.companies c
 JOIN segment.answer_options o ON o.scheme = 'account_value' AND o.question = 'relationship'
  AND o.option = (ARRAY['cold', 'warm', 'partner'])[1 + c.id % 3]
 WHERE c.id % 4 = 0;
+
+-- A number question on the outlet scheme: the field agent counts the checkout counters, and
+-- ranges map the count to points. Visited companies' counts arrive as one bulk statement.
+SELECT segment.add_question('outlet_category', 'checkouts', 'Number of checkout counters', 1,
+    kind => 'number');
+SELECT segment.add_range('outlet_category', 'checkouts', 0, 2, 0);
+SELECT segment.add_range('outlet_category', 'checkouts', 2, 6, 2);
+SELECT segment.add_range('outlet_category', 'checkouts', 6, 'Infinity', 4);
+INSERT INTO segment.crm_companies_answers (client_id, question_id, value)
+SELECT c.id, q.question_id, abs(hashtext('checkouts/' || c.id)) % 12
+FROM crm.companies c
+JOIN segment.questions q ON q.code = 'checkouts'
+JOIN segment.schemes s ON s.scheme_id = q.scheme_id AND s.name = 'outlet_category'
+WHERE c.id <= 1160;

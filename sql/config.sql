@@ -37,6 +37,9 @@ CREATE TABLE segment.questions (
                 CONSTRAINT questions_weight_range
                 CHECK (weight >= 0 AND weight <= 1000000 AND weight = round(weight, 4)),
     position    integer NOT NULL,
+    -- 'single': one option chosen; 'number': a value, mapped to points by question_ranges
+    kind        text NOT NULL DEFAULT 'single'
+                CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'number')),
     CONSTRAINT questions_code_key UNIQUE (scheme_id, code),
     -- target of the answers' foreign key, so an answer always names a question of its scheme
     CONSTRAINT questions_id_scheme_key UNIQUE (question_id, scheme_id)
@@ -71,6 +74,24 @@ CREATE TABLE segment.levels (
 );
 CREATE INDEX levels_scheme_min_idx ON segment.levels (scheme_id, min_score);
 
+-- A number question's answer in [min_value, max_value) is worth points; ranges of one question
+-- never overlap (checked when written, 23P01). An answer in no range gives no points.
+CREATE TABLE segment.question_ranges (
+    range_id    serial PRIMARY KEY,
+    question_id integer NOT NULL REFERENCES segment.questions ON DELETE CASCADE,
+    min_value   numeric NOT NULL,
+    max_value   numeric NOT NULL,
+    points      numeric NOT NULL
+                CONSTRAINT question_ranges_points_range
+                CHECK (abs(points) < 1000000000 AND points = round(points, 4)),
+    CONSTRAINT question_ranges_order CHECK (min_value < max_value),
+    CONSTRAINT question_ranges_bounds_finite_or_infinite CHECK (
+        (min_value = '-Infinity' OR abs(min_value) < 1e15)
+        AND (max_value = 'Infinity' OR abs(max_value) < 1e15)
+    )
+);
+CREATE INDEX question_ranges_question_idx ON segment.question_ranges (question_id, min_value);
+
 SELECT pg_catalog.pg_extension_config_dump('segment.entities', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.entities_entity_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.schemes', '');
@@ -81,6 +102,8 @@ SELECT pg_catalog.pg_extension_config_dump('segment.options', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.options_option_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.levels_level_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges_range_id_seq', '');
 
 -- Parameters: inputs of a scheme computed from data, mapped to points by ranges or exact
 -- values. Without a source, expression is an SQL expression over the columns of the scheme's

@@ -403,6 +403,8 @@ BEGIN
         -- what parameters gave and what each segment says (0.1.0's rows had neither; the
         -- table is rewritten)
         PERFORM segment._add_assignment_inputs(e.assignments_table);
+        -- values of number questions (0.1.0's answers held options only)
+        PERFORM segment._add_answer_values(e.answers_table);
         -- 0.1.0's index of rows without answers: every change of answered updated it, so no
         -- such update was HOT; those rows are now deleted by key
         FOR ix IN SELECT i.indexrelid::regclass AS name FROM pg_catalog.pg_index i

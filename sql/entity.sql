@@ -47,6 +47,35 @@ REVOKE ALL ON FUNCTION segment._add_assignment_inputs(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_assignment_inputs(regclass) IS
     'internal: adds the parameter_score, missing and status columns to an assignments table';
 
+-- Answers to number questions carry their value instead of an option (option_id NULL); an
+-- answer has exactly one of the two. One place for the change, used when a client table is
+-- bound and when older tables are repaired (segment.repair_bound_tables). Whether a value
+-- answers a number question, and an option a choice question, the answers trigger checks
+-- (src/triggers/answers.rs): a foreign key from a value to its question would lock the
+-- question's row on every write.
+CREATE FUNCTION segment._add_answer_values(answers regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = answers AND a.attname = 'value' AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    EXECUTE pg_catalog.format($ddl$ALTER TABLE %s
+        ALTER COLUMN option_id DROP NOT NULL,
+        ADD COLUMN value numeric,
+        ADD CONSTRAINT answers_option_or_value CHECK ((option_id IS NULL) <> (value IS NULL)),
+        ADD CONSTRAINT answers_value_is_number CHECK (value <> 'NaN')$ddl$,
+        answers);
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._add_answer_values(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._add_answer_values(regclass) IS
+    'internal: lets an answers table hold the values of number questions';
+
 CREATE FUNCTION segment._create_entity_relations(
     client_table regclass,
     key_column name,
@@ -78,6 +107,7 @@ BEGIN
             FOREIGN KEY (option_id, question_id)
                 REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
         )$ddl$, answers, key_type_sql, client_table, key_column);
+    PERFORM segment._add_answer_values(pg_catalog.format('segment.%s', answers)::regclass);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (option_id, question_id)', answers);
 

@@ -38,6 +38,28 @@ CREATE TRIGGER levels_delete AFTER DELETE ON segment.levels
 CREATE TRIGGER levels_truncate AFTER TRUNCATE ON segment.levels
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
+-- Ranges of number questions re-segment their scheme like options; a question's kind is fixed,
+-- and the rows that do not fit it are refused before they are written
+-- (sql/number_questions.sql).
+CREATE TRIGGER question_ranges_insert AFTER INSERT ON segment.question_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_update AFTER UPDATE ON segment.question_ranges
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_delete AFTER DELETE ON segment.question_ranges
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_truncate AFTER TRUNCATE ON segment.question_ranges
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_checked BEFORE INSERT OR UPDATE ON segment.question_ranges
+    FOR EACH ROW EXECUTE FUNCTION segment._question_range_written();
+CREATE TRIGGER options_checked BEFORE INSERT OR UPDATE ON segment.options
+    FOR EACH ROW EXECUTE FUNCTION segment._option_written();
+CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
+    FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
+    EXECUTE FUNCTION segment._question_kind_changed();
+
 -- Parameters, their ranges and matches re-segment their scheme like any configuration, and
 -- are checked before they are written (sql/parameters.sql).
 CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
@@ -145,12 +167,14 @@ COMMENT ON TABLE segment.entities IS
 COMMENT ON TABLE segment.schemes IS
     'categorization dimensions: each scores the clients of one client table; version grows with every configuration change';
 COMMENT ON TABLE segment.questions IS
-    'questions of a scheme: code, prompt, display position and weight (0..1000000, at most 4 decimals)';
+    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; number: a value mapped to points by question_ranges)';
 COMMENT ON TABLE segment.options IS
     'answer options of a question: code, label, display position and points (may be negative)';
 COMMENT ON TABLE segment.levels IS
     'named segments of a scheme, each covering scores in [min_score, max_score); ranges of one scheme never overlap';
 
+COMMENT ON TABLE segment.question_ranges IS
+    'points of a number question''s answers in [min_value, max_value); ranges of one question never overlap; an answer in no range gives no points';
 COMMENT ON TABLE segment.parameters IS
     'parameters of a scheme: a value computed from the client''s row (expression, as re-printed when checked), its weight, display position, whether it is required, and the role it is evaluated as';
 COMMENT ON TABLE segment.parameter_ranges IS
@@ -162,8 +186,8 @@ COMMENT ON FUNCTION segment.create_scheme(text, regclass, text) IS
     'creates a scheme over a client table with a single-column primary key; returns its id';
 COMMENT ON FUNCTION segment.drop_scheme(text) IS
     'drops a scheme with its questions, options, levels, answers, assignments and history';
-COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer) IS
-    'adds a question to a scheme (weight defaults to 1, position to the end); returns its id';
+COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer, text) IS
+    'adds a question to a scheme (weight defaults to 1, position to the end) of kind single (one option chosen) or number (a value mapped to points by segment.add_range); returns its id';
 COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer) IS
     'adds an answer option worth points to a question (position defaults to the end); returns its id';
 COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
@@ -178,8 +202,10 @@ COMMENT ON FUNCTION segment.refresh(text) IS
     're-evaluates every parameter of every client of a scheme (values that change with time) and returns how many assignments changed';
 COMMENT ON FUNCTION segment._related_rows_changed() IS
     'internal: trigger on related tables that re-scores the clients whose related rows a statement touched';
+COMMENT ON FUNCTION segment.answer_number(text, anycompatible, text, numeric) IS
+    'records (or replaces) a client''s answer to a number question and updates its score and segment in the same statement';
 COMMENT ON FUNCTION segment.add_range(text, text, numeric, numeric, numeric) IS
-    'maps a numeric parameter''s values in [min_value, max_value) to points; ranges of one parameter never overlap';
+    'maps a numeric parameter''s values (or a number question''s answers) in [min_value, max_value) to points; ranges of one parameter or question never overlap';
 COMMENT ON FUNCTION segment.add_match(text, text, text, numeric) IS
     'maps a parameter value equal (in text form) to value to points';
 COMMENT ON FUNCTION segment.drop_parameter(text, text) IS

@@ -114,6 +114,35 @@ REVOKE ALL ON FUNCTION segment._add_assignment_inputs(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_assignment_inputs(regclass) IS
     'internal: adds the parameter_score, missing and status columns to an assignments table';
 
+-- Answers to number questions carry their value instead of an option (option_id NULL); an
+-- answer has exactly one of the two. One place for the change, used when a client table is
+-- bound and when older tables are repaired (segment.repair_bound_tables). Whether a value
+-- answers a number question, and an option a choice question, the answers trigger checks
+-- (src/triggers/answers.rs): a foreign key from a value to its question would lock the
+-- question's row on every write.
+CREATE FUNCTION segment._add_answer_values(answers regclass) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+               WHERE a.attrelid = answers AND a.attname = 'value' AND NOT a.attisdropped) THEN
+        RETURN;
+    END IF;
+    EXECUTE pg_catalog.format($ddl$ALTER TABLE %s
+        ALTER COLUMN option_id DROP NOT NULL,
+        ADD COLUMN value numeric,
+        ADD CONSTRAINT answers_option_or_value CHECK ((option_id IS NULL) <> (value IS NULL)),
+        ADD CONSTRAINT answers_value_is_number CHECK (value <> 'NaN')$ddl$,
+        answers);
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._add_answer_values(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._add_answer_values(regclass) IS
+    'internal: lets an answers table hold the values of number questions';
+
 CREATE OR REPLACE FUNCTION segment._create_entity_relations(
     client_table regclass,
     key_column name,
@@ -145,6 +174,7 @@ BEGIN
             FOREIGN KEY (option_id, question_id)
                 REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
         )$ddl$, answers, key_type_sql, client_table, key_column);
+    PERFORM segment._add_answer_values(pg_catalog.format('segment.%s', answers)::regclass);
     EXECUTE pg_catalog.format(
         'CREATE INDEX ON segment.%1$s (option_id, question_id)', answers);
 
@@ -312,16 +342,19 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA segment TO %s', role_name);
     EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.parameters, '
-                   'segment.parameter_ranges, segment.parameter_matches TO %s', role_name);
+                   'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges '
+                   'TO %s', role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
                        'segment.options, segment.levels, segment.parameters, '
-                       'segment.parameter_ranges, segment.parameter_matches TO %s', role_name);
+                       'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges '
+                       'TO %s', role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
                        'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
                        'segment.parameter_ranges_range_id_seq, '
-                       'segment.parameter_matches_match_id_seq TO %s', role_name);
+                       'segment.parameter_matches_match_id_seq, '
+                       'segment.question_ranges_range_id_seq TO %s', role_name);
     END IF;
 END
 $fn$;
@@ -396,7 +429,8 @@ BEGIN
     END LOOP;
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
-                   'segment.parameters, segment.parameter_ranges, segment.parameter_matches FROM %s',
+                   'segment.parameters, segment.parameter_ranges, segment.parameter_matches, '
+                   'segment.question_ranges FROM %s',
                    role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
@@ -862,6 +896,8 @@ BEGIN
         -- what parameters gave and what each segment says (0.1.0's rows had neither; the
         -- table is rewritten)
         PERFORM segment._add_assignment_inputs(e.assignments_table);
+        -- values of number questions (0.1.0's answers held options only)
+        PERFORM segment._add_answer_values(e.answers_table);
         -- 0.1.0's index of rows without answers: every change of answered updated it, so no
         -- such update was HOT; those rows are now deleted by key
         FOR ix IN SELECT i.indexrelid::regclass AS name FROM pg_catalog.pg_index i
@@ -1607,7 +1643,7 @@ COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid, regclass, t
 COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
     'internal: adds a parameter (segment.add_parameter passes its arguments on)';
 COMMENT ON FUNCTION segment.add_range(text, text, numeric, numeric, numeric) IS
-    'maps a numeric parameter''s values in [min_value, max_value) to points; ranges of one parameter never overlap';
+    'maps a numeric parameter''s values (or a number question''s answers) in [min_value, max_value) to points; ranges of one parameter or question never overlap';
 COMMENT ON FUNCTION segment.add_match(text, text, text, numeric) IS
     'maps a parameter value equal (in text form) to value to points';
 COMMENT ON FUNCTION segment.drop_parameter(text, text) IS
@@ -1628,6 +1664,166 @@ COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
 COMMENT ON FUNCTION segment.verify(text) IS
     'recomputes every client of a scheme from scratch (answers and parameters) and lists those whose stored assignment disagrees on score, segment, answered count or status';
+
+-- ---------------------------------------------------------------------------------------------
+-- Number questions (sql/config.sql, sql/number_questions.sql, src/api of 0.2.0)
+
+ALTER TABLE segment.questions ADD COLUMN kind text NOT NULL DEFAULT 'single'
+    CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'number'));
+
+-- A number question's answer in [min_value, max_value) is worth points; ranges of one question
+-- never overlap (checked when written, 23P01). An answer in no range gives no points.
+CREATE TABLE segment.question_ranges (
+    range_id    serial PRIMARY KEY,
+    question_id integer NOT NULL REFERENCES segment.questions ON DELETE CASCADE,
+    min_value   numeric NOT NULL,
+    max_value   numeric NOT NULL,
+    points      numeric NOT NULL
+                CONSTRAINT question_ranges_points_range
+                CHECK (abs(points) < 1000000000 AND points = round(points, 4)),
+    CONSTRAINT question_ranges_order CHECK (min_value < max_value),
+    CONSTRAINT question_ranges_bounds_finite_or_infinite CHECK (
+        (min_value = '-Infinity' OR abs(min_value) < 1e15)
+        AND (max_value = 'Infinity' OR abs(max_value) < 1e15)
+    )
+);
+CREATE INDEX question_ranges_question_idx ON segment.question_ranges (question_id, min_value);
+
+SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges_range_id_seq', '');
+
+-- Number questions: their answers carry a value, which ranges map to points. What the
+-- configuration tables accept for them.
+
+-- Before a range of a question is written: only a number question has ranges (22023), and
+-- ranges of one question never overlap (23P01). The question's row is locked first, so two
+-- writers of ranges of one question check one after the other.
+CREATE FUNCTION segment._question_range_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    q segment.questions;
+    other segment.question_ranges;
+BEGIN
+    SELECT * INTO q FROM segment.questions WHERE question_id = NEW.question_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN NEW; -- the foreign key refuses it
+    END IF;
+    IF q.kind <> 'number' THEN
+        RAISE EXCEPTION 'question "%" is a % question: its answers are options, not numbers in ranges', q.code, q.kind
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give it options with segment.add_option(), or add a question of kind ''number''.';
+    END IF;
+    SELECT * INTO other FROM segment.question_ranges r
+    WHERE r.question_id = NEW.question_id AND r.range_id <> NEW.range_id
+      AND r.min_value < NEW.max_value AND NEW.min_value < r.max_value
+    ORDER BY r.min_value LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of question "%"',
+                NEW.min_value, NEW.max_value, other.min_value, other.max_value, q.code
+            USING ERRCODE = 'exclusion_violation',
+                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._question_range_written() IS
+    'internal: refuses ranges of a question that is not a number question, and overlapping ranges';
+
+-- Before an option is written: a number question has ranges, not options (22023).
+CREATE FUNCTION segment._option_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    q segment.questions;
+BEGIN
+    SELECT * INTO q FROM segment.questions WHERE question_id = NEW.question_id;
+    IF FOUND AND q.kind = 'number' THEN
+        RAISE EXCEPTION 'question "%" is a number question: it has ranges, not options', q.code
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Map its answers to points with segment.add_range().';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._option_written() IS
+    'internal: refuses options of a number question';
+
+-- Before a question's kind is changed: refused (0A000). Its answers are of the old kind (options
+-- or values), and its options or ranges too.
+CREATE FUNCTION segment._question_kind_changed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION 'the kind of question "%" cannot change from % to %', OLD.code, OLD.kind, NEW.kind
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'Its answers and points are of its kind: drop the question and add a new one of the other kind.';
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._question_kind_changed() IS
+    'internal: refuses a change of a question''s kind';
+
+-- Ranges of number questions re-segment their scheme like options; a question's kind is fixed,
+-- and the rows that do not fit it are refused before they are written
+-- (sql/number_questions.sql).
+CREATE TRIGGER question_ranges_insert AFTER INSERT ON segment.question_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_update AFTER UPDATE ON segment.question_ranges
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_delete AFTER DELETE ON segment.question_ranges
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_truncate AFTER TRUNCATE ON segment.question_ranges
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER question_ranges_checked BEFORE INSERT OR UPDATE ON segment.question_ranges
+    FOR EACH ROW EXECUTE FUNCTION segment._question_range_written();
+CREATE TRIGGER options_checked BEFORE INSERT OR UPDATE ON segment.options
+    FOR EACH ROW EXECUTE FUNCTION segment._option_written();
+CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
+    FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
+    EXECUTE FUNCTION segment._question_kind_changed();
+
+-- segment.add_question gains kind.
+DROP FUNCTION segment.add_question(text, text, text, numeric, integer);
+CREATE FUNCTION segment."add_question"(
+	"scheme" TEXT,
+	"code" TEXT,
+	"prompt" TEXT,
+	"weight" NUMERIC DEFAULT 1,
+	"position" INT DEFAULT NULL,
+	"kind" TEXT DEFAULT 'single'
+) RETURNS INT
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'add_question_wrapper';
+ALTER FUNCTION segment.add_question(text, text, text, numeric, integer, text) SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION segment."answer_number"(
+	"scheme" TEXT,
+	"client" anycompatible,
+	"question" TEXT,
+	"value" NUMERIC
+) RETURNS void
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'answer_number_wrapper';
+ALTER FUNCTION segment.answer_number(text, anycompatible, text, numeric) SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON TABLE segment.questions IS
+    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; number: a value mapped to points by question_ranges)';
+COMMENT ON TABLE segment.question_ranges IS
+    'points of a number question''s answers in [min_value, max_value); ranges of one question never overlap; an answer in no range gives no points';
+COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer, text) IS
+    'adds a question to a scheme (weight defaults to 1, position to the end) of kind single (one option chosen) or number (a value mapped to points by segment.add_range); returns its id';
+COMMENT ON FUNCTION segment.answer_number(text, anycompatible, text, numeric) IS
+    'records (or replaces) a client''s answer to a number question and updates its score and segment in the same statement';
 
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.

@@ -72,6 +72,23 @@ pub enum SegmentError {
         owner_table: String,
         table: String,
     },
+    /// An answer of the wrong form for its question's kind: a value for a choice question, an
+    /// option for a number question.
+    WrongAnswerKind {
+        scheme: String,
+        question: String,
+        kind: String,
+        given: &'static str,
+    },
+    /// A question kind pg_segment does not know.
+    UnknownKind {
+        kind: String,
+    },
+    /// A value answer naming a question id that does not exist.
+    UnknownQuestionId {
+        question_id: i32,
+        table: String,
+    },
     LevelOverlap {
         scheme: String,
         first: String,
@@ -205,6 +222,10 @@ impl SegmentError {
             SegmentError::ClientNotFound { .. } | SegmentError::ForeignQuestion { .. } => {
                 ERRCODE_FOREIGN_KEY_VIOLATION
             }
+            SegmentError::WrongAnswerKind { .. } | SegmentError::UnknownKind { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
+            SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -282,6 +303,13 @@ impl SegmentError {
             }
             SegmentError::ForeignQuestion { question_id, scheme, owner_table, table } => format!(
                 "question {question_id} belongs to scheme \"{scheme}\" over {owner_table}, not to {table}"
+            ),
+            SegmentError::WrongAnswerKind { scheme, question, kind, given } => format!(
+                "question \"{question}\" of scheme \"{scheme}\" is a {kind} question: it is not answered with {given}"
+            ),
+            SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
+            SegmentError::UnknownQuestionId { question_id, table } => format!(
+                "question {question_id} of an answer about a client of {table} does not exist"
             ),
             SegmentError::LevelOverlap { scheme, first, second, .. } => format!(
                 "level \"{second}\" overlaps level \"{first}\" in scheme \"{scheme}\""
@@ -403,6 +431,25 @@ impl SegmentError {
             SegmentError::ColumnWithoutSource => Some(
                 "Give source (the related table) with client_column, or neither for an expression \
                  over the client table's own columns."
+                    .into(),
+            ),
+            SegmentError::WrongAnswerKind { kind, .. } => Some(if kind == "number" {
+                "Answer it with segment.answer_number(scheme, client, question, value), or with \
+                 an answers row that has a value and no option_id."
+                    .into()
+            } else {
+                "Answer it with segment.answer(scheme, client, question, option), or with an \
+                 answers row that has an option_id and no value."
+                    .into()
+            }),
+            SegmentError::UnknownKind { .. } => Some(
+                "A question is of kind 'single' (one option chosen) or 'number' (a value, \
+                 mapped to points by segment.add_range())."
+                    .into(),
+            ),
+            SegmentError::UnknownQuestionId { .. } => Some(
+                "segment.answer_options lists the questions with their ids; number questions are \
+                 in segment.questions (kind 'number')."
                     .into(),
             ),
             SegmentError::UnknownOption { known, .. } => {

@@ -83,6 +83,11 @@ extension_sql_file!(
     name = "parameters",
     requires = ["ddl"]
 );
+extension_sql_file!(
+    "../sql/number_questions.sql",
+    name = "number_questions",
+    requires = ["parameters"]
+);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

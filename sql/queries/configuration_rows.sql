@@ -1,9 +1,12 @@
 -- Every row of the configuration tables in one statement, so under one snapshot, for the
 -- compiled configuration: (kind, id, parent id, version, name or code, number, upper bound).
--- Parameters only say that their scheme has some.
+-- Parameters only say that their scheme has some. Number questions are left out: SQL scores
+-- their answers (the engine's deltas are options' points), and segment.answer() looks them up
+-- with SQL, which refuses them with a hint.
 SELECT 's', scheme_id, entity_id, version, name, NULL, NULL FROM segment.schemes
 UNION ALL
 SELECT 'q', question_id, scheme_id, NULL, code, weight::text, NULL FROM segment.questions
+WHERE kind = 'single'
 UNION ALL
 SELECT 'o', option_id, question_id, NULL, code, points::text, NULL FROM segment.options
 UNION ALL

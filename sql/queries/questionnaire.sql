@@ -1,16 +1,27 @@
 -- A scheme with its questions, options and levels in display order, as the JSON a
--- questionnaire renders. $1 scheme id.
+-- questionnaire renders: each question with its kind, a choice question with its options, a
+-- number question with its ranges. $1 scheme id.
 SELECT pg_catalog.jsonb_build_object(
     'scheme', s.name, 'description', s.description, 'version', s.version,
     'questions', COALESCE((
         SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                    'code', q.code, 'prompt', q.prompt, 'position', q.position, 'weight', q.weight,
+                   'kind', q.kind,
                    'options', COALESCE((
                        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                   'code', o.code, 'label', o.label, 'position', o.position,
                                   'points', o.points)
                               ORDER BY o.position, o.code)
                        FROM segment.options o WHERE o.question_id = q.question_id), '[]'::jsonb))
+                   OPERATOR(pg_catalog.||) CASE WHEN q.kind = 'number' THEN
+                       pg_catalog.jsonb_build_object('ranges', COALESCE((
+                           SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                      'min_value', r.min_value, 'max_value', r.max_value,
+                                      'points', r.points)
+                                  ORDER BY r.min_value)
+                           FROM segment.question_ranges r WHERE r.question_id = q.question_id),
+                           '[]'::jsonb))
+                       ELSE '{}'::jsonb END
                ORDER BY q.position, q.code)
         FROM segment.questions q WHERE q.scheme_id = s.scheme_id), '[]'::jsonb),
     'levels', COALESCE((

@@ -1,4 +1,5 @@
--- Re-segments every client of a scheme from scratch: scores from the answers and from the
+-- Re-segments every client of a scheme from scratch: scores from the answers (an option's
+-- points, or those of the range a number answer falls in) and from the
 -- parameter values evaluated just before (parameter_values.sql's arrays; empty for a scheme
 -- without parameters), segments from the levels; one history row per changed client. $1
 -- scheme id, $2 cause. Returns how many clients changed.
@@ -6,11 +7,13 @@ WITH old AS (
     SELECT client_id, score, answered, segment, parameter_score, missing
     FROM {{assignments}} WHERE scheme_id = $1),
 answer_sums AS (
-    SELECT a.client_id, pg_catalog.sum(q.weight * o.points) AS score,
+    SELECT a.client_id, pg_catalog.sum(q.weight * COALESCE(o.points, r.points, 0)) AS score,
            pg_catalog.count(*)::integer AS answered
     FROM {{answers}} a
     JOIN segment.questions q ON q.question_id = a.question_id
-    JOIN segment.options o ON o.option_id = a.option_id
+    LEFT JOIN segment.options o ON o.option_id = a.option_id
+    LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id
+         AND r.min_value <= a.value AND a.value < r.max_value
     WHERE q.scheme_id = $1
     GROUP BY a.client_id),
 {{parameter_values}},

@@ -1,6 +1,6 @@
 -- For segment.verify: every client with answers, a parameter value or an assignment in a
 -- scheme, with its stored assignment and one row per input of the scheme: each question (its
--- answer, if any) and each parameter (its value evaluated just before, parameter_values.sql's
+-- answer, if any: an option's code, a number answer's value) and each parameter (its value evaluated just before, parameter_values.sql's
 -- arrays, and the points it gives), ordered by client so the engine can recompute each
 -- client from scratch. $1 scheme id ($2 unused). Columns: client, whether assigned, stored
 -- score, stored segment, position, code, weight, value, points, stored answered, kind,
@@ -15,12 +15,15 @@ clients AS (
     UNION
     SELECT client_id FROM parameter_points WHERE value IS NOT NULL),
 inputs AS (
-    SELECT c.client_id, q.position, q.code, 'question' AS kind, q.weight, o.code AS value,
-           o.points, false AS required
+    SELECT c.client_id, q.position, q.code, 'question' AS kind, q.weight,
+           COALESCE(o.code, a.value::text) AS value, COALESCE(o.points, r.points) AS points,
+           false AS required
     FROM clients c
     CROSS JOIN segment.questions q
     LEFT JOIN {{answers}} a ON a.client_id = c.client_id AND a.question_id = q.question_id
     LEFT JOIN segment.options o ON o.option_id = a.option_id
+    LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id
+         AND r.min_value <= a.value AND a.value < r.max_value
     WHERE q.scheme_id = $1
     UNION ALL
     SELECT pp.client_id, pp.position, pp.code, 'parameter', pp.weight, pp.value, pp.points,

@@ -4,7 +4,7 @@ use super::{required, to_numeric};
 use crate::client_key::ClientKey;
 use crate::direct::{self, GivenAnswer};
 use crate::engine::{self, AnswerTarget, CompiledConfig};
-use crate::entity::Entity;
+use crate::entity::{Entity, Scheme};
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
@@ -126,9 +126,53 @@ fn answer(
         let question = required(question, "question")?;
         let option = required(option, "option")?;
         let question_id = store::question_id(&scheme, question)?;
+        refuse_other_kind(&scheme, question, question_id, "single", "an option")?;
         let option_id = store::option_id(&scheme, question, question_id, option)?;
         existing_client(&scheme.entity, client)?;
         store::upsert_answer(&scheme.entity, client, question_id, option_id);
+        Ok(())
+    })()
+    .or_raise()
+}
+
+/// Refuses an answer of the form of `kind` (`given`) to a question of another kind.
+fn refuse_other_kind(
+    scheme: &Scheme,
+    question: &str,
+    question_id: i32,
+    kind: &str,
+    given: &'static str,
+) -> Result<()> {
+    let actual = store::question_kind(question_id);
+    if actual == kind {
+        return Ok(());
+    }
+    Err(SegmentError::WrongAnswerKind {
+        scheme: scheme.name.clone(),
+        question: question.to_string(),
+        kind: actual,
+        given,
+    })
+}
+
+/// Records (or replaces) a client's answer to a number question, and in the same statement the
+/// client's score and segment.
+#[pg_extern(volatile)]
+fn answer_number(
+    scheme: Option<&str>,
+    client: Option<ClientKey>,
+    question: Option<&str>,
+    value: Option<AnyNumeric>,
+) {
+    (|| -> Result<()> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
+        let question = required(question, "question")?;
+        let value = required(value, "value")?;
+        let question_id = store::question_id(&scheme, question)?;
+        refuse_other_kind(&scheme, question, question_id, "number", "a number")?;
+        existing_client(&scheme.entity, client)?;
+        store::upsert_value_answer(&scheme.entity, client, question_id, value);
         Ok(())
     })()
     .or_raise()

@@ -117,15 +117,17 @@ fn add_question(
     prompt: Option<&str>,
     weight: default!(Option<AnyNumeric>, 1),
     position: default!(Option<i32>, "NULL"),
+    kind: default!(Option<&str>, "'single'"),
 ) -> i32 {
     (|| -> Result<i32> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let code = required(code, "code")?;
         let prompt = required(prompt, "prompt")?;
         let weight = required(weight, "weight")?;
+        let kind = question_kind(required(kind, "kind")?)?;
         let weight = super::new_input_weight(&scheme, "question code", code, &weight)?;
         Ok(store::insert_item(
-            store::Item::Question,
+            store::Item::Question(kind),
             scheme.scheme_id,
             code,
             prompt,
@@ -134,6 +136,18 @@ fn add_question(
         ))
     })()
     .or_raise()
+}
+
+/// The question kinds pg_segment scores: `single` (one option chosen) and `number` (a value
+/// mapped to points by ranges).
+fn question_kind(kind: &str) -> Result<&'static str> {
+    match kind {
+        "single" => Ok("single"),
+        "number" => Ok("number"),
+        other => Err(SegmentError::UnknownKind {
+            kind: other.to_string(),
+        }),
+    }
 }
 
 #[pg_extern(volatile)]

@@ -230,7 +230,8 @@ fn _add_parameter(
     .or_raise()
 }
 
-/// Numeric values of the parameter in [min_value, max_value) are worth `points`.
+/// Numeric values of the parameter (or answers of the number question) `parameter` in
+/// [min_value, max_value) are worth `points`.
 #[pg_extern(volatile)]
 fn add_range(
     scheme: Option<&str>,
@@ -240,26 +241,37 @@ fn add_range(
     points: Option<AnyNumeric>,
 ) -> i32 {
     (|| -> Result<i32> {
-        let (_, parameter, parameter_id) = scheme_parameter(scheme, parameter)?;
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let item = required(parameter, "parameter")?;
+        // a parameter's code, else a question's (codes are unique among both)
+        let owner: std::result::Result<i32, i32> = match store::parameter_id(&scheme, item) {
+            Ok(parameter_id) => Ok(parameter_id),
+            Err(unknown) => Err(store::question_id(&scheme, item).map_err(|_| unknown)?),
+        };
         let min_text = required(min_value, "min_value")?.to_string();
         let max_text = required(max_value, "max_value")?.to_string();
         let points = checked_points(required(points, "points")?)?;
         let (min, max) = (Bound::parse(&min_text)?, Bound::parse(&max_text)?);
         if min >= max {
             return Err(EngineError::EmptyValueRange {
-                parameter: parameter.to_string(),
+                item_kind: if owner.is_ok() {
+                    "parameter"
+                } else {
+                    "question"
+                },
+                parameter: item.to_string(),
                 min,
                 max,
             }
             .into());
         }
-        // The type and overlap checks run in the ranges' trigger, for plain SQL too.
-        Ok(store::insert_range(
-            parameter_id,
-            &min_text,
-            &max_text,
-            &points,
-        ))
+        // The type (or kind) and overlap checks run in the ranges' triggers, for plain SQL too.
+        Ok(match owner {
+            Ok(parameter_id) => store::insert_range(parameter_id, &min_text, &max_text, &points),
+            Err(question_id) => {
+                store::insert_question_range(question_id, &min_text, &max_text, &points)
+            }
+        })
     })()
     .or_raise()
 }

@@ -12,7 +12,7 @@ fn column_type(name: &str, key_type: Oid) -> Oid {
     match name {
         "client_id" => key_type,
         "history_id" => INT8OID,
-        "score" | "previous_score" | "old_score" | "new_score" => NUMERICOID,
+        "score" | "previous_score" | "old_score" | "new_score" | "value" => NUMERICOID,
         "segment" | "previous_segment" | "old_segment" | "new_segment" | "cause" | "status" => {
             TEXTOID
         }
@@ -97,7 +97,8 @@ impl AnswerColumns {
 }
 
 /// The columns of an answers table that `segment.answer()`'s direct write fills in: all of
-/// them (a further column's default would not be).
+/// them (a further column's default would not be). `value` (a number question's answer) stays
+/// NULL: the direct write answers choice questions only.
 pub struct AnsweredColumns {
     pub client_id: usize,
     pub question_id: usize,
@@ -107,9 +108,16 @@ pub struct AnsweredColumns {
 
 impl AnsweredColumns {
     pub fn find(desc: &PgTupleDesc<'_>, key_type: Oid) -> Option<Self> {
-        let [client_id, question_id, option_id, answered_at] = positions(
+        // `value` is looked for only so that the table is known to have no other column
+        let [client_id, question_id, option_id, answered_at, _value] = positions(
             desc,
-            ["client_id", "question_id", "option_id", "answered_at"],
+            [
+                "client_id",
+                "question_id",
+                "option_id",
+                "answered_at",
+                "value",
+            ],
             key_type,
             true,
         )?;
@@ -121,7 +129,7 @@ impl AnsweredColumns {
         })
     }
 
-    /// Every column, as an insert names them.
+    /// The columns an insert fills in (`value` stays NULL).
     pub fn all(&self) -> [usize; 4] {
         [
             self.client_id,

@@ -318,7 +318,10 @@ impl AnswerRow<'_> {
         let found = lock_by_key(self.table, self.primary_key, search, mode, current);
         let old_option = if found {
             pg_sys::slot_getallattrs(current);
-            let (old, _) = slot_value(current, c.option_id);
+            let (old, null) = slot_value(current, c.option_id);
+            if null {
+                return Ok(RowOutcome::Declined); // a number answer's value: SQL's to write
+            }
             Some(old.value() as i32)
         } else {
             None

@@ -16,8 +16,11 @@ pub enum EngineError {
         min: Bound,
         max: Bound,
     },
-    /// A parameter's value range whose lower bound is not below its upper bound.
+    /// A value range (of a parameter or a number question) whose lower bound is not below its
+    /// upper bound.
     EmptyValueRange {
+        /// "parameter" or "question"
+        item_kind: &'static str,
         parameter: String,
         min: Bound,
         max: Bound,
@@ -41,12 +44,13 @@ impl fmt::Display for EngineError {
                 "level \"{level}\" has min_score {min} not below max_score {max}"
             ),
             EngineError::EmptyValueRange {
+                item_kind,
                 parameter,
                 min,
                 max,
             } => write!(
                 f,
-                "range of parameter \"{parameter}\" has min_value {min} not below max_value {max}"
+                "range of {item_kind} \"{parameter}\" has min_value {min} not below max_value {max}"
             ),
             EngineError::WeightOutOfRange { weight } => {
                 write!(f, "weight {weight} is out of range")

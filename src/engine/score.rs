@@ -101,6 +101,8 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             (InputKind::Parameter, false, _, true) => {
                 Some("value hidden (no SELECT on its columns)")
             }
+            // a number question's answer that no range of the question holds
+            (InputKind::Question, true, _, _) if input.value.is_some() => Some("in no range"),
             _ => None,
         };
         rows.push(ExplainRow {
@@ -248,6 +250,24 @@ mod tests {
             None,
             "no input value: no assignment"
         );
+    }
+
+    #[test]
+    fn a_number_in_no_range_counts_as_answered_without_points() {
+        let mut counters = input("checkouts", "2", None);
+        counters.value = Some("-3".to_string()); // answered, but no range holds it
+        let inputs = [input("size", "1", Some(("large", "10"))), counters];
+        let (rows, total) = explain(&inputs).unwrap();
+        assert_eq!(total, d("10"));
+        assert_eq!(rows[1].contribution, Decimal::ZERO);
+        assert_eq!(rows[1].note, Some("in no range"));
+        assert_eq!(rows[0].note, None);
+        // an unanswered question has no note
+        let (rows, _) = explain(&[input("size", "1", None)]).unwrap();
+        assert_eq!(rows[0].note, None);
+        let (score, level) = assess(&inputs, &levels()).unwrap().unwrap();
+        assert_eq!(score, d("10"));
+        assert_eq!(status_for(&inputs, level), status_for(&inputs[..1], level));
     }
 
     #[test]

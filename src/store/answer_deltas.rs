@@ -29,21 +29,27 @@ use pgrx::PgOid;
 const SMALL_STATEMENT_ROWS: i64 = 16;
 
 /// The one changed answer of a single-row statement: (whether it is a plain change of one
-/// client's answer to one question, question id, new option, old option).
+/// client's option for one question, question id, new option, old option). A number answer's
+/// value is not plain: SQL scores it (and refuses a value for a choice question).
 fn single_answer_sql(e: &Entity, change: AnswerChange) -> String {
     match change {
         AnswerChange::Insert => {
-            "SELECT true, question_id, option_id, NULL::integer FROM segment_new_rows".to_string()
+            "SELECT value IS NULL, question_id, option_id, NULL::integer FROM segment_new_rows"
+                .to_string()
         }
         AnswerChange::Delete => for_entity(
-            "SELECT EXISTS (SELECT 1 FROM {{client_table}} c WHERE c.{{key_column}} = r.client_id), \
+            "SELECT r.value IS NULL AND EXISTS (SELECT 1 FROM {{client_table}} c \
+                                                WHERE c.{{key_column}} = r.client_id), \
                     r.question_id, NULL::integer, r.option_id FROM segment_old_rows r",
             e,
         ),
-        AnswerChange::Update => "SELECT n.client_id = o.client_id AND n.question_id = o.question_id, \
+        AnswerChange::Update => {
+            "SELECT n.client_id = o.client_id AND n.question_id = o.question_id \
+                    AND n.value IS NULL AND o.value IS NULL, \
                     n.question_id, n.option_id, o.option_id \
              FROM segment_new_rows n, segment_old_rows o"
-            .to_string(),
+                .to_string()
+        }
     }
 }
 
@@ -144,16 +150,25 @@ pub fn apply_given_delta(entity: &Entity, client: ClientKey, delta: &AnswerDelta
     })
 }
 
+/// What the set-based tier found wrong with the statement's new rows: the caller refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MisfitAnswer {
+    /// the first question that belongs to a scheme over another client table
+    ForeignQuestion(i32),
+    /// the first question a value was given for that is not a number question of this client
+    /// table (or no question at all)
+    ValueNotNumber(i32),
+}
+
 /// The set-based tier: applies every row of the running statement (`rows` transition rows).
-/// Returns the first question of the new rows that belongs to a scheme over another client
-/// table, if any: the caller refuses the statement.
+/// Returns what is wrong with its new rows, if anything: the caller refuses the statement.
 #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 pub fn apply_set_based(
     entity: &Entity,
     trigger: &FiringTrigger<'_>,
     change: AnswerChange,
     rows: i64,
-) -> Option<i32> {
+) -> Option<MisfitAnswer> {
     let changes = match change {
         AnswerChange::Insert => query::ANSWER_CHANGES_INSERT,
         AnswerChange::Update => query::ANSWER_CHANGES_UPDATE,
@@ -172,9 +187,12 @@ pub fn apply_set_based(
         } else {
             ok(c.update(sql.as_str(), None, &args))
         };
-        let (foreign_question, emptied) = ok(row.first().get_two::<i32, Vec<String>>());
+        let (foreign_question, emptied, value_not_number) =
+            ok(row.first().get_three::<i32, Vec<String>, i32>());
         delete_emptied(c, entity, emptied);
         foreign_question
+            .map(MisfitAnswer::ForeignQuestion)
+            .or(value_not_number.map(MisfitAnswer::ValueNotNumber))
     })
 }
 

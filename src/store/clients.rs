@@ -11,6 +11,7 @@ use crate::engine::{AnswerTarget, CompiledConfig, ExplainInput, InputKind};
 use crate::entity::{Entity, Scheme};
 use crate::error::Result;
 use crate::security::{as_role, extension_owner, has_privilege, may_read_configuration, ActingAs};
+use pgrx::datum::AnyNumeric;
 use pgrx::datum::DatumWithOid;
 use pgrx::datum::TimestampWithTimeZone;
 use pgrx::pg_sys;
@@ -79,6 +80,27 @@ pub fn upsert_answer(entity: &Entity, client: ClientKey, question_id: i32, optio
         true,
         client,
         &[question_id.into(), option_id.into()],
+    );
+    written > 0
+}
+
+/// Records (or replaces) a client's answer to a number question; the answers trigger scores it.
+pub fn upsert_value_answer(
+    entity: &Entity,
+    client: ClientKey,
+    question_id: i32,
+    value: AnyNumeric,
+) -> bool {
+    let written = run_kept(
+        entity,
+        "INSERT INTO {{answers}} AS a (client_id, question_id, value) \
+         VALUES (CAST($1 AS {{key_type}}), $2, $3) \
+         ON CONFLICT (client_id, question_id) DO UPDATE SET option_id = NULL, \
+         value = EXCLUDED.value, answered_at = pg_catalog.now() \
+         WHERE a.value IS DISTINCT FROM EXCLUDED.value",
+        true,
+        client,
+        &[question_id.into(), value.into()],
     );
     written > 0
 }

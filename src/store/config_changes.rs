@@ -29,7 +29,7 @@ pub fn schemes_touched(
             Some(trigger) => {
                 register_transition_tables(trigger);
                 let column = match table {
-                    "options" => "question_id",
+                    "options" | "question_ranges" => "question_id",
                     "parameter_ranges" | "parameter_matches" => "parameter_id",
                     _ => "scheme_id",
                 };
@@ -46,7 +46,7 @@ pub fn schemes_touched(
                          JOIN segment.parameters p ON p.parameter_id = r.parameter_id ORDER BY 1",
                         parts.join(" UNION ALL ")
                     )
-                } else if table == "options" {
+                } else if column == "question_id" {
                     format!(
                         "SELECT DISTINCT q.scheme_id FROM ({}) r \
                          JOIN segment.questions q ON q.question_id = r.question_id ORDER BY 1",

@@ -119,8 +119,8 @@ pub fn insert_scheme(name: &str, entity_id: i32, description: Option<&str>) -> i
 /// What `insert_item` inserts.
 #[derive(Clone, Copy)]
 pub enum Item {
-    /// a question of a scheme: its prompt and weight
-    Question,
+    /// a question of a scheme: its prompt, weight and kind (`single` or `number`)
+    Question(&'static str),
     /// an option of a question: its label and points
     Option,
 }
@@ -135,29 +135,50 @@ pub fn insert_item(
     number: Decimal,
     position: Option<i32>,
 ) -> i32 {
-    let sql = match item {
-        Item::Question => {
-            "INSERT INTO segment.questions (scheme_id, code, prompt, weight, position) \
+    let (sql, kind) = match item {
+        Item::Question(kind) => (
+            "INSERT INTO segment.questions (scheme_id, code, prompt, weight, position, kind) \
              VALUES ($1, $2, $3, $4::numeric, COALESCE($5, \
                      (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
-                      FROM segment.questions WHERE scheme_id = $1))) RETURNING question_id"
-        }
-        Item::Option => {
+                      FROM segment.questions WHERE scheme_id = $1)), $6) RETURNING question_id",
+            Some(kind),
+        ),
+        Item::Option => (
             "INSERT INTO segment.options (question_id, code, label, points, position) \
              VALUES ($1, $2, $3, $4::numeric, COALESCE($5, \
                      (SELECT COALESCE(pg_catalog.max(position), 0) + 1 \
-                      FROM segment.options WHERE question_id = $1))) RETURNING option_id"
-        }
+                      FROM segment.options WHERE question_id = $1))) RETURNING option_id",
+            None,
+        ),
     };
+    let number = number.to_string();
+    let mut args: Vec<DatumWithOid<'_>> = vec![
+        parent.into(),
+        code.into(),
+        text.into(),
+        number.as_str().into(),
+        position.into(),
+    ];
+    args.extend(kind.map(|k| k.into()));
+    insert_returning_id(sql, &args)
+}
+
+/// A question's kind by id (`single` or `number`).
+pub fn question_kind(question_id: i32) -> String {
+    value::<String>(
+        "SELECT kind FROM segment.questions WHERE question_id = $1",
+        &[question_id.into()],
+    )
+    .unwrap_or_default()
+}
+
+/// A new range of a number question; bounds as text, so '-Infinity' and 'Infinity' pass as
+/// they are. The kind and overlap checks run in the ranges' trigger, for plain SQL too.
+pub fn insert_question_range(question_id: i32, min: &str, max: &str, points: &str) -> i32 {
     insert_returning_id(
-        sql,
-        &[
-            parent.into(),
-            code.into(),
-            text.into(),
-            number.to_string().into(),
-            position.into(),
-        ],
+        "INSERT INTO segment.question_ranges (question_id, min_value, max_value, points) \
+         VALUES ($1, $2::numeric, $3::numeric, $4::numeric) RETURNING range_id",
+        &[question_id.into(), min.into(), max.into(), points.into()],
     )
 }
 
@@ -204,6 +225,26 @@ pub fn bump_version(scheme_id: i32) -> Option<i32> {
 }
 
 /// The scheme a question belongs to and that scheme's client table.
+/// The scheme name, code and kind of a question by id; None when there is no such question.
+pub fn question_of_id(question_id: i32) -> Option<(String, String, String)> {
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT s.name, q.code, q.kind FROM segment.questions q \
+             JOIN segment.schemes s ON s.scheme_id = q.scheme_id WHERE q.question_id = $1",
+            Some(1),
+            &[question_id.into()],
+        ))
+        .next()
+        .map(|row| {
+            (
+                ok(row.get::<String>(1)).unwrap_or_default(),
+                ok(row.get::<String>(2)).unwrap_or_default(),
+                ok(row.get::<String>(3)).unwrap_or_default(),
+            )
+        })
+    })
+}
+
 pub fn scheme_of_question(question_id: i32) -> (String, String) {
     Spi::connect(|c| {
         ok(c.select(

@@ -44,7 +44,7 @@ mod spi;
 
 pub use answer_deltas::{
     apply_given_delta, apply_known_delta, apply_set_based, check_configuration_current,
-    isolation_uses_transaction_snapshot,
+    isolation_uses_transaction_snapshot, MisfitAnswer,
 };
 pub use assignments::{confirmed_scheme, stored_assignment};
 pub use binding::{
@@ -61,16 +61,16 @@ pub use client_rows::{
 };
 pub use clients::{
     answer_target, client_exists, client_text, delete_answer, explain_inputs, history,
-    upsert_answer, HistoryRow,
+    upsert_answer, upsert_value_answer, HistoryRow,
 };
 pub use config_changes::{
     ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
     schemes_touched, values_only,
 };
 pub use configuration::{
-    bump_version, delete_scheme, insert_item, insert_level, insert_scheme, level_name_taken,
-    levels, option_code_taken, option_id, question_id, scheme, scheme_by_id, scheme_name_taken,
-    scheme_of_question, Item,
+    bump_version, delete_scheme, insert_item, insert_level, insert_question_range, insert_scheme,
+    level_name_taken, levels, option_code_taken, option_id, question_id, question_kind,
+    question_of_id, scheme, scheme_by_id, scheme_name_taken, scheme_of_question, Item,
 };
 pub use expressions::{check_expression, CheckedExpression, Over};
 pub use keys::exact_client;
@@ -81,7 +81,9 @@ pub use parameters::{
     trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
 };
 pub use reports::{all_client_inputs, distribution, questionnaire};
-pub use resegment::{purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme};
+pub use resegment::{
+    delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,
+};
 pub use spi::with_pinned_search_path;
 
 /// Relcache invalidation of `relid` (InvalidOid: of every relation): drops what the store's

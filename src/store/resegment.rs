@@ -142,6 +142,7 @@ pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
         for e in entities {
             let _owner = ActingAs::role(e.owner);
             lock_answers(c, &e);
+            delete_orphaned_values(&e);
             for relation in [&e.assignments, &e.history] {
                 let template = match trigger {
                     Some(_) => {
@@ -158,4 +159,19 @@ pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
             }
         }
     })
+}
+
+/// Deletes the entity's answers to number questions that no longer exist: an option's answers
+/// go with it through the answers' foreign key, a value has none. (Its answers trigger finds
+/// nothing to score in them.) Under a snapshot taken now, so that a value committed since the
+/// transaction's snapshot goes too. Runs with the caller's rights: the entity's owner.
+pub fn delete_orphaned_values(entity: &Entity) {
+    let sql = render(
+        "DELETE FROM {{answers}} a WHERE a.option_id IS NULL AND NOT EXISTS \
+         (SELECT 1 FROM segment.questions q WHERE q.question_id = a.question_id)",
+        &[("answers", query::Part::Relation(&entity.answers))],
+    );
+    Spi::connect_mut(|_| {
+        latest::run(&sql, &[], true);
+    });
 }

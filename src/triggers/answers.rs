@@ -86,8 +86,14 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
                 return; // tier 2: known delta
             }
             // tier 3: set-based
-            if let Some(question_id) = store::apply_set_based(entity, firing, change, rows) {
-                refuse_foreign_question(entity, question_id);
+            match store::apply_set_based(entity, firing, change, rows) {
+                Some(store::MisfitAnswer::ForeignQuestion(question_id)) => {
+                    refuse_foreign_question(entity, question_id)
+                }
+                Some(store::MisfitAnswer::ValueNotNumber(question_id)) => {
+                    refuse_value_answer(entity, question_id)
+                }
+                None => {}
             }
             // Schemes with parameters: the answered clients' parameters are evaluated anew,
             // so that a value no trigger saw change (a column a BEFORE trigger of the client
@@ -125,6 +131,24 @@ fn refuse_foreign_question(entity: &Entity, question_id: i32) -> ! {
         scheme,
         owner_table,
         table: entity.client_table.clone(),
+    }
+    .raise()
+}
+
+/// A value given for a question that is not a number question of this client table (or for no
+/// question at all). Raising aborts the statement, as for a foreign question.
+fn refuse_value_answer(entity: &Entity, question_id: i32) -> ! {
+    match store::question_of_id(question_id) {
+        Some((scheme, question, kind)) => SegmentError::WrongAnswerKind {
+            scheme,
+            question,
+            kind,
+            given: "a value",
+        },
+        None => SegmentError::UnknownQuestionId {
+            question_id,
+            table: entity.client_table.clone(),
+        },
     }
     .raise()
 }

@@ -44,10 +44,32 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         PgTriggerOperation::Delete => store::schemes_touched(&table, false, true, Some(&firing)),
         PgTriggerOperation::Truncate => store::schemes_touched(&table, false, false, None),
     };
+    if table == "questions"
+        && matches!(
+            op,
+            PgTriggerOperation::Delete | PgTriggerOperation::Truncate
+        )
+    {
+        // a deleted number question's answers (values, with no foreign key to take them)
+        let mut entities: Vec<crate::entity::Entity> = Vec::new();
+        for scheme in scheme_ids.iter().filter_map(|&id| store::scheme_by_id(id)) {
+            if !entities
+                .iter()
+                .any(|e| e.entity_id == scheme.entity.entity_id)
+            {
+                entities.push(scheme.entity);
+            }
+        }
+        for entity in &entities {
+            as_role(entity.owner, || store::delete_orphaned_values(entity));
+        }
+    }
     let how = match (table.as_str(), op) {
         ("levels", _) => Resegmentation::Relevel,
-        // a parameter gives every client a value at once
-        ("parameters" | "parameter_ranges" | "parameter_matches", _) => Resegmentation::Recompute,
+        // a parameter gives every client a value at once; a new range may hold given answers
+        ("parameters" | "parameter_ranges" | "parameter_matches" | "question_ranges", _) => {
+            Resegmentation::Recompute
+        }
         // a new question or option has no answers yet: nobody moves
         (_, PgTriggerOperation::Insert) => Resegmentation::None,
         (_, PgTriggerOperation::Update) if store::values_only(&firing, &table) => {
