@@ -228,6 +228,14 @@ COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
 COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
+COMMENT ON FUNCTION segment.score_at(text, anycompatible, timestamp with time zone) IS
+    'a client''s score at a past moment, from the history: what its last row written at or before then recorded; NULL when not categorized then';
+COMMENT ON FUNCTION segment.segment_at(text, anycompatible, timestamp with time zone) IS
+    'a client''s segment at a past moment, from the history; NULL when not categorized then or without a segment';
+COMMENT ON FUNCTION segment.distribution_at(text, timestamp with time zone) IS
+    'segment.distribution as the history shows it at a past moment (status scored for a segment, NULL for the NULL-segment row)';
+COMMENT ON FUNCTION segment.transitions(text, timestamp with time zone, timestamp with time zone) IS
+    'how many clients moved from each segment to each other between two moments, from the history (unchanged pairs included; NULL: not categorized or no segment)';
 COMMENT ON FUNCTION segment.verify(text) IS
     'recomputes every client of a scheme from scratch (answers and parameters) and lists those whose stored assignment disagrees on score, segment, answered count or status';
 COMMENT ON FUNCTION segment._answers_changed() IS

@@ -1826,5 +1826,61 @@ COMMENT ON FUNCTION segment.answer_number(text, anycompatible, text, numeric) IS
     'records (or replaces) a client''s answer to a number question and updates its score and segment in the same statement';
 
 -- ---------------------------------------------------------------------------------------------
+-- Segments over time (src/api of 0.2.0)
+
+CREATE FUNCTION segment."score_at"(
+	"scheme" TEXT,
+	"client" anycompatible,
+	"at" timestamp with time zone
+) RETURNS NUMERIC
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'score_at_wrapper';
+ALTER FUNCTION segment.score_at(text, anycompatible, timestamp with time zone) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.score_at(text, anycompatible, timestamp with time zone) IS
+    'a client''s score at a past moment, from the history: what its last row written at or before then recorded; NULL when not categorized then';
+CREATE FUNCTION segment."segment_at"(
+	"scheme" TEXT,
+	"client" anycompatible,
+	"at" timestamp with time zone
+) RETURNS TEXT
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'segment_at_wrapper';
+ALTER FUNCTION segment.segment_at(text, anycompatible, timestamp with time zone) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.segment_at(text, anycompatible, timestamp with time zone) IS
+    'a client''s segment at a past moment, from the history; NULL when not categorized then or without a segment';
+CREATE FUNCTION segment."distribution_at"(
+	"scheme" TEXT,
+	"at" timestamp with time zone
+) RETURNS TABLE (
+	"segment" TEXT,
+	"clients" bigint,
+	"share" NUMERIC,
+	"status" TEXT
+)
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'distribution_at_wrapper';
+ALTER FUNCTION segment.distribution_at(text, timestamp with time zone) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.distribution_at(text, timestamp with time zone) IS
+    'segment.distribution as the history shows it at a past moment (status scored for a segment, NULL for the NULL-segment row)';
+CREATE FUNCTION segment."transitions"(
+	"scheme" TEXT,
+	"from_time" timestamp with time zone,
+	"to_time" timestamp with time zone
+) RETURNS TABLE (
+	"from_segment" TEXT,
+	"to_segment" TEXT,
+	"clients" bigint
+)
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'transitions_wrapper';
+ALTER FUNCTION segment.transitions(text, timestamp with time zone, timestamp with time zone) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.transitions(text, timestamp with time zone, timestamp with time zone) IS
+    'how many clients moved from each segment to each other between two moments, from the history (unchanged pairs included; NULL: not categorized or no segment)';
+
+-- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.
 SELECT segment.repair_bound_tables();

@@ -247,6 +247,10 @@ mod tests {
             ("per_answer", QueryPart::Fragment("SELECT 1, 1")),
             ("argument_type", QueryPart::Type("integer")),
             ("base_type", QueryPart::Type("bpchar")),
+            ("moment", QueryPart::Sql("$2")),
+            ("states", QueryPart::Fragment("SELECT 1, 1, 1")),
+            ("states_before", QueryPart::Fragment("SELECT 1, 1, 1")),
+            ("states_after", QueryPart::Fragment("SELECT 1, 1, 1")),
         ];
         for (file, template) in ALL_QUERIES {
             let commented = template

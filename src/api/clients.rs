@@ -275,6 +275,38 @@ fn explain(
     }))
 }
 
+/// The client's score and segment as the ledger shows them at `at` (None: not categorized
+/// then).
+fn state_at(
+    scheme: &str,
+    client: ClientKey,
+    at: TimestampWithTimeZone,
+) -> Result<Option<(Option<rust_decimal::Decimal>, Option<String>)>> {
+    let scheme = store::scheme(scheme)?;
+    let client = store::exact_client(&scheme.entity, client)?;
+    existing_client(&scheme.entity, client)?;
+    store::state_at(&scheme, client, at)
+}
+
+/// The client's score at a past moment, from the ledger: the score its last history row
+/// written at or before `at` recorded; NULL when it was not categorized then.
+#[pg_extern(stable, strict)]
+fn score_at(scheme: &str, client: ClientKey, at: TimestampWithTimeZone) -> Option<AnyNumeric> {
+    state_at(scheme, client, at)
+        .or_raise()
+        .and_then(|(score, _)| score)
+        .map(to_numeric)
+}
+
+/// The client's segment at a past moment, from the ledger; NULL when it was not categorized
+/// then or its score fell outside every level.
+#[pg_extern(stable, strict)]
+fn segment_at(scheme: &str, client: ClientKey, at: TimestampWithTimeZone) -> Option<String> {
+    state_at(scheme, client, at)
+        .or_raise()
+        .and_then(|(_, segment)| segment)
+}
+
 /// Every change of the client's score or segment in the scheme, oldest first.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]

@@ -4,7 +4,7 @@ use super::to_numeric;
 use crate::engine;
 use crate::error::{OrRaise, Result};
 use crate::store;
-use pgrx::datum::AnyNumeric;
+use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
 
 /// Questions with their options in display order, and the levels, for an app to render.
@@ -37,6 +37,51 @@ fn distribution(
             share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
         (segment, clients, share, status)
     }))
+}
+
+/// `distribution` as the ledger shows it at a past moment: the clients categorized then, per
+/// segment, with their share; `status` is 'scored' for a segment and NULL for the NULL-segment
+/// row (the ledger records scores and segments, not why a score had no segment).
+#[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
+#[pg_extern(stable, strict)]
+fn distribution_at(
+    scheme: &str,
+    at: TimestampWithTimeZone,
+) -> TableIterator<
+    'static,
+    (
+        name!(segment, Option<String>),
+        name!(clients, i64),
+        name!(share, Option<AnyNumeric>),
+        name!(status, Option<String>),
+    ),
+> {
+    let scheme = store::scheme(scheme).or_raise();
+    let rows = store::distribution_at(&scheme, at);
+    TableIterator::new(rows.into_iter().map(|(segment, clients, share, status)| {
+        let share =
+            share.map(|s| AnyNumeric::try_from(s.as_str()).expect("numeric text from PostgreSQL"));
+        (segment, clients, share, status)
+    }))
+}
+
+/// How many clients moved from each segment to each other between two moments, as the ledger
+/// shows (unchanged pairs included; NULL: not categorized then, or no segment).
+#[pg_extern(stable, strict)]
+fn transitions(
+    scheme: &str,
+    from_time: TimestampWithTimeZone,
+    to_time: TimestampWithTimeZone,
+) -> TableIterator<
+    'static,
+    (
+        name!(from_segment, Option<String>),
+        name!(to_segment, Option<String>),
+        name!(clients, i64),
+    ),
+> {
+    let scheme = store::scheme(scheme).or_raise();
+    TableIterator::new(store::transitions(&scheme, from_time, to_time))
 }
 
 /// Recomputes every client of the scheme from scratch in the engine (answers, and parameters

@@ -226,6 +226,24 @@ pub struct HistoryRow {
 }
 
 /// A client's history in one scheme, oldest first.
+/// The client's score and segment as of `at`, from its last ledger row written by then: None
+/// when it had none (not categorized yet); a row without a score: no longer categorized.
+pub fn state_at(
+    scheme: &Scheme,
+    client: ClientKey,
+    at: TimestampWithTimeZone,
+) -> Result<Option<(Option<Decimal>, Option<String>)>> {
+    let sql = for_entity(query::STATE_AT, &scheme.entity);
+    Spi::connect(|c| {
+        let args = [scheme.scheme_id.into(), client.param(), at.into()];
+        let row = ok(c.select(sql.as_str(), Some(1), &args)).next();
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some((decimal(ok(row.get(1)))?, ok(row.get(2))))),
+        }
+    })
+}
+
 pub fn history(scheme: &Scheme, client: ClientKey) -> Result<Vec<HistoryRow>> {
     let sql = for_entity(
         "SELECT changed_at, old_score::text, new_score::text, old_segment, new_segment, cause, \

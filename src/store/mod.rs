@@ -60,7 +60,7 @@ pub use client_rows::{
     truncate_client_rows,
 };
 pub use clients::{
-    answer_target, client_exists, client_text, delete_answer, explain_inputs, history,
+    answer_target, client_exists, client_text, delete_answer, explain_inputs, history, state_at,
     upsert_answer, upsert_value_answer, HistoryRow,
 };
 pub use config_changes::{
@@ -80,7 +80,7 @@ pub use parameters::{
     inserted_clients, match_taken, parameter_id, refresh_scheme, rescore_clients, rescore_related,
     trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
 };
-pub use reports::{all_client_inputs, distribution, questionnaire};
+pub use reports::{all_client_inputs, distribution, distribution_at, questionnaire, transitions};
 pub use resegment::{
     delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,
 };

@@ -6,6 +6,7 @@ use super::spi::{decimal, ok, value};
 use crate::engine::ExplainInput;
 use crate::entity::Scheme;
 use crate::error::Result;
+use pgrx::datum::TimestampWithTimeZone;
 use pgrx::spi::Spi;
 use rust_decimal::Decimal;
 
@@ -21,6 +22,68 @@ pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>
                     ok(row.get::<i64>(2)).unwrap_or_default(),
                     ok(row.get(3)),
                     ok(row.get::<String>(4)).unwrap_or_default(),
+                )
+            })
+            .collect()
+    })
+}
+
+/// The scheme's ledger as of `moment` (a parameter of the statement), per client: its last
+/// row written by then.
+fn states_at(scheme: &Scheme, moment: &'static str) -> String {
+    let mut parts = query::entity_parts(&scheme.entity).to_vec();
+    parts.push(("moment", query::Part::Sql(moment)));
+    query::render(query::STATES_AT, &parts)
+}
+
+/// A row of `distribution_at`: segment, clients, share as text, status ('scored' for a
+/// segment, None for the NULL-segment row).
+pub type PastDistributionRow = (Option<String>, i64, Option<String>, Option<String>);
+
+/// `distribution` as the ledger shows it at `at`.
+pub fn distribution_at(scheme: &Scheme, at: TimestampWithTimeZone) -> Vec<PastDistributionRow> {
+    let states = states_at(scheme, "$2");
+    let sql = query::render(
+        query::DISTRIBUTION_AT,
+        &[("states", query::Part::Sql(&states))],
+    );
+    Spi::connect(|c| {
+        ok(c.select(sql.as_str(), None, &[scheme.scheme_id.into(), at.into()]))
+            .map(|row| {
+                (
+                    ok(row.get(1)),
+                    ok(row.get::<i64>(2)).unwrap_or_default(),
+                    ok(row.get(3)),
+                    ok(row.get(4)),
+                )
+            })
+            .collect()
+    })
+}
+
+/// How the scheme's clients moved between two moments: (segment at `from`, segment at `to`,
+/// clients), unchanged pairs included.
+pub fn transitions(
+    scheme: &Scheme,
+    from: TimestampWithTimeZone,
+    to: TimestampWithTimeZone,
+) -> Vec<(Option<String>, Option<String>, i64)> {
+    let (before, after) = (states_at(scheme, "$2"), states_at(scheme, "$3"));
+    let sql = query::render(
+        query::TRANSITIONS,
+        &[
+            ("states_before", query::Part::Sql(&before)),
+            ("states_after", query::Part::Sql(&after)),
+        ],
+    );
+    Spi::connect(|c| {
+        let args = [scheme.scheme_id.into(), from.into(), to.into()];
+        ok(c.select(sql.as_str(), None, &args))
+            .map(|row| {
+                (
+                    ok(row.get(1)),
+                    ok(row.get(2)),
+                    ok(row.get::<i64>(3)).unwrap_or_default(),
                 )
             })
             .collect()
