@@ -84,3 +84,16 @@ FROM crm.companies c
 JOIN segment.questions q ON q.code = 'checkouts'
 JOIN segment.schemes s ON s.scheme_id = q.scheme_id AND s.name = 'outlet_category'
 WHERE c.id <= 1160;
+
+-- A multiple-choice question: the payment methods an outlet accepts, each worth points; the
+-- picks are rows of the picks table, one per chosen option.
+SELECT segment.add_question('outlet_category', 'payment_methods', 'Payment methods accepted', 1,
+    kind => 'multiple');
+SELECT segment.add_option('outlet_category', 'payment_methods', 'cash', 'Cash', 0);
+SELECT segment.add_option('outlet_category', 'payment_methods', 'card', 'Cards', 1);
+SELECT segment.add_option('outlet_category', 'payment_methods', 'mobile', 'Mobile wallets', 2);
+INSERT INTO segment.crm_companies_picks (client_id, question_id, option_id)
+SELECT c.id, o.question_id, o.option_id
+FROM crm.companies c
+JOIN segment.answer_options o ON o.scheme = 'outlet_category' AND o.question = 'payment_methods'
+WHERE c.id <= 1160 AND abs(hashtext(o.option || '/' || c.id)) % 3 <> 0;

@@ -18,9 +18,10 @@ JOIN segment.schemes s ON s.scheme_id = a.scheme_id AND s.name = 'outlet_categor
 WHERE c.city = 'Porto' AND c.outlet_type = 'supermarket'
 ORDER BY a.score DESC, c.id LIMIT 5;
 
-\echo '--- a field agent reports that company 7 now always pays on time, has a big floor area and 8 checkouts'
+\echo '--- a field agent reports that company 7 now always pays on time, has a big floor area, 8 checkouts, takes cards and mobile wallets'
 SELECT segment.answer('outlet_category', 7, 'payments', 'on_time');
 SELECT segment.answer_number('outlet_category', 7, 'checkouts', 8);
+SELECT segment.answer('outlet_category', 7, 'payment_methods', ARRAY['card', 'mobile']);
 UPDATE segment.crm_companies_answers a SET option_id = o.option_id
 FROM segment.answer_options o
 WHERE o.scheme = 'outlet_category' AND o.question = 'floor_area' AND o.option = 'over_1000'

@@ -15,7 +15,10 @@ CREATE TABLE segment.entities (
     answers_table     regclass NOT NULL UNIQUE,
     assignments_table regclass NOT NULL UNIQUE,
     history_table     regclass NOT NULL UNIQUE,
-    created_at        timestamptz NOT NULL DEFAULT now()
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    -- the picks of multiple-choice questions (NULL only for a table bound before 0.2.0, until
+    -- segment.repair_bound_tables() creates it)
+    picks_table       regclass UNIQUE
 );
 
 CREATE TABLE segment.schemes (
@@ -37,9 +40,11 @@ CREATE TABLE segment.questions (
                 CONSTRAINT questions_weight_range
                 CHECK (weight >= 0 AND weight <= 1000000 AND weight = round(weight, 4)),
     position    integer NOT NULL,
-    -- 'single': one option chosen; 'number': a value, mapped to points by question_ranges
+    -- 'single': one option chosen (a row of the answers table); 'multiple': any number of
+    -- options chosen (rows of the picks table), their points added up; 'number': a value (in
+    -- the answers table), mapped to points by question_ranges
     kind        text NOT NULL DEFAULT 'single'
-                CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'number')),
+                CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'multiple', 'number')),
     CONSTRAINT questions_code_key UNIQUE (scheme_id, code),
     -- target of the answers' foreign key, so an answer always names a question of its scheme
     CONSTRAINT questions_id_scheme_key UNIQUE (question_id, scheme_id)

@@ -54,7 +54,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
     SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ') INTO tables
-    FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.assignments_table, e.history_table);
+    FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table);
     client_gone := NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table);
     IF client_gone AND tables IS NOT NULL THEN
         EXECUTE 'DROP TABLE ' || tables;
@@ -314,6 +314,7 @@ BEGIN
         FROM pg_catalog.pg_event_trigger_dropped_objects() d, segment.entities en
         WHERE d.object_type IN ('trigger', 'rule', 'policy') AND d.original
           AND (d.object_identity LIKE '% on ' || en.answers_table::text
+               OR d.object_identity LIKE '% on ' || en.picks_table::text
                OR d.object_identity LIKE '% on ' || en.assignments_table::text
                OR d.object_identity LIKE '% on ' || en.history_table::text)
         LIMIT 1;
@@ -332,8 +333,8 @@ BEGIN
         ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
             CONTINUE; -- (the tables the branch above drops, once the client table is gone)
         ELSIF e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
-              OR e.history_table::oid = ANY (dropped) THEN
-            RAISE EXCEPTION 'pg_segment: cannot drop the answers, assignments or history table of %', e.client_table
+              OR e.history_table::oid = ANY (dropped) OR e.picks_table::oid = ANY (dropped) THEN
+            RAISE EXCEPTION 'pg_segment: cannot drop the answers, picks, assignments or history table of %', e.client_table
                 USING ERRCODE = 'dependent_objects_still_exist',
                       HINT = 'Drop the client table with CASCADE to remove it with its schemes, or drop the schemes with segment.drop_scheme().';
         ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
@@ -386,6 +387,11 @@ BEGIN
                                       'FOREIGN KEY (client_id) REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE',
                                       e.answers_table, fk.conname, fk.conname, e.client_table, current_key);
         END LOOP;
+        -- the picks of multiple-choice questions (0.1.0 had none)
+        IF e.picks_table IS NULL THEN
+            UPDATE segment.entities SET picks_table = segment._create_picks_table(e.answers_table)
+            WHERE entity_id = e.entity_id;
+        END IF;
         EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_delete ON %s', e.client_table);
         EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_truncate ON %s', e.client_table);
         EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %s '
@@ -468,7 +474,7 @@ BEGIN
                 THEN COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid)
             END::regclass AS rel) t
         WHERE EXISTS (SELECT 1 FROM segment.entities e
-                      WHERE t.rel IN (e.answers_table, e.assignments_table, e.history_table))
+                      WHERE t.rel IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table))
     LOOP
         CONTINUE WHEN own = 'bind' OR (own = 'retype' AND cmd.command_tag = 'ALTER TABLE');
         RAISE EXCEPTION 'pg_segment: only a superuser may change table %', cmd.rel
@@ -479,8 +485,8 @@ BEGIN
     -- whichever table the command named (ATTACH PARTITION, INHERITS name the other table)
     SELECT h.inhrelid::regclass AS child, h.inhparent::regclass AS parent INTO cmd
     FROM pg_catalog.pg_inherits h, segment.entities e
-    WHERE h.inhrelid IN (e.answers_table, e.assignments_table, e.history_table)
-       OR h.inhparent IN (e.answers_table, e.assignments_table, e.history_table)
+    WHERE h.inhrelid IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table)
+       OR h.inhparent IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table)
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'pg_segment: % cannot inherit from %: one of them is pg_segment''s', cmd.child, cmd.parent

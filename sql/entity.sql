@@ -76,6 +76,84 @@ REVOKE ALL ON FUNCTION segment._add_answer_values(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_answer_values(regclass) IS
     'internal: lets an answers table hold the values of number questions';
 
+-- The picks of a client table's multiple-choice questions: one row per client, question and
+-- chosen option, beside the answers table and shaped like it (client_id of the key's own type
+-- with a foreign key to the client table that follows deletes and key updates, one to the
+-- option), owned by the answers table's owner and scored by the same statement triggers. Used
+-- when a client table is bound and when older tables are repaired
+-- (segment.repair_bound_tables). Returns the new table.
+CREATE FUNCTION segment._create_picks_table(answers regclass) RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    -- <prefix>_answers gives <prefix>_picks
+    picks text := pg_catalog.quote_ident(pg_catalog.left(
+        (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = answers), -8) || '_picks');
+    key_type_sql text := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                          FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid = answers AND a.attname = 'client_id'
+                            AND NOT a.attisdropped);
+    owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = answers);
+    client record;
+BEGIN
+    -- the client table and key column the answers' foreign key references (its own row, not
+    -- those PostgreSQL adds for each partition of a partitioned client table)
+    SELECT f.confrelid::regclass AS client_table, a.attname AS key_column INTO STRICT client
+    FROM pg_catalog.pg_constraint f
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+    WHERE f.conrelid = answers AND f.contype = 'f' AND f.conparentid = 0
+      AND f.confrelid <> 'segment.options'::pg_catalog.regclass;
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE ON UPDATE CASCADE,
+            question_id integer NOT NULL,
+            option_id   integer NOT NULL,
+            answered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            PRIMARY KEY (client_id, question_id, option_id),
+            FOREIGN KEY (option_id, question_id)
+                REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
+        )$ddl$, picks, key_type_sql, client.client_table, client.key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (option_id, question_id)', picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_insert AFTER INSERT ON segment.%1$s
+        REFERENCING NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_update AFTER UPDATE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_delete AFTER DELETE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', picks, owner);
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, picks,
+        pg_catalog.format('pg_segment: the options chosen for multiple-choice questions about clients of %s, '
+            'one row per client, question and option; write with plain SQL or segment.answer()',
+            client.client_table));
+    -- Made by ALTER EXTENSION … UPDATE (through segment.repair_bound_tables), the table would
+    -- become a member of the extension, which pg_dump leaves out with its rows; like every
+    -- per-table relation, it is not one.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                 AND d.objid = pg_catalog.format('segment.%s', picks)::regclass
+                 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e') THEN
+        EXECUTE pg_catalog.format('ALTER EXTENSION pg_segment DROP TABLE segment.%s', picks);
+    END IF;
+    RETURN pg_catalog.format('segment.%s', picks)::regclass;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._create_picks_table(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._create_picks_table(regclass) IS
+    'internal: creates the picks table (multiple-choice answers) beside an answers table';
+
 CREATE FUNCTION segment._create_entity_relations(
     client_table regclass,
     key_column name,
@@ -191,6 +269,7 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
+    PERFORM segment._create_picks_table(pg_catalog.format('segment.%s', answers)::regclass);
     PERFORM segment._grant_maintainer(owner);
 
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
@@ -209,16 +288,19 @@ $fn$;
 REVOKE ALL ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) FROM PUBLIC;
 
 COMMENT ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) IS
-    'internal: creates the answers, assignments and history tables of a client table';
+    'internal: creates the answers, picks, assignments and history tables of a client table';
 
 -- Answer options with their ids, for applications that write answer rows with plain SQL.
+-- (kind says where an answer goes: a single-choice question's option is a row of the answers
+-- table, a multiple-choice question's a row of the picks table)
 CREATE VIEW segment.answer_options AS
 SELECT s.name AS scheme, s.scheme_id,
        q.code AS question, q.question_id, q.position AS question_position, q.weight,
-       o.code AS option, o.option_id, o.position AS option_position, o.label, o.points
+       o.code AS option, o.option_id, o.position AS option_position, o.label, o.points,
+       q.kind
 FROM segment.schemes s
 JOIN segment.questions q ON q.scheme_id = s.scheme_id
 JOIN segment.options o ON o.question_id = q.question_id;
 
 COMMENT ON VIEW segment.answer_options IS
-    'every answer option with the ids an answer row needs (question_id, option_id), by scheme and code';
+    'every answer option with the ids an answer row needs (question_id, option_id), by scheme and code, and its question''s kind (single: a row of the answers table; multiple: a row of the picks table)';

@@ -167,7 +167,7 @@ COMMENT ON TABLE segment.entities IS
 COMMENT ON TABLE segment.schemes IS
     'categorization dimensions: each scores the clients of one client table; version grows with every configuration change';
 COMMENT ON TABLE segment.questions IS
-    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; number: a value mapped to points by question_ranges)';
+    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; multiple: any number of options chosen, their points added up; number: a value mapped to points by question_ranges)';
 COMMENT ON TABLE segment.options IS
     'answer options of a question: code, label, display position and points (may be negative)';
 COMMENT ON TABLE segment.levels IS
@@ -214,6 +214,8 @@ COMMENT ON FUNCTION segment._client_parameters_changed() IS
     'internal: trigger on client tables that re-scores inserted clients and clients whose parameter columns changed';
 COMMENT ON FUNCTION segment.answer(text, anycompatible, text, text) IS
     'records or replaces a client''s answer to a question by codes; score and segment follow in the same statement';
+COMMENT ON FUNCTION segment.answer(text, anycompatible, text, text[]) IS
+    'records the options a client picked for a multiple-choice question, replacing those picked before (an empty array removes them); score and segment follow in the same statement';
 COMMENT ON FUNCTION segment.remove_answer(text, anycompatible, text) IS
     'removes a client''s answer to a question; returns whether there was one';
 COMMENT ON FUNCTION segment.score(text, anycompatible) IS

@@ -3,6 +3,10 @@
 -- rewritten (tests/upgrade.sh proves it).
 \echo Use "ALTER EXTENSION pg_segment UPDATE TO '0.2.0'" to load this file. \quit
 
+-- Each bound client table gets a picks table for multiple-choice questions (created by
+-- segment.repair_bound_tables at the end). First, as the DDL event triggers below read it.
+ALTER TABLE segment.entities ADD COLUMN picks_table regclass UNIQUE;
+
 -- The trigger that moves a client's score and history to its new key.
 CREATE FUNCTION segment."_client_rekeyed"()
 	RETURNS TRIGGER
@@ -143,6 +147,84 @@ REVOKE ALL ON FUNCTION segment._add_answer_values(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_answer_values(regclass) IS
     'internal: lets an answers table hold the values of number questions';
 
+-- The picks of a client table's multiple-choice questions: one row per client, question and
+-- chosen option, beside the answers table and shaped like it (client_id of the key's own type
+-- with a foreign key to the client table that follows deletes and key updates, one to the
+-- option), owned by the answers table's owner and scored by the same statement triggers. Used
+-- when a client table is bound and when older tables are repaired
+-- (segment.repair_bound_tables). Returns the new table.
+CREATE FUNCTION segment._create_picks_table(answers regclass) RETURNS regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    -- <prefix>_answers gives <prefix>_picks
+    picks text := pg_catalog.quote_ident(pg_catalog.left(
+        (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = answers), -8) || '_picks');
+    key_type_sql text := (SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+                          FROM pg_catalog.pg_attribute a
+                          WHERE a.attrelid = answers AND a.attname = 'client_id'
+                            AND NOT a.attisdropped);
+    owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = answers);
+    client record;
+BEGIN
+    -- the client table and key column the answers' foreign key references (its own row, not
+    -- those PostgreSQL adds for each partition of a partitioned client table)
+    SELECT f.confrelid::regclass AS client_table, a.attname AS key_column INTO STRICT client
+    FROM pg_catalog.pg_constraint f
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = f.confrelid AND a.attnum = f.confkey[1]
+    WHERE f.conrelid = answers AND f.contype = 'f' AND f.conparentid = 0
+      AND f.confrelid <> 'segment.options'::pg_catalog.regclass;
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TABLE segment.%1$s (
+            client_id   %2$s NOT NULL REFERENCES %3$s (%4$I) ON DELETE CASCADE ON UPDATE CASCADE,
+            question_id integer NOT NULL,
+            option_id   integer NOT NULL,
+            answered_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+            PRIMARY KEY (client_id, question_id, option_id),
+            FOREIGN KEY (option_id, question_id)
+                REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE
+        )$ddl$, picks, key_type_sql, client.client_table, client.key_column);
+    EXECUTE pg_catalog.format(
+        'CREATE INDEX ON segment.%1$s (option_id, question_id)', picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_insert AFTER INSERT ON segment.%1$s
+        REFERENCING NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_update AFTER UPDATE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_delete AFTER DELETE ON segment.%1$s
+        REFERENCING OLD TABLE AS segment_old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
+        FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', picks, owner);
+    EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, picks,
+        pg_catalog.format('pg_segment: the options chosen for multiple-choice questions about clients of %s, '
+            'one row per client, question and option; write with plain SQL or segment.answer()',
+            client.client_table));
+    -- Made by ALTER EXTENSION … UPDATE (through segment.repair_bound_tables), the table would
+    -- become a member of the extension, which pg_dump leaves out with its rows; like every
+    -- per-table relation, it is not one.
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+               WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                 AND d.objid = pg_catalog.format('segment.%s', picks)::regclass
+                 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e') THEN
+        EXECUTE pg_catalog.format('ALTER EXTENSION pg_segment DROP TABLE segment.%s', picks);
+    END IF;
+    RETURN pg_catalog.format('segment.%s', picks)::regclass;
+END
+$fn$;
+
+REVOKE ALL ON FUNCTION segment._create_picks_table(regclass) FROM PUBLIC;
+
+COMMENT ON FUNCTION segment._create_picks_table(regclass) IS
+    'internal: creates the picks table (multiple-choice answers) beside an answers table';
+
 CREATE OR REPLACE FUNCTION segment._create_entity_relations(
     client_table regclass,
     key_column name,
@@ -258,6 +340,7 @@ BEGIN
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', answers, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', assignments, owner);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', history, owner);
+    PERFORM segment._create_picks_table(pg_catalog.format('segment.%s', answers)::regclass);
     PERFORM segment._grant_maintainer(owner);
 
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, answers,
@@ -323,10 +406,13 @@ DECLARE
     e segment.entities;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities WHERE entities.entity_id = _grant_entity.entity_id;
+    -- (picks_table is NULL only in a table bound before 0.2.0 until repair_bound_tables)
     IF kind = 'writer' THEN
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s', e.answers_table, role_name);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s',
+                       concat_ws(', ', e.answers_table, e.picks_table), role_name);
     ELSE
-        EXECUTE format('GRANT SELECT ON %s TO %s', e.answers_table, role_name);
+        EXECUTE format('GRANT SELECT ON %s TO %s',
+                       concat_ws(', ', e.answers_table, e.picks_table), role_name);
     END IF;
     EXECUTE format('GRANT SELECT ON %s, %s TO %s', e.assignments_table, e.history_table, role_name);
 END
@@ -424,8 +510,9 @@ DECLARE
 BEGIN
     PERFORM segment._existing_role(role_name);
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
-        EXECUTE format('REVOKE ALL ON %s, %s, %s FROM %s',
-                       e.answers_table, e.assignments_table, e.history_table, role_name);
+        EXECUTE format('REVOKE ALL ON %s FROM %s',
+                       concat_ws(', ', e.answers_table, e.picks_table, e.assignments_table,
+                                 e.history_table), role_name);
     END LOOP;
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
@@ -547,7 +634,7 @@ DECLARE
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities en WHERE en.entity_id = _unbind_entity.entity_id;
     SELECT pg_catalog.string_agg(c.oid::regclass::text, ', ') INTO tables
-    FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.assignments_table, e.history_table);
+    FROM pg_catalog.pg_class c WHERE c.oid IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table);
     client_gone := NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table);
     IF client_gone AND tables IS NOT NULL THEN
         EXECUTE 'DROP TABLE ' || tables;
@@ -807,6 +894,7 @@ BEGIN
         FROM pg_catalog.pg_event_trigger_dropped_objects() d, segment.entities en
         WHERE d.object_type IN ('trigger', 'rule', 'policy') AND d.original
           AND (d.object_identity LIKE '% on ' || en.answers_table::text
+               OR d.object_identity LIKE '% on ' || en.picks_table::text
                OR d.object_identity LIKE '% on ' || en.assignments_table::text
                OR d.object_identity LIKE '% on ' || en.history_table::text)
         LIMIT 1;
@@ -825,8 +913,8 @@ BEGIN
         ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.client_table) THEN
             CONTINUE; -- (the tables the branch above drops, once the client table is gone)
         ELSIF e.answers_table::oid = ANY (dropped) OR e.assignments_table::oid = ANY (dropped)
-              OR e.history_table::oid = ANY (dropped) THEN
-            RAISE EXCEPTION 'pg_segment: cannot drop the answers, assignments or history table of %', e.client_table
+              OR e.history_table::oid = ANY (dropped) OR e.picks_table::oid = ANY (dropped) THEN
+            RAISE EXCEPTION 'pg_segment: cannot drop the answers, picks, assignments or history table of %', e.client_table
                 USING ERRCODE = 'dependent_objects_still_exist',
                       HINT = 'Drop the client table with CASCADE to remove it with its schemes, or drop the schemes with segment.drop_scheme().';
         ELSIF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
@@ -879,6 +967,11 @@ BEGIN
                                       'FOREIGN KEY (client_id) REFERENCES %s (%I) ON DELETE CASCADE ON UPDATE CASCADE',
                                       e.answers_table, fk.conname, fk.conname, e.client_table, current_key);
         END LOOP;
+        -- the picks of multiple-choice questions (0.1.0 had none)
+        IF e.picks_table IS NULL THEN
+            UPDATE segment.entities SET picks_table = segment._create_picks_table(e.answers_table)
+            WHERE entity_id = e.entity_id;
+        END IF;
         EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_delete ON %s', e.client_table);
         EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS pg_segment_client_truncate ON %s', e.client_table);
         EXECUTE pg_catalog.format('CREATE TRIGGER pg_segment_client_delete AFTER DELETE ON %s '
@@ -961,7 +1054,7 @@ BEGIN
                 THEN COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = c.objid), c.objid)
             END::regclass AS rel) t
         WHERE EXISTS (SELECT 1 FROM segment.entities e
-                      WHERE t.rel IN (e.answers_table, e.assignments_table, e.history_table))
+                      WHERE t.rel IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table))
     LOOP
         CONTINUE WHEN own = 'bind' OR (own = 'retype' AND cmd.command_tag = 'ALTER TABLE');
         RAISE EXCEPTION 'pg_segment: only a superuser may change table %', cmd.rel
@@ -972,8 +1065,8 @@ BEGIN
     -- whichever table the command named (ATTACH PARTITION, INHERITS name the other table)
     SELECT h.inhrelid::regclass AS child, h.inhparent::regclass AS parent INTO cmd
     FROM pg_catalog.pg_inherits h, segment.entities e
-    WHERE h.inhrelid IN (e.answers_table, e.assignments_table, e.history_table)
-       OR h.inhparent IN (e.answers_table, e.assignments_table, e.history_table)
+    WHERE h.inhrelid IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table)
+       OR h.inhparent IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table)
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'pg_segment: % cannot inherit from %: one of them is pg_segment''s', cmd.child, cmd.parent
@@ -1669,7 +1762,7 @@ COMMENT ON FUNCTION segment.verify(text) IS
 -- Number questions (sql/config.sql, sql/number_questions.sql, src/api of 0.2.0)
 
 ALTER TABLE segment.questions ADD COLUMN kind text NOT NULL DEFAULT 'single'
-    CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'number'));
+    CONSTRAINT questions_kind_known CHECK (kind IN ('single', 'multiple', 'number'));
 
 -- A number question's answer in [min_value, max_value) is worth points; ranges of one question
 -- never overlap (checked when written, 23P01). An answer in no range gives no points.
@@ -1791,6 +1884,21 @@ CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
     FOR EACH ROW WHEN (OLD.kind IS DISTINCT FROM NEW.kind)
     EXECUTE FUNCTION segment._question_kind_changed();
 
+COMMENT ON FUNCTION segment._create_entity_relations(regclass, name, regtype, text) IS
+    'internal: creates the answers, picks, assignments and history tables of a client table';
+-- segment.answer_options says each question's kind
+CREATE OR REPLACE VIEW segment.answer_options AS
+SELECT s.name AS scheme, s.scheme_id,
+       q.code AS question, q.question_id, q.position AS question_position, q.weight,
+       o.code AS option, o.option_id, o.position AS option_position, o.label, o.points,
+       q.kind
+FROM segment.schemes s
+JOIN segment.questions q ON q.scheme_id = s.scheme_id
+JOIN segment.options o ON o.question_id = q.question_id;
+
+COMMENT ON VIEW segment.answer_options IS
+    'every answer option with the ids an answer row needs (question_id, option_id), by scheme and code, and its question''s kind (single: a row of the answers table; multiple: a row of the picks table)';
+
 -- segment.add_question gains kind.
 DROP FUNCTION segment.add_question(text, text, text, numeric, integer);
 CREATE FUNCTION segment."add_question"(
@@ -1815,15 +1923,28 @@ VOLATILE
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'answer_number_wrapper';
 ALTER FUNCTION segment.answer_number(text, anycompatible, text, numeric) SET search_path = pg_catalog, pg_temp;
+-- segment.answer for multiple-choice questions: an array of options
+CREATE FUNCTION segment."answer"(
+	"scheme" TEXT,
+	"client" anycompatible,
+	"question" TEXT,
+	"options" TEXT[]
+) RETURNS void
+VOLATILE 
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'answer_options_wrapper';
+ALTER FUNCTION segment.answer(text, anycompatible, text, text[]) SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON TABLE segment.questions IS
-    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; number: a value mapped to points by question_ranges)';
+    'questions of a scheme: code, prompt, display position, weight (0..1000000, at most 4 decimals) and kind (single: one option chosen; multiple: any number of options chosen, their points added up; number: a value mapped to points by question_ranges)';
 COMMENT ON TABLE segment.question_ranges IS
     'points of a number question''s answers in [min_value, max_value); ranges of one question never overlap; an answer in no range gives no points';
 COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer, text) IS
     'adds a question to a scheme (weight defaults to 1, position to the end) of kind single (one option chosen) or number (a value mapped to points by segment.add_range); returns its id';
 COMMENT ON FUNCTION segment.answer_number(text, anycompatible, text, numeric) IS
     'records (or replaces) a client''s answer to a number question and updates its score and segment in the same statement';
+COMMENT ON FUNCTION segment.answer(text, anycompatible, text, text[]) IS
+    'records the options a client picked for a multiple-choice question, replacing those picked before (an empty array removes them); score and segment follow in the same statement';
 
 -- ---------------------------------------------------------------------------------------------
 -- Segments over time (src/api of 0.2.0)

@@ -43,10 +43,13 @@ DECLARE
     e segment.entities;
 BEGIN
     SELECT * INTO STRICT e FROM segment.entities WHERE entities.entity_id = _grant_entity.entity_id;
+    -- (picks_table is NULL only in a table bound before 0.2.0 until repair_bound_tables)
     IF kind = 'writer' THEN
-        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s', e.answers_table, role_name);
+        EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %s',
+                       concat_ws(', ', e.answers_table, e.picks_table), role_name);
     ELSE
-        EXECUTE format('GRANT SELECT ON %s TO %s', e.answers_table, role_name);
+        EXECUTE format('GRANT SELECT ON %s TO %s',
+                       concat_ws(', ', e.answers_table, e.picks_table), role_name);
     END IF;
     EXECUTE format('GRANT SELECT ON %s, %s TO %s', e.assignments_table, e.history_table, role_name);
 END
@@ -144,8 +147,9 @@ DECLARE
 BEGIN
     PERFORM segment._existing_role(role_name);
     FOR e IN SELECT * FROM segment.entities ORDER BY entity_id LOOP
-        EXECUTE format('REVOKE ALL ON %s, %s, %s FROM %s',
-                       e.answers_table, e.assignments_table, e.history_table, role_name);
+        EXECUTE format('REVOKE ALL ON %s FROM %s',
+                       concat_ws(', ', e.answers_table, e.picks_table, e.assignments_table,
+                                 e.history_table), role_name);
     END LOOP;
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '

@@ -29,17 +29,29 @@ pub struct Entity {
     pub key_typmod: i32,
     /// the owner of the assignments table, whose rights maintenance runs with
     pub owner: pg_sys::Oid,
+    /// the picks of multiple-choice questions, as SQL reads it: the table's name, or for a table
+    /// bound before 0.2.0 (until `segment.repair_bound_tables()` ran) a subquery of the same
+    /// columns that returns no row
+    pub picks: String,
+    /// InvalidOid while there is no picks table
+    pub picks_oid: pg_sys::Oid,
 }
 
 impl Entity {
     /// The relations whose names this entity holds.
-    pub fn relation_oids(&self) -> [pg_sys::Oid; 4] {
+    pub fn relation_oids(&self) -> [pg_sys::Oid; 5] {
         [
             self.client_table_oid,
             self.answers_oid,
+            self.picks_oid,
             self.assignments_oid,
             self.history_oid,
         ]
+    }
+
+    /// Whether `relid` is the picks table (the answers trigger fires on both tables).
+    pub fn is_picks(&self, relid: pg_sys::Oid) -> bool {
+        self.picks_oid != pg_sys::InvalidOid && relid == self.picks_oid
     }
 }
 

@@ -84,6 +84,11 @@ pub enum SegmentError {
     UnknownKind {
         kind: String,
     },
+    /// A client table bound before 0.2.0 whose tables segment.repair_bound_tables() has not
+    /// brought to this version's shape.
+    NotRepaired {
+        table: String,
+    },
     /// A value answer naming a question id that does not exist.
     UnknownQuestionId {
         question_id: i32,
@@ -226,6 +231,7 @@ impl SegmentError {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
             SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
+            SegmentError::NotRepaired { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -308,6 +314,9 @@ impl SegmentError {
                 "question \"{question}\" of scheme \"{scheme}\" is a {kind} question: it is not answered with {given}"
             ),
             SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
+            SegmentError::NotRepaired { table } => format!(
+                "the pg_segment tables of {table} are not in this version's shape yet"
+            ),
             SegmentError::UnknownQuestionId { question_id, table } => format!(
                 "question {question_id} of an answer about a client of {table} does not exist"
             ),
@@ -433,6 +442,14 @@ impl SegmentError {
                  over the client table's own columns."
                     .into(),
             ),
+            SegmentError::NotRepaired { .. } => {
+                Some("Run SELECT segment.repair_bound_tables(); as a superuser.".into())
+            }
+            SegmentError::WrongAnswerKind { kind, .. } if kind == "multiple" => Some(
+                "Answer it with segment.answer(scheme, client, question, ARRAY[option, ...]), or \
+                 with rows of the picks table, one per chosen option."
+                    .into(),
+            ),
             SegmentError::WrongAnswerKind { kind, .. } => Some(if kind == "number" {
                 "Answer it with segment.answer_number(scheme, client, question, value), or with \
                  an answers row that has a value and no option_id."
@@ -443,8 +460,8 @@ impl SegmentError {
                     .into()
             }),
             SegmentError::UnknownKind { .. } => Some(
-                "A question is of kind 'single' (one option chosen) or 'number' (a value, \
-                 mapped to points by segment.add_range())."
+                "A question is of kind 'single' (one option chosen), 'multiple' (any number of \
+                 options chosen) or 'number' (a value, mapped to points by segment.add_range())."
                     .into(),
             ),
             SegmentError::UnknownQuestionId { .. } => Some(

@@ -24,8 +24,9 @@ DURATION="${STRESS_SECONDS:-5}"
 TAIL=2
 # answer_N: segment.answer(); plain: single-answer plain SQL; bulk: INSERT ... SELECT and DELETE
 # of several answers; params: writes customers, orders and answers of the scheme with
-# parameters; deleter: deletes and re-inserts clients; admin: changes the schemes.
-WORKERS="${STRESS_WORKERS:-answer_1 answer_2 plain bulk params deleter admin}"
+# parameters; kinds: writes multiple-choice picks and number answers; deleter: deletes and
+# re-inserts clients; admin: changes the schemes.
+WORKERS="${STRESS_WORKERS:-answer_1 answer_2 plain bulk params kinds deleter admin}"
 ADMIN_PAUSE_MS="${STRESS_ADMIN_PAUSE_MS:-20}"  # lets writers run between configuration changes
 PGBENCH="${PG_BIN}/pgbench"
 SERVER_LOG="${RUN_DIR}/postgres-${PG_MAJOR}.log"

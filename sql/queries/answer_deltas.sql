@@ -5,12 +5,14 @@
 -- not once per row (numeric products are what a million-row load spends most on). $1 entity
 -- id, $2 cause. Returns the first question of the new rows that belongs to a scheme over
 -- another client table (or NULL), the clients whose assignment was left without answers (text
--- forms, NULL for none), and the first question of the new value rows that is not a number
--- question of this client table (or NULL).
+-- forms, NULL for none), the first question of the new value rows that is not a number
+-- question of this client table (or NULL), and the first question of the new option rows that
+-- is not of kind $3 (the answers table's options answer 'single' questions, the picks table's
+-- 'multiple' ones; or NULL).
 WITH changes AS NOT MATERIALIZED ({{changes}}),
 weighted AS MATERIALIZED (
     SELECT o.option_id, q.scheme_id, sc.version, q.weight * o.points AS points,
-           -(q.weight * o.points) AS negative
+           -(q.weight * o.points) AS negative, q.kind
     FROM segment.options o
     JOIN segment.questions q ON q.question_id = o.question_id
     JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1),
@@ -44,4 +46,7 @@ SELECT (SELECT pg_catalog.min(c.question_id) FROM changes c
           AND NOT EXISTS (SELECT 1 FROM segment.questions q
                           JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id
                           WHERE q.question_id = c.question_id AND q.kind = 'number'
-                            AND sc.entity_id = $1))
+                            AND sc.entity_id = $1)),
+       (SELECT pg_catalog.min(c.question_id) FROM changes c
+        WHERE c.sign > 0
+          AND c.option_id IN (SELECT w.option_id FROM weighted w WHERE w.kind <> $3))

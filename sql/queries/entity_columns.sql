@@ -1,6 +1,7 @@
 -- An entity's columns (table alias e), names as they are now: the key column is the client
 -- table's primary key column (followed through renames), the key type is client_id's with its
--- modifiers, the owner is the assignments table's. Read by store::catalog::entity_from_row.
+-- modifiers, the owner is the assignments table's; the picks table (NULL until a table bound
+-- before 0.2.0 is repaired) comes last. Read by store::catalog::entity_from_row.
 e.entity_id, e.client_table::text,
 COALESCE((SELECT a.attname FROM pg_catalog.pg_index i
             JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
@@ -14,4 +15,5 @@ e.client_table::oid, e.answers_table::oid, e.assignments_table::oid, e.history_t
   WHERE a.attrelid = e.answers_table AND a.attname = 'client_id' AND NOT a.attisdropped),
 (SELECT a.atttypmod FROM pg_catalog.pg_attribute a
   WHERE a.attrelid = e.answers_table AND a.attname = 'client_id' AND NOT a.attisdropped),
-(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table)
+(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table),
+e.picks_table::text, COALESCE(e.picks_table::oid, 0::oid)

@@ -1,18 +1,25 @@
 -- Every input of a scheme in display order with the client's value: each question with the
--- client's answer if any (an option's code, a number answer's value), each parameter with its value evaluated just before
+-- client's answer if any (an option's code, a number answer's value, the codes a
+-- multiple-choice question's picks, their points added up), each parameter with its value evaluated just before
 -- (parameter_values.sql's arrays, evaluated with the definer's rights) and the points it gives.
 -- A parameter's value is shown only to a caller who may read the columns it is computed from.
 -- $1 scheme id, $2 client. Columns: position, code, kind, weight, value, points, required,
 -- hidden.
 WITH {{parameter_values}},
 {{parameter_points}}
-SELECT q.position, q.code, 'question', q.weight::text, COALESCE(o.code, a.value::text),
-       COALESCE(o.points, r.points)::text, false, false
+SELECT q.position, q.code, 'question', q.weight::text, COALESCE(o.code, a.value::text, pk.codes),
+       COALESCE(o.points, r.points, pk.points)::text, false, false
 FROM segment.questions q
 LEFT JOIN {{answers}} a ON a.question_id = q.question_id AND a.client_id = CAST($2 AS {{key_type}})
 LEFT JOIN segment.options o ON o.option_id = a.option_id
 LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id
      AND r.min_value <= a.value AND a.value < r.max_value
+CROSS JOIN LATERAL (
+    SELECT pg_catalog.string_agg(po.code, ', ' ORDER BY po.position, po.code) AS codes,
+           pg_catalog.sum(po.points) AS points
+    FROM {{picks}} p JOIN segment.options po ON po.option_id = p.option_id
+    WHERE q.kind = 'multiple' AND p.client_id = CAST($2 AS {{key_type}})
+      AND p.question_id = q.question_id) pk
 WHERE q.scheme_id = $1
 UNION ALL
 SELECT pp.position, pp.code, 'parameter', pp.weight::text,

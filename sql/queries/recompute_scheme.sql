@@ -1,5 +1,6 @@
 -- Re-segments every client of a scheme from scratch: scores from the answers (an option's
--- points, or those of the range a number answer falls in) and from the
+-- points, or those of the range a number answer falls in), the picks of multiple-choice
+-- questions (each chosen option's points; each pick counts as an answer) and from the
 -- parameter values evaluated just before (parameter_values.sql's arrays; empty for a scheme
 -- without parameters), segments from the levels; one history row per changed client. $1
 -- scheme id, $2 cause. Returns how many clients changed.
@@ -9,7 +10,9 @@ WITH old AS (
 answer_sums AS (
     SELECT a.client_id, pg_catalog.sum(q.weight * COALESCE(o.points, r.points, 0)) AS score,
            pg_catalog.count(*)::integer AS answered
-    FROM {{answers}} a
+    FROM (SELECT client_id, question_id, option_id, value FROM {{answers}}
+          UNION ALL
+          SELECT client_id, question_id, option_id, NULL FROM {{picks}}) a
     JOIN segment.questions q ON q.question_id = a.question_id
     LEFT JOIN segment.options o ON o.option_id = a.option_id
     LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id

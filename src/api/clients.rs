@@ -135,6 +135,57 @@ fn answer(
     .or_raise()
 }
 
+/// Records the options a client picked for a multiple-choice question, replacing those picked
+/// before (an empty array removes them), and in the same statement the client's score and
+/// segment.
+#[pg_extern(volatile, name = "answer")]
+fn answer_options(
+    scheme: Option<&str>,
+    client: Option<ClientKey>,
+    question: Option<&str>,
+    options: Option<Vec<Option<String>>>,
+) {
+    (|| -> Result<()> {
+        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
+        let question = required(question, "question")?;
+        let options = required(options, "options")?;
+        let question_id = store::question_id(&scheme, question)?;
+        refuse_other_kind(
+            &scheme,
+            question,
+            question_id,
+            "multiple",
+            "an array of options",
+        )?;
+        let mut option_ids = Vec::with_capacity(options.len());
+        for code in options {
+            let code = code.ok_or(SegmentError::NullArgument {
+                argument: "an element of options",
+            })?;
+            let id = store::option_id(&scheme, question, question_id, &code)?;
+            if !option_ids.contains(&id) {
+                option_ids.push(id);
+            }
+        }
+        existing_client(&scheme.entity, client)?;
+        with_picks(&scheme)?;
+        store::replace_picks(&scheme.entity, client, question_id, option_ids);
+        Ok(())
+    })()
+    .or_raise()
+}
+
+/// Refuses to write picks of a client table bound before 0.2.0 whose tables were not repaired.
+fn with_picks(scheme: &Scheme) -> Result<()> {
+    if scheme.entity.picks_oid == pg_sys::InvalidOid {
+        return Err(SegmentError::NotRepaired {
+            table: scheme.entity.client_table.clone(),
+        });
+    }
+    Ok(())
+}
+
 /// Refuses an answer of the form of `kind` (`given`) to a question of another kind.
 fn refuse_other_kind(
     scheme: &Scheme,
@@ -192,6 +243,10 @@ fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Opti
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question_id = store::question_id(&scheme, required(question, "question")?)?;
         existing_client(&scheme.entity, client)?;
+        if store::question_kind(question_id) == "multiple" {
+            with_picks(&scheme)?;
+            return Ok(store::delete_picks(&scheme.entity, client, question_id));
+        }
         Ok(store::delete_answer(&scheme.entity, client, question_id))
     })()
     .or_raise()

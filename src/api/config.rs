@@ -138,11 +138,12 @@ fn add_question(
     .or_raise()
 }
 
-/// The question kinds pg_segment scores: `single` (one option chosen) and `number` (a value
-/// mapped to points by ranges).
+/// The question kinds pg_segment scores: `single` (one option chosen), `multiple` (any number
+/// of options chosen, their points added up) and `number` (a value mapped to points by ranges).
 fn question_kind(kind: &str) -> Result<&'static str> {
     match kind {
         "single" => Ok("single"),
+        "multiple" => Ok("multiple"),
         "number" => Ok("number"),
         other => Err(SegmentError::UnknownKind {
             kind: other.to_string(),

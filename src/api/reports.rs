@@ -111,11 +111,13 @@ fn verify(
         let levels = store::levels(scheme.scheme_id)?;
         let mut out = Vec::new();
         for client in store::all_client_inputs(&scheme)? {
-            let answered = client
+            // each answer row counts, each option picked for a multiple-choice question too
+            let answered: i64 = client
                 .inputs
                 .iter()
-                .filter(|i| i.kind == engine::InputKind::Question && i.value.is_some())
-                .count();
+                .filter(|i| i.kind == engine::InputKind::Question)
+                .map(|i| i64::from(i.answer_rows))
+                .sum();
             let expected = engine::assess(&client.inputs, &levels)?.map(|(total, level)| {
                 (
                     total,

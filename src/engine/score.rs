@@ -35,6 +35,10 @@ pub struct ExplainInput {
     pub required: bool,
     /// a value the reader may not see (it may not read the columns it is computed from)
     pub hidden: bool,
+    /// how many rows of the answers and picks tables give the value (1 for an answer, one per
+    /// option picked for a multiple-choice question, 0 for none or a parameter): what the
+    /// assignment's `answered` counts
+    pub answer_rows: i32,
 }
 
 impl ExplainInput {
@@ -177,6 +181,7 @@ mod tests {
             points: answer.map(|(_, p)| d(p)),
             required: false,
             hidden: false,
+            answer_rows: 0,
         }
     }
 
@@ -195,6 +200,7 @@ mod tests {
             points: points.map(d),
             required,
             hidden: false,
+            answer_rows: 0,
         }
     }
 
@@ -309,6 +315,7 @@ mod tests {
             points: Some(Decimal::MAX),
             required: false,
             hidden: false,
+            answer_rows: 0,
         };
         assert!(matches!(explain(&[big]), Err(EngineError::Overflow { .. })));
     }

@@ -158,6 +158,9 @@ pub enum MisfitAnswer {
     /// the first question a value was given for that is not a number question of this client
     /// table (or no question at all)
     ValueNotNumber(i32),
+    /// the first question an option was chosen for in the wrong table: a multiple-choice
+    /// question's in the answers table, or another question's in the picks table
+    OptionOfOtherKind(i32),
 }
 
 /// The set-based tier: applies every row of the running statement (`rows` transition rows).
@@ -168,6 +171,7 @@ pub fn apply_set_based(
     trigger: &FiringTrigger<'_>,
     change: AnswerChange,
     rows: i64,
+    relid: pg_sys::Oid,
 ) -> Option<MisfitAnswer> {
     let changes = match change {
         AnswerChange::Insert => query::ANSWER_CHANGES_INSERT,
@@ -176,23 +180,33 @@ pub fn apply_set_based(
     };
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("changes", Part::Fragment(changes)));
+    parts.push(("value", super::client_rows::value_column(entity, relid)));
     let sql = render(query::ANSWER_DELTAS, &parts);
+    let option_kind = if entity.is_picks(relid) {
+        "multiple"
+    } else {
+        "single"
+    };
     Spi::connect_mut(|c| {
         register_transition_tables(trigger);
-        let args = [entity.entity_id.into(), "answer".into()];
+        let args = [entity.entity_id.into(), "answer".into(), option_kind.into()];
         let row = if rows <= SMALL_STATEMENT_ROWS {
-            let types = [PgOid::from(pg_sys::INT4OID), PgOid::from(pg_sys::TEXTOID)];
-            let plan = kept_plan(c, entity.answers_oid, &sql, &types, true);
+            let types = [pg_sys::INT4OID, pg_sys::TEXTOID, pg_sys::TEXTOID].map(PgOid::from);
+            // one kept plan per table the trigger fires on (their transition tables differ)
+            let plan = kept_plan(c, relid, &sql, &types, true);
             ok(c.update(&*plan, None, &args))
         } else {
             ok(c.update(sql.as_str(), None, &args))
         };
+        let first = row.first();
         let (foreign_question, emptied, value_not_number) =
-            ok(row.first().get_three::<i32, Vec<String>, i32>());
+            ok(first.get_three::<i32, Vec<String>, i32>());
+        let option_of_other_kind = ok(first.get::<i32>(4));
         delete_emptied(c, entity, emptied);
         foreign_question
             .map(MisfitAnswer::ForeignQuestion)
             .or(value_not_number.map(MisfitAnswer::ValueNotNumber))
+            .or(option_of_other_kind.map(MisfitAnswer::OptionOfOtherKind))
     })
 }
 

@@ -97,7 +97,8 @@ fn relations_prefix(c: &SpiClient<'_>, table: pg_sys::Oid) -> String {
     let taken = |p: &str| -> bool {
         !ok(c.select(
             "SELECT 1 FROM pg_catalog.pg_class WHERE relnamespace = 'segment'::regnamespace \
-             AND relname IN ($1 || '_answers', $1 || '_assignments', $1 || '_history')",
+             AND relname IN ($1 || '_answers', $1 || '_assignments', $1 || '_history', \
+                             $1 || '_picks')",
             Some(1),
             &[p.into()],
         ))
@@ -205,7 +206,7 @@ pub fn follow_client_owner(entity_id: i32) {
             "SELECT t.oid::pg_catalog.regclass::text, o.relowner::pg_catalog.regrole::text \
              FROM segment.entities e \
              JOIN pg_catalog.pg_class o ON o.oid = e.client_table \
-             JOIN pg_catalog.pg_class t ON t.oid IN (e.answers_table, e.assignments_table, e.history_table) \
+             JOIN pg_catalog.pg_class t ON t.oid IN (e.answers_table, e.picks_table, e.assignments_table, e.history_table) \
              WHERE e.entity_id = $1 AND t.relowner <> o.relowner",
             None,
             &[entity_id.into()],

@@ -32,12 +32,18 @@ thread_local! {
 pub fn entity_from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Entity {
     let text = |i: usize| ok(row.get::<String>(first + i)).unwrap_or_default();
     let oid = |i: usize| ok(row.get::<pg_sys::Oid>(first + i)).unwrap_or_default();
+    let answers = text(4);
+    let picks = ok(row.get::<String>(first + 14)).unwrap_or_else(|| {
+        format!(
+            "(SELECT client_id, question_id, option_id, answered_at FROM {answers} WHERE false)"
+        )
+    });
     Entity {
         entity_id: ok(row.get::<i32>(first)).unwrap_or_default(),
         client_table: text(1),
         key_column: text(2),
         key_type: text(3),
-        answers: text(4),
+        answers,
         assignments: text(5),
         history: text(6),
         client_table_oid: oid(7),
@@ -47,6 +53,8 @@ pub fn entity_from_row(row: &SpiHeapTupleData<'_>, first: usize) -> Entity {
         key_type_oid: oid(11),
         key_typmod: ok(row.get::<i32>(first + 12)).unwrap_or(-1),
         owner: oid(13),
+        picks,
+        picks_oid: oid(15),
     }
 }
 
@@ -60,14 +68,15 @@ fn entity_where(template: &str, key: DatumWithOid<'_>) -> Option<Entity> {
 }
 
 const ANSWERS_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
-     WHERE e.answers_table = $1::pg_catalog.oid";
+     WHERE e.answers_table = $1::pg_catalog.oid OR e.picks_table = $1::pg_catalog.oid";
 const ENTITY_ID_IS: &str =
     "SELECT {{entity_columns}} FROM segment.entities e WHERE e.entity_id = $1";
 const CLIENT_TABLE_IS: &str = "SELECT {{entity_columns}} FROM segment.entities e \
      WHERE e.client_table = $1::pg_catalog.oid OR e.client_table IN \
            (SELECT relid FROM pg_catalog.pg_partition_ancestors($1::pg_catalog.regclass))";
 
-/// The entity of an answers table if this backend has looked it up before; never queries.
+/// The entity of an answers (or picks) table if this backend has looked it up before; never
+/// queries.
 pub fn cached_entity(answers_table: pg_sys::Oid) -> Option<Entity> {
     BY_ANSWERS_TABLE.with(|m| m.get(&answers_table.to_u32()))
 }
@@ -88,6 +97,7 @@ fn cached_or_read<K: Eq + Hash>(
     Some(entity)
 }
 
+/// The entity of an answers table or of a picks table (both fire the answers trigger).
 pub fn entity_by_answers_table(relid: pg_sys::Oid) -> Option<Entity> {
     cached_or_read(
         &BY_ANSWERS_TABLE,

@@ -134,24 +134,34 @@ fn record_rekey(entity: &Entity, old: &DatumWithOid<'_>, new: &DatumWithOid<'_>)
     let statement = current_statement();
     REKEYED.with(|m| {
         let mut m = m.borrow_mut();
-        let moves = m.entry(entity.answers_oid.to_u32()).or_default();
-        moves.retain(|r| r.statement == statement);
-        moves.push(Rekey {
-            statement,
-            old,
-            new,
-        });
+        // the cascade reaches the answers and the picks, each with its own statement
+        for table in [entity.answers_oid, entity.picks_oid] {
+            if table == pg_sys::InvalidOid {
+                continue;
+            }
+            let moves = m.entry(table.to_u32()).or_default();
+            moves.retain(|r| r.statement == statement);
+            moves.push(Rekey {
+                statement,
+                old: old.clone(),
+                new: new.clone(),
+            });
+        }
     });
 }
 
-/// Whether the running UPDATE statement on the answers is exactly the foreign key's cascade of
-/// key changes the client-table trigger already applied. The recorded changes are used up
-/// either way.
-pub fn explained_by_rekeys(entity: &Entity, trigger: &FiringTrigger<'_>) -> bool {
+/// Whether the running UPDATE statement on the answers (or the picks, `relid`) is exactly the
+/// foreign key's cascade of key changes the client-table trigger already applied. The recorded
+/// changes are used up either way.
+pub fn explained_by_rekeys(
+    entity: &Entity,
+    trigger: &FiringTrigger<'_>,
+    relid: pg_sys::Oid,
+) -> bool {
     let statement = current_statement();
     let (old, new): (Vec<String>, Vec<String>) = REKEYED.with(|m| {
         m.borrow_mut()
-            .remove(&entity.answers_oid.to_u32())
+            .remove(&relid.to_u32())
             .unwrap_or_default()
             .into_iter()
             .filter(|r| r.statement == statement)
@@ -163,11 +173,21 @@ pub fn explained_by_rekeys(entity: &Entity, trigger: &FiringTrigger<'_>) -> bool
     }
     Spi::connect(|c| {
         register_transition_tables(trigger);
-        let row = ok(c.select(
+        let sql = query::render(
             query::EXPLAINED_BY_REKEYS,
-            Some(1),
-            &[old.into(), new.into()],
-        ));
+            &[("value", value_column(entity, relid))],
+        );
+        let row = ok(c.select(sql.as_str(), Some(1), &[old.into(), new.into()]));
         ok(row.first().get_one::<bool>()).unwrap_or(false)
     })
+}
+
+/// The `value` of an answers table's rows (a number question's answer) as the statements over
+/// its transition tables select it: the column itself, NULL for the picks table, which has none.
+pub fn value_column(entity: &Entity, relid: pg_sys::Oid) -> query::Part<'static> {
+    if entity.is_picks(relid) {
+        query::Part::Sql("NULL::numeric")
+    } else {
+        query::Part::Sql("value")
+    }
 }

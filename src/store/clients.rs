@@ -105,6 +105,46 @@ pub fn upsert_value_answer(
     written > 0
 }
 
+/// Makes `option_ids` the options a client picked for a multiple-choice question (an empty
+/// list removes them all), in one statement: the picks not wanted any more are deleted, the new
+/// ones inserted (the picks' triggers score the removals and the additions, each once). Returns
+/// whether anything changed. The caller has checked the entity has a picks table.
+pub fn replace_picks(
+    entity: &Entity,
+    client: ClientKey,
+    question_id: i32,
+    option_ids: Vec<i32>,
+) -> bool {
+    let changed = run_kept(
+        entity,
+        "WITH removed AS ( \
+             DELETE FROM {{picks}} p WHERE p.client_id = CAST($1 AS {{key_type}}) \
+             AND p.question_id = $2 AND p.option_id <> ALL ($3) RETURNING 1), \
+         added AS ( \
+             INSERT INTO {{picks}} (client_id, question_id, option_id) \
+             SELECT CAST($1 AS {{key_type}}), $2, o FROM pg_catalog.unnest($3) o \
+             ON CONFLICT DO NOTHING RETURNING 1) \
+         SELECT 1 FROM removed UNION ALL SELECT 1 FROM added",
+        true,
+        client,
+        &[question_id.into(), option_ids.into()],
+    );
+    changed > 0
+}
+
+/// Removes every option a client picked for a multiple-choice question; returns whether there
+/// was one.
+pub fn delete_picks(entity: &Entity, client: ClientKey, question_id: i32) -> bool {
+    let deleted = run_kept(
+        entity,
+        "DELETE FROM {{picks}} WHERE client_id = CAST($1 AS {{key_type}}) AND question_id = $2",
+        true,
+        client,
+        &[question_id.into()],
+    );
+    deleted > 0
+}
+
 /// Removes a client's answer; returns whether there was one.
 pub fn delete_answer(entity: &Entity, client: ClientKey, question_id: i32) -> bool {
     let deleted = run_kept(
@@ -201,6 +241,7 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
                     points: decimal(ok(row.get::<String>(6)))?,
                     required: ok(row.get::<bool>(7)).unwrap_or(false),
                     hidden: ok(row.get::<bool>(8)).unwrap_or(false),
+                    answer_rows: 0, // (explanations do not count them)
                 })
             })
             .collect()

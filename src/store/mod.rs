@@ -60,8 +60,8 @@ pub use client_rows::{
     truncate_client_rows,
 };
 pub use clients::{
-    answer_target, client_exists, client_text, delete_answer, explain_inputs, history, state_at,
-    upsert_answer, upsert_value_answer, HistoryRow,
+    answer_target, client_exists, client_text, delete_answer, delete_picks, explain_inputs,
+    history, replace_picks, state_at, upsert_answer, upsert_value_answer, HistoryRow,
 };
 pub use config_changes::{
     ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,

@@ -123,12 +123,14 @@ pub fn render(template: &str, parts: &[(&str, Part<'_>)]) -> String {
 }
 
 /// The parts every statement over an entity's relations may name.
-pub fn entity_parts(e: &crate::entity::Entity) -> [(&'static str, Part<'_>); 6] {
+pub fn entity_parts(e: &crate::entity::Entity) -> [(&'static str, Part<'_>); 7] {
     [
         ("client_table", Part::Relation(&e.client_table)),
         ("key_column", Part::Identifier(&e.key_column)),
         ("key_type", Part::Type(&e.key_type)),
         ("answers", Part::Relation(&e.answers)),
+        // a relation name, or a subquery of no rows (pg_segment's own SQL either way)
+        ("picks", Part::Sql(&e.picks)),
         ("assignments", Part::Relation(&e.assignments)),
         ("history", Part::Relation(&e.history)),
     ]

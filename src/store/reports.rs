@@ -160,6 +160,7 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
                     points: decimal(ok(row.get(9)))?,
                     required: ok(row.get::<bool>(12)).unwrap_or(false),
                     hidden: false,
+                    answer_rows: ok(row.get::<i32>(14)).unwrap_or_default(),
                 });
         }
         Ok(out)

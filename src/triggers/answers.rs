@@ -1,4 +1,5 @@
-//! The answers trigger: a statement-level AFTER trigger on every answers table that applies the
+//! The answers trigger: a statement-level AFTER trigger on every answers table (and picks
+//! table, which holds the options chosen for multiple-choice questions) that applies the
 //! statement's answer changes to the assignments and the history, each touched client once.
 //!
 //! ## Which tier applies a statement
@@ -62,7 +63,8 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
     };
     let one_answer = rows == 1 || (change == AnswerChange::Update && rows == 2);
     if one_answer && crate::DIRECT_WRITES.get() {
-        if let (Some(entity), Some(config)) = (store::cached_entity(relid), config) {
+        let entity = store::cached_entity(relid).filter(|e| !e.is_picks(relid));
+        if let (Some(entity), Some(config)) = (entity, config) {
             let applied = as_role(entity.owner, || {
                 direct::apply_one_answer(&entity, &config, firing, change)
             });
@@ -73,7 +75,7 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
     }
     store::with_pinned_search_path(|| {
         with_entity(relid, |entity| {
-            if change == AnswerChange::Update && store::explained_by_rekeys(entity, firing) {
+            if change == AnswerChange::Update && store::explained_by_rekeys(entity, firing, relid) {
                 return; // clients' new keys: their assignments and history moved already
             }
             if store::isolation_uses_transaction_snapshot() {
@@ -82,16 +84,22 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
                 // ran did not see this write either).
                 store::check_configuration_current(entity).or_raise();
             }
-            if one_answer && store::apply_known_delta(entity, firing, change).or_raise() {
+            // (picks are multiple-choice answers: the configuration the first two tiers
+            // compile has single-choice questions only)
+            let picks = entity.is_picks(relid);
+            if one_answer && !picks && store::apply_known_delta(entity, firing, change).or_raise() {
                 return; // tier 2: known delta
             }
             // tier 3: set-based
-            match store::apply_set_based(entity, firing, change, rows) {
+            match store::apply_set_based(entity, firing, change, rows, relid) {
                 Some(store::MisfitAnswer::ForeignQuestion(question_id)) => {
                     refuse_foreign_question(entity, question_id)
                 }
                 Some(store::MisfitAnswer::ValueNotNumber(question_id)) => {
                     refuse_value_answer(entity, question_id)
+                }
+                Some(store::MisfitAnswer::OptionOfOtherKind(question_id)) => {
+                    refuse_option_answer(question_id, picks)
                 }
                 None => {}
             }
@@ -148,6 +156,24 @@ fn refuse_value_answer(entity: &Entity, question_id: i32) -> ! {
         None => SegmentError::UnknownQuestionId {
             question_id,
             table: entity.client_table.clone(),
+        },
+    }
+    .raise()
+}
+
+/// An option chosen in the wrong table for its question's kind: a multiple-choice question's
+/// in the answers table (its picks are rows of the picks table), or a single-choice
+/// question's in the picks table.
+fn refuse_option_answer(question_id: i32, picks: bool) -> ! {
+    let (scheme, question, kind) = store::question_of_id(question_id).unwrap_or_default();
+    SegmentError::WrongAnswerKind {
+        scheme,
+        question,
+        kind,
+        given: if picks {
+            "a row of the picks table"
+        } else {
+            "a row of the answers table"
         },
     }
     .raise()

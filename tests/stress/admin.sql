@@ -1,7 +1,8 @@
 -- Administrator: in consecutive autocommit statements, changes one of the two schemes over
 -- st.companies (size or risk), then the scheme over st.accounts (loyalty): an option's points,
 -- a question's weight, or a level boundary; then the scheme over st.customers (value): a
--- parameter range's points, a parameter's weight, or a refresh. Level ranges must never overlap, so a shared
+-- parameter range's points, a parameter's weight, or a refresh; then the scheme over st.accounts
+-- with other question kinds (kinds): an option's points, a weight, or a number range's points. Level ranges must never overlap, so a shared
 -- boundary moves inside one transaction: first shrink the level that loses ground (a no-op
 -- when it does not), then move the neighbour, then grow the first one up to it. Boundaries stay
 -- inside fixed ranges, so min_score < max_score always holds.
@@ -74,5 +75,19 @@ UPDATE segment.parameters SET weight = :w / 2.0 WHERE parameter_id = (
     WHERE s.name = 'value' ORDER BY random() LIMIT 1);
 \else
 SELECT segment.refresh('value');
+\endif
+-- kinds: an option's points, a question's weight, or a number question's range's points
+\set kind random(1, 3)
+\if :kind = 1
+UPDATE segment.options SET points = :pts WHERE option_id = (
+    SELECT option_id FROM segment.answer_options WHERE scheme = 'kinds' ORDER BY random() LIMIT 1);
+\elif :kind = 2
+UPDATE segment.questions SET weight = :w / 2.0 WHERE question_id = (
+    SELECT q.question_id FROM segment.questions q JOIN segment.schemes s USING (scheme_id)
+    WHERE s.name = 'kinds' ORDER BY random() LIMIT 1);
+\else
+UPDATE segment.question_ranges SET points = :pts WHERE range_id = (
+    SELECT r.range_id FROM segment.question_ranges r JOIN segment.questions q USING (question_id)
+    JOIN segment.schemes s USING (scheme_id) WHERE s.name = 'kinds' ORDER BY random() LIMIT 1);
 \endif
 \sleep :pause ms

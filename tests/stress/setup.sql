@@ -71,6 +71,20 @@ SELECT segment.add_level('value', 'cold', '-Infinity', 4);
 SELECT segment.add_level('value', 'warm', 4, 9);
 SELECT segment.add_level('value', 'hot', 9, 'Infinity');
 
+-- kinds (st.accounts, text keys): a multiple-choice question (its picks in the picks table)
+-- and a number question (values in the answers table, ranges give the points). Levels low /
+-- high.
+SELECT segment.create_scheme('kinds', 'st.accounts');
+SELECT segment.add_question('kinds', 'channels', 'Sales channels', 1, kind => 'multiple');
+SELECT segment.add_option('kinds', 'channels', 'c' || o, 'Channel ' || o, o * 2 - 3)
+FROM generate_series(1, 4) o;
+SELECT segment.add_question('kinds', 'visits', 'Visits per month', 1.5, kind => 'number');
+SELECT segment.add_range('kinds', 'visits', '-Infinity', 2, 0),
+       segment.add_range('kinds', 'visits', 2, 6, 2),
+       segment.add_range('kinds', 'visits', 6, 'Infinity', 5);
+SELECT segment.add_level('kinds', 'low', '-Infinity', 3);
+SELECT segment.add_level('kinds', 'high', 3, 'Infinity');
+
 -- About two thirds of all (client, question) pairs answered, one bulk statement per table.
 INSERT INTO segment.st_companies_answers (client_id, question_id, option_id)
 SELECT DISTINCT ON (c, o.question_id) c, o.question_id, o.option_id
@@ -83,16 +97,32 @@ FROM generate_series(1, 200) c JOIN segment.answer_options o ON o.scheme = 'loya
 WHERE hashint4(c * 31 + o.question_id) % 3 <> 0
 ORDER BY c, o.question_id, random();
 
+INSERT INTO segment.st_accounts_picks (client_id, question_id, option_id)
+SELECT 'acc-' || c, o.question_id, o.option_id
+FROM generate_series(1, 200) c JOIN segment.answer_options o ON o.scheme = 'kinds'
+WHERE hashint4(c * 17 + o.option_id) % 2 = 0;
+INSERT INTO segment.st_accounts_answers (client_id, question_id, value)
+SELECT 'acc-' || c, q.question_id, c % 9
+FROM generate_series(1, 200) c JOIN segment.questions q ON q.code = 'visits'
+WHERE c % 3 <> 0;
+
 -- Both client tables in one shape (keys as text), so each check is one query over both.
 CREATE VIEW st.clients AS
     SELECT 'companies' AS tbl, id::text AS client FROM st.companies
     UNION ALL SELECT 'accounts', id FROM st.accounts
     UNION ALL SELECT 'customers', id FROM st.customers;
 CREATE VIEW st.answers AS
-    SELECT 'companies' AS tbl, client_id::text AS client, question_id, option_id
+    SELECT 'companies' AS tbl, client_id::text AS client, question_id, option_id, value
     FROM segment.st_companies_answers
-    UNION ALL SELECT 'accounts', client_id, question_id, option_id FROM segment.st_accounts_answers
-    UNION ALL SELECT 'customers', client_id, question_id, option_id FROM segment.st_customers_answers;
+    UNION ALL SELECT 'accounts', client_id, question_id, option_id, value
+    FROM segment.st_accounts_answers
+    UNION ALL SELECT 'customers', client_id, question_id, option_id, value
+    FROM segment.st_customers_answers;
+CREATE VIEW st.picks AS
+    SELECT 'companies' AS tbl, client_id::text AS client, question_id, option_id
+    FROM segment.st_companies_picks
+    UNION ALL SELECT 'accounts', client_id, question_id, option_id FROM segment.st_accounts_picks
+    UNION ALL SELECT 'customers', client_id, question_id, option_id FROM segment.st_customers_picks;
 CREATE VIEW st.assignments AS
     SELECT 'companies' AS tbl, scheme_id, client_id::text AS client, score, answered, segment, version
     FROM segment.st_companies_assignments
@@ -116,15 +146,26 @@ CREATE VIEW st.check_verify AS
     SELECT s.name AS scheme, v.* FROM segment.schemes s CROSS JOIN LATERAL segment.verify(s.name) v;
 
 -- The same recompute in plain SQL, independent of the extension's code and caches: score =
--- sum of weight x points, answered = count, segment = the level holding the score, and an
--- assignment exactly for the clients with an answer in the scheme (schemes without
--- parameters; check_parameter_recompute covers the other).
+-- sum of weight x points (an option's; a number answer's range's, none outside every range;
+-- each picked option's), answered = count of answer and pick rows, segment = the level holding
+-- the score, and an assignment exactly for the clients with an answer in the scheme (schemes
+-- without parameters; check_parameter_recompute covers the other).
 CREATE VIEW st.check_recompute AS
-    WITH expected AS (
-        SELECT a.tbl, o.scheme_id, a.client, sum(o.weight * o.points) AS score,
-               count(*)::int AS answered
+    WITH contributions AS (
+        SELECT a.tbl, o.scheme_id, a.client, o.weight * o.points AS points
         FROM st.answers a JOIN segment.answer_options o USING (question_id, option_id)
-        WHERE a.tbl <> 'customers'
+        UNION ALL
+        SELECT a.tbl, q.scheme_id, a.client, q.weight * COALESCE(r.points, 0)
+        FROM st.answers a JOIN segment.questions q USING (question_id)
+        LEFT JOIN segment.question_ranges r ON r.question_id = q.question_id
+             AND r.min_value <= a.value AND a.value < r.max_value
+        WHERE a.option_id IS NULL
+        UNION ALL
+        SELECT p.tbl, o.scheme_id, p.client, o.weight * o.points
+        FROM st.picks p JOIN segment.answer_options o USING (question_id, option_id)),
+    expected AS (
+        SELECT tbl, scheme_id, client, sum(points) AS score, count(*)::int AS answered
+        FROM contributions WHERE tbl <> 'customers'
         GROUP BY 1, 2, 3)
     SELECT coalesce(e.tbl, s.tbl) AS tbl, coalesce(e.scheme_id, s.scheme_id) AS scheme_id,
            coalesce(e.client, s.client) AS client, s.score AS stored_score, e.score AS expected_score,
@@ -202,6 +243,11 @@ CREATE VIEW st.check_orphans AS
     UNION ALL
     SELECT 'answer', tbl, NULL::int, client, count(*)
     FROM st.answers x
+    WHERE NOT EXISTS (SELECT FROM st.clients c WHERE (c.tbl, c.client) = (x.tbl, x.client))
+    GROUP BY 1, 2, 3, 4
+    UNION ALL
+    SELECT 'pick', tbl, NULL::int, client, count(*)
+    FROM st.picks x
     WHERE NOT EXISTS (SELECT FROM st.clients c WHERE (c.tbl, c.client) = (x.tbl, x.client))
     GROUP BY 1, 2, 3, 4;
 

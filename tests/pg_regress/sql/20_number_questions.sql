@@ -79,7 +79,7 @@ SELECT segment.add_range('outlet_size', 'format', 0, 1, 1);
 SELECT segment.add_range('outlet_size', 'checkouts', 4, 6, 1);
 SELECT segment.add_range('outlet_size', 'checkouts', 6, 4, 1);
 SELECT segment.add_range('outlet_size', 'nothing', 0, 1, 1);
-SELECT segment.add_question('outlet_size', 'payment', 'Payment methods?', kind => 'multiple');
+SELECT segment.add_question('outlet_size', 'payment', 'Payment methods?', kind => 'ranking');
 UPDATE segment.questions SET kind = 'single' WHERE code = 'checkouts';
 
 -- Configuration changes: a weight change shifts the clients that answered by Δweight × points;
