@@ -47,8 +47,9 @@ REVOKE ALL ON FUNCTION segment._add_assignment_inputs(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_assignment_inputs(regclass) IS
     'internal: adds the parameter_score, missing and status columns to an assignments table';
 
--- Answers to number questions carry their value instead of an option (option_id NULL); an
--- answer has exactly one of the two. One place for the change, used when a client table is
+-- Answers to number questions carry their value instead of an option (option_id NULL), a
+-- finite number (an open range's end never holds 'Infinity'); an answer has exactly one of
+-- the two. One place for the change, used when a client table is
 -- bound and when older tables are repaired (segment.repair_bound_tables). Whether a value
 -- answers a number question, and an option a choice question, the answers trigger checks
 -- (src/triggers/answers.rs): a foreign key from a value to its question would lock the
@@ -66,7 +67,8 @@ BEGIN
         ALTER COLUMN option_id DROP NOT NULL,
         ADD COLUMN value numeric,
         ADD CONSTRAINT answers_option_or_value CHECK ((option_id IS NULL) <> (value IS NULL)),
-        ADD CONSTRAINT answers_value_is_number CHECK (value <> 'NaN')$ddl$,
+        ADD CONSTRAINT answers_value_finite
+            CHECK (value <> 'NaN' AND value <> 'Infinity' AND value <> '-Infinity')$ddl$,
         answers);
 END
 $fn$;

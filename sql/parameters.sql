@@ -85,16 +85,15 @@ SET search_path = pg_catalog, pg_temp
 RETURN value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
                       'numeric'::regtype, 'real'::regtype, 'double precision'::regtype);
 
--- Before a range is written: only a numeric parameter has ranges (42804), and ranges of one
--- parameter never overlap (23P01). The parameter's row is locked first, so two writers of
--- ranges of one parameter check one after the other.
+-- Before a range is written: only a numeric parameter has ranges (42804). The parameter's row
+-- is locked, so two writers of ranges of one parameter check their overlaps
+-- (segment._parameter_ranges_disjoint) one after the other.
 CREATE FUNCTION segment._parameter_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     p segment.parameters;
-    other segment.parameter_ranges;
 BEGIN
     SELECT * INTO p FROM segment.parameters WHERE parameter_id = NEW.parameter_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -105,17 +104,34 @@ BEGIN
             USING ERRCODE = 'datatype_mismatch',
                   HINT = 'Map its values with segment.add_match(), or define the parameter with an expression that returns a number.';
     END IF;
-    SELECT * INTO other FROM segment.parameter_ranges r
-    WHERE r.parameter_id = NEW.parameter_id AND r.range_id <> NEW.range_id
-      AND r.min_value < NEW.max_value AND NEW.min_value < r.max_value
-    ORDER BY r.min_value LIMIT 1;
+    RETURN NEW;
+END
+$fn$;
+
+-- After a statement that wrote ranges of parameters: no two ranges of a parameter it wrote
+-- overlap (23P01), checked once every row is written (as for question ranges).
+CREATE FUNCTION segment._parameter_ranges_disjoint() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    clash record;
+BEGIN
+    SELECT p.code, w.min_value AS w_min, w.max_value AS w_max,
+           o.min_value AS o_min, o.max_value AS o_max INTO clash
+    FROM segment_new_rows n
+    JOIN segment.parameter_ranges w ON w.range_id = n.range_id
+    JOIN segment.parameter_ranges o ON o.parameter_id = w.parameter_id AND o.range_id <> w.range_id
+         AND o.min_value < w.max_value AND w.min_value < o.max_value
+    JOIN segment.parameters p ON p.parameter_id = w.parameter_id
+    ORDER BY p.code, w.min_value, o.min_value LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of parameter "%"',
-                NEW.min_value, NEW.max_value, other.min_value, other.max_value, p.code
+                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'Ranges are [min_value, max_value); make them disjoint.';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $fn$;
 
@@ -338,7 +354,9 @@ COMMENT ON FUNCTION segment._parameter_written() IS
 COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
-    'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
+    'internal: refuses ranges of a non-numeric parameter';
+COMMENT ON FUNCTION segment._parameter_ranges_disjoint() IS
+    'internal: refuses a statement that leaves two ranges of a parameter overlapping';
 COMMENT ON FUNCTION segment._parameter_points_authorized() IS
     'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS

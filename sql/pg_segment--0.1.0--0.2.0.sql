@@ -118,8 +118,9 @@ REVOKE ALL ON FUNCTION segment._add_assignment_inputs(regclass) FROM PUBLIC;
 COMMENT ON FUNCTION segment._add_assignment_inputs(regclass) IS
     'internal: adds the parameter_score, missing and status columns to an assignments table';
 
--- Answers to number questions carry their value instead of an option (option_id NULL); an
--- answer has exactly one of the two. One place for the change, used when a client table is
+-- Answers to number questions carry their value instead of an option (option_id NULL), a
+-- finite number (an open range's end never holds 'Infinity'); an answer has exactly one of
+-- the two. One place for the change, used when a client table is
 -- bound and when older tables are repaired (segment.repair_bound_tables). Whether a value
 -- answers a number question, and an option a choice question, the answers trigger checks
 -- (src/triggers/answers.rs): a foreign key from a value to its question would lock the
@@ -137,7 +138,8 @@ BEGIN
         ALTER COLUMN option_id DROP NOT NULL,
         ADD COLUMN value numeric,
         ADD CONSTRAINT answers_option_or_value CHECK ((option_id IS NULL) <> (value IS NULL)),
-        ADD CONSTRAINT answers_value_is_number CHECK (value <> 'NaN')$ddl$,
+        ADD CONSTRAINT answers_value_finite
+            CHECK (value <> 'NaN' AND value <> 'Infinity' AND value <> '-Infinity')$ddl$,
         answers);
 END
 $fn$;
@@ -1269,16 +1271,15 @@ SET search_path = pg_catalog, pg_temp
 RETURN value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype,
                       'numeric'::regtype, 'real'::regtype, 'double precision'::regtype);
 
--- Before a range is written: only a numeric parameter has ranges (42804), and ranges of one
--- parameter never overlap (23P01). The parameter's row is locked first, so two writers of
--- ranges of one parameter check one after the other.
+-- Before a range is written: only a numeric parameter has ranges (42804). The parameter's row
+-- is locked, so two writers of ranges of one parameter check their overlaps
+-- (segment._parameter_ranges_disjoint) one after the other.
 CREATE FUNCTION segment._parameter_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     p segment.parameters;
-    other segment.parameter_ranges;
 BEGIN
     SELECT * INTO p FROM segment.parameters WHERE parameter_id = NEW.parameter_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -1289,17 +1290,34 @@ BEGIN
             USING ERRCODE = 'datatype_mismatch',
                   HINT = 'Map its values with segment.add_match(), or define the parameter with an expression that returns a number.';
     END IF;
-    SELECT * INTO other FROM segment.parameter_ranges r
-    WHERE r.parameter_id = NEW.parameter_id AND r.range_id <> NEW.range_id
-      AND r.min_value < NEW.max_value AND NEW.min_value < r.max_value
-    ORDER BY r.min_value LIMIT 1;
+    RETURN NEW;
+END
+$fn$;
+
+-- After a statement that wrote ranges of parameters: no two ranges of a parameter it wrote
+-- overlap (23P01), checked once every row is written (as for question ranges).
+CREATE FUNCTION segment._parameter_ranges_disjoint() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    clash record;
+BEGIN
+    SELECT p.code, w.min_value AS w_min, w.max_value AS w_max,
+           o.min_value AS o_min, o.max_value AS o_max INTO clash
+    FROM segment_new_rows n
+    JOIN segment.parameter_ranges w ON w.range_id = n.range_id
+    JOIN segment.parameter_ranges o ON o.parameter_id = w.parameter_id AND o.range_id <> w.range_id
+         AND o.min_value < w.max_value AND w.min_value < o.max_value
+    JOIN segment.parameters p ON p.parameter_id = w.parameter_id
+    ORDER BY p.code, w.min_value, o.min_value LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of parameter "%"',
-                NEW.min_value, NEW.max_value, other.min_value, other.max_value, p.code
+                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'Ranges are [min_value, max_value); make them disjoint.';
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END
 $fn$;
 
@@ -1522,7 +1540,9 @@ COMMENT ON FUNCTION segment._parameter_written() IS
 COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
-    'internal: refuses ranges of a non-numeric parameter and overlapping ranges';
+    'internal: refuses ranges of a non-numeric parameter';
+COMMENT ON FUNCTION segment._parameter_ranges_disjoint() IS
+    'internal: refuses a statement that leaves two ranges of a parameter overlapping';
 COMMENT ON FUNCTION segment._parameter_points_authorized() IS
     'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
@@ -1626,6 +1646,13 @@ CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
+-- (named to fire before the re-segmentation)
+CREATE TRIGGER parameter_ranges_0_disjoint_insert AFTER INSERT ON segment.parameter_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
+CREATE TRIGGER parameter_ranges_0_disjoint_update AFTER UPDATE ON segment.parameter_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
 -- (named to fire before the checks: a role that may not read the values learns nothing else)
 CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_ranges
@@ -1788,16 +1815,15 @@ SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges_range_id_seq
 -- Number questions: their answers carry a value, which ranges map to points. What the
 -- configuration tables accept for them.
 
--- Before a range of a question is written: only a number question has ranges (22023), and
--- ranges of one question never overlap (23P01). The question's row is locked first, so two
--- writers of ranges of one question check one after the other.
+-- Before a range of a question is written: only a number question has ranges (22023). The
+-- question's row is locked, so two writers of ranges of one question check their overlaps
+-- (segment._question_ranges_disjoint) one after the other.
 CREATE FUNCTION segment._question_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     q segment.questions;
-    other segment.question_ranges;
 BEGIN
     SELECT * INTO q FROM segment.questions WHERE question_id = NEW.question_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -1808,22 +1834,44 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give it options with segment.add_option(), or add a question of kind ''number''.';
     END IF;
-    SELECT * INTO other FROM segment.question_ranges r
-    WHERE r.question_id = NEW.question_id AND r.range_id <> NEW.range_id
-      AND r.min_value < NEW.max_value AND NEW.min_value < r.max_value
-    ORDER BY r.min_value LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of question "%"',
-                NEW.min_value, NEW.max_value, other.min_value, other.max_value, q.code
-            USING ERRCODE = 'exclusion_violation',
-                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
-    END IF;
     RETURN NEW;
 END
 $fn$;
 
 COMMENT ON FUNCTION segment._question_range_written() IS
-    'internal: refuses ranges of a question that is not a number question, and overlapping ranges';
+    'internal: refuses ranges of a question that is not a number question';
+
+-- After a statement that wrote ranges of questions: no two ranges of a question it wrote
+-- overlap (23P01). Checked once every row is written, so a statement whose result is disjoint
+-- passes even when a row taken alone would overlap one not yet moved (shifting every range,
+-- moving a shared boundary).
+CREATE FUNCTION segment._question_ranges_disjoint() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    clash record;
+BEGIN
+    SELECT q.code, w.min_value AS w_min, w.max_value AS w_max,
+           o.min_value AS o_min, o.max_value AS o_max INTO clash
+    FROM segment_new_rows n
+    JOIN segment.question_ranges w ON w.range_id = n.range_id
+    JOIN segment.question_ranges o ON o.question_id = w.question_id AND o.range_id <> w.range_id
+         AND o.min_value < w.max_value AND w.min_value < o.max_value
+    JOIN segment.questions q ON q.question_id = w.question_id
+    ORDER BY q.code, w.min_value, o.min_value LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of question "%"',
+                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
+            USING ERRCODE = 'exclusion_violation',
+                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._question_ranges_disjoint() IS
+    'internal: refuses a statement that leaves two ranges of a question overlapping';
 
 -- Before an option is written: a number question has ranges, not options (22023).
 CREATE FUNCTION segment._option_written() RETURNS trigger
@@ -1878,6 +1926,13 @@ CREATE TRIGGER question_ranges_truncate AFTER TRUNCATE ON segment.question_range
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 CREATE TRIGGER question_ranges_checked BEFORE INSERT OR UPDATE ON segment.question_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._question_range_written();
+-- (named to fire before the re-segmentation)
+CREATE TRIGGER question_ranges_0_disjoint_insert AFTER INSERT ON segment.question_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
+CREATE TRIGGER question_ranges_0_disjoint_update AFTER UPDATE ON segment.question_ranges
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
 CREATE TRIGGER options_checked BEFORE INSERT OR UPDATE ON segment.options
     FOR EACH ROW EXECUTE FUNCTION segment._option_written();
 CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions

@@ -80,6 +80,12 @@ pub enum SegmentError {
         kind: String,
         given: &'static str,
     },
+    /// A code add_range was given that names neither a parameter nor a question of the scheme.
+    UnknownRangeOwner {
+        scheme: String,
+        code: String,
+        known: Vec<String>,
+    },
     /// A question kind pg_segment does not know.
     UnknownKind {
         kind: String,
@@ -232,6 +238,7 @@ impl SegmentError {
             }
             SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::NotRepaired { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            SegmentError::UnknownRangeOwner { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -314,6 +321,9 @@ impl SegmentError {
                 "question \"{question}\" of scheme \"{scheme}\" is a {kind} question: it is not answered with {given}"
             ),
             SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
+            SegmentError::UnknownRangeOwner { scheme, code, .. } => format!(
+                "scheme \"{scheme}\" has no parameter or number question \"{code}\""
+            ),
             SegmentError::NotRepaired { table } => format!(
                 "the pg_segment tables of {table} are not in this version's shape yet"
             ),
@@ -445,6 +455,10 @@ impl SegmentError {
             SegmentError::NotRepaired { .. } => {
                 Some("Run SELECT segment.repair_bound_tables(); as a superuser.".into())
             }
+            SegmentError::UnknownRangeOwner { known, .. } => Some(format!(
+                "Ranges map the values of numeric parameters and the answers of number questions; {}.",
+                listed(known)
+            )),
             SegmentError::WrongAnswerKind { kind, .. } if kind == "multiple" => Some(
                 "Answer it with segment.answer(scheme, client, question, ARRAY[option, ...]), or \
                  with rows of the picks table, one per chosen option."

@@ -246,7 +246,13 @@ fn add_range(
         // a parameter's code, else a question's (codes are unique among both)
         let owner: std::result::Result<i32, i32> = match store::parameter_id(&scheme, item) {
             Ok(parameter_id) => Ok(parameter_id),
-            Err(unknown) => Err(store::question_id(&scheme, item).map_err(|_| unknown)?),
+            Err(_) => Err(store::question_id(&scheme, item).map_err(|_| {
+                SegmentError::UnknownRangeOwner {
+                    scheme: scheme.name.clone(),
+                    code: item.to_string(),
+                    known: store::range_owners(scheme.scheme_id),
+                }
+            })?),
         };
         let min_text = required(min_value, "min_value")?.to_string();
         let max_text = required(max_value, "max_value")?.to_string();

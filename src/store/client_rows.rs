@@ -173,10 +173,9 @@ pub fn explained_by_rekeys(
     }
     Spi::connect(|c| {
         register_transition_tables(trigger);
-        let sql = query::render(
-            query::EXPLAINED_BY_REKEYS,
-            &[("value", value_column(entity, relid))],
-        );
+        let mut parts = query::entity_parts(entity).to_vec();
+        parts.push(("value", value_column(entity, relid)));
+        let sql = query::render(query::EXPLAINED_BY_REKEYS, &parts);
         let row = ok(c.select(sql.as_str(), Some(1), &[old.into(), new.into()]));
         ok(row.first().get_one::<bool>()).unwrap_or(false)
     })

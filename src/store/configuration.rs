@@ -163,7 +163,22 @@ pub fn insert_item(
     insert_returning_id(sql, &args)
 }
 
-/// A question's kind by id (`single` or `number`).
+/// The codes of a scheme's numeric parameters and number questions (what may have ranges), in
+/// display order.
+pub fn range_owners(scheme_id: i32) -> Vec<String> {
+    all_names(
+        "SELECT code FROM ( \
+             SELECT code, position FROM segment.parameters WHERE scheme_id = $1 \
+               AND value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', \
+                                  'numeric', 'real', 'double precision') \
+             UNION ALL \
+             SELECT code, position FROM segment.questions WHERE scheme_id = $1 \
+               AND kind = 'number') o ORDER BY position, code",
+        &[scheme_id.into()],
+    )
+}
+
+/// A question's kind by id (`single`, `multiple` or `number`).
 pub fn question_kind(question_id: i32) -> String {
     value::<String>(
         "SELECT kind FROM segment.questions WHERE question_id = $1",

@@ -170,15 +170,17 @@ pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
 
 /// Deletes the entity's answers to number questions that no longer exist: an option's answers
 /// go with it through the answers' foreign key, a value has none. (Its answers trigger finds
-/// nothing to score in them.) Under a snapshot taken now, so that a value committed since the
-/// transaction's snapshot goes too. Runs with the caller's rights: the entity's owner.
+/// nothing to score in them.) The answers are locked against writers first, and the rows are
+/// found under a snapshot taken then, so that a value a writer was adding meanwhile goes too.
+/// Runs with the caller's rights: the entity's owner.
 pub fn delete_orphaned_values(entity: &Entity) {
     let sql = render(
         "DELETE FROM {{answers}} a WHERE a.option_id IS NULL AND NOT EXISTS \
          (SELECT 1 FROM segment.questions q WHERE q.question_id = a.question_id)",
         &[("answers", query::Part::Relation(&entity.answers))],
     );
-    Spi::connect_mut(|_| {
+    Spi::connect_mut(|c| {
+        lock_answers(c, entity);
         latest::run(&sql, &[], true);
     });
 }

@@ -71,6 +71,10 @@ INSERT INTO :ans (client_id, question_id, value) VALUES (3, 999999, 2);
 INSERT INTO :ans (client_id, question_id, value) VALUES (3, 999999, 'NaN');
 INSERT INTO :ans (client_id, question_id, option_id, value)
 SELECT 3, question_id, option_id, 2 FROM segment.answer_options WHERE question = 'format' AND option = 'kiosk';
+-- an open range's end never holds an infinite answer: refused, as NaN is
+SELECT segment.answer_number('outlet_size', 3, 'checkouts', 'Infinity');
+INSERT INTO :ans (client_id, question_id, value)
+SELECT 3, question_id, '-Infinity' FROM segment.questions WHERE code = 'checkouts';
 \set VERBOSITY default
 SELECT count(*) AS answers_of_client_3 FROM :ans WHERE client_id = 3;
 -- A number question has ranges, not options; a choice question options, not ranges.
@@ -96,8 +100,23 @@ SELECT old_score, new_score, cause FROM :hist WHERE client_id = 3 ORDER BY histo
 -- -3 now falls in [-10, 2): no note any more.
 SELECT item, value, points, contribution, note FROM segment.explain('outlet_size', 2);
 SELECT * FROM segment.verify('outlet_size');
+-- Overlaps are checked once the statement has written every row: moving a shared boundary, or
+-- shifting every range, passes when the result is disjoint (whatever order the rows are
+-- updated in); a result that overlaps is refused.
+UPDATE segment.question_ranges SET max_value = CASE WHEN max_value = 5 THEN 6 ELSE max_value END,
+       min_value = CASE WHEN min_value = 5 THEN 6 ELSE min_value END
+WHERE question_id = (SELECT question_id FROM segment.questions WHERE code = 'checkouts');
+UPDATE segment.question_ranges SET min_value = min_value + 1, max_value = max_value + 1
+WHERE question_id = (SELECT question_id FROM segment.questions WHERE code = 'checkouts')
+  AND max_value < 'Infinity';
+UPDATE segment.question_ranges SET min_value = min_value - 1, max_value = max_value - 1
+WHERE question_id = (SELECT question_id FROM segment.questions WHERE code = 'checkouts')
+  AND max_value < 'Infinity';
+SELECT r.min_value, r.max_value, r.points FROM segment.question_ranges r
+JOIN segment.questions q USING (question_id) WHERE q.code = 'checkouts' ORDER BY r.min_value;
+SELECT * FROM segment.verify('outlet_size');
 DELETE FROM segment.question_ranges
-WHERE question_id = (SELECT question_id FROM segment.questions WHERE code = 'checkouts') AND min_value = 5;
+WHERE question_id = (SELECT question_id FROM segment.questions WHERE code = 'checkouts') AND min_value = 6;
 SELECT client_id, score, segment FROM :asg WHERE client_id IN (1, 2, 3, 8) ORDER BY client_id;
 SELECT * FROM segment.verify('outlet_size');
 
@@ -114,4 +133,20 @@ SELECT client_id, score, answered, segment FROM :asg ORDER BY client_id;
 SELECT * FROM segment.verify('outlet_size');
 SELECT segment.drop_scheme('outlet_size');
 DROP TABLE num.outlets CASCADE;
+-- Parameter ranges are checked the same way.
+CREATE TABLE num.sites (id integer PRIMARY KEY, staff integer);
+INSERT INTO num.sites VALUES (1, 4), (2, 11);
+SELECT segment.create_scheme('site_size', 'num.sites') > 0 AS ok;
+SELECT segment.add_parameter('site_size', 'staff', 'Staff', 'staff') > 0 AS ok;
+SELECT segment.add_range('site_size', 'staff', 0, 10, 1) > 0
+   AND segment.add_range('site_size', 'staff', 10, 'Infinity', 5) > 0 AS ok;
+UPDATE segment.parameter_ranges SET max_value = CASE WHEN max_value = 10 THEN 12 ELSE max_value END,
+       min_value = CASE WHEN min_value = 10 THEN 12 ELSE min_value END
+WHERE parameter_id = (SELECT parameter_id FROM segment.parameters WHERE code = 'staff');
+UPDATE segment.parameter_ranges SET max_value = 20
+WHERE parameter_id = (SELECT parameter_id FROM segment.parameters WHERE code = 'staff') AND min_value = 0;
+SELECT client_id, score FROM segment.num_sites_assignments ORDER BY client_id;
+SELECT * FROM segment.verify('site_size');
+SELECT segment.drop_scheme('site_size');
+DROP TABLE num.sites CASCADE;
 DROP SCHEMA num;

@@ -96,4 +96,20 @@ SELECT count(*) AS assignments_of_o12 FROM :asg WHERE client_id = 'O12';
 SELECT * FROM segment.verify('services');
 SELECT segment.drop_scheme('services');
 DROP TABLE mc.outlets CASCADE;
+
+-- A character(n) key changed to a shorter value (padded by the type): the answers and picks
+-- follow the key, and so do the score and history, once.
+CREATE TABLE mc.booths (code character(5) PRIMARY KEY);
+INSERT INTO mc.booths VALUES ('ab'), ('abcde');
+SELECT segment.create_scheme('booths', 'mc.booths') > 0 AS ok;
+SELECT segment.add_question('booths', 'q', 'Q') > 0 AND segment.add_option('booths', 'q', 'o', 'O', 2) > 0 AS ok;
+SELECT segment.add_question('booths', 'm', 'M', kind => 'multiple') > 0
+   AND segment.add_option('booths', 'm', 'x', 'X', 3) > 0 AS ok;
+SELECT segment.answer('booths', 'ab', 'q', 'o'), segment.answer('booths', 'ab', 'm', ARRAY['x']);
+UPDATE mc.booths SET code = 'zz' WHERE code = 'ab';
+SELECT client_id, score, answered FROM segment.mc_booths_assignments ORDER BY client_id;
+SELECT client_id, old_score, new_score, cause FROM segment.mc_booths_history ORDER BY history_id;
+SELECT * FROM segment.verify('booths');
+SELECT segment.drop_scheme('booths');
+DROP TABLE mc.booths CASCADE;
 DROP SCHEMA mc;
