@@ -98,6 +98,7 @@ DECLARE
                             AND NOT a.attisdropped);
     owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = answers);
     client record;
+    grant_row record;
 BEGIN
     -- the client table and key column the answers' foreign key references (its own row, not
     -- those PostgreSQL adds for each partition of a partitioned client table)
@@ -133,7 +134,23 @@ BEGIN
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
         FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    -- a statement on the picks locks the answers as their writers do, before it writes: a
+    -- re-segmentation, which locks the answers only, is waited for (or waits) in one order
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_picks_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+        ON segment.%1$s FOR EACH STATEMENT EXECUTE FUNCTION segment._picks_changing()$ddl$, picks);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', picks, owner);
+    -- whoever may read or write the answers may read or write the picks (roles granted before
+    -- the picks existed, by segment.grant_writer or by hand)
+    FOR grant_row IN
+        SELECT a.grantee, a.privilege_type
+        FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+        WHERE c.oid = answers AND a.grantee <> c.relowner
+          AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+    LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON segment.%s TO %s', grant_row.privilege_type, picks,
+            CASE WHEN grant_row.grantee = 0 THEN 'PUBLIC' ELSE grant_row.grantee::regrole::text END);
+    END LOOP;
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, picks,
         pg_catalog.format('pg_segment: the options chosen for multiple-choice questions about clients of %s, '
             'one row per client, question and option; write with plain SQL or segment.answer()',

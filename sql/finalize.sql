@@ -256,6 +256,8 @@ COMMENT ON FUNCTION segment.verify(text) IS
     'recomputes every client of a scheme from scratch (answers and parameters) and lists those whose stored assignment disagrees on score, segment, answered count or status';
 COMMENT ON FUNCTION segment._answers_changed() IS
     'internal: statement trigger on answers tables that recomputes the touched clients';
+COMMENT ON FUNCTION segment._picks_changing() IS
+    'internal: statement trigger on picks tables that locks the answers table as its writers do';
 COMMENT ON FUNCTION segment._config_changed() IS
     'internal: statement trigger on configuration tables that re-segments the touched schemes';
 COMMENT ON FUNCTION segment._client_removed() IS

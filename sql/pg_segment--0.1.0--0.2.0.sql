@@ -169,6 +169,7 @@ DECLARE
                             AND NOT a.attisdropped);
     owner regrole := (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = answers);
     client record;
+    grant_row record;
 BEGIN
     -- the client table and key column the answers' foreign key references (its own row, not
     -- those PostgreSQL adds for each partition of a partitioned client table)
@@ -204,7 +205,23 @@ BEGIN
     EXECUTE pg_catalog.format($ddl$
         CREATE TRIGGER segment_answers_truncate AFTER TRUNCATE ON segment.%1$s
         FOR EACH STATEMENT EXECUTE FUNCTION segment._answers_changed()$ddl$, picks);
+    -- a statement on the picks locks the answers as their writers do, before it writes: a
+    -- re-segmentation, which locks the answers only, is waited for (or waits) in one order
+    EXECUTE pg_catalog.format($ddl$
+        CREATE TRIGGER segment_picks_lock BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE
+        ON segment.%1$s FOR EACH STATEMENT EXECUTE FUNCTION segment._picks_changing()$ddl$, picks);
     EXECUTE pg_catalog.format('ALTER TABLE segment.%s OWNER TO %s', picks, owner);
+    -- whoever may read or write the answers may read or write the picks (roles granted before
+    -- the picks existed, by segment.grant_writer or by hand)
+    FOR grant_row IN
+        SELECT a.grantee, a.privilege_type
+        FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+        WHERE c.oid = answers AND a.grantee <> c.relowner
+          AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+    LOOP
+        EXECUTE pg_catalog.format('GRANT %s ON segment.%s TO %s', grant_row.privilege_type, picks,
+            CASE WHEN grant_row.grantee = 0 THEN 'PUBLIC' ELSE grant_row.grantee::regrole::text END);
+    END LOOP;
     EXECUTE pg_catalog.format($c$COMMENT ON TABLE segment.%1$s IS %2$L$c$, picks,
         pg_catalog.format('pg_segment: the options chosen for multiple-choice questions about clients of %s, '
             'one row per client, question and option; write with plain SQL or segment.answer()',
@@ -1812,6 +1829,35 @@ CREATE INDEX question_ranges_question_idx ON segment.question_ranges (question_i
 SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges', '');
 SELECT pg_catalog.pg_extension_config_dump('segment.question_ranges_range_id_seq', '');
 
+-- Roles granted rights on the configuration by hand before 0.2.0 (0.1.0 had no grant functions)
+-- get the same rights on the configuration tables 0.2.0 adds: segment.explain, verify and
+-- questionnaire read them, and an administrator edits them.
+DO $grants$
+DECLARE
+    g record;
+    t text;
+BEGIN
+    FOR g IN
+        SELECT a.grantee, a.privilege_type
+        FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+        WHERE c.oid = 'segment.questions'::regclass AND a.grantee <> c.relowner
+          AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE')
+    LOOP
+        FOREACH t IN ARRAY ARRAY['segment.parameters', 'segment.parameter_ranges',
+                                 'segment.parameter_matches', 'segment.question_ranges'] LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s', g.privilege_type, t,
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
+        END LOOP;
+        IF g.privilege_type = 'INSERT' THEN
+            EXECUTE pg_catalog.format('GRANT USAGE ON SEQUENCE segment.parameters_parameter_id_seq, '
+                'segment.parameter_ranges_range_id_seq, segment.parameter_matches_match_id_seq, '
+                'segment.question_ranges_range_id_seq TO %s',
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END);
+        END IF;
+    END LOOP;
+END
+$grants$;
+
 -- Number questions: their answers carry a value, which ranges map to points. What the
 -- configuration tables accept for them.
 
@@ -1954,6 +2000,14 @@ JOIN segment.options o ON o.question_id = q.question_id;
 COMMENT ON VIEW segment.answer_options IS
     'every answer option with the ids an answer row needs (question_id, option_id), by scheme and code, and its question''s kind (single: a row of the answers table; multiple: a row of the picks table)';
 
+-- The statement trigger of picks tables (segment._create_picks_table attaches it).
+CREATE FUNCTION segment."_picks_changing"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', '_picks_changing_wrapper';
+ALTER FUNCTION segment._picks_changing() SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment._picks_changing() IS
+    'internal: statement trigger on picks tables that locks the answers table as its writers do';
 -- segment.add_question gains kind.
 DROP FUNCTION segment.add_question(text, text, text, numeric, integer);
 CREATE FUNCTION segment."add_question"(

@@ -106,30 +106,41 @@ pub fn upsert_value_answer(
 }
 
 /// Makes `option_ids` the options a client picked for a multiple-choice question (an empty
-/// list removes them all), in one statement: the picks not wanted any more are deleted, the new
-/// ones inserted (the picks' triggers score the removals and the additions, each once). Returns
-/// whether anything changed. The caller has checked the entity has a picks table.
+/// list removes them all): the new picks are inserted, then the picks not wanted any more
+/// deleted (the picks' triggers score each statement; a client whose picks are all replaced
+/// keeps its assignment throughout). Replacements of one client's picks take turns: the
+/// client's row is locked first (FOR NO KEY UPDATE, as the owner: a writer need not update
+/// the client table), and the picks are then read afresh, so the second replacement leaves
+/// exactly its set. Returns whether anything changed. The caller has checked the entity has a
+/// picks table.
 pub fn replace_picks(
     entity: &Entity,
     client: ClientKey,
     question_id: i32,
     option_ids: Vec<i32>,
 ) -> bool {
-    let changed = run_kept(
+    {
+        let _owner = ActingAs::role(entity.owner);
+        super::parameters::lock_clients(entity, &[client_text(entity, client)]);
+    }
+    let added = run_kept(
         entity,
-        "WITH removed AS ( \
-             DELETE FROM {{picks}} p WHERE p.client_id = CAST($1 AS {{key_type}}) \
-             AND p.question_id = $2 AND p.option_id <> ALL ($3) RETURNING 1), \
-         added AS ( \
-             INSERT INTO {{picks}} (client_id, question_id, option_id) \
-             SELECT CAST($1 AS {{key_type}}), $2, o FROM pg_catalog.unnest($3) o \
-             ON CONFLICT DO NOTHING RETURNING 1) \
-         SELECT 1 FROM removed UNION ALL SELECT 1 FROM added",
+        "INSERT INTO {{picks}} (client_id, question_id, option_id) \
+         SELECT CAST($1 AS {{key_type}}), $2, o FROM pg_catalog.unnest($3) o \
+         ON CONFLICT DO NOTHING RETURNING 1",
+        true,
+        client,
+        &[question_id.into(), option_ids.clone().into()],
+    );
+    let removed = run_kept(
+        entity,
+        "DELETE FROM {{picks}} p WHERE p.client_id = CAST($1 AS {{key_type}}) \
+         AND p.question_id = $2 AND p.option_id <> ALL ($3) RETURNING 1",
         true,
         client,
         &[question_id.into(), option_ids.into()],
     );
-    changed > 0
+    added + removed > 0
 }
 
 /// Removes every option a client picked for a multiple-choice question; returns whether there

@@ -1013,7 +1013,7 @@ fn prepare_to_apply(entity: &Entity) {
 }
 
 /// Locks the clients (see `rescore_clients`).
-fn lock_clients(entity: &Entity, clients: &[String]) {
+pub(super) fn lock_clients(entity: &Entity, clients: &[String]) {
     if many(clients.len()) {
         lock_client_table(entity);
         return;

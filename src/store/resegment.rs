@@ -16,7 +16,6 @@ use super::spi::{ok, register_transition_tables};
 use crate::entity::Entity;
 use crate::firing::FiringTrigger;
 use crate::security::ActingAs;
-use pgrx::pg_sys;
 use pgrx::spi::{Spi, SpiClient};
 
 /// Re-segments every client of a scheme from scratch, from its answers and its parameters
@@ -100,14 +99,11 @@ fn count_of(rows: &latest::TextRows) -> i64 {
         .unwrap_or(0)
 }
 
-/// Locks out writers of the entity's answers and picks until the transaction ends.
+/// Locks out writers of the entity's answers until the transaction ends, and so writers of its
+/// picks too: a statement on the picks locks the answers as a writer first
+/// (`triggers::answers::_picks_changing`).
 fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
-    let template = if entity.picks_oid == pg_sys::InvalidOid {
-        "LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE"
-    } else {
-        "LOCK TABLE {{answers}}, {{picks}} IN SHARE ROW EXCLUSIVE MODE"
-    };
-    let sql = for_entity(template, entity);
+    let sql = for_entity("LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE", entity);
     ok(c.update(sql.as_str(), None, &[]));
 }
 

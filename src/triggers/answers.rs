@@ -115,6 +115,30 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
     })
 }
 
+/// Before any statement on a picks table: its entity's answers table locked as a writer of
+/// answers locks it. A re-segmentation locks the answers against writers (and only them), so a
+/// picks writer waits for it, or it for the writer, in the order answers writers do: a
+/// transaction that writes picks and then answers never holds one lock a re-segmentation
+/// needs while it waits for the other.
+#[pg_trigger]
+fn _picks_changing<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
+    let relid = trigger.relid()?;
+    let entity = store::cached_entity(relid)
+        .or_else(|| as_role(extension_owner(), || store::entity_by_answers_table(relid)));
+    if let Some(entity) = entity {
+        // SAFETY: a table lock as an INSERT into the answers takes, held to transaction end,
+        // on a table that exists (its entity was just read or is cached, and a dropped table's
+        // invalidation drops the entry).
+        unsafe {
+            pg_sys::LockRelationOid(
+                entity.answers_oid,
+                pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
+            )
+        };
+    }
+    Ok(None)
+}
+
 /// Runs `f` as the owner of the answers table's entity, found as the extension's owner.
 fn with_entity(relid: pg_sys::Oid, f: impl FnOnce(&Entity)) {
     if let Some(entity) = as_role(extension_owner(), || store::entity_by_answers_table(relid)) {
