@@ -150,6 +150,8 @@ fn answer_options(
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let options = required(options, "options")?;
+        // codes resolved under the lock the write takes (see store::lock_answers_for_writing)
+        store::lock_answers_for_writing(&scheme.entity);
         let question_id = store::question_id(&scheme, question)?;
         refuse_other_kind(
             &scheme,

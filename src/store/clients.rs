@@ -143,6 +143,20 @@ pub fn replace_picks(
     added + removed > 0
 }
 
+/// Locks the entity's answers table as a write of answers (or picks) locks it, before codes are
+/// resolved: a configuration change holds a conflicting lock until it commits, so codes
+/// resolved afterwards are those of the configuration the write is scored with.
+pub fn lock_answers_for_writing(entity: &Entity) {
+    // SAFETY: a table lock the write takes anyway, held to transaction end, on the entity's
+    // answers table (looked up in this statement).
+    unsafe {
+        pg_sys::LockRelationOid(
+            entity.answers_oid,
+            pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
+        )
+    };
+}
+
 /// Removes every option a client picked for a multiple-choice question; returns whether there
 /// was one.
 pub fn delete_picks(entity: &Entity, client: ClientKey, question_id: i32) -> bool {

@@ -61,7 +61,8 @@ pub use client_rows::{
 };
 pub use clients::{
     answer_target, client_exists, client_text, delete_answer, delete_picks, explain_inputs,
-    history, replace_picks, state_at, upsert_answer, upsert_value_answer, HistoryRow,
+    history, lock_answers_for_writing, replace_picks, state_at, upsert_answer, upsert_value_answer,
+    HistoryRow,
 };
 pub use config_changes::{
     ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
