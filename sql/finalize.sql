@@ -57,10 +57,10 @@ CREATE TRIGGER question_ranges_checked BEFORE INSERT OR UPDATE ON segment.questi
 -- (named to fire before the re-segmentation)
 CREATE TRIGGER question_ranges_0_disjoint_insert AFTER INSERT ON segment.question_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER question_ranges_0_disjoint_update AFTER UPDATE ON segment.question_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER options_checked BEFORE INSERT OR UPDATE ON segment.options
     FOR EACH ROW EXECUTE FUNCTION segment._option_written();
 CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
@@ -76,10 +76,10 @@ CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.param
 -- (named to fire before the re-segmentation)
 CREATE TRIGGER parameter_ranges_0_disjoint_insert AFTER INSERT ON segment.parameter_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER parameter_ranges_0_disjoint_update AFTER UPDATE ON segment.parameter_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 -- (named to fire before the checks: a role that may not read the values learns nothing else)
 CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_ranges

@@ -3,7 +3,7 @@
 
 -- Before a range of a question is written: only a number question has ranges (22023). The
 -- question's row is locked, so two writers of ranges of one question check their overlaps
--- (segment._question_ranges_disjoint) one after the other.
+-- (segment._ranges_disjoint) one after the other.
 CREATE FUNCTION segment._question_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -27,37 +27,6 @@ $fn$;
 COMMENT ON FUNCTION segment._question_range_written() IS
     'internal: refuses ranges of a question that is not a number question';
 
--- After a statement that wrote ranges of questions: no two ranges of a question it wrote
--- overlap (23P01). Checked once every row is written, so a statement whose result is disjoint
--- passes even when a row taken alone would overlap one not yet moved (shifting every range,
--- moving a shared boundary).
-CREATE FUNCTION segment._question_ranges_disjoint() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    clash record;
-BEGIN
-    SELECT q.code, w.min_value AS w_min, w.max_value AS w_max,
-           o.min_value AS o_min, o.max_value AS o_max INTO clash
-    FROM segment_new_rows n
-    JOIN segment.question_ranges w ON w.range_id = n.range_id
-    JOIN segment.question_ranges o ON o.question_id = w.question_id AND o.range_id <> w.range_id
-         AND o.min_value < w.max_value AND w.min_value < o.max_value
-    JOIN segment.questions q ON q.question_id = w.question_id
-    ORDER BY q.code, w.min_value, o.min_value LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of question "%"',
-                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
-            USING ERRCODE = 'exclusion_violation',
-                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
-    END IF;
-    RETURN NULL;
-END
-$fn$;
-
-COMMENT ON FUNCTION segment._question_ranges_disjoint() IS
-    'internal: refuses a statement that leaves two ranges of a question overlapping';
 
 -- Before an option is written: a number question has ranges, not options (22023).
 CREATE FUNCTION segment._option_written() RETURNS trigger

@@ -87,7 +87,7 @@ RETURN value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype
 
 -- Before a range is written: only a numeric parameter has ranges (42804). The parameter's row
 -- is locked, so two writers of ranges of one parameter check their overlaps
--- (segment._parameter_ranges_disjoint) one after the other.
+-- (segment._ranges_disjoint) one after the other.
 CREATE FUNCTION segment._parameter_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -108,26 +108,32 @@ BEGIN
 END
 $fn$;
 
--- After a statement that wrote ranges of parameters: no two ranges of a parameter it wrote
--- overlap (23P01), checked once every row is written (as for question ranges).
-CREATE FUNCTION segment._parameter_ranges_disjoint() RETURNS trigger
+-- After a statement that wrote ranges (of parameters, segment.parameter_ranges, or of number
+-- questions, segment.question_ranges): no two ranges of a parameter or question it wrote
+-- overlap (23P01). Checked once every row is written, so a statement whose result is disjoint
+-- passes even when a row taken alone would overlap one not yet moved (shifting every range,
+-- moving a shared boundary).
+CREATE FUNCTION segment._ranges_disjoint() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+    item text := CASE TG_TABLE_NAME WHEN 'question_ranges' THEN 'question' ELSE 'parameter' END;
     clash record;
 BEGIN
-    SELECT p.code, w.min_value AS w_min, w.max_value AS w_max,
-           o.min_value AS o_min, o.max_value AS o_max INTO clash
-    FROM segment_new_rows n
-    JOIN segment.parameter_ranges w ON w.range_id = n.range_id
-    JOIN segment.parameter_ranges o ON o.parameter_id = w.parameter_id AND o.range_id <> w.range_id
-         AND o.min_value < w.max_value AND w.min_value < o.max_value
-    JOIN segment.parameters p ON p.parameter_id = w.parameter_id
-    ORDER BY p.code, w.min_value, o.min_value LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of parameter "%"',
-                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
+    EXECUTE pg_catalog.format($q$
+        SELECT i.code, w.min_value AS w_min, w.max_value AS w_max,
+               o.min_value AS o_min, o.max_value AS o_max
+        FROM segment_new_rows n
+        JOIN segment.%1$I w ON w.range_id = n.range_id
+        JOIN segment.%1$I o ON o.%2$I = w.%2$I AND o.range_id <> w.range_id
+             AND o.min_value < w.max_value AND w.min_value < o.max_value
+        JOIN segment.%3$I i ON i.%2$I = w.%2$I
+        ORDER BY i.code, w.min_value, o.min_value LIMIT 1$q$,
+        TG_TABLE_NAME, item || '_id', item || 's') INTO clash;
+    IF clash.code IS NOT NULL THEN
+        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of % "%"',
+                clash.w_min, clash.w_max, clash.o_min, clash.o_max, item, clash.code
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'Ranges are [min_value, max_value); make them disjoint.';
     END IF;
@@ -355,8 +361,8 @@ COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter';
-COMMENT ON FUNCTION segment._parameter_ranges_disjoint() IS
-    'internal: refuses a statement that leaves two ranges of a parameter overlapping';
+COMMENT ON FUNCTION segment._ranges_disjoint() IS
+    'internal: refuses a statement that leaves two ranges of a parameter or of a number question overlapping';
 COMMENT ON FUNCTION segment._parameter_points_authorized() IS
     'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS

@@ -1290,7 +1290,7 @@ RETURN value_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype
 
 -- Before a range is written: only a numeric parameter has ranges (42804). The parameter's row
 -- is locked, so two writers of ranges of one parameter check their overlaps
--- (segment._parameter_ranges_disjoint) one after the other.
+-- (segment._ranges_disjoint) one after the other.
 CREATE FUNCTION segment._parameter_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1311,26 +1311,32 @@ BEGIN
 END
 $fn$;
 
--- After a statement that wrote ranges of parameters: no two ranges of a parameter it wrote
--- overlap (23P01), checked once every row is written (as for question ranges).
-CREATE FUNCTION segment._parameter_ranges_disjoint() RETURNS trigger
+-- After a statement that wrote ranges (of parameters, segment.parameter_ranges, or of number
+-- questions, segment.question_ranges): no two ranges of a parameter or question it wrote
+-- overlap (23P01). Checked once every row is written, so a statement whose result is disjoint
+-- passes even when a row taken alone would overlap one not yet moved (shifting every range,
+-- moving a shared boundary).
+CREATE FUNCTION segment._ranges_disjoint() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
+    item text := CASE TG_TABLE_NAME WHEN 'question_ranges' THEN 'question' ELSE 'parameter' END;
     clash record;
 BEGIN
-    SELECT p.code, w.min_value AS w_min, w.max_value AS w_max,
-           o.min_value AS o_min, o.max_value AS o_max INTO clash
-    FROM segment_new_rows n
-    JOIN segment.parameter_ranges w ON w.range_id = n.range_id
-    JOIN segment.parameter_ranges o ON o.parameter_id = w.parameter_id AND o.range_id <> w.range_id
-         AND o.min_value < w.max_value AND w.min_value < o.max_value
-    JOIN segment.parameters p ON p.parameter_id = w.parameter_id
-    ORDER BY p.code, w.min_value, o.min_value LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of parameter "%"',
-                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
+    EXECUTE pg_catalog.format($q$
+        SELECT i.code, w.min_value AS w_min, w.max_value AS w_max,
+               o.min_value AS o_min, o.max_value AS o_max
+        FROM segment_new_rows n
+        JOIN segment.%1$I w ON w.range_id = n.range_id
+        JOIN segment.%1$I o ON o.%2$I = w.%2$I AND o.range_id <> w.range_id
+             AND o.min_value < w.max_value AND w.min_value < o.max_value
+        JOIN segment.%3$I i ON i.%2$I = w.%2$I
+        ORDER BY i.code, w.min_value, o.min_value LIMIT 1$q$,
+        TG_TABLE_NAME, item || '_id', item || 's') INTO clash;
+    IF clash.code IS NOT NULL THEN
+        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of % "%"',
+                clash.w_min, clash.w_max, clash.o_min, clash.o_max, item, clash.code
             USING ERRCODE = 'exclusion_violation',
                   HINT = 'Ranges are [min_value, max_value); make them disjoint.';
     END IF;
@@ -1558,8 +1564,8 @@ COMMENT ON FUNCTION segment._numeric_type(regtype) IS
     'internal: whether a parameter of this type can be mapped by ranges';
 COMMENT ON FUNCTION segment._parameter_range_written() IS
     'internal: refuses ranges of a non-numeric parameter';
-COMMENT ON FUNCTION segment._parameter_ranges_disjoint() IS
-    'internal: refuses a statement that leaves two ranges of a parameter overlapping';
+COMMENT ON FUNCTION segment._ranges_disjoint() IS
+    'internal: refuses a statement that leaves two ranges of a parameter or of a number question overlapping';
 COMMENT ON FUNCTION segment._parameter_points_authorized() IS
     'internal: refuses a change of a parameter''s ranges or matches by a role that may not read the columns its value comes from';
 COMMENT ON FUNCTION segment._sync_parameter_triggers(integer) IS
@@ -1666,10 +1672,10 @@ CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.param
 -- (named to fire before the re-segmentation)
 CREATE TRIGGER parameter_ranges_0_disjoint_insert AFTER INSERT ON segment.parameter_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER parameter_ranges_0_disjoint_update AFTER UPDATE ON segment.parameter_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 -- (named to fire before the checks: a role that may not read the values learns nothing else)
 CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_ranges
@@ -1863,7 +1869,7 @@ $grants$;
 
 -- Before a range of a question is written: only a number question has ranges (22023). The
 -- question's row is locked, so two writers of ranges of one question check their overlaps
--- (segment._question_ranges_disjoint) one after the other.
+-- (segment._ranges_disjoint) one after the other.
 CREATE FUNCTION segment._question_range_written() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1887,37 +1893,6 @@ $fn$;
 COMMENT ON FUNCTION segment._question_range_written() IS
     'internal: refuses ranges of a question that is not a number question';
 
--- After a statement that wrote ranges of questions: no two ranges of a question it wrote
--- overlap (23P01). Checked once every row is written, so a statement whose result is disjoint
--- passes even when a row taken alone would overlap one not yet moved (shifting every range,
--- moving a shared boundary).
-CREATE FUNCTION segment._question_ranges_disjoint() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    clash record;
-BEGIN
-    SELECT q.code, w.min_value AS w_min, w.max_value AS w_max,
-           o.min_value AS o_min, o.max_value AS o_max INTO clash
-    FROM segment_new_rows n
-    JOIN segment.question_ranges w ON w.range_id = n.range_id
-    JOIN segment.question_ranges o ON o.question_id = w.question_id AND o.range_id <> w.range_id
-         AND o.min_value < w.max_value AND w.min_value < o.max_value
-    JOIN segment.questions q ON q.question_id = w.question_id
-    ORDER BY q.code, w.min_value, o.min_value LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'range [%, %) overlaps range [%, %) of question "%"',
-                clash.w_min, clash.w_max, clash.o_min, clash.o_max, clash.code
-            USING ERRCODE = 'exclusion_violation',
-                  HINT = 'Ranges are [min_value, max_value); make them disjoint.';
-    END IF;
-    RETURN NULL;
-END
-$fn$;
-
-COMMENT ON FUNCTION segment._question_ranges_disjoint() IS
-    'internal: refuses a statement that leaves two ranges of a question overlapping';
 
 -- Before an option is written: a number question has ranges, not options (22023).
 CREATE FUNCTION segment._option_written() RETURNS trigger
@@ -1975,10 +1950,10 @@ CREATE TRIGGER question_ranges_checked BEFORE INSERT OR UPDATE ON segment.questi
 -- (named to fire before the re-segmentation)
 CREATE TRIGGER question_ranges_0_disjoint_insert AFTER INSERT ON segment.question_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER question_ranges_0_disjoint_update AFTER UPDATE ON segment.question_ranges
     REFERENCING NEW TABLE AS segment_new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION segment._question_ranges_disjoint();
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._ranges_disjoint();
 CREATE TRIGGER options_checked BEFORE INSERT OR UPDATE ON segment.options
     FOR EACH ROW EXECUTE FUNCTION segment._option_written();
 CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
