@@ -1,6 +1,7 @@
 -- A scheme with its questions, options and levels in display order, as the JSON a
 -- questionnaire renders: each question with its kind, a choice question with its options, a
--- number question with its ranges. $1 scheme id.
+-- number question with its ranges. Open ends of levels and ranges are JSON null (a number
+-- field is a number or null, never the string "Infinity"). $1 scheme id.
 SELECT pg_catalog.jsonb_build_object(
     'scheme', s.name, 'description', s.description, 'version', s.version,
     'questions', COALESCE((
@@ -16,7 +17,8 @@ SELECT pg_catalog.jsonb_build_object(
                    OPERATOR(pg_catalog.||) CASE WHEN q.kind = 'number' THEN
                        pg_catalog.jsonb_build_object('ranges', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                                      'min_value', r.min_value, 'max_value', r.max_value,
+                                      'min_value', NULLIF(r.min_value, '-Infinity'),
+                                      'max_value', NULLIF(r.max_value, 'Infinity'),
                                       'points', r.points)
                                   ORDER BY r.min_value)
                            FROM segment.question_ranges r WHERE r.question_id = q.question_id),
@@ -26,7 +28,8 @@ SELECT pg_catalog.jsonb_build_object(
         FROM segment.questions q WHERE q.scheme_id = s.scheme_id), '[]'::jsonb),
     'levels', COALESCE((
         SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'name', l.name, 'min_score', l.min_score, 'max_score', l.max_score)
+                   'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
+                   'max_score', NULLIF(l.max_score, 'Infinity'))
                ORDER BY l.min_score)
         FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'::jsonb))
 FROM segment.schemes s

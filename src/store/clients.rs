@@ -106,11 +106,13 @@ pub fn upsert_value_answer(
 }
 
 /// Makes `option_ids` the options a client picked for a multiple-choice question (an empty
-/// list removes them all): the new picks are inserted, then the picks not wanted any more
-/// deleted (the picks' triggers score each statement; a client whose picks are all replaced
-/// keeps its assignment throughout). Replacements of one client's picks take turns: the
-/// client's row is locked first (FOR NO KEY UPDATE, as the owner: a writer need not update
-/// the client table), and the picks are then read afresh, so the second replacement leaves
+/// list removes them all), in one statement: the new picks are inserted, then the picks not
+/// wanted any more deleted. The statement locks the pick rows it deletes before its triggers
+/// lock the client's assignment, the order of every statement on the picks (a bulk DELETE
+/// included); the insert's trigger fires first, so a client whose picks are all replaced keeps
+/// its assignment throughout. Replacements of one client's picks take turns: the client's row
+/// is locked first (FOR NO KEY UPDATE, as the owner: a writer need not update the client
+/// table), and the statement then reads the picks afresh, so the second replacement leaves
 /// exactly its set. Returns whether anything changed. The caller has checked the entity has a
 /// picks table.
 pub fn replace_picks(
@@ -123,24 +125,23 @@ pub fn replace_picks(
         let _owner = ActingAs::role(entity.owner);
         super::parameters::lock_clients(entity, &[client_text(entity, client)]);
     }
-    let added = run_kept(
+    // (the DELETE reads `added`, so the INSERT has run, and queued its trigger, before it)
+    let changed = run_kept(
         entity,
-        "INSERT INTO {{picks}} (client_id, question_id, option_id) \
-         SELECT CAST($1 AS {{key_type}}), $2, o FROM pg_catalog.unnest($3) o \
-         ON CONFLICT DO NOTHING RETURNING 1",
-        true,
-        client,
-        &[question_id.into(), option_ids.clone().into()],
-    );
-    let removed = run_kept(
-        entity,
-        "DELETE FROM {{picks}} p WHERE p.client_id = CAST($1 AS {{key_type}}) \
-         AND p.question_id = $2 AND p.option_id <> ALL ($3) RETURNING 1",
+        "WITH added AS ( \
+             INSERT INTO {{picks}} (client_id, question_id, option_id) \
+             SELECT CAST($1 AS {{key_type}}), $2, o FROM pg_catalog.unnest($3) o \
+             ON CONFLICT DO NOTHING RETURNING 1), \
+         removed AS ( \
+             DELETE FROM {{picks}} p WHERE p.client_id = CAST($1 AS {{key_type}}) \
+             AND p.question_id = $2 AND p.option_id <> ALL ($3) \
+             AND (SELECT pg_catalog.count(*) FROM added) >= 0 RETURNING 1) \
+         SELECT 1 FROM added UNION ALL SELECT 1 FROM removed",
         true,
         client,
         &[question_id.into(), option_ids.into()],
     );
-    added + removed > 0
+    changed > 0
 }
 
 /// Locks the entity's answers table as a write of answers (or picks) locks it, before codes are
