@@ -271,7 +271,8 @@ mod tests {
         // an unanswered question has no note
         let (rows, _) = explain(&[input("size", "1", None)]).unwrap();
         assert_eq!(rows[0].note, None);
-        let (score, level) = assess(&inputs, &levels()).unwrap().unwrap();
+        let levels = levels();
+        let (score, level) = assess(&inputs, &levels).unwrap().unwrap();
         assert_eq!(score, d("10"));
         assert_eq!(status_for(&inputs, level), status_for(&inputs[..1], level));
     }

@@ -239,7 +239,6 @@ pub fn bump_version(scheme_id: i32) -> Option<i32> {
     )
 }
 
-/// The scheme a question belongs to and that scheme's client table.
 /// The scheme name, code and kind of a question by id; None when there is no such question.
 pub fn question_of_id(question_id: i32) -> Option<(String, String, String)> {
     Spi::connect(|c| {
@@ -260,6 +259,7 @@ pub fn question_of_id(question_id: i32) -> Option<(String, String, String)> {
     })
 }
 
+/// The scheme a question belongs to and that scheme's client table.
 pub fn scheme_of_question(question_id: i32) -> (String, String) {
     Spi::connect(|c| {
         ok(c.select(
