@@ -2085,6 +2085,17 @@ AS 'MODULE_PATHNAME', 'transitions_wrapper';
 ALTER FUNCTION segment.transitions(text, timestamp with time zone, timestamp with time zone) SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION segment.transitions(text, timestamp with time zone, timestamp with time zone) IS
     'how many clients moved from each segment to each other between two moments, from the history (unchanged pairs included; NULL: not categorized or no segment)';
+-- The questionnaire filled in for one client
+CREATE FUNCTION segment."questionnaire_for"(
+	"scheme" TEXT,
+	"client" anycompatible
+) RETURNS jsonb
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'questionnaire_for_wrapper';
+ALTER FUNCTION segment.questionnaire_for(text, anycompatible) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS
+    'the scheme''s questionnaire filled in for one client: each question with the client''s current answer, and the client''s score, segment and status';
 
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.

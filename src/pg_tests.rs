@@ -250,6 +250,7 @@ mod tests {
             ("base_type", QueryPart::Type("bpchar")),
             ("moment", QueryPart::Sql("$2")),
             ("value", QueryPart::Sql("value")),
+            ("questionnaire", QueryPart::Fragment("SELECT 1")),
             ("states", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("states_before", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("states_after", QueryPart::Fragment("SELECT 1, 1, 1")),

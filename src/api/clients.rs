@@ -364,6 +364,20 @@ fn segment_at(scheme: &str, client: ClientKey, at: TimestampWithTimeZone) -> Opt
         .and_then(|(_, segment)| segment)
 }
 
+/// The scheme's questionnaire filled in for one client (`segment.questionnaire`'s document, each
+/// question with the client's current answer, and the client's score, segment and status), for
+/// an app that shows a client's form.
+#[pg_extern(stable, strict)]
+fn questionnaire_for(scheme: &str, client: ClientKey) -> pgrx::JsonB {
+    (|| -> Result<pgrx::JsonB> {
+        let scheme = store::scheme(scheme)?;
+        let client = store::exact_client(&scheme.entity, client)?;
+        existing_client(&scheme.entity, client)?;
+        Ok(store::questionnaire_for(&scheme, client))
+    })()
+    .or_raise()
+}
+
 /// Every change of the client's score or segment in the scheme, oldest first.
 #[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
 #[pg_extern(stable, strict)]

@@ -82,7 +82,9 @@ pub use parameters::{
     inserted_clients, match_taken, parameter_id, refresh_scheme, rescore_clients, rescore_related,
     trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
 };
-pub use reports::{all_client_inputs, distribution, distribution_at, questionnaire, transitions};
+pub use reports::{
+    all_client_inputs, distribution, distribution_at, questionnaire, questionnaire_for, transitions,
+};
 pub use resegment::{
     delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,
 };

@@ -49,6 +49,7 @@ queries! {
     DISTRIBUTION_AT => "distribution_at.sql",
     TRANSITIONS => "transitions.sql",
     QUESTIONNAIRE => "questionnaire.sql",
+    QUESTIONNAIRE_FOR => "questionnaire_for.sql",
     VERIFY_INPUTS => "verify_inputs.sql",
     ANSWER_CHANGES_INSERT => "answer_changes_insert.sql",
     ANSWER_CHANGES_UPDATE => "answer_changes_update.sql",

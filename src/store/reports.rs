@@ -90,6 +90,16 @@ pub fn transitions(
     })
 }
 
+/// The questionnaire filled in for one client: each question with the client's answer, and the
+/// client's assignment.
+pub fn questionnaire_for(scheme: &Scheme, client: crate::client_key::ClientKey) -> pgrx::JsonB {
+    let mut parts = query::entity_parts(&scheme.entity).to_vec();
+    parts.push(("questionnaire", query::Part::Fragment(query::QUESTIONNAIRE)));
+    let sql = query::render(query::QUESTIONNAIRE_FOR, &parts);
+    let json = value::<pgrx::JsonB>(&sql, &[scheme.scheme_id.into(), client.param()]);
+    json.expect("the scheme was looked up in this statement")
+}
+
 /// Every question with its options, in display order, as the JSON a questionnaire renders.
 pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
     let json = value::<pgrx::JsonB>(query::QUESTIONNAIRE, &[scheme.scheme_id.into()]);

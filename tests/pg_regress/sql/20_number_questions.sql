@@ -33,6 +33,8 @@ SELECT segment.answer('outlet_size', 1, 'format', 'kiosk');
 SELECT client_id, score, answered, segment, status FROM :asg ORDER BY client_id;
 SELECT a.client_id, q.code, a.option_id IS NOT NULL AS has_option, a.value FROM :ans a JOIN segment.questions q USING (question_id) ORDER BY a.client_id, q.position;
 SELECT * FROM segment.explain('outlet_size', 1);
+SELECT q ->> 'code' AS question, q -> 'answer' AS answer
+FROM jsonb_array_elements(segment.questionnaire_for('outlet_size', 1) -> 'questions') q;
 -- A changed number moves the score; the same number again changes nothing.
 SELECT segment.answer_number('outlet_size', 1, 'checkouts', 7.5);
 SELECT segment.answer_number('outlet_size', 1, 'checkouts', 7.50);

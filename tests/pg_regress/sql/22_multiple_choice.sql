@@ -55,6 +55,17 @@ DELETE FROM :picks WHERE client_id = 'O12'
 SELECT client_id, score, answered, segment FROM :asg WHERE client_id = 'O12';
 SELECT item, value, points, contribution FROM segment.explain('services', 'O12') WHERE item = 'payments';
 
+-- The questionnaire filled in for one client (what an app shows when it opens the client's
+-- form): each question with the client's answer, and the client's assignment.
+SELECT segment.answer('services', 'O20', 'format', 'super');
+SELECT q ->> 'code' AS question, q ->> 'kind' AS kind, q -> 'answer' AS answer
+FROM jsonb_array_elements(segment.questionnaire_for('services', 'O20') -> 'questions') q;
+SELECT d ->> 'client' AS client, d -> 'score' AS score, d ->> 'segment' AS segment, d ->> 'status' AS status
+FROM segment.questionnaire_for('services', 'O20') d;
+SELECT d -> 'score' AS score, d -> 'questions' -> 0 -> 'answer' AS format
+FROM segment.questionnaire_for('services', 'O30') d;
+SELECT segment.questionnaire_for('services', 'nobody');
+
 -- Wrong forms are refused with a HINT naming the right one; nothing is written.
 SELECT segment.answer('services', 'O2', 'payments', 'card');
 SELECT segment.answer('services', 'O2', 'format', ARRAY['kiosk']);
