@@ -58,6 +58,7 @@ suite "concurrency stress test (tests/stress.sh)" bash "$ROOT/tests/stress.sh"
 suite "PostgreSQL 18: pg_regress and isolation suites" bash "$ROOT/tests/pg18.sh"
 suite "pg_cron runs segment.refresh on a schedule (tests/cron.sh)" bash "$ROOT/tests/cron.sh"
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
+suite "schemes as code: export, JSON Schema, import (tests/schemes_as_code.sh)" bash "$ROOT/tests/schemes_as_code.sh"
 suite "ALTER EXTENSION UPDATE from 0.1.0 (tests/upgrade.sh)" bash "$ROOT/tests/upgrade.sh"
 suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke
 

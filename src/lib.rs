@@ -88,6 +88,11 @@ extension_sql_file!(
     name = "number_questions",
     requires = ["parameters"]
 );
+extension_sql_file!(
+    "../sql/schemes_as_code.sql",
+    name = "schemes_as_code",
+    requires = ["number_questions"]
+);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]
