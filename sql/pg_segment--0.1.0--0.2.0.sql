@@ -2123,7 +2123,7 @@ BEGIN
                        'options', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'code', o.code, 'label', o.label, 'points', o.points,
-                                      'position', o.position) ORDER BY o.position, o.code)
+                                      'position', o.position) ORDER BY o.position, o.code COLLATE "C")
                            FROM segment.options o WHERE o.question_id = q.question_id), '[]'),
                        'ranges', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -2131,7 +2131,7 @@ BEGIN
                                       'max_value', NULLIF(r.max_value, 'Infinity'),
                                       'points', r.points) ORDER BY r.min_value)
                            FROM segment.question_ranges r WHERE r.question_id = q.question_id), '[]'))
-                   ORDER BY q.position, q.code)
+                   ORDER BY q.position, q.code COLLATE "C")
             FROM segment.questions q WHERE q.scheme_id = s.scheme_id), '[]'),
         'parameters', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -2146,14 +2146,14 @@ BEGIN
                            FROM segment.parameter_ranges r WHERE r.parameter_id = p.parameter_id), '[]'),
                        'matches', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                                      'value', m.value, 'points', m.points) ORDER BY m.value)
+                                      'value', m.value, 'points', m.points) ORDER BY m.value COLLATE "C")
                            FROM segment.parameter_matches m WHERE m.parameter_id = p.parameter_id), '[]'))
-                   ORDER BY p.position, p.code)
+                   ORDER BY p.position, p.code COLLATE "C")
             FROM segment.parameters p WHERE p.scheme_id = s.scheme_id), '[]'),
         'levels', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
-                       'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score)
+                       'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score, l.name COLLATE "C")
             FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'))
     INTO doc
     FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id
@@ -2167,11 +2167,89 @@ BEGIN
 END
 $fn$;
 
+-- A scheme document's object (the document, a question, an option, …) checked before it is
+-- used: every key one the format knows (a misspelled key would silently drop what it holds),
+-- and each list a JSON array. 22023 naming the key and where it is.
+CREATE FUNCTION segment._document_object(obj jsonb, place text, known text[], lists text[])
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    key text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(obj) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'scheme document: % is not a JSON object', place
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT k INTO key FROM pg_catalog.jsonb_object_keys(obj) k WHERE k <> ALL (known) ORDER BY k LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'scheme document: % has an unknown key "%"', place, key
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Its keys are %s (docs/scheme.schema.json).', pg_catalog.array_to_string(known, ', '));
+    END IF;
+    SELECT k INTO key FROM pg_catalog.unnest(lists) k
+    WHERE obj ? k AND pg_catalog.jsonb_typeof(obj -> k) IS DISTINCT FROM 'array' ORDER BY k LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'scheme document: "%" of % is not a JSON array', key, place
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN obj;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._document_object(jsonb, text, text[], text[]) IS
+    'internal: checks the keys and lists of an object of a scheme document';
+
+-- A whole number of a scheme document (a position): 2 and 2.0 are 2, 2.5 is refused (22023).
+CREATE FUNCTION segment._document_integer(value jsonb, place text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF value IS NULL OR value = 'null'::jsonb THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.jsonb_typeof(value) <> 'number' OR (value #>> '{}')::numeric % 1 <> 0 THEN
+        RAISE EXCEPTION 'scheme document: % is %, not a whole number', place, value
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN (value #>> '{}')::numeric::integer;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._document_integer(jsonb, text) IS
+    'internal: a whole number of a scheme document';
+
+-- A table a scheme document names (client_table, a parameter's source): a schema-qualified name
+-- as export_scheme prints it, never an OID.
+CREATE FUNCTION segment._document_table(name text, place text) RETURNS regclass
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF name IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF name ~ '^[0-9]+$' THEN
+        RAISE EXCEPTION 'scheme document: % "%" is a number, not a table name', place, name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name tables schema-qualified, as segment.export_scheme() prints them.';
+    END IF;
+    RETURN name::regclass;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._document_table(text, text) IS
+    'internal: a table a scheme document names';
+
 -- Creates the scheme a document describes (segment.export_scheme's shape) over client_table
--- (the document's own when NULL), in one transaction: the scheme, its questions with their
--- options and ranges, its parameters with their ranges and matches, and its levels, each
--- through the function an administrator calls, so every check and error is theirs. Returns
--- the new scheme's id. Replacing a live configuration (replace => true) is not built yet.
+-- (the document's own when NULL), in one transaction: the scheme, its levels, its questions
+-- with their options and ranges, its parameters with their ranges and matches, each through
+-- the function an administrator calls, so every check and error is theirs; the document's
+-- keys and lists are checked first (22023). Parameters are defined as the caller (their
+-- definer, whose rights evaluate them). Returns the new scheme's id. Replacing a live
+-- configuration (replace => true) is not built yet.
 CREATE FUNCTION segment.import_scheme(doc jsonb, client_table regclass DEFAULT NULL,
                                       replace boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql
@@ -2187,6 +2265,8 @@ DECLARE
     p jsonb;
     m jsonb;
     l jsonb;
+    i bigint;
+    j bigint;
 BEGIN
     IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
        OR doc ->> 'format' IS DISTINCT FROM 'pg_segment scheme 1' THEN
@@ -2199,40 +2279,73 @@ BEGIN
             USING ERRCODE = 'feature_not_supported',
                   HINT = 'Import it under another name, or drop the scheme with segment.drop_scheme() (its assignments and history go with it) and import it again.';
     END IF;
-    target := COALESCE(client_table, (doc ->> 'client_table')::regclass);
+    PERFORM segment._document_object(doc, 'the document',
+        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels'],
+        ARRAY['questions', 'parameters', 'levels']);
+    target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
     scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
-    FOR q IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]')) LOOP
+    -- levels first: every later step re-segments the clients it scores (a parameter scores
+    -- every client of the table) against the final levels
+    FOR l, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'levels', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(l, pg_catalog.format('level %s', i),
+            ARRAY['name', 'min_score', 'max_score'], '{}');
+        PERFORM segment.add_level(scheme_name, l ->> 'name',
+            COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
+            COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
+    END LOOP;
+    FOR q, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(q, pg_catalog.format('question %s', i),
+            ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'options', 'ranges'],
+            ARRAY['options', 'ranges']);
         PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
-            COALESCE((q ->> 'weight')::numeric, 1), (q ->> 'position')::integer,
+            COALESCE((q ->> 'weight')::numeric, 1),
+            segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
             COALESCE(q ->> 'kind', 'single'));
-        FOR o IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'options', '[]')) LOOP
+        FOR o, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'options', '[]'))
+                    WITH ORDINALITY LOOP
+            PERFORM segment._document_object(o, pg_catalog.format('option %s of question %s', j, i),
+                ARRAY['code', 'label', 'points', 'position'], '{}');
             PERFORM segment.add_option(scheme_name, q ->> 'code', o ->> 'code', o ->> 'label',
-                (o ->> 'points')::numeric, (o ->> 'position')::integer);
+                (o ->> 'points')::numeric,
+                segment._document_integer(o -> 'position',
+                    pg_catalog.format('the position of option %s of question %s', j, i)));
         END LOOP;
-        FOR r IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'ranges', '[]')) LOOP
+        FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'ranges', '[]'))
+                    WITH ORDINALITY LOOP
+            PERFORM segment._document_object(r, pg_catalog.format('range %s of question %s', j, i),
+                ARRAY['min_value', 'max_value', 'points'], '{}');
             PERFORM segment.add_range(scheme_name, q ->> 'code',
                 COALESCE((r ->> 'min_value')::numeric, '-Infinity'),
                 COALESCE((r ->> 'max_value')::numeric, 'Infinity'), (r ->> 'points')::numeric);
         END LOOP;
     END LOOP;
-    FOR p IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'parameters', '[]')) LOOP
+    FOR p, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'parameters', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(p, pg_catalog.format('parameter %s', i),
+            ARRAY['code', 'label', 'expression', 'weight', 'position', 'required', 'source',
+                  'client_column', 'ranges', 'matches'],
+            ARRAY['ranges', 'matches']);
         PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
-            COALESCE((p ->> 'weight')::numeric, 1), (p ->> 'source')::regclass,
-            (p ->> 'client_column')::name, COALESCE((p ->> 'required')::boolean, false),
-            (p ->> 'position')::integer);
-        FOR r IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'ranges', '[]')) LOOP
+            COALESCE((p ->> 'weight')::numeric, 1),
+            segment._document_table(p ->> 'source', pg_catalog.format('the source of parameter %s', i)),
+            (p ->> 'client_column')::name, COALESCE((p -> 'required')::boolean, false),
+            segment._document_integer(p -> 'position', pg_catalog.format('the position of parameter %s', i)));
+        FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'ranges', '[]'))
+                    WITH ORDINALITY LOOP
+            PERFORM segment._document_object(r, pg_catalog.format('range %s of parameter %s', j, i),
+                ARRAY['min_value', 'max_value', 'points'], '{}');
             PERFORM segment.add_range(scheme_name, p ->> 'code',
                 COALESCE((r ->> 'min_value')::numeric, '-Infinity'),
                 COALESCE((r ->> 'max_value')::numeric, 'Infinity'), (r ->> 'points')::numeric);
         END LOOP;
-        FOR m IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'matches', '[]')) LOOP
+        FOR m, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'matches', '[]'))
+                    WITH ORDINALITY LOOP
+            PERFORM segment._document_object(m, pg_catalog.format('match %s of parameter %s', j, i),
+                ARRAY['value', 'points'], '{}');
             PERFORM segment.add_match(scheme_name, p ->> 'code', m ->> 'value', (m ->> 'points')::numeric);
         END LOOP;
-    END LOOP;
-    FOR l IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'levels', '[]')) LOOP
-        PERFORM segment.add_level(scheme_name, l ->> 'name',
-            COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
-            COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
     END LOOP;
     RETURN scheme_id;
 END

@@ -56,6 +56,16 @@ SELECT segment.import_scheme(doc, replace => true) FROM before;
 SELECT segment.import_scheme(doc) FROM before;
 SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{levels,1,min_score}', '5')) FROM before;
 SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{questions,0,kind}', '"ranking"')) FROM before;
+-- A misspelled key would silently drop what it holds: refused, naming it and where it is;
+-- so are lists that are not arrays, fractional positions and tables named by number.
+SELECT segment.import_scheme(jsonb_set(doc - 'parameters', '{paramters}', doc -> 'parameters') || '{"name": "broken"}') FROM before;
+SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{questions,1,options,0,colour}', '"red"')) FROM before;
+SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{levels}', '{"name": "x"}')) FROM before;
+SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{questions,0,position}', '1.5')) FROM before;
+SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{client_table}', '"1259"')) FROM before;
+-- (a whole number written 2.0 is 2)
+SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"positions"'), '{questions,0,position}', '1.0')) > 0 AS imported FROM before;
+SELECT segment.drop_scheme('positions');
 SELECT count(*) AS broken_schemes FROM segment.schemes WHERE name = 'broken';
 SELECT segment.drop_scheme('shop_rank_copy');
 SELECT segment.drop_scheme('shop_rank');
