@@ -27,6 +27,9 @@ FROM segment.answer_options o
 WHERE o.scheme = 'outlet_category' AND o.question = 'floor_area' AND o.option = 'over_1000'
   AND a.client_id = 7 AND a.question_id = o.question_id;
 SELECT segment.score('outlet_category', 7) AS score, segment.segment_of('outlet_category', 7) AS segment;
+\echo '--- what the field agent''s app shows when it opens company 7 (segment.questionnaire_for)'
+SELECT q ->> 'code' AS question, q ->> 'kind' AS kind, q -> 'answer' AS answer
+FROM jsonb_array_elements(segment.questionnaire_for('outlet_category', 7) -> 'questions') q;
 \echo '--- and the ledger of company 7, oldest first'
 SELECT old_score, new_score, old_segment, new_segment, cause, version
 FROM segment.history('outlet_category', 7);
@@ -49,3 +52,13 @@ UPDATE crm.demo_clock SET today = '2026-12-31';
 SELECT segment.refresh('account_value') AS assignments_changed;
 SELECT * FROM segment.distribution('account_value');
 SELECT 'account_value' AS scheme, count(*) AS disagreeing FROM segment.verify('account_value');
+
+\echo
+\echo '--- how the outlets moved while this demo ran (segment.transitions, from the ledger)'
+SELECT * FROM segment.transitions('outlet_category',
+    (SELECT min(changed_at) FROM segment.crm_companies_history), now());
+\echo '--- the scheme as code: segment.export_scheme gives one JSON document (here its outline)'
+SELECT d ->> 'format' AS format, d ->> 'name' AS name,
+       jsonb_array_length(d -> 'questions') AS questions, jsonb_array_length(d -> 'parameters') AS parameters,
+       jsonb_array_length(d -> 'levels') AS levels
+FROM segment.export_scheme('account_value') d;
