@@ -57,6 +57,17 @@ SELECT 'account_value' AS scheme, count(*) AS disagreeing FROM segment.verify('a
 \echo '--- how the outlets moved while this demo ran (segment.transitions, from the ledger)'
 SELECT * FROM segment.transitions('outlet_category',
     (SELECT min(changed_at) FROM segment.crm_companies_history), now());
+\echo '--- golden-set tests of the outlet scheme: two hand-scored outlets (passed = the engine agrees)'
+SELECT * FROM segment.check_scheme('outlet_category', '[
+  {"name": "flagship (46.5 points)",
+   "answers": {"floor_area": "over_1000", "assortment": "wide", "foot_traffic": "high",
+               "payments": "on_time", "visibility": "good", "checkouts": 8,
+               "payment_methods": ["card", "mobile"]},
+   "expected": "A+"},
+  {"name": "corner shop (-2.5 points)",
+   "answers": {"floor_area": "under_50", "assortment": "narrow", "foot_traffic": "low",
+               "payments": "late", "visibility": "poor"},
+   "expected": "C"}]');
 \echo '--- the scheme as code: segment.export_scheme gives one JSON document (here its outline)'
 SELECT d ->> 'format' AS format, d ->> 'name' AS name,
        jsonb_array_length(d -> 'questions') AS questions, jsonb_array_length(d -> 'parameters') AS parameters,

@@ -244,6 +244,8 @@ COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
 COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
+COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
+    'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
 COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS
     'the scheme''s questionnaire filled in for one client: each question with the client''s current answer, and the client''s score, segment and status';
 COMMENT ON FUNCTION segment.score_at(text, anycompatible, timestamp with time zone) IS

@@ -2356,6 +2356,23 @@ COMMENT ON FUNCTION segment.export_scheme(text) IS
 COMMENT ON FUNCTION segment.import_scheme(jsonb, regclass, boolean) IS
     'creates the scheme a segment.export_scheme document describes over a client table, through the administrator''s functions; returns its id';
 
+-- Golden-set tests of a scheme
+CREATE FUNCTION segment."check_scheme"(
+	"scheme" TEXT,
+	"cases" jsonb
+) RETURNS TABLE (
+	"case_name" TEXT,
+	"expected" TEXT,
+	"actual" TEXT,
+	"passed" bool
+)
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'check_scheme_wrapper';
+ALTER FUNCTION segment.check_scheme(text, jsonb) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
+    'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
+
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.
 SELECT segment.repair_bound_tables();

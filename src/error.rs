@@ -86,6 +86,11 @@ pub enum SegmentError {
         code: String,
         known: Vec<String>,
     },
+    /// A golden-set case segment.check_scheme cannot evaluate.
+    BadCase {
+        case: String,
+        problem: String,
+    },
     /// A question kind pg_segment does not know.
     UnknownKind {
         kind: String,
@@ -239,6 +244,7 @@ impl SegmentError {
             SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::NotRepaired { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::UnknownRangeOwner { .. } => ERRCODE_UNDEFINED_OBJECT,
+            SegmentError::BadCase { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -321,6 +327,7 @@ impl SegmentError {
                 "question \"{question}\" of scheme \"{scheme}\" is a {kind} question: it is not answered with {given}"
             ),
             SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
+            SegmentError::BadCase { case, problem } => format!("case {case}: {problem}"),
             SegmentError::UnknownRangeOwner { scheme, code, .. } => format!(
                 "scheme \"{scheme}\" has no parameter or number question \"{code}\""
             ),
@@ -455,6 +462,11 @@ impl SegmentError {
             SegmentError::NotRepaired { .. } => {
                 Some("Run SELECT segment.repair_bound_tables(); as a superuser.".into())
             }
+            SegmentError::BadCase { .. } => Some(
+                "A case is {\"name\": …, \"answers\": {question: option | [options] | number}, \
+                 \"parameters\": {parameter: value}, \"expected\": segment or null}."
+                    .into(),
+            ),
             SegmentError::UnknownRangeOwner { known, .. } => Some(format!(
                 "Ranges map the values of numeric parameters and the answers of number questions; {}.",
                 listed(known)

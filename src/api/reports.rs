@@ -2,7 +2,7 @@
 
 use super::to_numeric;
 use crate::engine;
-use crate::error::{OrRaise, Result};
+use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
@@ -82,6 +82,99 @@ fn transitions(
 > {
     let scheme = store::scheme(scheme).or_raise();
     TableIterator::new(store::transitions(&scheme, from_time, to_time))
+}
+
+/// Golden-set tests of a scheme: each case gives a client's answers and parameter values and
+/// the segment it should get; the engine scores it with the scheme's configuration, writing
+/// nothing. One row per case: its name, the expected and the actual segment, and whether they
+/// agree.
+#[allow(clippy::type_complexity)] // pgrx reads column names from name!() in the signature
+#[pg_extern(stable, strict)]
+fn check_scheme(
+    scheme: &str,
+    cases: pgrx::JsonB,
+) -> TableIterator<
+    'static,
+    (
+        name!(case_name, String),
+        name!(expected, Option<String>),
+        name!(actual, Option<String>),
+        name!(passed, bool),
+    ),
+> {
+    let rows = (|| -> Result<Vec<(String, Option<String>, Option<String>, bool)>> {
+        let scheme = store::scheme(scheme)?;
+        let levels = store::levels(scheme.scheme_id)?;
+        let bad = |case: &str, problem: String| SegmentError::BadCase {
+            case: case.to_string(),
+            problem,
+        };
+        let Some(cases) = cases.0.as_array() else {
+            return Err(bad("list", "cases must be a JSON array of cases".into()));
+        };
+        let mut out = Vec::with_capacity(cases.len());
+        for (i, case) in cases.iter().enumerate() {
+            let label = format!("{}", i + 1);
+            let Some(fields) = case.as_object() else {
+                return Err(bad(&label, "not a JSON object".into()));
+            };
+            if let Some(key) = fields
+                .keys()
+                .find(|k| !["name", "answers", "parameters", "expected"].contains(&k.as_str()))
+            {
+                return Err(bad(&label, format!("unknown key \"{key}\"")));
+            }
+            let name = match fields.get("name") {
+                None => label.clone(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(_) => return Err(bad(&label, "\"name\" is not a string".into())),
+            };
+            let case_label = format!("\"{name}\"");
+            for list in ["answers", "parameters"] {
+                if fields
+                    .get(list)
+                    .is_some_and(|v| !v.is_object() && !v.is_null())
+                {
+                    return Err(bad(&case_label, format!("\"{list}\" is not a JSON object")));
+                }
+            }
+            let expected = match fields.get("expected") {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Null) => None,
+                _ => {
+                    return Err(bad(
+                        &case_label,
+                        "\"expected\" must be a segment name or null".into(),
+                    ))
+                }
+            };
+            let (inputs, unknown) = store::check_inputs(&scheme, case)?;
+            if let Some(code) = unknown {
+                return Err(bad(
+                    &case_label,
+                    format!(
+                        "scheme \"{}\" has no question or parameter \"{code}\"",
+                        scheme.name
+                    ),
+                ));
+            }
+            if let Some((input, problem)) = inputs.iter().find(|(_, p)| p.is_some()) {
+                let problem = problem.clone().unwrap_or_default();
+                return Err(bad(
+                    &case_label,
+                    format!("the value of \"{}\": {problem}", input.item),
+                ));
+            }
+            let inputs: Vec<engine::ExplainInput> = inputs.into_iter().map(|(i, _)| i).collect();
+            let actual = engine::assess(&inputs, &levels)?
+                .and_then(|(_, level)| level.map(|l| l.name.clone()));
+            let passed = actual == expected;
+            out.push((name, expected, actual, passed));
+        }
+        Ok(out)
+    })()
+    .or_raise();
+    TableIterator::new(rows)
 }
 
 /// Recomputes every client of the scheme from scratch in the engine (answers, and parameters

@@ -83,7 +83,8 @@ pub use parameters::{
     trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
 };
 pub use reports::{
-    all_client_inputs, distribution, distribution_at, questionnaire, questionnaire_for, transitions,
+    all_client_inputs, check_inputs, distribution, distribution_at, questionnaire,
+    questionnaire_for, transitions,
 };
 pub use resegment::{
     delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,

@@ -50,6 +50,7 @@ queries! {
     TRANSITIONS => "transitions.sql",
     QUESTIONNAIRE => "questionnaire.sql",
     QUESTIONNAIRE_FOR => "questionnaire_for.sql",
+    CHECK_INPUTS => "check_inputs.sql",
     VERIFY_INPUTS => "verify_inputs.sql",
     ANSWER_CHANGES_INSERT => "answer_changes_insert.sql",
     ANSWER_CHANGES_UPDATE => "answer_changes_update.sql",

@@ -100,6 +100,53 @@ pub fn questionnaire_for(scheme: &Scheme, client: crate::client_key::ClientKey) 
     json.expect("the scheme was looked up in this statement")
 }
 
+/// An input with a golden-set case's value, and what is wrong with the value (None: nothing).
+pub type CaseInput = (ExplainInput, Option<String>);
+
+/// The scheme's inputs with the values of one golden-set case (`check_inputs.sql`), each with
+/// what is wrong with its value, if anything; and the first code the case names that is no
+/// question (in "answers") or parameter (in "parameters") of the scheme.
+pub fn check_inputs(
+    scheme: &Scheme,
+    case: &serde_json::Value,
+) -> Result<(Vec<CaseInput>, Option<String>)> {
+    let case = pgrx::JsonB(case.clone());
+    let unknown = value::<String>(
+        "SELECT k FROM ( \
+             SELECT k FROM pg_catalog.jsonb_object_keys(COALESCE($2 -> 'answers', '{}')) k \
+             WHERE NOT EXISTS (SELECT 1 FROM segment.questions q \
+                               WHERE q.scheme_id = $1 AND q.code = k) \
+             UNION ALL \
+             SELECT k FROM pg_catalog.jsonb_object_keys(COALESCE($2 -> 'parameters', '{}')) k \
+             WHERE NOT EXISTS (SELECT 1 FROM segment.parameters p \
+                               WHERE p.scheme_id = $1 AND p.code = k)) u ORDER BY k LIMIT 1",
+        &[scheme.scheme_id.into(), pgrx::JsonB(case.0.clone()).into()],
+    );
+    let inputs = Spi::connect(|c| {
+        ok(c.select(
+            query::CHECK_INPUTS,
+            None,
+            &[scheme.scheme_id.into(), case.into()],
+        ))
+        .map(|row| {
+            let input = ExplainInput {
+                position: ok(row.get::<i32>(1)).unwrap_or_default(),
+                item: ok(row.get::<String>(2)).unwrap_or_default(),
+                kind: super::clients::input_kind(ok(row.get::<String>(3)).as_deref()),
+                weight: decimal(ok(row.get(4)))?.unwrap_or_default(),
+                value: ok(row.get(5)),
+                points: decimal(ok(row.get(6)))?,
+                required: ok(row.get::<bool>(7)).unwrap_or(false),
+                hidden: false,
+                answer_rows: 0,
+            };
+            Ok((input, ok(row.get::<String>(8))))
+        })
+        .collect::<Result<Vec<_>>>()
+    })?;
+    Ok((inputs, unknown))
+}
+
 /// Every question with its options, in display order, as the JSON a questionnaire renders.
 pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
     let json = value::<pgrx::JsonB>(query::QUESTIONNAIRE, &[scheme.scheme_id.into()]);

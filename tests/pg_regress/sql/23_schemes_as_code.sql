@@ -49,6 +49,30 @@ SELECT segment.import_scheme(jsonb_set(doc, '{name}', '"shop_rank_copy"')) > 0 A
 SELECT count(*) AS questions FROM segment.questions q JOIN segment.schemes s USING (scheme_id)
 WHERE s.name = 'shop_rank_copy';
 
+-- Golden-set tests: each case's answers and parameter values are scored by the engine with
+-- the scheme's configuration, writing nothing; its segment is compared with the expected one.
+-- (staff is required: a case without it has no segment.)
+CREATE TEMP TABLE ledger AS SELECT count(*) AS n FROM segment.sc_shops_history;
+SELECT * FROM segment.check_scheme('shop_rank', '[
+  {"name": "big supermarket", "answers": {"format": "super", "pay": ["card", "cash"], "tills": 3},
+   "parameters": {"staff": 12}, "expected": "big"},
+  {"name": "kiosk", "answers": {"format": "kiosk"}, "parameters": {"staff": 3}, "expected": "small"},
+  {"name": "sales match", "answers": {"format": "kiosk"}, "parameters": {"staff": 12, "sales": 420},
+   "expected": "big"},
+  {"name": "no sales match", "answers": {"format": "kiosk"}, "parameters": {"staff": 12, "sales": 400},
+   "expected": "small"},
+  {"name": "no staff figure", "answers": {"format": "super"}, "expected": null},
+  {"name": "wrong on purpose", "answers": {"format": "kiosk"}, "parameters": {"staff": 3}, "expected": "big"}
+]');
+SELECT count(*) = (SELECT n FROM ledger) AS nothing_written FROM segment.sc_shops_history;
+-- A case the engine cannot score is refused, naming it and what is wrong.
+SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {"format": "mall"}, "expected": null}]');
+SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {"pay": "card"}, "expected": null}]');
+SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {"colour": "red"}, "expected": null}]');
+SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {}}]');
+SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {"tills": "three"}, "expected": null}]');
+SELECT * FROM segment.check_scheme('shop_rank', '{"name": "x"}');
+
 -- Errors: each as the function an administrator calls would give it, and nothing is kept.
 SELECT segment.export_scheme('nope');
 SELECT segment.import_scheme('{"format": "something else"}');

@@ -1,0 +1,68 @@
+-- The inputs of scheme $1 with the values of one golden-set case ($2, a JSON object with
+-- "answers": {question code: option code | [option codes] | number} and "parameters":
+-- {parameter code: value}), for the engine to score: one row per question and parameter in
+-- display order, with the case's value in text form, its points, and what is wrong with it
+-- (an unknown option code, a value of the wrong JSON type), NULL when nothing is. A parameter's
+-- value matches in its text form (booleans are true/false), else a number falls in a range.
+-- Columns: position, code, kind, weight, value, points, required, problem.
+WITH answers AS (
+    SELECT q.question_id, q.position, q.code, q.kind, q.weight, g.given,
+           -- (cast only what is a JSON number: a join condition is not evaluated in order)
+           CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number' THEN (g.given #>> '{}')::numeric END
+               AS number
+    FROM segment.questions q CROSS JOIN LATERAL (SELECT $2 -> 'answers' -> q.code AS given) g
+    WHERE q.scheme_id = $1),
+parameter_values AS (
+    SELECT p.parameter_id, p.position, p.code, p.weight, p.required, g.given,
+           CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number' THEN (g.given #>> '{}')::numeric END
+               AS number,
+           p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric', 'real',
+                            'double precision') AS numeric
+    FROM segment.parameters p CROSS JOIN LATERAL (SELECT $2 -> 'parameters' -> p.code AS given) g
+    WHERE p.scheme_id = $1)
+SELECT a.position, a.code, 'question', a.weight::text,
+       CASE a.kind WHEN 'multiple' THEN pk.codes ELSE a.given #>> '{}' END,
+       (CASE a.kind WHEN 'single' THEN o.points WHEN 'number' THEN r.points ELSE pk.points END)::text,
+       false,
+       CASE
+           WHEN a.given IS NULL OR a.given = 'null'::jsonb THEN NULL
+           WHEN a.kind = 'single' AND pg_catalog.jsonb_typeof(a.given) <> 'string'
+               THEN 'it must be an option code (a JSON string)'
+           WHEN a.kind = 'single' AND o.option_id IS NULL
+               THEN pg_catalog.format('the question has no option "%s"', a.given #>> '{}')
+           WHEN a.kind = 'multiple' AND pg_catalog.jsonb_typeof(a.given) <> 'array'
+               THEN 'it must be an array of option codes'
+           WHEN a.kind = 'multiple' AND pk.unknown IS NOT NULL
+               THEN pg_catalog.format('the question has no option "%s"', pk.unknown)
+           WHEN a.kind = 'number' AND pg_catalog.jsonb_typeof(a.given) <> 'number'
+               THEN 'it must be a number'
+       END
+FROM answers a
+LEFT JOIN segment.options o ON a.kind = 'single' AND o.question_id = a.question_id
+     AND pg_catalog.jsonb_typeof(a.given) = 'string' AND o.code = a.given #>> '{}'
+LEFT JOIN segment.question_ranges r ON a.kind = 'number' AND r.question_id = a.question_id
+     AND r.min_value <= a.number AND a.number < r.max_value
+LEFT JOIN LATERAL (
+    SELECT CASE WHEN pg_catalog.count(*) > 0
+                THEN pg_catalog.string_agg(po.code, ', ' ORDER BY po.position, po.code) END AS codes,
+           pg_catalog.sum(po.points) AS points,
+           pg_catalog.min(c.code) FILTER (WHERE po.option_id IS NULL) AS unknown
+    FROM (SELECT DISTINCT c.code
+          FROM pg_catalog.jsonb_array_elements_text(
+                   CASE WHEN a.kind = 'multiple' AND pg_catalog.jsonb_typeof(a.given) = 'array'
+                        THEN a.given ELSE '[]' END) c(code)) c
+    LEFT JOIN segment.options po ON po.question_id = a.question_id AND po.code = c.code
+    ) pk ON a.kind = 'multiple' AND pg_catalog.jsonb_typeof(a.given) = 'array'
+UNION ALL
+SELECT v.position, v.code, 'parameter', v.weight::text,
+       CASE WHEN v.given IS NULL OR v.given = 'null'::jsonb THEN NULL ELSE v.given #>> '{}' END,
+       COALESCE(m.points, r.points)::text, v.required,
+       CASE WHEN pg_catalog.jsonb_typeof(v.given) IN ('object', 'array')
+            THEN 'it must be a JSON string, number or boolean' END
+FROM parameter_values v
+LEFT JOIN segment.parameter_matches m ON m.parameter_id = v.parameter_id
+     AND pg_catalog.jsonb_typeof(v.given) IN ('string', 'number', 'boolean')
+     AND m.value = v.given #>> '{}'
+LEFT JOIN segment.parameter_ranges r ON r.parameter_id = v.parameter_id AND v.numeric
+     AND r.min_value <= v.number AND v.number < r.max_value
+ORDER BY 1, 2
