@@ -144,12 +144,16 @@ pub fn replace_picks(
     changed > 0
 }
 
-/// Locks the entity's answers table as a write of answers (or picks) locks it, before codes are
-/// resolved: a configuration change holds a conflicting lock until it commits, so codes
-/// resolved afterwards are those of the configuration the write is scored with.
+/// Locks the entity's answers table as a write of answers (or picks) locks it, to transaction
+/// end: a re-segmentation, which locks the answers against writers, then waits for this
+/// transaction or is waited for. Taken before codes are resolved (a configuration change holds
+/// its lock until it commits, so codes resolved afterwards are those the write is scored with),
+/// before parameters are applied, and by every statement on the picks. Acquiring it processes
+/// pending invalidations.
 pub fn lock_answers_for_writing(entity: &Entity) {
-    // SAFETY: a table lock the write takes anyway, held to transaction end, on the entity's
-    // answers table (looked up in this statement).
+    // SAFETY: a table lock as an INSERT into the answers takes, on a table that exists (its
+    // entity was read in this statement or is cached, and a dropped table's invalidation drops
+    // the entry); it needs no privilege.
     unsafe {
         pg_sys::LockRelationOid(
             entity.answers_oid,
@@ -219,15 +223,7 @@ pub fn answer_target(
     if !has_privilege(entity.answers_oid, write_rights) {
         return Ok(None);
     }
-    // SAFETY: a lock the write takes anyway, on a table that exists (its entity is cached,
-    // and a dropped table's invalidation drops the entry); acquiring it processes pending
-    // invalidations.
-    unsafe {
-        pg_sys::LockRelationOid(
-            entity.answers_oid,
-            pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
-        )
-    };
+    lock_answers_for_writing(&entity);
     Ok(resolve()?
         .filter(|(target, _)| target.entity_id == first.entity_id)
         .map(|(target, config)| (entity, target, config)))

@@ -239,31 +239,21 @@ pub fn bump_version(scheme_id: i32) -> Option<i32> {
     )
 }
 
-/// The scheme name, code and kind of a question by id; None when there is no such question.
-pub fn question_of_id(question_id: i32) -> Option<(String, String, String)> {
-    Spi::connect(|c| {
-        ok(c.select(
-            "SELECT s.name, q.code, q.kind FROM segment.questions q \
-             JOIN segment.schemes s ON s.scheme_id = q.scheme_id WHERE q.question_id = $1",
-            Some(1),
-            &[question_id.into()],
-        ))
-        .next()
-        .map(|row| {
-            (
-                ok(row.get::<String>(1)).unwrap_or_default(),
-                ok(row.get::<String>(2)).unwrap_or_default(),
-                ok(row.get::<String>(3)).unwrap_or_default(),
-            )
-        })
-    })
+/// A question as its id names it, for errors about answers that name it.
+#[derive(Debug, Clone, Default)]
+pub struct QuestionOfId {
+    pub scheme: String,
+    pub code: String,
+    pub kind: String,
+    /// the client table of its scheme
+    pub client_table: String,
 }
 
-/// The scheme a question belongs to and that scheme's client table.
-pub fn scheme_of_question(question_id: i32) -> (String, String) {
+/// The question `question_id` names; None when there is no such question.
+pub fn question_of_id(question_id: i32) -> Option<QuestionOfId> {
     Spi::connect(|c| {
         ok(c.select(
-            "SELECT s.name, e.client_table::text FROM segment.questions q \
+            "SELECT s.name, q.code, q.kind, e.client_table::text FROM segment.questions q \
              JOIN segment.schemes s ON s.scheme_id = q.scheme_id \
              JOIN segment.entities e ON e.entity_id = s.entity_id WHERE q.question_id = $1",
             Some(1),
@@ -271,11 +261,13 @@ pub fn scheme_of_question(question_id: i32) -> (String, String) {
         ))
         .next()
         .map(|row| {
-            (
-                ok(row.get::<String>(1)).unwrap_or_default(),
-                ok(row.get::<String>(2)).unwrap_or_default(),
-            )
+            let text = |i: usize| ok(row.get::<String>(i)).unwrap_or_default();
+            QuestionOfId {
+                scheme: text(1),
+                code: text(2),
+                kind: text(3),
+                client_table: text(4),
+            }
         })
-        .unwrap_or_default()
     })
 }

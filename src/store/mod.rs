@@ -71,8 +71,7 @@ pub use config_changes::{
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_question_range, insert_scheme,
     level_name_taken, levels, option_code_taken, option_id, question_id, question_kind,
-    question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, scheme_of_question,
-    Item,
+    question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, Item,
 };
 pub use expressions::{check_expression, CheckedExpression, Over};
 pub use keys::exact_client;

@@ -999,14 +999,9 @@ fn apply_evaluated(
 /// made visible to the snapshot the evaluation takes, as an SPI statement that writes would;
 /// and under REPEATABLE READ, a configuration committed since the snapshot refused (40001).
 fn prepare_to_apply(entity: &Entity) {
-    // SAFETY: a table lock as an INSERT into the answers takes, held to transaction end.
-    unsafe {
-        pg_sys::LockRelationOid(
-            entity.answers_oid,
-            pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
-        );
-        pg_sys::CommandCounterIncrement();
-    };
+    super::clients::lock_answers_for_writing(entity);
+    // SAFETY: makes the running statement's own writes visible to later snapshots.
+    unsafe { pg_sys::CommandCounterIncrement() };
     if super::answer_deltas::isolation_uses_transaction_snapshot() {
         super::answer_deltas::check_configuration_current(entity).or_raise();
     }

@@ -126,15 +126,7 @@ fn _picks_changing<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let entity = store::cached_entity(relid)
         .or_else(|| as_role(extension_owner(), || store::entity_by_answers_table(relid)));
     if let Some(entity) = entity {
-        // SAFETY: a table lock as an INSERT into the answers takes, held to transaction end,
-        // on a table that exists (its entity was just read or is cached, and a dropped table's
-        // invalidation drops the entry).
-        unsafe {
-            pg_sys::LockRelationOid(
-                entity.answers_oid,
-                pg_sys::RowExclusiveLock as pg_sys::LOCKMODE,
-            )
-        };
+        store::lock_answers_for_writing(&entity);
     }
     Ok(None)
 }
@@ -157,11 +149,11 @@ fn recompute_truncated(entity: &Entity) {
 /// An answer to a question of a scheme over another client table. Raising aborts the
 /// statement, so its answers and their effects are all undone.
 fn refuse_foreign_question(entity: &Entity, question_id: i32) -> ! {
-    let (scheme, owner_table) = store::scheme_of_question(question_id);
+    let question = store::question_of_id(question_id).unwrap_or_default();
     SegmentError::ForeignQuestion {
         question_id,
-        scheme,
-        owner_table,
+        scheme: question.scheme,
+        owner_table: question.client_table,
         table: entity.client_table.clone(),
     }
     .raise()
@@ -171,10 +163,10 @@ fn refuse_foreign_question(entity: &Entity, question_id: i32) -> ! {
 /// question at all). Raising aborts the statement, as for a foreign question.
 fn refuse_value_answer(entity: &Entity, question_id: i32) -> ! {
     match store::question_of_id(question_id) {
-        Some((scheme, question, kind)) => SegmentError::WrongAnswerKind {
-            scheme,
-            question,
-            kind,
+        Some(question) => SegmentError::WrongAnswerKind {
+            scheme: question.scheme,
+            question: question.code,
+            kind: question.kind,
             given: "a value",
         },
         None => SegmentError::UnknownQuestionId {
@@ -189,11 +181,11 @@ fn refuse_value_answer(entity: &Entity, question_id: i32) -> ! {
 /// in the answers table (its picks are rows of the picks table), or a single-choice
 /// question's in the picks table.
 fn refuse_option_answer(question_id: i32, picks: bool) -> ! {
-    let (scheme, question, kind) = store::question_of_id(question_id).unwrap_or_default();
+    let question = store::question_of_id(question_id).unwrap_or_default();
     SegmentError::WrongAnswerKind {
-        scheme,
-        question,
-        kind,
+        scheme: question.scheme,
+        question: question.code,
+        kind: question.kind,
         given: if picks {
             "a row of the picks table"
         } else {
