@@ -416,6 +416,7 @@ def main():
 
     db = prepare_db("pg_segment_bench", size["clients"])
     results["postgres"] = db.one("SHOW server_version")
+    results["settings"] = cluster_settings(db)
     # Re-segmentation first, while both set-ups hold the same answers; COPY reloads them.
     bench_resegment(db, size["clients"], size, results)
     bench_copy(db, size, results)
@@ -440,13 +441,18 @@ def main():
     log(f"report written to {args.out / 'report.md'} in {results['total_seconds']:.0f} s")
 
 
+def cluster_settings(db):
+    """The settings of a cluster that decide most of these figures."""
+    return {name: db.one(f"SHOW {name}")
+            for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout")}
+
+
 def upserts_only(size, out):
     """Steady-state and first-answer upserts on the cluster the environment names."""
     results = {"clients": size["clients"], "upsert": {}}
     db = prepare_db("pg_segment_bench_upserts", size["clients"])
     results["postgres"] = db.one("SHOW server_version")
-    results["settings"] = {name: db.one(f"SHOW {name}")
-                           for name in ("shared_buffers", "max_wal_size", "checkpoint_timeout")}
+    results["settings"] = cluster_settings(db)
     bench_upserts(db.dbname, size, results)
     bench_first_answers(db, size, results)
     db.conn.close()

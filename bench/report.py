@@ -176,7 +176,10 @@ def write(results, out: Path):
         "goes on each path, sampled with perf by `bench/profile.py` (which the full run also "
         "runs): `profile.md`.",
         "",
-        "Project cluster (this report's settings):",
+        "Project cluster (started by `scripts/lib.sh`"
+        + (": " + ", ".join(f"{k} = {v}" for k, v in results["settings"].items())
+           if "settings" in results else "")
+        + "):",
         "",
         *upsert_table(off, first),
         "",

@@ -797,7 +797,7 @@ fn as_evaluating<R>(
                 // A plan with a disabled node is costed ten billion higher, which passes every
                 // JIT threshold: compiling it with inlining and optimization took a second of a
                 // 2.2-second refresh of 200,000 clients, and saved less than that.
-                crate::security::set_for_evaluation(c"jit", c"off");
+                crate::security::set_bulk_settings();
             }
             f()
         })

@@ -26,10 +26,14 @@ use crate::direct;
 use crate::entity::Entity;
 use crate::error::{OrRaise, SegmentError};
 use crate::firing::{AnswerChange, FiringTrigger};
-use crate::security::{as_role, extension_owner};
+use crate::security::{as_role, extension_owner, with_bulk_settings};
 use crate::store;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+
+/// Above this many changed rows a statement is a bulk one (a COPY, a data load): its scoring
+/// runs under `with_bulk_settings`.
+const BULK_ROWS: i64 = 1000;
 
 /// The answers trigger. Unlike the extension's other functions it has no `SET search_path`
 /// clause: the direct tier runs no SQL, and the SQL tiers pin the search path themselves.
@@ -90,8 +94,14 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
             if one_answer && !picks && store::apply_known_delta(entity, firing, change).or_raise() {
                 return; // tier 2: known delta
             }
-            // tier 3: set-based
-            match store::apply_set_based(entity, firing, change, rows, relid) {
+            // tier 3: set-based (a bulk statement's under the settings for many clients)
+            let set_based = || store::apply_set_based(entity, firing, change, rows, relid);
+            let misfit = if rows > BULK_ROWS {
+                with_bulk_settings(set_based)
+            } else {
+                set_based()
+            };
+            match misfit {
                 Some(store::MisfitAnswer::ForeignQuestion(question_id)) => {
                     refuse_foreign_question(entity, question_id)
                 }

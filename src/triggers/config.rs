@@ -5,7 +5,7 @@
 use super::TriggerResult;
 use crate::error::{OrRaise, SegmentError};
 use crate::firing::FiringTrigger;
-use crate::security::as_role;
+use crate::security::{as_role, with_bulk_settings};
 use crate::store;
 use pgrx::prelude::*;
 
@@ -134,17 +134,19 @@ fn resegment(scheme_id: i32, table: &str, how: Resegmentation, firing: &FiringTr
         return;
     }
     let cause = "scheme change";
-    as_role(scheme.entity.owner, || match how {
-        Resegmentation::None => {}
-        Resegmentation::Relevel => {
-            store::relevel_scheme(&scheme.entity, scheme_id, cause);
-        }
-        Resegmentation::Shift => {
-            store::shift_scheme(&scheme.entity, scheme_id, cause, firing, table);
-        }
-        Resegmentation::Recompute => {
-            let parameters_changed = table.starts_with("parameter");
-            store::recompute_scheme(&scheme.entity, scheme_id, cause, parameters_changed);
-        }
+    as_role(scheme.entity.owner, || {
+        with_bulk_settings(|| match how {
+            Resegmentation::None => {}
+            Resegmentation::Relevel => {
+                store::relevel_scheme(&scheme.entity, scheme_id, cause);
+            }
+            Resegmentation::Shift => {
+                store::shift_scheme(&scheme.entity, scheme_id, cause, firing, table);
+            }
+            Resegmentation::Recompute => {
+                let parameters_changed = table.starts_with("parameter");
+                store::recompute_scheme(&scheme.entity, scheme_id, cause, parameters_changed);
+            }
+        })
     });
 }
