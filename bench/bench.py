@@ -398,8 +398,14 @@ def main():
     parser.add_argument("--upserts-only", action="store_true",
                         help="only the upsert comparisons, written to stock.json (for the "
                              "stock-configuration cluster bench/run.sh starts)")
+    parser.add_argument("--remeasure", choices=("resegment-copy",),
+                        help="measure again only the re-segmentation (both sizes) and COPY "
+                             "sections, into the results.json already in --out; the report "
+                             "names them and the date they were measured again")
     args = parser.parse_args()
     size = SIZES[args.size]
+    if args.remeasure:
+        return remeasure_resegment_copy(size, args.out)
     if args.upserts_only:
         return upserts_only(size, args.out)
     if args.parameters_only:
@@ -439,6 +445,33 @@ def main():
     import report
     report.write(results, args.out)
     log(f"report written to {args.out / 'report.md'} in {results['total_seconds']:.0f} s")
+
+
+def remeasure_resegment_copy(size, out):
+    """Re-segmentation at both sizes and COPY measured again, replacing those sections of the
+    results already in `out` (a full run's); the rest stays as that run measured it."""
+    path = out / "results.json"
+    results = json.loads(path.read_text())
+    started = time.time()
+    db = prepare_db("pg_segment_bench", size["clients"])
+    results["resegment"] = {}
+    bench_resegment(db, size["clients"], size, results)
+    bench_copy(db, size, results)
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    db.conn.close()
+    big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
+    bench_resegment(big, size["large"], size, results)
+    results["remeasured"] = {
+        "sections": ["re-segmentation", "COPY"],
+        "date": time.strftime("%Y-%m-%d"),
+        "seconds": round(time.time() - started),
+        "settings": cluster_settings(big),
+    }
+    big.conn.close()
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    import report
+    report.write(results, out)
+    log(f"report written to {out / 'report.md'}")
 
 
 def cluster_settings(db):
