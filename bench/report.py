@@ -237,7 +237,12 @@ def write(results, out: Path):
         "chose that option, by Δweight × points or weight × Δpoints, without reading other answers. "
         "Rounds alternate the direction of the change (levels up 3 points, then back; weight of q1 "
         "up 0.5, then back; points of option 1 up 3, then back), so each round moves the same "
-        "clients.",
+        "clients. pg_segment's statements over many clients run with `jit = off` and `work_mem` "
+        "of at least 64 MB (docs/reference.md, \"Settings of statements over many clients\"): "
+        "its hash of a million assignments and its sort of the history rows stay in memory, which "
+        "is what its peak memory over a large weight or points change is made of (the "
+        "hand-written statement runs with the session's 4 MB and spills to disk). The same "
+        "settings raise its peak during the COPY above.",
         "",
         *(parameter_section(params) if params else []),
         "## Point lookups (pgbench TPS)",
