@@ -75,53 +75,48 @@ pub fn as_role<R>(role: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
 /// for how values print (`EVALUATION_SETTINGS`), and with every setting it changes undone
 /// afterwards, so nothing of it outlives the evaluation.
 pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
-    struct Restore {
-        user: pg_sys::Oid,
-        context: std::ffi::c_int,
-        guc_level: std::ffi::c_int,
-    }
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: undoes the settings made since `NewGUCNestLevel` and restores the
-            // identity saved below (a transaction abort does both as well).
-            unsafe {
-                pg_sys::AtEOXact_GUC(false, self.guc_level);
-                pg_sys::SetUserIdAndSecContext(self.user, self.context);
-            }
-        }
-    }
-    let mut user = pg_sys::InvalidOid;
-    let mut context: std::ffi::c_int = 0;
-    // SAFETY: the calls REFRESH MATERIALIZED VIEW uses to run a view owner's code; restored by
-    // `Restore` on return and on unwinding.
-    let _restore = unsafe {
-        pg_sys::GetUserIdAndSecContext(&mut user, &mut context);
-        let guc_level = pg_sys::NewGUCNestLevel();
-        pg_sys::SetUserIdAndSecContext(
+    // The calls REFRESH MATERIALIZED VIEW uses to run a view owner's code; both undone on
+    // return and on unwinding, the settings first.
+    let _definer = ActingAs::switch(|_, context| {
+        (
             definer,
             context
                 | pg_sys::SECURITY_LOCAL_USERID_CHANGE as std::ffi::c_int
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as std::ffi::c_int,
-        );
-        // Values are compared and matched in text form: the settings that decide how a date,
-        // an interval, a timestamp, a float or a bytea prints are the same for every writer's
-        // session.
-        for (name, value) in EVALUATION_SETTINGS {
-            set_for_evaluation(name, value);
-        }
-        Restore {
-            user,
-            context,
-            guc_level,
-        }
-    };
+        )
+    });
+    let _settings = SettingsLevel::open();
+    // Values are compared and matched in text form: the settings that decide how a date, an
+    // interval, a timestamp, a float or a bytea prints are the same for every writer's session.
+    for (name, value) in EVALUATION_SETTINGS {
+        set_for_evaluation(name, value);
+    }
     f()
 }
 
-/// Sets a planner or print setting for the rest of an `as_definer` evaluation (undone with the
-/// evaluation's other settings).
+/// A nesting level of settings: what is set with `set_for_evaluation` while it is open is
+/// undone when it is dropped (also when an error unwinds through it; a transaction abort
+/// undoes it as well).
+struct SettingsLevel(std::ffi::c_int);
+
+impl SettingsLevel {
+    fn open() -> SettingsLevel {
+        // SAFETY: opens a nesting level of settings, closed in Drop.
+        SettingsLevel(unsafe { pg_sys::NewGUCNestLevel() })
+    }
+}
+
+impl Drop for SettingsLevel {
+    fn drop(&mut self) {
+        // SAFETY: undoes the settings made since `NewGUCNestLevel`.
+        unsafe { pg_sys::AtEOXact_GUC(false, self.0) };
+    }
+}
+
+/// Sets a planner or print setting for the rest of the innermost `SettingsLevel` (an
+/// `as_definer` evaluation's, a `with_bulk_settings` statement's), which undoes it.
 pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
-    // SAFETY: a setting changed at the nesting level `as_definer` opened, which undoes it.
+    // SAFETY: a setting changed at the nesting level a `SettingsLevel` opened, which undoes it.
     unsafe {
         pg_sys::set_config_option(
             name.as_ptr(),
@@ -139,16 +134,7 @@ pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
 /// Runs `f`, a statement over many clients (a re-segmentation, a bulk statement's scoring),
 /// under `set_bulk_settings`, undone afterwards (also when an error unwinds through it).
 pub fn with_bulk_settings<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(std::ffi::c_int);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            // SAFETY: undoes the settings made since `NewGUCNestLevel` (a transaction abort
-            // does as well).
-            unsafe { pg_sys::AtEOXact_GUC(false, self.0) };
-        }
-    }
-    // SAFETY: opens a nesting level of settings, closed by `Restore`.
-    let _restore = Restore(unsafe { pg_sys::NewGUCNestLevel() });
+    let _settings = SettingsLevel::open();
     set_bulk_settings();
     f()
 }
