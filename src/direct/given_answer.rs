@@ -20,7 +20,7 @@ use super::executor::{set_slot_value, slot_value, Speculation, Target, Writer};
 use super::guards::OpenTable;
 use super::locking::lock_by_key;
 use super::read::key_columns;
-use super::writer::{OnConflict, SegmentTables};
+use super::writer::{OnConflict, ScoreChange, SegmentTables};
 use crate::cache::BackendCache;
 use crate::client_key::ClientKey;
 use crate::engine::{AnswerDelta, CompiledConfig};
@@ -244,7 +244,14 @@ pub fn write_given_answer(
             }
             RowOutcome::Written(delta) => {
                 let written = as_role(entity.owner, || {
-                    segments.write(&writer, 1, config, &delta, client.datum(), OnConflict::Wait)
+                    segments.write(
+                        &writer,
+                        1,
+                        config,
+                        ScoreChange::Answer(&delta),
+                        client.datum(),
+                        OnConflict::Wait,
+                    )
                 })?;
                 if written {
                     GivenAnswer::Written { changed: true }

@@ -12,6 +12,7 @@
 //! |---|---|
 //! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
 //! | `given_answer.rs` | `segment.answer()`'s write of the answer row and its effects |
+//! | `parameters.rs` | a client row's freshly evaluated parameters (`apply_client_parameters`) |
 //! | `read.rs` | primary-key probes: `segment.score` / `segment_of`, a client's existence |
 //! | `writer.rs` | the single-row writer: lock and update, or first insert; history row |
 //! | `executor.rs` | the executor state it writes through; the speculative insert |
@@ -29,12 +30,14 @@ mod executor;
 mod given_answer;
 mod guards;
 mod locking;
+mod parameters;
 mod read;
 mod values;
 mod writer;
 
 pub use answer::apply_one_answer;
 pub use given_answer::{write_given_answer, GivenAnswer};
+pub use parameters::apply_client_parameters;
 pub use read::{client_exists, read_assignment};
 
 /// Called from the relcache callback: drops what the direct path caches about the relation

@@ -15,6 +15,7 @@ use crate::error::Result;
 use crate::security::has_privilege;
 use pgrx::check_for_interrupts;
 use pgrx::pg_sys::{self, Datum, Oid};
+use rust_decimal::Decimal;
 
 extern "C-unwind" {
     // commands/sequence.h, not among pgrx's bindings; call through `next_identity_value`.
@@ -66,6 +67,45 @@ fn identity_sequence(history: &OpenTable, history_id: usize) -> Oid {
     seq
 }
 
+/// What a direct write changes in a client's assignment.
+#[derive(Clone, Copy)]
+pub enum ScoreChange<'a> {
+    /// an answer's change: the score moves by its delta, `answered` by its count
+    Answer(&'a AnswerDelta),
+    /// the client's parameters evaluated anew, none of the required ones missing: their
+    /// weighted points `parameter_score` replace the assignment's, and the score moves by the
+    /// difference (as apply_parameters.sql applies them)
+    Parameters {
+        scheme_id: i32,
+        version: i32,
+        parameter_score: Decimal,
+    },
+}
+
+impl ScoreChange<'_> {
+    fn scheme_id(self) -> i32 {
+        match self {
+            ScoreChange::Answer(delta) => delta.scheme_id,
+            ScoreChange::Parameters { scheme_id, .. } => scheme_id,
+        }
+    }
+
+    fn version(self) -> i32 {
+        match self {
+            ScoreChange::Answer(delta) => delta.version,
+            ScoreChange::Parameters { version, .. } => version,
+        }
+    }
+
+    /// The history's cause, as the SQL tiers write it.
+    fn cause(self) -> &'static str {
+        match self {
+            ScoreChange::Answer(_) => "answer",
+            ScoreChange::Parameters { .. } => "client change",
+        }
+    }
+}
+
 /// The assignments and history tables of an entity, open and checked for a direct write.
 pub struct SegmentTables {
     assignments: OpenTable,
@@ -74,6 +114,7 @@ pub struct SegmentTables {
     h: HistoryColumns,
     assignments_inserted: [usize; 8],
     assignments_updated: [usize; 8],
+    parameters_updated: [usize; 9],
     history_inserted: [usize; 9],
     primary_key: Oid,
     /// the identity sequence of history_id
@@ -116,6 +157,7 @@ impl SegmentTables {
         eligible.then(|| SegmentTables {
             assignments_inserted: a.inserted(),
             assignments_updated: a.updated(),
+            parameters_updated: a.parameters_updated(),
             history_inserted: h.inserted(),
             assignments,
             history,
@@ -126,13 +168,22 @@ impl SegmentTables {
         })
     }
 
-    /// The two tables as a writer's targets, assignments first.
+    /// The two tables as the targets of a writer of answer changes, assignments first.
     pub fn targets(&self) -> [Target<'_>; 2] {
+        self.targets_updating(&self.assignments_updated)
+    }
+
+    /// The two tables as the targets of a writer of `ScoreChange::Parameters`.
+    pub fn parameter_targets(&self) -> [Target<'_>; 2] {
+        self.targets_updating(&self.parameters_updated)
+    }
+
+    fn targets_updating<'t>(&'t self, updated: &'t [usize]) -> [Target<'t>; 2] {
         [
             Target {
                 table: &self.assignments,
                 inserted: &self.assignments_inserted,
-                updated: &self.assignments_updated,
+                updated,
                 speculative: true,
             },
             Target {
@@ -149,15 +200,16 @@ impl SegmentTables {
     /// is the index of `targets()`' first table among the writer's.
     ///
     /// # Safety
-    /// `writer` was made with `targets()` at `first`; inside the statement it was made in;
-    /// `client` is a valid datum of the key type, in a memory context that outlives the call.
+    /// `writer` was made with `targets()` (for a `ScoreChange::Parameters`,
+    /// `parameter_targets()`) at `first`; inside the statement it was made in; `client` is a
+    /// valid datum of the key type, in a memory context that outlives the call.
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn write(
         &self,
         writer: &Writer,
         first: usize,
         config: &CompiledConfig,
-        delta: &AnswerDelta,
+        change: ScoreChange<'_>,
         client: Datum,
         on_conflict: OnConflict,
     ) -> Result<bool> {
@@ -173,7 +225,11 @@ impl SegmentTables {
             // waits for a concurrent writer of the same client, then reads the version it
             // committed.
             let search = writer.null_slot(write.assignments);
-            set_slot_value(search, self.a.scheme_id, Some(Datum::from(delta.scheme_id)));
+            set_slot_value(
+                search,
+                self.a.scheme_id,
+                Some(Datum::from(change.scheme_id())),
+            );
             set_slot_value(search, self.a.client_id, Some(client));
             pg_sys::ExecStoreVirtualTuple(search);
             // Rows this transaction wrote earlier in the same command must be visible to the
@@ -191,8 +247,12 @@ impl SegmentTables {
                 current,
             );
             if found {
-                return write.update_locked(config, delta, current);
+                return write.update_locked(config, change, current);
             }
+            // (parameters whose client has no assignment yet are left to SQL)
+            let ScoreChange::Answer(delta) = change else {
+                return Ok(false);
+            };
             if !self.assignments.generated_columns_only(&[self.a.status]) {
                 return Ok(false);
             }
@@ -224,7 +284,36 @@ pub unsafe fn write_assignment(
         return Ok(false);
     };
     let writer = Writer::new(&tables.targets());
-    let outcome = tables.write(&writer, 0, config, delta, client, OnConflict::Decline);
+    let change = ScoreChange::Answer(delta);
+    let outcome = tables.write(&writer, 0, config, change, client, OnConflict::Decline);
+    drop(writer);
+    if matches!(outcome, Ok(true)) {
+        pg_sys::CommandCounterIncrement();
+    }
+    outcome
+}
+
+/// Writes a client's freshly evaluated parameters (`ScoreChange::Parameters`) into its
+/// assignment, with its history row; false when it wrote nothing and SQL must (no assignment
+/// yet, one without parameter points or with a required parameter missing, tables the direct
+/// path does not write).
+///
+/// # Safety
+/// Called from a trigger of a statement with an active snapshot, the configuration's lock
+/// taken; `client` is a valid datum of the key type `key_type`, in a memory context that
+/// outlives the call.
+pub unsafe fn write_parameters(
+    entity: &Entity,
+    config: &CompiledConfig,
+    change: ScoreChange<'_>,
+    key_type: Oid,
+    client: Datum,
+) -> Result<bool> {
+    let Some(tables) = SegmentTables::open(entity, key_type) else {
+        return Ok(false);
+    };
+    let writer = Writer::new(&tables.parameter_targets());
+    let outcome = tables.write(&writer, 0, config, change, client, OnConflict::Decline);
     drop(writer);
     if matches!(outcome, Ok(true)) {
         pg_sys::CommandCounterIncrement();
@@ -268,7 +357,7 @@ impl SegmentWrite<'_> {
     unsafe fn update_locked(
         &self,
         config: &CompiledConfig,
-        delta: &AnswerDelta,
+        change: ScoreChange<'_>,
         current: *mut pg_sys::TupleTableSlot,
     ) -> Result<bool> {
         let a = &self.tables.a;
@@ -277,18 +366,52 @@ impl SegmentWrite<'_> {
         let (old_score, score_null) = slot_value(current, a.score);
         let (answered, _) = slot_value(current, a.answered);
         let (old_segment, segment_null) = slot_value(current, a.segment);
-        let answered = answered.value() as i32 + delta.answered;
-        if score_null || answered <= 0 {
-            return Ok(false); // the last answer went: SQL deletes the assignment
+        if score_null {
+            return Ok(false);
         }
         if !slot_value(current, a.missing).1 {
             return Ok(false); // a required parameter is missing: SQL keeps the segment NULL
         }
+        let (delta, answered, parameter_score) = match change {
+            ScoreChange::Answer(delta) => {
+                let answered = answered.value() as i32 + delta.answered;
+                if answered <= 0 {
+                    return Ok(false); // the last answer went: SQL deletes the assignment
+                }
+                (delta.clone(), answered, None)
+            }
+            ScoreChange::Parameters {
+                scheme_id,
+                version,
+                parameter_score,
+            } => {
+                let (stored, stored_null) = slot_value(current, a.parameter_score);
+                if stored_null {
+                    return Ok(false); // the client's first parameter value: SQL writes it
+                }
+                let Ok(stored) = parse_decimal(&numeric_text(stored)) else {
+                    return Ok(false);
+                };
+                let Some(difference) = parameter_score.checked_sub(stored) else {
+                    return Ok(false);
+                };
+                if difference.is_zero() {
+                    return Ok(true); // the same points as before: nothing changes
+                }
+                let delta = AnswerDelta {
+                    scheme_id,
+                    version,
+                    score: difference,
+                    answered: 0,
+                };
+                (delta, answered.value() as i32, Some(parameter_score))
+            }
+        };
         // A score beyond the engine's exact range stays with SQL's arbitrary precision.
         let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
             return Ok(false);
         };
-        let Ok((score, level)) = config.rescore(delta, previous) else {
+        let Ok((score, level)) = config.rescore(&delta, previous) else {
             return Ok(false);
         };
         let old_score =
@@ -311,6 +434,10 @@ impl SegmentWrite<'_> {
         set_slot_value(next, a.previous_score, Some(old_score));
         set_slot_value(next, a.previous_segment, old_segment);
         set_slot_value(next, a.status, Some(text_value(status_of(level))));
+        if let Some(parameter_score) = parameter_score {
+            let text = parameter_score.normalize().to_string();
+            set_slot_value(next, a.parameter_score, Some(numeric_value(&text)));
+        }
         pg_sys::ExecStoreVirtualTuple(next);
 
         let w = self.writer;
@@ -333,7 +460,7 @@ impl SegmentWrite<'_> {
                 score: Some(new_score),
                 segment: new_segment,
             };
-            self.append_history(delta, &old, &new, now);
+            self.append_history(change, &old, &new, now);
         }
         // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
         pg_sys::AfterTriggerEndQuery(w.estate);
@@ -385,7 +512,7 @@ impl SegmentWrite<'_> {
                 score: None,
                 segment: None,
             };
-            self.append_history(delta, &old, &new, now);
+            self.append_history(ScoreChange::Answer(delta), &old, &new, now);
         }
         pg_sys::AfterTriggerEndQuery(self.writer.estate);
         Ok(Some(outcome))
@@ -397,20 +524,26 @@ impl SegmentWrite<'_> {
     /// As `SegmentTables::write`, between `AfterTriggerBeginQuery` and `AfterTriggerEndQuery`;
     /// the datums are of the history's column types.
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
-    unsafe fn append_history(&self, delta: &AnswerDelta, old: &Scored, new: &Scored, now: Datum) {
+    unsafe fn append_history(
+        &self,
+        change: ScoreChange<'_>,
+        old: &Scored,
+        new: &Scored,
+        now: Datum,
+    ) {
         let h = &self.tables.h;
         let row = self.writer.null_slot(self.history);
         let history_id = next_identity_value(self.tables.sequence);
         set_slot_value(row, h.history_id, Some(Datum::from(history_id)));
-        set_slot_value(row, h.scheme_id, Some(Datum::from(delta.scheme_id)));
+        set_slot_value(row, h.scheme_id, Some(Datum::from(change.scheme_id())));
         set_slot_value(row, h.client_id, Some(self.client));
         set_slot_value(row, h.changed_at, Some(now));
         set_slot_value(row, h.old_score, old.score);
         set_slot_value(row, h.new_score, new.score);
         set_slot_value(row, h.old_segment, old.segment);
         set_slot_value(row, h.new_segment, new.segment);
-        set_slot_value(row, h.cause, Some(text_value("answer")));
-        set_slot_value(row, h.version, Some(Datum::from(delta.version)));
+        set_slot_value(row, h.cause, Some(text_value(change.cause())));
+        set_slot_value(row, h.version, Some(Datum::from(change.version())));
         pg_sys::ExecStoreVirtualTuple(row);
         pg_sys::ExecSimpleRelationInsert(self.history, self.writer.estate, row);
     }

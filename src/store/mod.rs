@@ -76,10 +76,11 @@ pub use configuration::{
 pub use expressions::{check_expression, CheckedExpression, Over};
 pub use keys::exact_client;
 pub use parameters::{
-    answered_clients, delete_parameter, entities_reading, entity_has_parameters,
+    answered_clients, delete_parameter, entities_reading, entity_has_parameters, evaluate_client,
     index_for_related_rows, input_code_taken, insert_match, insert_parameter, insert_range,
-    inserted_clients, match_taken, parameter_id, refresh_scheme, rescore_clients, rescore_related,
-    trial_evaluation, unsuitable_source, ClientLock, RelatedTable, TableChange,
+    inserted_clients, match_taken, parameter_id, parameter_scheme_ids, prepare_to_apply,
+    refresh_scheme, rescore_clients, rescore_related, rescore_scheme_clients, trial_evaluation,
+    unsuitable_source, ClientLock, FreshParameters, RelatedTable, TableChange,
 };
 pub use reports::{
     all_client_inputs, check_inputs, distribution, distribution_at, questionnaire,

@@ -3,8 +3,9 @@
 //! entity is found by the OID of the table they fire on, and they refuse any other table.
 
 use super::TriggerResult;
+use crate::direct;
 use crate::entity::Entity;
-use crate::error::SegmentError;
+use crate::error::{OrRaise, SegmentError};
 use crate::firing::{FiringTrigger, Row};
 use crate::security::{as_role, extension_owner};
 use crate::store;
@@ -81,21 +82,59 @@ fn _client_rekeyed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
 #[pg_trigger]
 fn _client_parameters_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let op = trigger.op()?;
+    let relid = trigger.relid()?;
     let firing = FiringTrigger::of(trigger);
-    as_client_table_owner(trigger.relid()?, |entity| {
-        let clients = match op {
-            PgTriggerOperation::Insert => store::inserted_clients(entity, &firing),
-            _ => firing
-                .column_value(Row::NewVersion, &entity.key_column)
-                .and_then(|key| store::text_of(&key))
-                .into_iter()
-                .collect(),
-        };
+    as_client_table_owner(relid, |entity| {
+        if !matches!(op, PgTriggerOperation::Insert) {
+            return rescore_updated_client(entity, &firing, relid);
+        }
+        let clients = store::inserted_clients(entity, &firing);
         if !clients.is_empty() {
             store::rescore_clients(entity, &clients, "client change", store::ClientLock::Held);
         }
     });
     Ok(None)
+}
+
+/// An UPDATE of a column some parameter reads, for one client row (whose lock the UPDATE
+/// holds): in each scheme with parameters, the client's parameters are evaluated anew by a
+/// kept statement that writes nothing, and their points written into its assignment directly
+/// (`direct::apply_client_parameters`), without the upsert statement the SQL path plans and
+/// starts for one client; a case the direct write declines, or a scheme whose parameters
+/// other roles defined, goes to the SQL path (`store::rescore_scheme_clients`).
+fn rescore_updated_client(entity: &Entity, firing: &FiringTrigger<'_>, relid: pg_sys::Oid) {
+    let Some(key) = firing.column_value(Row::NewVersion, &entity.key_column) else {
+        return;
+    };
+    let Some(key_text) = store::text_of(&key) else {
+        return;
+    };
+    store::prepare_to_apply(entity);
+    // (a partition's row is of the partition's own type; the configuration's lock is taken)
+    let direct = crate::DIRECT_WRITES.get() && relid == entity.client_table_oid;
+    let config = if direct {
+        Some(store::compiled::get().or_raise())
+    } else {
+        None
+    };
+    let clients = [key_text];
+    for scheme_id in store::parameter_scheme_ids(entity.entity_id) {
+        if let Some(config) = &config {
+            let fresh = store::evaluate_client(entity, scheme_id, &clients[0]);
+            let written = match fresh {
+                Some(store::FreshParameters {
+                    parameter_score: Some(score),
+                    missing: false,
+                }) => direct::apply_client_parameters(entity, config, scheme_id, &score, &key)
+                    .or_raise(),
+                _ => false,
+            };
+            if written {
+                continue;
+            }
+        }
+        store::rescore_scheme_clients(entity, scheme_id, &clients, "client change");
+    }
 }
 
 /// Statement-level AFTER INSERT, UPDATE, DELETE (with their transition tables) and TRUNCATE
