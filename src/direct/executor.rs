@@ -16,7 +16,9 @@ impl OpenTable {
     /// Whether the executor's single-row routines write this table as SQL would: an ordinary
     /// table, no row security, no statement-level triggers or transition tables. For an
     /// update, those of INSERT count too, and BEFORE INSERT row triggers: the SQL path's
-    /// INSERT … ON CONFLICT DO UPDATE fires them.
+    /// INSERT … ON CONFLICT DO UPDATE fires them; and BEFORE UPDATE row triggers, which may
+    /// change or skip the row after the writer computed it and its history row (SQL logs what
+    /// its RETURNING gives back).
     pub fn writable_row_by_row(&self, update: bool) -> bool {
         if !self.is_plain_table() {
             return false;
@@ -31,7 +33,7 @@ impl OpenTable {
         let insert = t.trig_insert_before_statement
             || t.trig_insert_after_statement
             || t.trig_insert_new_table
-            || (update && t.trig_insert_before_row);
+            || (update && (t.trig_insert_before_row || t.trig_update_before_row));
         let updates = update
             && (t.trig_update_before_statement
                 || t.trig_update_after_statement
@@ -49,16 +51,6 @@ impl OpenTable {
         form.relkind == pg_sys::RELKIND_RELATION as std::ffi::c_char
             && !form.relrowsecurity
             && rules.is_null()
-    }
-
-    /// Whether the table has BEFORE UPDATE row triggers, which may change a row after its
-    /// writer computed it (PostgreSQL generates columns after them).
-    pub fn has_before_update_row_triggers(&self) -> bool {
-        // SAFETY: an open relation's trigger descriptor, owned by it when not null.
-        unsafe {
-            let triggers = (*self.rel()).trigdesc;
-            !triggers.is_null() && (*triggers).trig_update_before_row
-        }
     }
 
     /// Whether the table has no generated columns, which the speculative insert (unlike the

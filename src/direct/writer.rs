@@ -441,12 +441,9 @@ impl SegmentWrite<'_> {
         pg_sys::ExecStoreVirtualTuple(next);
 
         let w = self.writer;
-        // (a BEFORE UPDATE row trigger of the DBA's may change the segment: then PostgreSQL
-        // generates the status after it, as for SQL)
-        let assignments = &self.tables.assignments;
-        if assignments.generated_columns_only(&[a.status])
-            && !assignments.has_before_update_row_triggers()
-        {
+        // (no BEFORE UPDATE row trigger can change the row after this: the tables are not
+        // opened for a direct write when the assignments have one)
+        if self.tables.assignments.generated_columns_only(&[a.status]) {
             w.generated_columns_written(self.assignments, &[a.status]);
         }
         pg_sys::AfterTriggerBeginQuery();

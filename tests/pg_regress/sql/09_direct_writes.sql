@@ -138,6 +138,10 @@ CREATE TRIGGER no_segment BEFORE UPDATE ON segment.direct_fast_assignments
 UPDATE segment.direct_fast_answers SET option_id = (SELECT max(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
 WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);
 SELECT segment, status FROM segment.direct_fast_assignments WHERE client_id = 1;
+-- and the history row records what the trigger left (with such a trigger the write runs as
+-- SQL, whose history follows the row it stored)
+SELECT new_segment FROM segment.direct_fast_history WHERE client_id = 1
+ORDER BY history_id DESC LIMIT 1;
 DROP TRIGGER no_segment ON segment.direct_fast_assignments;
 UPDATE segment.direct_fast_answers SET option_id = (SELECT min(option_id) FROM segment.options WHERE question_id = direct_fast_answers.question_id)
 WHERE client_id = 1 AND question_id = (SELECT question_id FROM segment.answer_options WHERE scheme = 'fast_scheme' AND question = 'q3' LIMIT 1);

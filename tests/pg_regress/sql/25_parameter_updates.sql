@@ -125,6 +125,31 @@ FROM pupd.history WHERE side = 'fast' AND cause = 'client change' ORDER BY clien
 SELECT count(*) AS unverified FROM segment.verify('pupd_fast');
 SELECT count(*) AS unverified FROM segment.verify('pupd_slow');
 
+-- A DBA's BEFORE UPDATE row trigger on the assignments that changes the row or skips it: the
+-- history records what was stored (such a table's writes run as SQL on both sides).
+CREATE FUNCTION pupd.dba_before() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.client_id = 18 THEN
+        RETURN NULL;
+    END IF;
+    NEW.segment := upper(NEW.segment);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER dba_before BEFORE UPDATE ON segment.pupd_fast_assignments
+    FOR EACH ROW EXECUTE FUNCTION pupd.dba_before();
+CREATE TRIGGER dba_before BEFORE UPDATE ON segment.pupd_slow_assignments
+    FOR EACH ROW EXECUTE FUNCTION pupd.dba_before();
+UPDATE pupd.fast SET employees = 10 WHERE id IN (17, 18);
+SET pg_segment.direct_writes = off;
+UPDATE pupd.slow SET employees = 10 WHERE id IN (17, 18);
+RESET pg_segment.direct_writes;
+SELECT side, client_id, old_segment, new_segment FROM pupd.history
+WHERE client_id IN (17, 18) AND cause = 'client change' ORDER BY side, client_id, n;
+SELECT side, client_id, segment FROM pupd.assignments WHERE client_id IN (17, 18)
+ORDER BY side, client_id;
+DROP TRIGGER dba_before ON segment.pupd_fast_assignments;
+DROP TRIGGER dba_before ON segment.pupd_slow_assignments;
+
 -- Concurrent writers of the same client wait for the UPDATE's row lock; within one
 -- transaction, an UPDATE after the client's answer and order adds to what they wrote.
 BEGIN;
