@@ -315,12 +315,15 @@ def bench_resegment(db, clients, size, results):
 
 
 # Parameters: an UPDATE of one customer (a column a parameter reads, or another one) on the
-# scored table against the same table without a scheme.
+# scored table against the same table without a scheme; name: (pgbench script, extra server
+# options). The SQL path is the same UPDATE with the direct write turned off.
 PARAM_UPDATES = {
-    "parameter column, pg_segment": "params_update_parameter.sql",
-    "parameter column, no scheme": "params_update_parameter_plain.sql",
-    "other column, pg_segment": "params_update_other.sql",
-    "other column, no scheme": "params_update_other_plain.sql",
+    "parameter column, pg_segment": ("params_update_parameter.sql", ""),
+    "parameter column, pg_segment SQL path": ("params_update_parameter.sql",
+                                              "-c pg_segment.direct_writes=off"),
+    "parameter column, no scheme": ("params_update_parameter_plain.sql", ""),
+    "other column, pg_segment": ("params_update_other.sql", ""),
+    "other column, no scheme": ("params_update_other_plain.sql", ""),
 }
 
 
@@ -370,8 +373,9 @@ def bench_parameters(size, results):
 
     tps = {name: [] for name in PARAM_UPDATES}
     for name in alternating(list(PARAM_UPDATES), size["rounds"]):
-        tps[name].append(pgbench(dbname, PARAM_UPDATES[name], clients, size["seconds"],
-                                 "-c synchronous_commit=off"))
+        script, options = PARAM_UPDATES[name]
+        tps[name].append(pgbench(dbname, script, clients, size["seconds"],
+                                 f"-c synchronous_commit=off {options}"))
     out["updates"] = {"samples": tps, "tps": {name: statistics.median(v) for name, v in tps.items()}}
     log("single-customer updates (synchronous_commit=off):",
         {k: round(v) for k, v in out["updates"]["tps"].items()})
@@ -398,14 +402,15 @@ def main():
     parser.add_argument("--upserts-only", action="store_true",
                         help="only the upsert comparisons, written to stock.json (for the "
                              "stock-configuration cluster bench/run.sh starts)")
-    parser.add_argument("--remeasure", choices=("resegment-copy",),
-                        help="measure again only the re-segmentation (both sizes) and COPY "
-                             "sections, into the results.json already in --out; the report "
+    parser.add_argument("--remeasure", choices=tuple(REMEASURED),
+                        help="measure again only some sections (resegment-copy: the "
+                             "re-segmentation at both sizes and COPY; parameters: the parameters "
+                             "section), into the results.json already in --out; the report "
                              "names them and the date they were measured again")
     args = parser.parse_args()
     size = SIZES[args.size]
     if args.remeasure:
-        return remeasure_resegment_copy(size, args.out)
+        return remeasure(args.remeasure, size, args.out)
     if args.upserts_only:
         return upserts_only(size, args.out)
     if args.parameters_only:
@@ -447,12 +452,9 @@ def main():
     log(f"report written to {args.out / 'report.md'} in {results['total_seconds']:.0f} s")
 
 
-def remeasure_resegment_copy(size, out):
-    """Re-segmentation at both sizes and COPY measured again, replacing those sections of the
-    results already in `out` (a full run's); the rest stays as that run measured it."""
-    path = out / "results.json"
-    results = json.loads(path.read_text())
-    started = time.time()
+def remeasure_resegment_copy(size, results):
+    """Re-segmentation at both sizes and COPY; returns a database of the large size, for the
+    cluster's settings."""
     db = prepare_db("pg_segment_bench", size["clients"])
     results["resegment"] = {}
     bench_resegment(db, size["clients"], size, results)
@@ -461,13 +463,41 @@ def remeasure_resegment_copy(size, out):
     db.conn.close()
     big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
     bench_resegment(big, size["large"], size, results)
-    results["remeasured"] = {
-        "sections": ["re-segmentation", "COPY"],
+    return big
+
+
+def remeasure_parameters(size, results):
+    """The parameters section; returns its database, for the cluster's settings."""
+    bench_parameters(size, results)
+    return Db("pg_segment_bench_params")
+
+
+# --remeasure choice: (the sections it measures, as the report names them; the function)
+REMEASURED = {
+    "resegment-copy": (["re-segmentation", "COPY"], remeasure_resegment_copy),
+    "parameters": (["parameters"], remeasure_parameters),
+}
+
+
+def remeasure(choice, size, out):
+    """Some sections measured again, replacing those of the results already in `out` (a full
+    run's); the rest stays as that run measured it. The report lists every re-measurement."""
+    path = out / "results.json"
+    results = json.loads(path.read_text())
+    started = time.time()
+    sections, measure = REMEASURED[choice]
+    db = measure(size, results)
+    earlier = results.get("remeasured", [])
+    if isinstance(earlier, dict):  # (one re-measurement, as the first version recorded it)
+        earlier = [dict(earlier, choice="resegment-copy")]
+    results["remeasured"] = [e for e in earlier if e.get("choice") != choice] + [{
+        "choice": choice,
+        "sections": sections,
         "date": time.strftime("%Y-%m-%d"),
         "seconds": round(time.time() - started),
-        "settings": cluster_settings(big),
-    }
-    big.conn.close()
+        "settings": cluster_settings(db),
+    }]
+    db.conn.close()
     path.write_text(json.dumps(results, indent=2) + "\n")
     import report
     report.write(results, out)

@@ -244,6 +244,8 @@ COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
 COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
+COMMENT ON FUNCTION segment.suggest_levels(text, integer, text) IS
+    'level boundaries suggested by the scheme''s current scores: at most k [min_score, max_score) ranges of consecutive scores with their clients, by quantiles (equal numbers of clients) or kmeans (optimal one-dimensional k-means)';
 COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
     'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
 COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS

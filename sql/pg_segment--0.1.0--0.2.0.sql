@@ -2373,6 +2373,24 @@ ALTER FUNCTION segment.check_scheme(text, jsonb) SET search_path = pg_catalog, p
 COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
     'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
 
+-- Level boundaries suggested by the current scores
+CREATE FUNCTION segment."suggest_levels"(
+	"scheme" TEXT,
+	"k" INT,
+	"method" TEXT DEFAULT 'quantiles'
+) RETURNS TABLE (
+	"level" INT,
+	"min_score" NUMERIC,
+	"max_score" NUMERIC,
+	"clients" bigint
+)
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'suggest_levels_wrapper';
+ALTER FUNCTION segment.suggest_levels(text, integer, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.suggest_levels(text, integer, text) IS
+    'level boundaries suggested by the scheme''s current scores: at most k [min_score, max_score) ranges of consecutive scores with their clients, by quantiles (equal numbers of clients) or kmeans (optimal one-dimensional k-means)';
+
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.
 SELECT segment.repair_bound_tables();

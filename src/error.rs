@@ -91,6 +91,12 @@ pub enum SegmentError {
         case: String,
         problem: String,
     },
+    /// segment.suggest_levels asked for a number of classes or a method it cannot give.
+    BadSplit {
+        /// "k" or "method"
+        argument: &'static str,
+        value: String,
+    },
     /// A question kind pg_segment does not know.
     UnknownKind {
         kind: String,
@@ -244,7 +250,9 @@ impl SegmentError {
             SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::NotRepaired { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::UnknownRangeOwner { .. } => ERRCODE_UNDEFINED_OBJECT,
-            SegmentError::BadCase { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            SegmentError::BadCase { .. } | SegmentError::BadSplit { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -328,6 +336,10 @@ impl SegmentError {
             ),
             SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
             SegmentError::BadCase { case, problem } => format!("case {case}: {problem}"),
+            SegmentError::BadSplit { argument, value } => match *argument {
+                "k" => format!("a split into {value} levels cannot be suggested"),
+                _ => format!("split method \"{value}\" does not exist"),
+            },
             SegmentError::UnknownRangeOwner { scheme, code, .. } => format!(
                 "scheme \"{scheme}\" has no parameter or number question \"{code}\""
             ),
@@ -484,6 +496,15 @@ impl SegmentError {
                 "Answer it with segment.answer(scheme, client, question, option), or with an \
                  answers row that has an option_id and no value."
                     .into()
+            }),
+            SegmentError::BadSplit { argument, .. } => Some(match *argument {
+                "k" => format!(
+                    "Ask for between 1 and {} levels.",
+                    crate::engine::split::MAX_CLASSES
+                ),
+                _ => "The methods are 'quantiles' (levels of equal numbers of clients) and \
+                      'kmeans' (optimal one-dimensional k-means)."
+                    .into(),
             }),
             SegmentError::UnknownKind { .. } => Some(
                 "A question is of kind 'single' (one option chosen), 'multiple' (any number of \

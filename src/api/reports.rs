@@ -14,6 +14,73 @@ fn questionnaire(scheme: &str) -> pgrx::JsonB {
     store::questionnaire(&scheme)
 }
 
+/// Level boundaries suggested by the scheme's current scores: at most `k` levels of
+/// consecutive scores, numbered from the lowest, as `[min_score, max_score)` ranges that
+/// `segment.add_level` takes (open at both ends, each boundary the lowest score of the level
+/// above), with the clients each holds. `quantiles`: levels of as nearly equal numbers of
+/// clients as ties allow; `kmeans`: the optimal one-dimensional k-means split. Clients with the
+/// same score share a level, so fewer than `k` come back when there are fewer distinct scores.
+#[pg_extern(stable, strict)]
+fn suggest_levels(
+    scheme: &str,
+    k: i32,
+    method: default!(&str, "'quantiles'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(level, i32),
+        name!(min_score, AnyNumeric),
+        name!(max_score, AnyNumeric),
+        name!(clients, i64),
+    ),
+> {
+    let method = match method {
+        "quantiles" => engine::split::SplitMethod::Quantiles,
+        "kmeans" => engine::split::SplitMethod::KMeans,
+        other => SegmentError::BadSplit {
+            argument: "method",
+            value: other.to_string(),
+        }
+        .raise(),
+    };
+    if k < 1 || k as usize > engine::split::MAX_CLASSES {
+        SegmentError::BadSplit {
+            argument: "k",
+            value: k.to_string(),
+        }
+        .raise();
+    }
+    let scheme = store::scheme(scheme).or_raise();
+    let histogram = store::score_histogram(&scheme);
+    // (scores are numeric; the split's arithmetic is f64, the boundaries the scores themselves)
+    let scores: Vec<f64> = histogram
+        .iter()
+        .map(|(score, _)| score.parse::<f64>().expect("numeric text from PostgreSQL"))
+        .collect();
+    let clients: Vec<u64> = histogram.iter().map(|(_, n)| *n as u64).collect();
+    let classes = engine::split::split(&scores, &clients, k as usize, method);
+    let number = |text: &str| AnyNumeric::try_from(text).expect("numeric text from PostgreSQL");
+    let last = classes.len().saturating_sub(1);
+    let rows: Vec<_> = classes
+        .iter()
+        .enumerate()
+        .map(|(i, class)| {
+            let min = if i == 0 {
+                "-Infinity"
+            } else {
+                histogram[class.first].0.as_str()
+            };
+            let max = if i == last {
+                "Infinity"
+            } else {
+                histogram[classes[i + 1].first].0.as_str()
+            };
+            (i as i32 + 1, number(min), number(max), class.clients as i64)
+        })
+        .collect();
+    TableIterator::new(rows)
+}
+
 /// Assigned clients per segment (level order), with their share of all assigned clients and
 /// the status they share; the clients whose score falls in a gap between levels
 /// (`unsegmented`) and those missing a required parameter (`incomplete`) form the

@@ -1,10 +1,12 @@
 //! The scoring model in plain Rust: no pgrx, no SQL. It holds the arithmetic of scores, the
-//! lookup of the level a score falls in, and the validation of configuration, so all of it can
-//! be tested with `cargo test` and without a database.
+//! lookup of the level a score falls in, the validation of configuration and the split of a
+//! score distribution into suggested levels, so all of it can be tested with `cargo test` and
+//! without a database.
 
 pub mod compiled;
 pub mod model;
 pub mod score;
+pub mod split;
 pub mod validate;
 
 pub use compiled::{AnswerDelta, AnswerTarget, CompiledConfig, CompiledQuestion, CompiledScheme};

@@ -84,7 +84,7 @@ pub use parameters::{
 };
 pub use reports::{
     all_client_inputs, check_inputs, distribution, distribution_at, questionnaire,
-    questionnaire_for, transitions,
+    questionnaire_for, score_histogram, transitions,
 };
 pub use resegment::{
     delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,

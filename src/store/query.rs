@@ -44,6 +44,7 @@ queries! {
     ASSIGNMENT_LOOKUP => "assignment_lookup.sql",
     EXPLAIN_INPUTS => "explain_inputs.sql",
     DISTRIBUTION => "distribution.sql",
+    SCORE_HISTOGRAM => "score_histogram.sql",
     STATE_AT => "state_at.sql",
     STATES_AT => "states_at.sql",
     DISTRIBUTION_AT => "distribution_at.sql",

@@ -28,6 +28,22 @@ pub fn distribution(scheme: &Scheme) -> Vec<(Option<String>, i64, Option<String>
     })
 }
 
+/// The distinct scores of the scheme's assigned clients, ascending, as text, each with its
+/// number of clients.
+pub fn score_histogram(scheme: &Scheme) -> Vec<(String, i64)> {
+    let sql = for_entity(query::SCORE_HISTOGRAM, &scheme.entity);
+    Spi::connect(|c| {
+        ok(c.select(sql.as_str(), None, &[scheme.scheme_id.into()]))
+            .map(|row| {
+                (
+                    ok(row.get::<String>(1)).unwrap_or_default(),
+                    ok(row.get::<i64>(2)).unwrap_or_default(),
+                )
+            })
+            .collect()
+    })
+}
+
 /// The scheme's ledger as of `moment` (a parameter of the statement), per client: its last
 /// row written by then.
 fn states_at(scheme: &Scheme, moment: &'static str) -> String {
