@@ -73,3 +73,6 @@ SELECT d ->> 'format' AS format, d ->> 'name' AS name,
        jsonb_array_length(d -> 'questions') AS questions, jsonb_array_length(d -> 'parameters') AS parameters,
        jsonb_array_length(d -> 'levels') AS levels
 FROM segment.export_scheme('account_value') d;
+\echo '--- levels the current outlet scores suggest: four by k-means, four of equal size'
+SELECT * FROM segment.suggest_levels('outlet_category', 4, 'kmeans');
+SELECT * FROM segment.suggest_levels('outlet_category', 4);
