@@ -210,6 +210,9 @@ COMMENT ON FUNCTION segment.add_parameter(text, text, text, text, numeric, regcl
     'adds a parameter: an expression over the client table''s columns, or an aggregate over a related table''s rows of the client, evaluated with the caller''s rights, weighted like a question; returns its id';
 COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
     'internal: adds a parameter (segment.add_parameter passes its arguments on)';
+REVOKE ALL ON FUNCTION segment._comparison_unlike_grouping(regclass, text, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._comparison_unlike_grouping(regclass, text, regclass, text) IS
+    'internal: the type a source''s client column is compared with the client key as, when that equality is not the column''s own';
 COMMENT ON FUNCTION segment._checked_expression(regclass, text, oid, regclass, text) IS
     'internal: checks a parameter expression over a client table or a related table and tries it as its definer';
 COMMENT ON FUNCTION segment.refresh(text) IS

@@ -804,6 +804,29 @@ BEGIN
     PERFORM segment._refuse_nondeterministic_keys(altered, c.client_column)
     FROM (SELECT DISTINCT pa.client_column FROM segment.parameters pa
           WHERE pa.source = altered ORDER BY pa.client_column) c;
+    -- and keeps comparing with the client key by its own equality (its rows are grouped by it)
+    FOR p IN
+        SELECT DISTINCT pa.source, pa.client_column, en.client_table,
+               segment._client_key_column(en.entity_id) AS key_column,
+               pg_catalog.format_type(a.atttypid, a.atttypmod) AS key_type
+        FROM segment.parameters pa
+        JOIN segment.schemes s ON s.scheme_id = pa.scheme_id
+        JOIN segment.entities en ON en.entity_id = s.entity_id
+        JOIN pg_catalog.pg_attribute a ON a.attrelid = en.client_table
+             AND a.attname = segment._client_key_column(en.entity_id)
+        WHERE pa.source IS NOT NULL AND (pa.source = altered OR en.client_table = altered)
+        ORDER BY pa.source, pa.client_column
+    LOOP
+        failure := segment._comparison_unlike_grouping(p.source, p.client_column,
+                                                       p.client_table, p.key_column);
+        IF failure IS NOT NULL THEN
+            RAISE EXCEPTION 'pg_segment: column % of % would be compared with client keys of type % as %, whose equality is not the column''s own',
+                    pg_catalog.quote_ident(p.client_column), p.source, p.key_type, failure
+                USING ERRCODE = 'feature_not_supported',
+                      DETAIL = 'A parameter aggregates its rows by that column: different values of it could belong to one client.',
+                      HINT = 'Give the column the key''s type, or a type that compares with the key by its own equality: integers with integer or numeric keys, text or varchar with text or varchar keys, text with character keys.';
+        END IF;
+    END LOOP;
     FOR p IN
         SELECT pa.code, pa.expression, pa.value_type, pa.source, pa.client_column,
                en.client_table
@@ -1590,6 +1613,19 @@ VOLATILE
 LANGUAGE c
 AS 'MODULE_PATHNAME', '_checked_expression_wrapper';
 ALTER FUNCTION segment._checked_expression(regclass, text, oid, regclass, text) SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION segment."_comparison_unlike_grouping"(
+	"source" regclass,
+	"client_column" TEXT,
+	"client_table" regclass,
+	"key_column" TEXT
+) RETURNS TEXT
+STRICT STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_comparison_unlike_grouping_wrapper';
+ALTER FUNCTION segment._comparison_unlike_grouping(regclass, text, regclass, text) SET search_path = pg_catalog, pg_temp;
+REVOKE ALL ON FUNCTION segment._comparison_unlike_grouping(regclass, text, regclass, text) FROM PUBLIC;
+COMMENT ON FUNCTION segment._comparison_unlike_grouping(regclass, text, regclass, text) IS
+    'internal: the type a source''s client column is compared with the client key as, when that equality is not the column''s own';
 CREATE FUNCTION segment."_add_parameter"(
 	"scheme" TEXT,
 	"code" TEXT,

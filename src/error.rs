@@ -58,6 +58,15 @@ pub enum SegmentError {
         column: String,
         collation: String,
     },
+    /// A source's client column compared with the client key by an equality other than the
+    /// column type's own (`store::comparison_unlike_grouping`).
+    ComparisonUnlikeGrouping {
+        table: String,
+        column: String,
+        /// the type the comparison takes the column as
+        compared_as: String,
+        key_type: String,
+    },
     PermissionDenied {
         message: String,
         hint: String,
@@ -239,7 +248,8 @@ impl SegmentError {
             SegmentError::NotAClientTable { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::NoPrimaryKey { .. } => ERRCODE_INVALID_TABLE_DEFINITION,
             SegmentError::CompositeKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
-            SegmentError::NondeterministicKey { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::NondeterministicKey { .. }
+            | SegmentError::ComparisonUnlikeGrouping { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::PermissionDenied { .. } => ERRCODE_INSUFFICIENT_PRIVILEGE,
             SegmentError::ClientNotFound { .. } | SegmentError::ForeignQuestion { .. } => {
                 ERRCODE_FOREIGN_KEY_VIOLATION
@@ -323,6 +333,16 @@ impl SegmentError {
             } => format!(
                 "column {column} of {table} holds client keys under the nondeterministic \
                  collation {collation}"
+            ),
+            SegmentError::ComparisonUnlikeGrouping {
+                table,
+                column,
+                compared_as,
+                key_type,
+            } => format!(
+                "column {column} of {table} is compared with client keys of type {key_type} as \
+                 {compared_as}, whose equality is not the column's own: different values of the \
+                 column could belong to one client"
             ),
             SegmentError::PermissionDenied { message, .. } => message.clone(),
             SegmentError::ClientNotFound { table, key } => {
@@ -530,6 +550,18 @@ impl SegmentError {
                  for byte; give the column a deterministic collation (COLLATE \"C\", say)."
                     .into(),
             ),
+            SegmentError::ComparisonUnlikeGrouping {
+                table,
+                column,
+                key_type,
+                ..
+            } => Some(format!(
+                "Give the column the key's type (ALTER TABLE {table} ALTER COLUMN {} TYPE \
+                 {key_type}), or a type that compares with the key by its own equality: integers \
+                 with integer or numeric keys, text or varchar with text or varchar keys, text \
+                 with character keys.",
+                pgrx::spi::quote_identifier(column)
+            )),
             SegmentError::PermissionDenied { hint, .. } => Some(hint.clone()),
             SegmentError::NotAClientTable { .. } => Some(
                 "pg_segment attaches its client-table triggers itself when a scheme is created; \

@@ -12,6 +12,24 @@ use pgrx::datum::AnyNumeric;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+/// The type a source's client column is compared with the client key as, when that equality
+/// is not the column type's own (`store::comparison_unlike_grouping`); NULL when it is. Called
+/// by the DDL checks (sql/ddl.sql) after a source or a client table changed.
+#[pg_extern(stable, strict)]
+fn _comparison_unlike_grouping(
+    source: ClientTable,
+    client_column: &str,
+    client_table: ClientTable,
+    key_column: &str,
+) -> Option<String> {
+    store::comparison_unlike_grouping(
+        &store::relation_name(source.0),
+        client_column,
+        &store::relation_name(client_table.0),
+        key_column,
+    )
+}
+
 /// Checks a parameter expression over a client table (or, with `source`, over the rows of a
 /// related table that reference the client by `client_column`) and tries it as `definer` on
 /// zero rows; returns what the parameters table stores. Called by the parameters' BEFORE
@@ -98,6 +116,22 @@ fn _checked_expression(
             _ => None,
         };
         store::trial_evaluation(&entity, "(new)", &checked.text, related.clone(), definer);
+        if let Some(r) = &related {
+            let unlike = store::comparison_unlike_grouping(
+                &r.name,
+                &r.client_column,
+                &entity.client_table,
+                &entity.key_column,
+            );
+            if let Some(compared_as) = unlike {
+                return Err(SegmentError::ComparisonUnlikeGrouping {
+                    table: r.name.clone(),
+                    column: r.client_column.clone(),
+                    compared_as,
+                    key_type: entity.key_type.clone(),
+                });
+            }
+        }
         if let Some(r) = &related {
             if let Some(index) = store::index_for_related_rows(&entity, r, definer) {
                 notice_missing_index(&r.name, &r.client_column, &index);

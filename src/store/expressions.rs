@@ -283,3 +283,103 @@ unsafe fn reads_outside_aggregates(expr: *mut pg_sys::Node) -> bool {
         .any(|node| (*node).type_ == pg_sys::NodeTag::T_Var);
     found
 }
+
+/// Whether the rows of a related table are grouped by its client column consistently with how
+/// that column is compared with the client key: the equality `column = key` resolves to must
+/// belong to the column type's own default B-tree operator family. Where it does not (a
+/// `varchar` column against a `character(n)` key, compared as `character`; a `numeric` column
+/// against a `double precision` key, compared as `double precision`), values the column tells
+/// apart can equal one key, and the same client's rows would fall into several groups.
+/// `related_name` and `client_table_name` are printed as regclass does (quoted); must run with
+/// the pinned search path. None when the comparison fits; else the type the column is compared
+/// as.
+pub fn comparison_unlike_grouping(
+    related_name: &str,
+    client_column: &str,
+    client_table_name: &str,
+    key_column: &str,
+) -> Option<String> {
+    let sql = format!(
+        "SELECT 1 FROM {related_name} AS r, {client_table_name} AS c WHERE r.{} = c.{}",
+        pgrx::spi::quote_identifier(client_column),
+        pgrx::spi::quote_identifier(key_column)
+    );
+    let c_sql = CString::new(sql).expect("names without NUL bytes");
+    // SAFETY: parser and analyser entry points on a NUL-terminated string, as in `analyse`;
+    // the catalog look-ups take OIDs of existing objects from the analysed query.
+    unsafe {
+        let raw = PgList::<pg_sys::RawStmt>::from_pg(pg_sys::raw_parser(
+            c_sql.as_ptr(),
+            pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+        ));
+        let statement = raw.get_ptr(0)?;
+        let query = pg_sys::parse_analyze_fixedparams(
+            statement,
+            c_sql.as_ptr(),
+            std::ptr::null_mut(),
+            0,
+            std::ptr::null_mut(),
+        );
+        let quals = (*(*query).jointree).quals;
+        if quals.is_null() || (*quals).type_ != pg_sys::NodeTag::T_OpExpr {
+            return Some("an expression".into());
+        }
+        let comparison = &*(quals as *mut pg_sys::OpExpr);
+        let opno = comparison.opno;
+        let left = PgList::<pg_sys::Node>::from_pg(comparison.args).get_ptr(0)?;
+        let column_type = pg_sys::getBaseType(pg_sys::exprType(strip_casts(left)));
+        let opclass = pg_sys::GetDefaultOpClass(column_type, pg_sys::BTREE_AM_OID);
+        let own_equality = opclass != pg_sys::InvalidOid
+            && pg_sys::op_in_opfamily(opno, pg_sys::get_opclass_family(opclass));
+        let mut left_type = pg_sys::InvalidOid;
+        let mut right_type = pg_sys::InvalidOid;
+        pg_sys::op_input_types(opno, &mut left_type, &mut right_type);
+        if own_equality || exact_cast(column_type, left_type) {
+            return None;
+        }
+        let printed = pg_sys::format_type_be(left_type);
+        Some(CStr::from_ptr(printed).to_string_lossy().into_owned())
+    }
+}
+
+/// Whether the implicit cast from `from` to `to` keeps values its type tells apart apart, so
+/// that comparing them as `to` agrees with grouping them as `from`: integers as `numeric`, small
+/// integers and `real` as `double precision`, `character` as `text` (both ignore the padding).
+fn exact_cast(from: pg_sys::Oid, to: pg_sys::Oid) -> bool {
+    use pg_sys::{BPCHAROID, FLOAT4OID, FLOAT8OID, INT2OID, INT4OID, INT8OID, NUMERICOID, TEXTOID};
+    matches!(
+        (from, to),
+        (INT2OID | INT4OID | INT8OID, NUMERICOID)
+            | (INT2OID | INT4OID | FLOAT4OID, FLOAT8OID)
+            | (BPCHAROID, TEXTOID)
+    )
+}
+
+/// The expression under any casts the parser put around it (the column, as the table holds
+/// it).
+///
+/// # Safety
+/// `node` is an analysed expression.
+unsafe fn strip_casts(mut node: *mut pg_sys::Node) -> *mut pg_sys::Node {
+    loop {
+        match (*node).type_ {
+            pg_sys::NodeTag::T_RelabelType => {
+                node = (*(node as *mut pg_sys::RelabelType)).arg as *mut pg_sys::Node;
+            }
+            pg_sys::NodeTag::T_CoerceViaIO => {
+                node = (*(node as *mut pg_sys::CoerceViaIO)).arg as *mut pg_sys::Node;
+            }
+            pg_sys::NodeTag::T_FuncExpr
+                if (*(node as *mut pg_sys::FuncExpr)).funcformat
+                    == pg_sys::CoercionForm::COERCE_IMPLICIT_CAST =>
+            {
+                let args = PgList::<pg_sys::Node>::from_pg((*(node as *mut pg_sys::FuncExpr)).args);
+                match args.get_ptr(0) {
+                    Some(arg) => node = arg,
+                    None => return node,
+                }
+            }
+            _ => return node,
+        }
+    }
+}

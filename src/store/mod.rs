@@ -73,7 +73,7 @@ pub use configuration::{
     level_name_taken, levels, option_code_taken, option_id, question_id, question_kind,
     question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, Item,
 };
-pub use expressions::{check_expression, CheckedExpression, Over};
+pub use expressions::{check_expression, comparison_unlike_grouping, CheckedExpression, Over};
 pub use keys::exact_client;
 pub use parameters::{
     answered_clients, delete_parameter, entities_reading, entity_has_parameters, evaluate_client,

@@ -293,3 +293,25 @@ SELECT segment.drop_scheme('value');
 SELECT segment.revoke_role('rel_admin');
 DROP OWNED BY rel_admin;
 DROP ROLE rel_admin;
+
+-- A client column compared with the key by an equality other than its own type's is refused
+-- (0A000), when the parameter is defined and when an ALTER TABLE would make it so: a varchar
+-- column against a character(n) key is compared as character, where 'k1' and 'k1 ' are one
+-- key but two values of the column (its rows are aggregated by the column's values); numeric
+-- against a double precision key likewise. Integer types of other widths, integers against a
+-- numeric key (above), and text against a character key (compared as text) are fine.
+CREATE TABLE rel.coded (code character(6) PRIMARY KEY);
+CREATE TABLE rel.coded_orders (customer varchar(10), customer_text text, amount numeric);
+CREATE INDEX ON rel.coded_orders (customer_text);
+SELECT segment.create_scheme('coded', 'rel.coded') > 0 AS ok;
+SELECT segment.add_parameter('coded', 'spend', 'Spend', 'sum(amount)',
+                             source => 'rel.coded_orders', client_column => 'customer');
+SELECT segment.add_parameter('coded', 'spend', 'Spend', 'sum(amount)',
+                             source => 'rel.coded_orders', client_column => 'customer_text') > 0 AS ok;
+ALTER TABLE rel.coded_orders ALTER COLUMN customer_text TYPE varchar(10);
+CREATE TABLE rel.measured (id double precision PRIMARY KEY);
+CREATE TABLE rel.measured_rows (measure numeric, amount numeric);
+SELECT segment.create_scheme('measured', 'rel.measured') > 0 AS ok;
+SELECT segment.add_parameter('measured', 'spend', 'Spend', 'sum(amount)',
+                             source => 'rel.measured_rows', client_column => 'measure');
+SELECT segment.drop_scheme('coded'), segment.drop_scheme('measured');
