@@ -405,8 +405,10 @@ def main():
     parser.add_argument("--remeasure", choices=tuple(REMEASURED),
                         help="measure again only some sections (resegment-copy: the "
                              "re-segmentation at both sizes and COPY; parameters: the parameters "
-                             "section), into the results.json already in --out; the report "
-                             "names them and the date they were measured again")
+                             "section; upserts: the project cluster's upserts, first answers "
+                             "included, and the point lookups), into the results.json already "
+                             "in --out; the report names them and the date they were measured "
+                             "again")
     args = parser.parse_args()
     size = SIZES[args.size]
     if args.remeasure:
@@ -472,10 +474,22 @@ def remeasure_parameters(size, results):
     return Db("pg_segment_bench_params")
 
 
+def remeasure_upserts(size, results):
+    """The single-answer upserts on the project cluster, steady and first answers, and the
+    point lookups; returns their database, for the cluster's settings."""
+    db = prepare_db("pg_segment_bench", size["clients"])
+    results["upsert"] = {}
+    bench_upserts(db.dbname, size, results)
+    bench_lookups(db.dbname, size, results)
+    bench_first_answers(db, size, results)
+    return db
+
+
 # --remeasure choice: (the sections it measures, as the report names them; the function)
 REMEASURED = {
     "resegment-copy": (["re-segmentation", "COPY"], remeasure_resegment_copy),
     "parameters": (["parameters"], remeasure_parameters),
+    "upserts": (["upserts (project cluster)", "point lookups"], remeasure_upserts),
 }
 
 

@@ -106,6 +106,12 @@ pub enum SegmentError {
         argument: &'static str,
         value: String,
     },
+    /// segment.suggest_levels' k-means asked of more distinct scores × levels than its table
+    /// holds (`engine::split::MAX_KMEANS_CELLS`).
+    SplitTooLarge {
+        distinct: usize,
+        k: usize,
+    },
     /// A question kind pg_segment does not know.
     UnknownKind {
         kind: String,
@@ -263,6 +269,7 @@ impl SegmentError {
             SegmentError::BadCase { .. } | SegmentError::BadSplit { .. } => {
                 ERRCODE_INVALID_PARAMETER_VALUE
             }
+            SegmentError::SplitTooLarge { .. } => ERRCODE_PROGRAM_LIMIT_EXCEEDED,
             SegmentError::LevelOverlap { .. } => ERRCODE_EXCLUSION_VIOLATION,
             SegmentError::SchemeRebind { .. } | SegmentError::QuestionMoved { .. } => {
                 ERRCODE_FEATURE_NOT_SUPPORTED
@@ -356,6 +363,9 @@ impl SegmentError {
             ),
             SegmentError::UnknownKind { kind } => format!("question kind \"{kind}\" does not exist"),
             SegmentError::BadCase { case, problem } => format!("case {case}: {problem}"),
+            SegmentError::SplitTooLarge { distinct, k } => format!(
+                "a k-means split of {distinct} distinct scores into {k} levels is too large"
+            ),
             SegmentError::BadSplit { argument, value } => match *argument {
                 "k" => format!("a split into {value} levels cannot be suggested"),
                 _ => format!("split method \"{value}\" does not exist"),
@@ -517,6 +527,11 @@ impl SegmentError {
                  answers row that has an option_id and no value."
                     .into()
             }),
+            SegmentError::SplitTooLarge { .. } => Some(format!(
+                "Its table holds at most {} entries (levels × distinct scores); ask for fewer \
+                 levels, or use 'quantiles', which has no such bound.",
+                crate::engine::split::MAX_KMEANS_CELLS
+            )),
             SegmentError::BadSplit { argument, .. } => Some(match *argument {
                 "k" => format!(
                     "Ask for between 1 and {} levels.",

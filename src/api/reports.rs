@@ -58,7 +58,18 @@ fn suggest_levels(
         .map(|(score, _)| score.parse::<f64>().expect("numeric text from PostgreSQL"))
         .collect();
     let clients: Vec<u64> = histogram.iter().map(|(_, n)| *n as u64).collect();
-    let classes = engine::split::split(&scores, &clients, k as usize, method);
+    if method == engine::split::SplitMethod::KMeans
+        && scores.len() * k as usize > engine::split::MAX_KMEANS_CELLS
+    {
+        SegmentError::SplitTooLarge {
+            distinct: scores.len(),
+            k: k as usize,
+        }
+        .raise();
+    }
+    let classes = engine::split::split(&scores, &clients, k as usize, method, &mut || {
+        check_for_interrupts!();
+    });
     let number = |text: &str| AnyNumeric::try_from(text).expect("numeric text from PostgreSQL");
     let last = classes.len().saturating_sub(1);
     let rows: Vec<_> = classes

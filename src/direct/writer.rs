@@ -8,7 +8,7 @@ use super::guards::OpenTable;
 use super::locking::lock_by_key;
 use super::values::{copy_value, numeric_text, numeric_value, text_contents, text_value};
 use crate::cache::BackendCache;
-use crate::engine::model::parse_decimal;
+use crate::engine::model::{exact_sub, parse_decimal};
 use crate::engine::{AnswerDelta, CompiledConfig};
 use crate::entity::Entity;
 use crate::error::Result;
@@ -133,7 +133,8 @@ pub enum OnConflict {
 impl SegmentTables {
     /// Opens the entity's assignments and history; None when the direct path does not write
     /// them as SQL would (columns it does not know, no primary key or identity sequence,
-    /// statement triggers or transition tables, row security, missing privileges).
+    /// statement triggers or transition tables, BEFORE row triggers on the assignments, row
+    /// security, missing privileges).
     ///
     /// # Safety
     /// Inside a statement with an active snapshot.
@@ -392,7 +393,7 @@ impl SegmentWrite<'_> {
                 let Ok(stored) = parse_decimal(&numeric_text(stored)) else {
                     return Ok(false);
                 };
-                let Some(difference) = parameter_score.checked_sub(stored) else {
+                let Some(difference) = exact_sub(parameter_score, stored) else {
                     return Ok(false);
                 };
                 if difference.is_zero() {

@@ -1,7 +1,7 @@
 //! The configuration of every scheme compiled for the hot path: what one changed answer adds
 //! to a client's score, without asking the database.
 
-use super::model::{EngineError, Level};
+use super::model::{exact_add, exact_mul, exact_sub, EngineError, Level};
 use super::score::level_for;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -95,14 +95,12 @@ impl CompiledConfig {
         let (Some(new_points), Some(old_points)) = (points(new_option), points(old_option)) else {
             return Ok(None);
         };
-        let overflow = || EngineError::Overflow {
-            what: format!("score change of question {question_id}"),
+        // a change the engine cannot compute exactly is left to SQL's numeric
+        let Some(score) = exact_sub(new_points, old_points)
+            .and_then(|difference| exact_mul(question.weight, difference))
+        else {
+            return Ok(None);
         };
-        let difference = new_points.checked_sub(old_points).ok_or_else(overflow)?;
-        let score = question
-            .weight
-            .checked_mul(difference)
-            .ok_or_else(overflow)?;
         Ok(Some(AnswerDelta {
             scheme_id: question.scheme_id,
             version: question.version,
@@ -171,11 +169,9 @@ impl CompiledConfig {
         delta: &AnswerDelta,
         old_score: Decimal,
     ) -> Result<(Decimal, Option<&str>), EngineError> {
-        let score = old_score
-            .checked_add(delta.score)
-            .ok_or_else(|| EngineError::Overflow {
-                what: format!("score {old_score} + {}", delta.score),
-            })?;
+        let score = exact_add(old_score, delta.score).ok_or_else(|| EngineError::Overflow {
+            what: format!("score {old_score} + {}", delta.score),
+        })?;
         // normalize() also turns a negative zero into zero
         let score = if score.is_zero() {
             Decimal::ZERO
@@ -354,11 +350,17 @@ mod tests {
     }
 
     #[test]
-    fn overflow_is_an_error() {
+    fn a_change_beyond_exact_arithmetic_is_left_to_sql() {
         let mut c = config();
         c.questions.get_mut(&1).unwrap().weight = Decimal::MAX;
         c.options.insert(12, (1, Decimal::MAX));
-        assert!(c.answer_delta(3, 1, Some(12), Some(11)).is_err());
+        assert_eq!(c.answer_delta(3, 1, Some(12), Some(11)), Ok(None));
+        // a product that would lose digits after the point
+        c.questions.get_mut(&1).unwrap().weight = Decimal::from_str("0.0000000000000001").unwrap();
+        c.options
+            .insert(12, (1, Decimal::from_str("0.0000000000000001").unwrap()));
+        c.options.insert(11, (1, Decimal::ZERO));
+        assert_eq!(c.answer_delta(3, 1, Some(12), Some(11)), Ok(None));
     }
 
     #[test]

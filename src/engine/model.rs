@@ -134,9 +134,86 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, EngineError> {
     Decimal::from_str_exact(trimmed).map_err(|_| EngineError::InvalidNumber(trimmed.to_string()))
 }
 
+/// `a + b` exactly: None when it overflows or would be rounded (to fit 96 bits, rust_decimal
+/// gives up digits after the point rather than fail; SQL's numeric keeps them all). Operands
+/// with trailing zeros that leave no room are tried again without them.
+pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    added(a, b).or_else(|| added(a.normalize(), b.normalize()))
+}
+
+fn added(a: Decimal, b: Decimal) -> Option<Decimal> {
+    // (adding a zero gives the other operand back, at its own scale)
+    if a.is_zero() {
+        return Some(b);
+    }
+    if b.is_zero() {
+        return Some(a);
+    }
+    let sum = a.checked_add(b)?;
+    // (a zero sum is exact: rounding needs a magnitude that overflows 96 bits)
+    (sum.is_zero() || sum.scale() >= a.scale().max(b.scale())).then_some(sum)
+}
+
+/// `a - b` exactly, as `exact_add`.
+pub fn exact_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    exact_add(a, -b)
+}
+
+/// `a × b` exactly, as `exact_add`: the product keeps every digit after the point.
+pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    multiplied(a, b).or_else(|| multiplied(a.normalize(), b.normalize()))
+}
+
+fn multiplied(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() || b.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let product = a.checked_mul(b)?;
+    (product.scale() == a.scale() + b.scale()).then_some(product)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arithmetic_that_would_round_is_refused() {
+        let d = |s: &str| parse_decimal(s).unwrap();
+        assert_eq!(exact_add(d("1.5"), d("2.25")), Some(d("3.75")));
+        assert_eq!(exact_sub(d("1.5"), d("2.25")), Some(d("-0.75")));
+        assert_eq!(exact_mul(d("0.5"), d("0.25")), Some(d("0.125")));
+        assert_eq!(exact_mul(d("0.5"), d("0")), Some(d("0")));
+        assert_eq!(exact_add(d("1.5"), d("-1.5")), Some(d("0")));
+        // a zero of a larger scale than the other operand (a sum that cancelled out)
+        let zero = exact_add(d("-8.0000000000000000"), d("8.0000000000000000")).unwrap();
+        assert_eq!(exact_add(zero, d("15")), Some(d("15")));
+        assert_eq!(exact_add(d("15"), zero), Some(d("15")));
+        // trailing zeros that leave no room are no loss
+        assert_eq!(
+            exact_mul(d("2.00000000000000000000"), d("1.0000000000")),
+            Some(d("2"))
+        );
+        assert_eq!(
+            exact_add(
+                d("5000000000000000000.0000000000"),
+                d("5000000000000000000.0000000000")
+            ),
+            Some(d("10000000000000000000"))
+        );
+        assert_eq!(exact_mul(d("-2.5"), d("4")), Some(d("-10.0")));
+        // 28 significant digits plus a carry: rust_decimal would round the last one away
+        let big = d("9999999999999999999999999999");
+        assert_eq!(exact_add(big, d("0.5")), None);
+        assert_eq!(
+            exact_add(d("9999999999999999999999999.999"), d("0.0001")),
+            None
+        );
+        assert_eq!(
+            exact_mul(d("0.0000000000000001"), d("0.0000000000000001")),
+            None
+        );
+        assert_eq!(exact_mul(big, d("10")), None);
+    }
 
     #[test]
     fn numbers_are_never_rounded_on_the_way_in() {

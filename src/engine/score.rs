@@ -1,4 +1,4 @@
-use super::model::{EngineError, Level};
+use super::model::{exact_add, exact_mul, EngineError, Level};
 use rust_decimal::Decimal;
 
 /// What an input of a scheme is; explanations name it in their `kind` column.
@@ -71,11 +71,9 @@ pub fn contribution(
     points: Decimal,
     question: &str,
 ) -> Result<Decimal, EngineError> {
-    weight
-        .checked_mul(points)
-        .ok_or_else(|| EngineError::Overflow {
-            what: format!("contribution of question \"{question}\""),
-        })
+    exact_mul(weight, points).ok_or_else(|| EngineError::Overflow {
+        what: format!("contribution of question \"{question}\""),
+    })
 }
 
 /// Explains a score: one row per input, in the order given, and the total they add up to.
@@ -88,11 +86,9 @@ pub fn explain(inputs: &[ExplainInput]) -> Result<(Vec<ExplainRow>, Decimal), En
             Some(points) => contribution(input.weight, points, &input.item)?,
             None => Decimal::ZERO,
         };
-        total = total
-            .checked_add(value)
-            .ok_or_else(|| EngineError::Overflow {
-                what: "score".to_string(),
-            })?;
+        total = exact_add(total, value).ok_or_else(|| EngineError::Overflow {
+            what: "score".to_string(),
+        })?;
         let note = match (input.kind, input.is_missing(), input.required, input.hidden) {
             (InputKind::Parameter, true, true, false) => Some("missing, required: no segment"),
             (InputKind::Parameter, true, true, true) => {

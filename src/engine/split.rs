@@ -18,6 +18,9 @@ pub enum SplitMethod {
 /// score.
 pub const MAX_CLASSES: usize = 100;
 
+/// The most entries (k × distinct scores, 4 bytes each) the k-means table may hold: 80 MB.
+pub const MAX_KMEANS_CELLS: usize = 20_000_000;
+
 /// One class of a split: the distinct scores `first..=last` (indices into the histogram) and
 /// the clients they hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,8 +32,16 @@ pub struct Class {
 
 /// Splits a histogram — distinct `scores` in ascending order, `clients[i]` of them having
 /// `scores[i]` — into at most `k` classes of consecutive scores (fewer when there are fewer
-/// distinct scores, or when ties leave a quantile class empty). `k` is at least 1.
-pub fn split(scores: &[f64], clients: &[u64], k: usize, method: SplitMethod) -> Vec<Class> {
+/// distinct scores, or when ties leave a quantile class empty). `k` is at least 1; for
+/// k-means, k × the number of scores is at most `MAX_KMEANS_CELLS` (the caller checks).
+/// `interrupt` is called often during a long computation: the caller's chance to cancel it.
+pub fn split(
+    scores: &[f64],
+    clients: &[u64],
+    k: usize,
+    method: SplitMethod,
+    interrupt: &mut dyn FnMut(),
+) -> Vec<Class> {
     assert_eq!(scores.len(), clients.len(), "one count per distinct score");
     let n = scores.len();
     if n == 0 {
@@ -42,7 +53,7 @@ pub fn split(scores: &[f64], clients: &[u64], k: usize, method: SplitMethod) -> 
     } else {
         match method {
             SplitMethod::Quantiles => quantile_cuts(clients, k),
-            SplitMethod::KMeans => kmeans_cuts(scores, clients, k),
+            SplitMethod::KMeans => kmeans_cuts(scores, clients, k, interrupt),
         }
     };
     classes(clients, &cuts)
@@ -139,7 +150,12 @@ impl Moments {
 /// `best[m - 1][j - 1] + cost(j, i)`; the `j` that attains it never decreases as `i` grows,
 /// so each row is computed by divide and conquer in O(n log n), and the whole in O(k n log n)
 /// time and O(k n) memory (the row of starts per class count, to trace the cuts back).
-fn kmeans_cuts(scores: &[f64], clients: &[u64], k: usize) -> Vec<usize> {
+fn kmeans_cuts(
+    scores: &[f64],
+    clients: &[u64],
+    k: usize,
+    interrupt: &mut dyn FnMut(),
+) -> Vec<usize> {
     let n = scores.len();
     let moments = Moments::new(scores, clients);
     let mut previous: Vec<f64> = (0..n).map(|i| moments.cost(0, i)).collect();
@@ -152,6 +168,7 @@ fn kmeans_cuts(scores: &[f64], clients: &[u64], k: usize) -> Vec<usize> {
             previous: &previous,
             row: &mut row,
             start: &mut start,
+            interrupt: &mut *interrupt,
         };
         // scores 0..=i split into m + 1 classes need i >= m
         fill.range(m, n - 1, m, n - 1);
@@ -176,6 +193,7 @@ struct RowFill<'a> {
     previous: &'a [f64],
     row: &'a mut [f64],
     start: &'a mut [u32],
+    interrupt: &'a mut dyn FnMut(),
 }
 
 impl RowFill<'_> {
@@ -184,6 +202,7 @@ impl RowFill<'_> {
         if lo > hi {
             return;
         }
+        (self.interrupt)();
         let mid = lo + (hi - lo) / 2;
         let (mut best, mut best_start) = (f64::INFINITY, from);
         for j in from..=to.min(mid) {
@@ -247,18 +266,30 @@ mod tests {
         // three clusters, around 1, 10 and 20
         let scores = [0.0, 1.0, 2.0, 9.0, 10.0, 11.0, 19.0, 20.0, 21.0];
         let clients = [1, 2, 1, 1, 2, 1, 1, 2, 1];
-        let classes = split(&scores, &clients, 3, SplitMethod::KMeans);
+        let classes = split(&scores, &clients, 3, SplitMethod::KMeans, &mut || {});
         assert_eq!(bounds(&classes), vec![(0, 2, 4), (3, 5, 4), (6, 8, 4)]);
     }
 
     #[test]
     fn kmeans_by_hand() {
         // scores 1, 2, 10 (one client each) into 2: {1, 2} | {10} costs 0.5; {1} | {2, 10} 32
-        let classes = split(&[1.0, 2.0, 10.0], &[1, 1, 1], 2, SplitMethod::KMeans);
+        let classes = split(
+            &[1.0, 2.0, 10.0],
+            &[1, 1, 1],
+            2,
+            SplitMethod::KMeans,
+            &mut || {},
+        );
         assert_eq!(bounds(&classes), vec![(0, 1, 2), (2, 2, 1)]);
         // weights move the cut: nine clients at 2 pull it: {1} | {2, 10} costs 57.6; {1, 2}
         // | {10} 0.9
-        let classes = split(&[1.0, 2.0, 10.0], &[1, 9, 1], 2, SplitMethod::KMeans);
+        let classes = split(
+            &[1.0, 2.0, 10.0],
+            &[1, 9, 1],
+            2,
+            SplitMethod::KMeans,
+            &mut || {},
+        );
         assert_eq!(bounds(&classes), vec![(0, 1, 10), (2, 2, 1)]);
     }
 
@@ -281,7 +312,7 @@ mod tests {
             }
             let clients: Vec<u64> = (0..n).map(|_| 1 + (next() % 7) as u64).collect();
             for k in 1..=n {
-                let classes = split(&scores, &clients, k, SplitMethod::KMeans);
+                let classes = split(&scores, &clients, k, SplitMethod::KMeans, &mut || {});
                 assert_eq!(classes.len(), k);
                 let found = split_cost(&scores, &clients, &classes);
                 let best = brute_force_cost(&scores, &clients, k);
@@ -306,7 +337,7 @@ mod tests {
         let nonzero: Vec<usize> = (0..scores.len()).filter(|&i| clients[i] > 0).collect();
         let s: Vec<f64> = nonzero.iter().map(|&i| scores[i]).collect();
         let c: Vec<u64> = nonzero.iter().map(|&i| clients[i]).collect();
-        let classes = split(&s, &c, 2, SplitMethod::KMeans);
+        let classes = split(&s, &c, 2, SplitMethod::KMeans, &mut || {});
         assert_eq!(classes.len(), 2);
         assert!(s[classes[0].last] < 50.0 && s[classes[1].first] > 50.0);
         assert_eq!(classes[0].clients, classes[1].clients);
@@ -316,13 +347,13 @@ mod tests {
     fn quantiles_of_a_uniform_distribution_are_equal() {
         // 100 distinct scores, 3 clients each, into 4 classes of 75
         let scores: Vec<f64> = (0..100).map(f64::from).collect();
-        let classes = split(&scores, &[3; 100], 4, SplitMethod::Quantiles);
+        let classes = split(&scores, &[3; 100], 4, SplitMethod::Quantiles, &mut || {});
         assert_eq!(
             bounds(&classes),
             vec![(0, 24, 75), (25, 49, 75), (50, 74, 75), (75, 99, 75)]
         );
         // k-means splits a uniform distribution the same way
-        let classes = split(&scores, &[3; 100], 4, SplitMethod::KMeans);
+        let classes = split(&scores, &[3; 100], 4, SplitMethod::KMeans, &mut || {});
         assert_eq!(
             bounds(&classes),
             vec![(0, 24, 75), (25, 49, 75), (50, 74, 75), (75, 99, 75)]
@@ -338,20 +369,32 @@ mod tests {
             &[6, 1, 1, 1, 1],
             2,
             SplitMethod::Quantiles,
+            &mut || {},
         );
         assert_eq!(bounds(&classes), vec![(0, 0, 6), (1, 4, 4)]);
         // one score holding most clients leaves fewer classes than asked for
-        let classes = split(&[1.0, 2.0], &[98, 2], 4, SplitMethod::Quantiles);
+        let classes = split(&[1.0, 2.0], &[98, 2], 4, SplitMethod::Quantiles, &mut || {});
         assert_eq!(bounds(&classes), vec![(0, 0, 98), (1, 1, 2)]);
+    }
+
+    #[test]
+    fn a_long_split_can_be_interrupted() {
+        // the callback runs while the table is filled (a caller raises its cancel from it)
+        let scores: Vec<f64> = (0..50).map(f64::from).collect();
+        let mut calls = 0;
+        split(&scores, &[1; 50], 5, SplitMethod::KMeans, &mut || {
+            calls += 1
+        });
+        assert!(calls >= 4 * 40, "called {calls} times");
     }
 
     #[test]
     fn few_distinct_scores_give_one_class_each() {
         for method in [SplitMethod::Quantiles, SplitMethod::KMeans] {
-            let classes = split(&[3.0, 7.0], &[5, 1], 5, method);
+            let classes = split(&[3.0, 7.0], &[5, 1], 5, method, &mut || {});
             assert_eq!(bounds(&classes), vec![(0, 0, 5), (1, 1, 1)]);
-            assert!(split(&[], &[], 3, method).is_empty());
-            let classes = split(&[3.0, 7.0, 9.0], &[5, 1, 1], 1, method);
+            assert!(split(&[], &[], 3, method, &mut || {}).is_empty());
+            let classes = split(&[3.0, 7.0, 9.0], &[5, 1, 1], 1, method, &mut || {});
             assert_eq!(bounds(&classes), vec![(0, 2, 7)]);
         }
     }
