@@ -221,11 +221,11 @@ BEGIN
         failure := segment._comparison_unlike_grouping(p.source, p.client_column,
                                                        p.client_table, p.key_column);
         IF failure IS NOT NULL THEN
-            RAISE EXCEPTION 'pg_segment: column % of % would be compared with client keys of type % as %, whose equality is not the column''s own',
+            RAISE EXCEPTION 'pg_segment: column % of % would be compared with client keys of type % as %',
                     pg_catalog.quote_ident(p.client_column), p.source, p.key_type, failure
                 USING ERRCODE = 'feature_not_supported',
                       DETAIL = 'A parameter aggregates its rows by that column: different values of it could belong to one client.',
-                      HINT = 'Give the column the key''s type, or a type that compares with the key by its own equality: integers with integer or numeric keys, text or varchar with text or varchar keys, text with character keys.';
+                      HINT = 'Give the column the key''s type, or a type that compares with the key by its own equality: integers with integer or numeric keys, text or varchar with text or varchar keys, text with character keys. (pg_segment compares with the operators of pg_catalog: a type whose equality lives in another schema, such as citext, compares as text.)';
         END IF;
     END LOOP;
     FOR p IN

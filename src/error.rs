@@ -348,8 +348,7 @@ impl SegmentError {
                 key_type,
             } => format!(
                 "column {column} of {table} is compared with client keys of type {key_type} as \
-                 {compared_as}, whose equality is not the column's own: different values of the \
-                 column could belong to one client"
+                 {compared_as}: different values of the column could belong to one client"
             ),
             SegmentError::PermissionDenied { message, .. } => message.clone(),
             SegmentError::ClientNotFound { table, key } => {
@@ -574,7 +573,9 @@ impl SegmentError {
                 "Give the column the key's type (ALTER TABLE {table} ALTER COLUMN {} TYPE \
                  {key_type}), or a type that compares with the key by its own equality: integers \
                  with integer or numeric keys, text or varchar with text or varchar keys, text \
-                 with character keys.",
+                 with character keys. (pg_segment compares with the operators of pg_catalog: a \
+                 type whose equality lives in another schema, such as citext, compares as \
+                 text.)",
                 pgrx::spi::quote_identifier(column)
             )),
             SegmentError::PermissionDenied { hint, .. } => Some(hint.clone()),

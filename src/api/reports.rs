@@ -70,23 +70,24 @@ fn suggest_levels(
     let classes = engine::split::split(&scores, &clients, k as usize, method, &mut || {
         check_for_interrupts!();
     });
+    let exact: Vec<_> = histogram
+        .iter()
+        .map(|(score, _)| engine::model::parse_decimal(score).ok())
+        .collect();
+    let levels = engine::split::level_bounds(classes, &exact);
     let number = |text: &str| AnyNumeric::try_from(text).expect("numeric text from PostgreSQL");
-    let last = classes.len().saturating_sub(1);
-    let rows: Vec<_> = classes
+    let bound = |level: Option<&engine::split::SuggestedLevel>, open: &str| {
+        level
+            .and_then(|l| l.min_score)
+            .map_or_else(|| number(open), |b| number(&b.to_string()))
+    };
+    let rows: Vec<_> = levels
         .iter()
         .enumerate()
-        .map(|(i, class)| {
-            let min = if i == 0 {
-                "-Infinity"
-            } else {
-                histogram[class.first].0.as_str()
-            };
-            let max = if i == last {
-                "Infinity"
-            } else {
-                histogram[classes[i + 1].first].0.as_str()
-            };
-            (i as i32 + 1, number(min), number(max), class.clients as i64)
+        .map(|(i, level)| {
+            let min = bound(Some(level), "-Infinity");
+            let max = bound(levels.get(i + 1), "Infinity");
+            (i as i32 + 1, min, max, level.class.clients as i64)
         })
         .collect();
     TableIterator::new(rows)

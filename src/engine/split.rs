@@ -59,6 +59,46 @@ pub fn split(
     classes(clients, &cuts)
 }
 
+/// A level of a suggestion: its class, and its lower bound (None for the first, open below).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedLevel {
+    pub class: Class,
+    pub min_score: Option<rust_decimal::Decimal>,
+}
+
+/// The bounds of levels made of `classes` (consecutive, from `split`) that `segment.levels`
+/// accepts: each level's lower bound is the lowest score of its class (`exact[i]`: the
+/// histogram's scores exactly, None for one beyond the engine's range) rounded down to the four
+/// decimal places a bound may have. A bound that would not stay above every score of the level
+/// below, or that lies beyond ±1e15, joins its class to the level below.
+pub fn level_bounds(
+    classes: Vec<Class>,
+    exact: &[Option<rust_decimal::Decimal>],
+) -> Vec<SuggestedLevel> {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    let limit = Decimal::from(1_000_000_000_000_000_i64);
+    let mut levels: Vec<SuggestedLevel> = Vec::with_capacity(classes.len());
+    for class in classes {
+        let bound = levels.last().and_then(|below| {
+            let lowest = exact[class.first]?;
+            let highest_below = exact[below.class.last]?;
+            let bound = lowest.round_dp_with_strategy(4, RoundingStrategy::ToNegativeInfinity);
+            (bound > highest_below && bound.abs() < limit).then_some(bound.normalize())
+        });
+        match (levels.last_mut(), bound) {
+            (Some(below), None) => {
+                below.class.last = class.last;
+                below.class.clients += class.clients;
+            }
+            _ => levels.push(SuggestedLevel {
+                class,
+                min_score: bound,
+            }),
+        }
+    }
+    levels
+}
+
 /// The classes a list of cuts makes: a cut `j` ends a class after the distinct score `j`.
 fn classes(clients: &[u64], cuts: &[usize]) -> Vec<Class> {
     let mut out = Vec::with_capacity(cuts.len() + 1);
@@ -375,6 +415,43 @@ mod tests {
         // one score holding most clients leaves fewer classes than asked for
         let classes = split(&[1.0, 2.0], &[98, 2], 4, SplitMethod::Quantiles, &mut || {});
         assert_eq!(bounds(&classes), vec![(0, 0, 98), (1, 1, 2)]);
+    }
+
+    #[test]
+    fn bounds_are_what_a_level_takes() {
+        use rust_decimal::Decimal;
+        use std::str::FromStr;
+        let d = |s: &str| Some(Decimal::from_str(s).unwrap());
+        let class = |first, last, clients| Class {
+            first,
+            last,
+            clients,
+        };
+        // 0.49995 | 1.00005: the bound 1.0000 still separates them
+        let levels = level_bounds(
+            vec![class(0, 0, 1), class(1, 1, 1)],
+            &[d("0.49995"), d("1.00005")],
+        );
+        assert_eq!(levels[1].min_score, d("1.0000"));
+        // 1.00001 | 1.00005: no four-decimal bound between them, one level
+        let levels = level_bounds(
+            vec![class(0, 0, 2), class(1, 1, 3)],
+            &[d("1.00001"), d("1.00005")],
+        );
+        assert_eq!(levels.len(), 1);
+        assert_eq!(levels[0].class, class(0, 1, 5));
+        // beyond the bounds' range, and beyond the engine's: joined too
+        let levels = level_bounds(
+            vec![class(0, 0, 1), class(1, 1, 1), class(2, 2, 1)],
+            &[d("1"), d("1000000000000000"), None],
+        );
+        assert_eq!(levels.len(), 1);
+        // negative scores round down, away from zero
+        let levels = level_bounds(
+            vec![class(0, 0, 1), class(1, 1, 1)],
+            &[d("-3"), d("-2.00005")],
+        );
+        assert_eq!(levels[1].min_score, d("-2.0001"));
     }
 
     #[test]

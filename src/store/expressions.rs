@@ -289,10 +289,12 @@ unsafe fn reads_outside_aggregates(expr: *mut pg_sys::Node) -> bool {
 /// belong to the column type's own default B-tree operator family. Where it does not (a
 /// `varchar` column against a `character(n)` key, compared as `character`; a `numeric` column
 /// against a `double precision` key, compared as `double precision`), values the column tells
-/// apart can equal one key, and the same client's rows would fall into several groups.
+/// apart can equal one key, and the same client's rows would fall into several groups. An
+/// equality that reads the session's settings (timestamp against timestamptz) is refused too.
 /// `related_name` and `client_table_name` are printed as regclass does (quoted); must run with
-/// the pinned search path. None when the comparison fits; else the type the column is compared
-/// as.
+/// the pinned search path (whose operators are pg_catalog's: a type whose equality lives in
+/// another schema, such as citext, is compared as text). None when the comparison fits; else
+/// the type the column is compared as and why it does not fit.
 pub fn comparison_unlike_grouping(
     related_name: &str,
     client_column: &str,
@@ -334,11 +336,21 @@ pub fn comparison_unlike_grouping(
         let mut left_type = pg_sys::InvalidOid;
         let mut right_type = pg_sys::InvalidOid;
         pg_sys::op_input_types(opno, &mut left_type, &mut right_type);
+        let printed = pg_sys::format_type_be(left_type);
+        let compared_as = CStr::from_ptr(printed).to_string_lossy().into_owned();
+        // an equality across types that reads the session's settings (timestamp against
+        // timestamptz: the time zone) finds other clients in another session
+        if pg_sys::func_volatile(pg_sys::get_opcode(opno)) != pg_sys::PROVOLATILE_IMMUTABLE as i8 {
+            return Some(format!(
+                "{compared_as}, whose equality depends on the session's settings"
+            ));
+        }
         if own_equality || exact_cast(column_type, left_type) {
             return None;
         }
-        let printed = pg_sys::format_type_be(left_type);
-        Some(CStr::from_ptr(printed).to_string_lossy().into_owned())
+        Some(format!(
+            "{compared_as}, whose equality is not the column's own"
+        ))
     }
 }
 

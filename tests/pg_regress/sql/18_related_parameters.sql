@@ -314,4 +314,10 @@ CREATE TABLE rel.measured_rows (measure numeric, amount numeric);
 SELECT segment.create_scheme('measured', 'rel.measured') > 0 AS ok;
 SELECT segment.add_parameter('measured', 'spend', 'Spend', 'sum(amount)',
                              source => 'rel.measured_rows', client_column => 'measure');
-SELECT segment.drop_scheme('coded'), segment.drop_scheme('measured');
+-- an equality that reads the session's time zone (timestamp against timestamptz) likewise
+CREATE TABLE rel.visits (at timestamptz PRIMARY KEY);
+CREATE TABLE rel.visit_rows (at_local timestamp, amount numeric);
+SELECT segment.create_scheme('visits', 'rel.visits') > 0 AS ok;
+SELECT segment.add_parameter('visits', 'spend', 'Spend', 'sum(amount)',
+                             source => 'rel.visit_rows', client_column => 'at_local');
+SELECT segment.drop_scheme('coded'), segment.drop_scheme('measured'), segment.drop_scheme('visits');

@@ -33,6 +33,22 @@ SELECT count(segment.add_level('sl', 'level ' || level, min_score, max_score)) A
 FROM segment.suggest_levels('sl', 3, 'kmeans');
 SELECT segment, count(*) FROM segment.sl_shops_assignments GROUP BY segment ORDER BY segment;
 
+-- Scores with more decimals than a level's bound may have (weight 1.5 × points 0.3333 =
+-- 0.49995, × 0.6667 = 1.00005): the bound is rounded down to four decimals (1.0000 still
+-- separates them), and add_level takes it.
+CREATE TABLE sl.kiosks (id integer PRIMARY KEY);
+INSERT INTO sl.kiosks VALUES (1), (2);
+SELECT segment.create_scheme('sl_fine', 'sl.kiosks') > 0 AS ok;
+SELECT segment.add_question('sl_fine', 'q', 'Q', 1.5) > 0 AS ok;
+SELECT segment.add_option('sl_fine', 'q', 'a', 'A', 0.3333) > 0
+   AND segment.add_option('sl_fine', 'q', 'b', 'B', 0.6667) > 0 AS ok;
+SELECT count(segment.answer('sl_fine', id, 'q', o)) AS answered
+FROM (VALUES (1, 'a'), (2, 'b')) a(id, o);
+SELECT * FROM segment.suggest_levels('sl_fine', 2, 'kmeans');
+SELECT count(segment.add_level('sl_fine', 'level ' || level, min_score, max_score)) AS levels
+FROM segment.suggest_levels('sl_fine', 2, 'kmeans');
+SELECT client_id, score, segment FROM segment.sl_kiosks_assignments ORDER BY client_id;
+
 -- Errors: 22023 with a HINT for k and method, 42704 for the scheme.
 SELECT * FROM segment.suggest_levels('sl', 0);
 SELECT * FROM segment.suggest_levels('sl', 101);
