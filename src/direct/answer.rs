@@ -4,7 +4,7 @@
 use super::columns::{attribute, client_column, AnswerColumns};
 use super::guards::StandaloneSlot;
 use super::values::{copy_value, same_bytes};
-use super::writer::write_assignment;
+use super::writer::{write_change, ScoreChange};
 use crate::engine::CompiledConfig;
 use crate::entity::Entity;
 use crate::error::Result;
@@ -77,8 +77,7 @@ pub fn apply_one_answer(
     if change == AnswerChange::Delete {
         return Ok(false);
     }
-    // SAFETY: reads a backend global.
-    if unsafe { pg_sys::XactIsoLevel } != pg_sys::XACT_READ_COMMITTED as i32 {
+    if !super::read_committed() {
         return Ok(false);
     }
     let desc = trigger.descriptor();
@@ -125,5 +124,13 @@ pub fn apply_one_answer(
     }
     // SAFETY: inside the answers trigger, whose statement has an active snapshot; the client
     // is a palloc'd copy of a key-type value.
-    unsafe { write_assignment(entity, config, &delta, key_type, new.client) }
+    unsafe {
+        write_change(
+            entity,
+            config,
+            ScoreChange::Answer(&delta),
+            key_type,
+            new.client,
+        )
+    }
 }

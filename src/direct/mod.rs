@@ -40,6 +40,14 @@ pub use given_answer::{write_given_answer, GivenAnswer};
 pub use parameters::apply_client_parameters;
 pub use read::{client_exists, read_assignment};
 
+/// Whether the transaction runs under READ COMMITTED, the only isolation level the direct
+/// writes take (under the others a row they update must be the one the transaction's snapshot
+/// shows, which SQL checks).
+pub fn read_committed() -> bool {
+    // SAFETY: reads a backend global.
+    unsafe { pgrx::pg_sys::XactIsoLevel == pgrx::pg_sys::XACT_READ_COMMITTED as i32 }
+}
+
 /// Called from the relcache callback: drops what the direct path caches about the relation
 /// (every relation for InvalidOid).
 pub fn forget_relation(relid: pgrx::pg_sys::Oid) {

@@ -3,13 +3,12 @@
 //! expressions are the definer's SQL); the assignment is then written as an answer's is,
 //! without the statement that apply_parameters.sql would plan and start for one client.
 
-use super::writer::{write_parameters, ScoreChange};
+use super::writer::{write_change, ScoreChange};
 use crate::engine::model::parse_decimal;
 use crate::engine::CompiledConfig;
 use crate::entity::Entity;
 use crate::error::Result;
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_sys;
 
 /// Writes the weighted points `parameter_score` (text form, as evaluated) of the parameters of
 /// scheme `scheme_id` into the assignment of `client` (the key, from the firing client row),
@@ -26,8 +25,7 @@ pub fn apply_client_parameters(
     parameter_score: &str,
     client: &DatumWithOid<'_>,
 ) -> Result<bool> {
-    // SAFETY: reads a backend global.
-    if unsafe { pg_sys::XactIsoLevel } != pg_sys::XACT_READ_COMMITTED as i32 {
+    if !super::read_committed() {
         return Ok(false);
     }
     let (Some(datum), Some(scheme), Ok(parameter_score)) = (
@@ -44,5 +42,5 @@ pub fn apply_client_parameters(
     };
     // SAFETY: inside the client table's trigger, whose statement has an active snapshot; the
     // key is a datum of the firing row, valid while the trigger runs.
-    unsafe { write_parameters(entity, config, change, client.oid(), datum.sans_lifetime()) }
+    unsafe { write_change(entity, config, change, client.oid(), datum.sans_lifetime()) }
 }

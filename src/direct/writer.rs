@@ -174,9 +174,12 @@ impl SegmentTables {
         self.targets_updating(&self.assignments_updated)
     }
 
-    /// The two tables as the targets of a writer of `ScoreChange::Parameters`.
-    pub fn parameter_targets(&self) -> [Target<'_>; 2] {
-        self.targets_updating(&self.parameters_updated)
+    /// The two tables as the targets of a writer of `change`'s kind.
+    fn targets_for(&self, change: ScoreChange<'_>) -> [Target<'_>; 2] {
+        match change {
+            ScoreChange::Answer(_) => self.targets(),
+            ScoreChange::Parameters { .. } => self.targets_updating(&self.parameters_updated),
+        }
     }
 
     fn targets_updating<'t>(&'t self, updated: &'t [usize]) -> [Target<'t>; 2] {
@@ -201,8 +204,8 @@ impl SegmentTables {
     /// is the index of `targets()`' first table among the writer's.
     ///
     /// # Safety
-    /// `writer` was made with `targets()` (for a `ScoreChange::Parameters`,
-    /// `parameter_targets()`) at `first`; inside the statement it was made in; `client` is a
+    /// `writer` was made with the targets of `change`'s kind (`targets()` for an answer's) at
+    /// `first`; inside the statement it was made in; `client` is a
     /// valid datum of the key type, in a memory context that outlives the call.
     #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
     pub unsafe fn write(
@@ -268,42 +271,16 @@ impl SegmentTables {
     }
 }
 
-/// Locks and updates the client's assignment and appends its history row, or returns false
-/// having written nothing.
+/// Writes `change` into the client's assignment (locked, updated, or on an answer's first
+/// change inserted) with its history row, in a writer of its own; false when it wrote nothing
+/// and SQL must (for parameters also: no assignment yet, one without parameter points or with
+/// a required parameter missing; tables the direct path does not write).
 ///
 /// # Safety
-/// Called from the answers trigger of a statement with an active snapshot; `client` is a
-/// valid datum of the key type `key_type`, in a memory context that outlives the call.
-pub unsafe fn write_assignment(
-    entity: &Entity,
-    config: &CompiledConfig,
-    delta: &AnswerDelta,
-    key_type: Oid,
-    client: Datum,
-) -> Result<bool> {
-    let Some(tables) = SegmentTables::open(entity, key_type) else {
-        return Ok(false);
-    };
-    let writer = Writer::new(&tables.targets());
-    let change = ScoreChange::Answer(delta);
-    let outcome = tables.write(&writer, 0, config, change, client, OnConflict::Decline);
-    drop(writer);
-    if matches!(outcome, Ok(true)) {
-        pg_sys::CommandCounterIncrement();
-    }
-    outcome
-}
-
-/// Writes a client's freshly evaluated parameters (`ScoreChange::Parameters`) into its
-/// assignment, with its history row; false when it wrote nothing and SQL must (no assignment
-/// yet, one without parameter points or with a required parameter missing, tables the direct
-/// path does not write).
-///
-/// # Safety
-/// Called from a trigger of a statement with an active snapshot, the configuration's lock
-/// taken; `client` is a valid datum of the key type `key_type`, in a memory context that
-/// outlives the call.
-pub unsafe fn write_parameters(
+/// Called from a trigger of a statement with an active snapshot (for parameters, the
+/// configuration's lock taken); `client` is a valid datum of the key type `key_type`, in a
+/// memory context that outlives the call.
+pub unsafe fn write_change(
     entity: &Entity,
     config: &CompiledConfig,
     change: ScoreChange<'_>,
@@ -313,7 +290,7 @@ pub unsafe fn write_parameters(
     let Some(tables) = SegmentTables::open(entity, key_type) else {
         return Ok(false);
     };
-    let writer = Writer::new(&tables.parameter_targets());
+    let writer = Writer::new(&tables.targets_for(change));
     let outcome = tables.write(&writer, 0, config, change, client, OnConflict::Decline);
     drop(writer);
     if matches!(outcome, Ok(true)) {

@@ -105,21 +105,7 @@ fn analyse(
     // palloc'd in the current memory context, which outlives this call. Errors they raise
     // unwind through pgrx's guard as PostgreSQL ERRORs.
     unsafe {
-        let raw = PgList::<pg_sys::RawStmt>::from_pg(pg_sys::raw_parser(
-            c_sql.as_ptr(),
-            pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
-        ));
-        if raw.len() != 1 {
-            return Err(not_one_expression(expression, over));
-        }
-        let statement = raw.get_ptr(0).expect("one statement");
-        let query = pg_sys::parse_analyze_fixedparams(
-            statement,
-            c_sql.as_ptr(),
-            std::ptr::null_mut(),
-            0,
-            std::ptr::null_mut(),
-        );
+        let query = analysed(&c_sql).ok_or_else(|| not_one_expression(expression, over))?;
         let q = &*query;
         if q.hasSubLinks {
             return Err(unsupported(expression, over, "contains a subquery"));
@@ -182,6 +168,28 @@ fn analyse(
             columns,
         })
     }
+}
+
+/// `sql` parsed and analysed, when it is exactly one statement.
+///
+/// # Safety
+/// Parser and analyser entry points: their results are palloc'd in the current memory context;
+/// errors they raise (syntax, unknown names) unwind as PostgreSQL ERRORs.
+unsafe fn analysed(sql: &CStr) -> Option<*mut pg_sys::Query> {
+    let raw = PgList::<pg_sys::RawStmt>::from_pg(pg_sys::raw_parser(
+        sql.as_ptr(),
+        pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
+    ));
+    if raw.len() != 1 {
+        return None;
+    }
+    Some(pg_sys::parse_analyze_fixedparams(
+        raw.get_ptr(0)?,
+        sql.as_ptr(),
+        std::ptr::null_mut(),
+        0,
+        std::ptr::null_mut(),
+    ))
 }
 
 /// The one target entry of `SELECT expr FROM table` (`grouped`: with pg_segment's one GROUP
@@ -310,18 +318,7 @@ pub fn comparison_unlike_grouping(
     // SAFETY: parser and analyser entry points on a NUL-terminated string, as in `analyse`;
     // the catalog look-ups take OIDs of existing objects from the analysed query.
     unsafe {
-        let raw = PgList::<pg_sys::RawStmt>::from_pg(pg_sys::raw_parser(
-            c_sql.as_ptr(),
-            pg_sys::RawParseMode::RAW_PARSE_DEFAULT,
-        ));
-        let statement = raw.get_ptr(0)?;
-        let query = pg_sys::parse_analyze_fixedparams(
-            statement,
-            c_sql.as_ptr(),
-            std::ptr::null_mut(),
-            0,
-            std::ptr::null_mut(),
-        );
+        let query = analysed(&c_sql)?;
         let quals = (*(*query).jointree).quals;
         if quals.is_null() || (*quals).type_ != pg_sys::NodeTag::T_OpExpr {
             return Some("an expression".into());

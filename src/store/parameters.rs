@@ -582,7 +582,7 @@ struct DefinerParameters {
     definer_name: String,
     parameters: Vec<Evaluated>,
     /// `evaluate_client`'s statement, built on its first use, with the names of the client
-    /// table, key column and key type it spells (`entity_names`): an entity renamed since
+    /// table, key column and key type it spells (`ClientNames`): an entity renamed since
     /// gets a statement of its own. It goes with the entry it belongs to (see PARAMETERS).
     one_client_sql: OneClientSql,
 }
@@ -591,7 +591,7 @@ struct DefinerParameters {
 /// while the statement is built leaves the cell empty), so a group seen again after an error
 /// caught in `as_evaluating` is as consistent as before it.
 #[derive(Default)]
-struct OneClientSql(std::cell::OnceCell<(String, String)>);
+struct OneClientSql(std::cell::OnceCell<(ClientNames, String)>);
 
 impl std::panic::RefUnwindSafe for OneClientSql {}
 
@@ -993,11 +993,28 @@ pub fn rescore_scheme_clients(
 }
 
 /// The names an evaluation statement spells for the entity's client table.
-fn entity_names(entity: &Entity) -> String {
-    format!(
-        "{}\u{0}{}\u{0}{}",
-        entity.client_table, entity.key_column, entity.key_type
-    )
+struct ClientNames {
+    client_table: String,
+    key_column: String,
+    key_type: String,
+}
+
+impl ClientNames {
+    fn of(entity: &Entity) -> ClientNames {
+        ClientNames {
+            client_table: entity.client_table.clone(),
+            key_column: entity.key_column.clone(),
+            key_type: entity.key_type.clone(),
+        }
+    }
+
+    /// Whether the entity's names are still these (compared in place: this runs on every
+    /// single-client evaluation).
+    fn are_those_of(&self, entity: &Entity) -> bool {
+        self.client_table == entity.client_table
+            && self.key_column == entity.key_column
+            && self.key_type == entity.key_type
+    }
 }
 
 /// A client's parameters of one scheme evaluated anew, for the direct write
@@ -1017,7 +1034,6 @@ pub struct FreshParameters {
 pub fn evaluate_client(entity: &Entity, scheme_id: i32, key: &str) -> Option<FreshParameters> {
     let groups = evaluated_by_applier(entity, scheme_id)?;
     let group = &groups[0];
-    let names = entity_names(entity);
     let build = || {
         let sums = Evaluation::new(entity, &group.parameters, Clients::One(1), true).sums_ctes();
         format!(
@@ -1028,9 +1044,9 @@ pub fn evaluate_client(entity: &Entity, scheme_id: i32, key: &str) -> Option<Fre
     let (built_for, kept) = group
         .one_client_sql
         .0
-        .get_or_init(|| (names.clone(), build()));
+        .get_or_init(|| (ClientNames::of(entity), build()));
     let rebuilt;
-    let sql = if *built_for == names {
+    let sql = if built_for.are_those_of(entity) {
         kept
     } else {
         rebuilt = build();

@@ -113,9 +113,8 @@ fn rescore_updated_client(entity: &Entity, firing: &FiringTrigger<'_>, relid: pg
     // (a partition's row is of the partition's own type; the direct write takes READ
     // COMMITTED only, so under the others the evaluation would run twice; the configuration's
     // lock is taken)
-    // SAFETY: reads a backend global.
-    let read_committed = unsafe { pg_sys::XactIsoLevel } == pg_sys::XACT_READ_COMMITTED as i32;
-    let direct = crate::DIRECT_WRITES.get() && relid == entity.client_table_oid && read_committed;
+    let direct =
+        crate::DIRECT_WRITES.get() && relid == entity.client_table_oid && direct::read_committed();
     let config = if direct {
         Some(store::compiled::get().or_raise())
     } else {
