@@ -220,6 +220,68 @@ def bench_lookups(dbname, size, results):
     results["lookup"] = {"tps": median, "samples": tps}
 
 
+# Rules that make the bench scheme "ruled" without moving any score: a group with a cap no sum
+# reaches over three questions, and a required question every client has answered. Every write
+# of a ruled scheme recomputes its client from scratch (no deltas, no direct path).
+RULES_ON = [
+    "SELECT segment.add_group('bench', 'capped', max_points => 999999999)",
+    "SELECT segment.set_group('bench', 'q' || q, 'capped') FROM generate_series(1, 3) q",
+    "SELECT segment.set_required('bench', 'q4')",
+]
+RULES_OFF = [
+    "DELETE FROM segment.groups",
+    "SELECT segment.set_required('bench', 'q4', false)",
+]
+
+
+def bench_rules(db, size, results):
+    """The single-answer upsert and COPY of a ruled scheme against the same scheme without
+    rules and against no segmentation (synchronous_commit=off). The rules are switched on and
+    off between runs (each switch re-segments the scheme, outside the timings)."""
+    setups = ["plain", "pg_segment", "pg_segment, ruled"]
+    scripts = {"plain": "upsert_plain.sql", "pg_segment": "upsert_segment.sql",
+               "pg_segment, ruled": "upsert_segment.sql"}
+    ruled = False
+
+    def rules(on):
+        nonlocal ruled
+        if on != ruled:
+            for statement in (RULES_ON if on else RULES_OFF):
+                db.run(statement)
+            ruled = on
+
+    tps = {name: [] for name in setups}
+    for name in alternating(setups, size["rounds"]):
+        rules(name.endswith("ruled"))
+        tps[name].append(pgbench(db.dbname, scripts[name], size["clients"], size["seconds"],
+                                 "-c synchronous_commit=off"))
+    median = {name: statistics.median(values) for name, values in tps.items()}
+    log("upserts, rules:", {k: round(v) for k, v in median.items()})
+    path = Path(os.environ.get("PGSEG_RUN_DIR", "/var/tmp/pg_segment")) / "bench-answers.csv"
+    db.run(f"COPY (SELECT client_id, question_id, option_id FROM bench.answer_source "
+           f"ORDER BY client_id, question_id) TO '{path}' WITH (FORMAT csv)")
+    copy = {name: [] for name in setups}
+    for name in alternating(setups, size["rounds"]):
+        rules(name.endswith("ruled"))
+        table = "bench.plain_answers" if name == "plain" else "segment.bench_clients_answers"
+        db.run("TRUNCATE bench.plain_answers" if name == "plain" else
+               "TRUNCATE segment.bench_clients_answers, segment.bench_clients_assignments, "
+               "segment.bench_clients_history")
+        db.run("CHECKPOINT")
+        elapsed, _ = timed(db, [f"COPY {table} (client_id, question_id, option_id) "
+                                f"FROM '{path}' WITH (FORMAT csv)"])
+        copy[name].append(elapsed)
+        log(f"COPY {size['clients'] * 10} answers, {name}: {elapsed:.2f} s")
+    path.unlink(missing_ok=True)
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    rules(False)
+    results["rules"] = {
+        "tps": median, "samples": tps, "answers": size["clients"] * 10,
+        "copy_seconds": {name: statistics.median(v) for name, v in copy.items()},
+        "copy_samples": copy,
+    }
+
+
 # The PL/pgSQL trigger's per-row queries get their cached plans while the truncated tables look
 # empty; a sequential-scan plan kept from then makes its load quadratic (seen: over 15 minutes
 # instead of 90 s). Forced index plans, as statistics of a loaded table would give, keep it
@@ -406,7 +468,8 @@ def main():
                         help="measure again only some sections (resegment-copy: the "
                              "re-segmentation at both sizes and COPY; parameters: the parameters "
                              "section; upserts: the project cluster's upserts, first answers "
-                             "included, and the point lookups), into the results.json already "
+                             "included, and the point lookups; rules: a ruled scheme's upserts "
+                             "and COPY), into the results.json already "
                              "in --out; the report names them and the date they were measured "
                              "again")
     args = parser.parse_args()
@@ -436,6 +499,7 @@ def main():
     bench_upserts(db.dbname, size, results)
     bench_lookups(db.dbname, size, results)
     bench_first_answers(db, size, results)
+    bench_rules(db, size, results)
     # the from-scratch check of every assignment, once, after all of the above
     assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
     db.conn.close()
@@ -485,11 +549,19 @@ def remeasure_upserts(size, results):
     return db
 
 
+def remeasure_rules(size, results):
+    """The rules section; returns its database, for the cluster's settings."""
+    db = prepare_db("pg_segment_bench", size["clients"])
+    bench_rules(db, size, results)
+    return db
+
+
 # --remeasure choice: (the sections it measures, as the report names them; the function)
 REMEASURED = {
     "resegment-copy": (["re-segmentation", "COPY"], remeasure_resegment_copy),
     "parameters": (["parameters"], remeasure_parameters),
     "upserts": (["upserts (project cluster)", "point lookups"], remeasure_upserts),
+    "rules": (["rules"], remeasure_rules),
 }
 
 

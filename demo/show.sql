@@ -1,7 +1,7 @@
 -- What the demo prints: segment distributions, one explanation, and a segment moving.
 \pset footer off
 \echo
-\echo '--- outlet_category: segment distribution of 1,200 companies (40 not yet visited)'
+\echo '--- outlet_category: segment distribution of 1,200 companies (40 not yet visited; closed outlets forced to inactive)'
 SELECT * FROM segment.distribution('outlet_category');
 \echo '--- customer_value: segment distribution of 800 individuals'
 SELECT * FROM segment.distribution('customer_value');
@@ -38,6 +38,31 @@ SELECT 'outlet_category' AS scheme, * FROM segment.verify('outlet_category')
 UNION ALL SELECT 'customer_value', * FROM segment.verify('customer_value');
 
 \echo
+\echo '--- rules of the outlet scheme: presence (assortment + visibility) worth at most 8 points,'
+\echo '--- payment discipline required, a closed outlet inactive whatever its points'
+SELECT min(a.client_id) AS capped FROM segment.crm_companies_assignments a
+JOIN segment.schemes s ON s.scheme_id = a.scheme_id AND s.name = 'outlet_category'
+WHERE EXISTS (SELECT FROM segment.explain('outlet_category', a.client_id) e WHERE e.kind = 'cap')
+  AND a.client_id < 100 \gset
+SELECT position, item, kind, value, points, weight, contribution, note
+FROM segment.explain('outlet_category', :capped);
+SELECT segment.score('outlet_category', :capped) AS score, segment.segment_of('outlet_category', :capped) AS segment;
+\echo '--- company 7 is found closed: inactive whatever its points; a week later it has reopened'
+SELECT segment.answer('outlet_category', 7, 'status', 'closed');
+SELECT score, segment, status, forced FROM segment.crm_companies_assignments
+WHERE client_id = 7 AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'outlet_category');
+SELECT segment.answer('outlet_category', 7, 'status', 'open');
+SELECT score, segment, status, forced FROM segment.crm_companies_assignments
+WHERE client_id = 7 AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'outlet_category');
+\echo '--- an outlet visited without the payment question answered has no category yet'
+DELETE FROM segment.crm_companies_answers a USING segment.answer_options o
+WHERE o.scheme = 'outlet_category' AND o.question = 'payments' AND a.question_id = o.question_id
+  AND a.option_id = o.option_id AND a.client_id = 8;
+SELECT score, segment, status, missing FROM segment.crm_companies_assignments
+WHERE client_id = 8 AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'outlet_category');
+SELECT 'outlet_category' AS scheme, count(*) AS disagreeing FROM segment.verify('outlet_category');
+
+\echo
 \echo '--- account_value: a question, the company''s head count and its orders'
 SELECT * FROM segment.distribution('account_value');
 \echo '--- why company 12 is where it is: questions and parameters together'
@@ -59,7 +84,7 @@ SELECT * FROM segment.transitions('outlet_category',
     (SELECT min(changed_at) FROM segment.crm_companies_history), now());
 \echo '--- golden-set tests of the outlet scheme: two hand-scored outlets (passed = the engine agrees)'
 SELECT * FROM segment.check_scheme('outlet_category', '[
-  {"name": "flagship (46.5 points)",
+  {"name": "flagship (45 points: presence capped at 8)",
    "answers": {"floor_area": "over_1000", "assortment": "wide", "foot_traffic": "high",
                "payments": "on_time", "visibility": "good", "checkouts": 8,
                "payment_methods": ["card", "mobile"]},

@@ -18,5 +18,7 @@ load_ms=$(( ($(date +%s%N) - load_started) / 1000000 ))
 pgsql -d "$DB" -t -A -c "SELECT 'answers loaded: ' || (SELECT count(*) FROM segment.crm_companies_answers) || ' company answers, ' || (SELECT count(*) FROM segment.crm_people_answers) || ' individual answers, scored in ${load_ms} ms'"
 # a scheme scoring the companies' own data: head count and orders
 pgsql -d "$DB" -f "$ROOT/demo/parameters.sql" >/dev/null
+# rules on the outlet scheme: a capped group, a required question, a forced level
+pgsql -d "$DB" -f "$ROOT/demo/rules.sql" >/dev/null
 pgsql -d "$DB" -f "$ROOT/demo/show.sql"
 log "demo done in $(( $(date +%s) - started )) s; explore it with: psql -h ${PGHOST} -p ${PGPORT} -U postgres ${DB}"

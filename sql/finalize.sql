@@ -130,6 +130,36 @@ CREATE TRIGGER parameter_matches_delete AFTER DELETE ON segment.parameter_matche
 CREATE TRIGGER parameter_matches_truncate AFTER TRUNCATE ON segment.parameter_matches
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
+-- Groups and forced levels re-segment their scheme like any configuration (sql/rules.sql). A
+-- forced level's value is checked against its item before it is written, and one on a
+-- parameter is written only by a role that may read the parameter's value (as its points).
+CREATE TRIGGER forced_levels_authorized BEFORE INSERT OR UPDATE OR DELETE ON segment.forced_levels
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER forced_levels_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
+    FOR EACH ROW EXECUTE FUNCTION segment._forced_level_written();
+CREATE TRIGGER groups_insert AFTER INSERT ON segment.groups
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_update AFTER UPDATE ON segment.groups
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_delete AFTER DELETE ON segment.groups
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_truncate AFTER TRUNCATE ON segment.groups
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_insert AFTER INSERT ON segment.forced_levels
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_update AFTER UPDATE ON segment.forced_levels
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_delete AFTER DELETE ON segment.forced_levels
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_truncate AFTER TRUNCATE ON segment.forced_levels
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
 -- A scheme stays bound to the client table it was created over, and is bound (with plain SQL
 -- too) only by a role holding REFERENCES and TRIGGER on it; a deleted scheme takes its
 -- assignments and history with it.
@@ -240,7 +270,7 @@ COMMENT ON FUNCTION segment.score(text, anycompatible) IS
 COMMENT ON FUNCTION segment.segment_of(text, anycompatible) IS
     'a client''s current segment in a scheme; NULL while uncategorized, missing a required parameter, or when the score falls between levels';
 COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
-    'one row per input (question or parameter): its code, kind, the client''s value, points, weight, contribution and a note on a missing parameter; contributions add up to the score';
+    'one row per input (question or parameter) and per clamped group (kind cap): its code, kind, the client''s value, points, weight, contribution and a note (a missing or required input, a forced level, a clamp); contributions add up to the score';
 COMMENT ON FUNCTION segment.history(text, anycompatible) IS
     'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
 COMMENT ON FUNCTION segment.distribution(text) IS
@@ -249,6 +279,14 @@ COMMENT ON FUNCTION segment.questionnaire(text) IS
     'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
 COMMENT ON FUNCTION segment.suggest_levels(text, integer, text) IS
     'level boundaries suggested by the scheme''s current scores: at most k [min_score, max_score) ranges of consecutive scores with their clients, by quantiles (equal numbers of clients) or kmeans (optimal one-dimensional k-means)';
+COMMENT ON FUNCTION segment.add_group(text, text, numeric, numeric) IS
+    'adds a group to a scheme: the weighted contributions of its members are summed and clamped to [min_points, max_points] (NULL: open) before they join the score; returns its id';
+COMMENT ON FUNCTION segment.set_group(text, text, text) IS
+    'puts a question or parameter of a scheme into a group (NULL: into none)';
+COMMENT ON FUNCTION segment.set_required(text, text, boolean) IS
+    'makes a question or parameter required (or not): while a client lacks it, its status is incomplete and its segment NULL';
+COMMENT ON FUNCTION segment.force_level(text, text, text, text) IS
+    'forces a level: a client whose answer to the question is the option (a number question: the value), or whose parameter has the value, gets the level whatever its score (status forced); the rule defined first wins; returns its id';
 COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
     'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
 COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS

@@ -66,7 +66,7 @@ LANGUAGE c
 AS 'MODULE_PATHNAME', 'explain_wrapper';
 ALTER FUNCTION segment.explain(text, anycompatible) SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION segment.explain(text, anycompatible) IS
-    'one row per input (question or parameter): its code, kind, the client''s value, points, weight, contribution and a note on a missing parameter; contributions add up to the score';
+    'one row per input (question or parameter) and per clamped group (kind cap): its code, kind, the client''s value, points, weight, contribution and a note (a missing or required input, a forced level, a clamp); contributions add up to the score';
 
 -- A scheme is bound with plain SQL too only by a role holding REFERENCES and TRIGGER.
 CREATE TRIGGER schemes_insert AFTER INSERT ON segment.schemes
@@ -97,8 +97,8 @@ DECLARE
         JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
         WHERE d.adrelid = assignments AND a.attname = 'status' AND NOT a.attisdropped);
 BEGIN
-    IF status_expression LIKE '%missing%' THEN
-        RETURN; -- (added with missing and parameter_score already)
+    IF status_expression LIKE '%forced%' THEN
+        RETURN; -- (added with forced, missing and parameter_score already)
     END IF;
     IF status_expression IS NOT NULL THEN
         EXECUTE pg_catalog.format('ALTER TABLE %s DROP COLUMN status', assignments);
@@ -106,8 +106,10 @@ BEGIN
     EXECUTE pg_catalog.format($ddl$ALTER TABLE %s
         ADD COLUMN IF NOT EXISTS parameter_score numeric,
         ADD COLUMN IF NOT EXISTS missing text[],
+        ADD COLUMN IF NOT EXISTS forced text,
         ADD COLUMN IF NOT EXISTS status text NOT NULL GENERATED ALWAYS AS (
-            CASE WHEN missing IS NOT NULL THEN 'incomplete'
+            CASE WHEN forced IS NOT NULL THEN 'forced'
+                 WHEN missing IS NOT NULL THEN 'incomplete'
                  WHEN segment IS NULL THEN 'unsegmented' ELSE 'scored' END) STORED$ddl$,
         assignments);
 END
@@ -447,19 +449,20 @@ BEGIN
     EXECUTE format('GRANT USAGE ON SCHEMA segment TO %s', role_name);
     EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.parameters, '
-                   'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges '
-                   'TO %s', role_name);
+                   'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
+                   'segment.groups, segment.forced_levels TO %s', role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
                        'segment.options, segment.levels, segment.parameters, '
-                       'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges '
-                       'TO %s', role_name);
+                       'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
+                       'segment.groups, segment.forced_levels TO %s', role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
                        'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
                        'segment.parameter_ranges_range_id_seq, '
                        'segment.parameter_matches_match_id_seq, '
-                       'segment.question_ranges_range_id_seq TO %s', role_name);
+                       'segment.question_ranges_range_id_seq, segment.groups_group_id_seq, '
+                       'segment.forced_levels_rule_id_seq TO %s', role_name);
     END IF;
 END
 $fn$;
@@ -536,7 +539,7 @@ BEGIN
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
                    'segment.parameters, segment.parameter_ranges, segment.parameter_matches, '
-                   'segment.question_ranges FROM %s',
+                   'segment.question_ranges, segment.groups, segment.forced_levels FROM %s',
                    role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
@@ -2155,7 +2158,8 @@ BEGIN
         'questions', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'code', q.code, 'prompt', q.prompt, 'weight', q.weight,
-                       'position', q.position, 'kind', q.kind,
+                       'position', q.position, 'kind', q.kind, 'required', q.required,
+                       'group', (SELECT g.code FROM segment.groups g WHERE g.group_id = q.group_id),
                        'options', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'code', o.code, 'label', o.label, 'points', o.points,
@@ -2174,6 +2178,7 @@ BEGIN
                        'code', p.code, 'label', p.label, 'expression', p.expression,
                        'weight', p.weight, 'position', p.position, 'required', p.required,
                        'source', p.source::text, 'client_column', p.client_column,
+                       'group', (SELECT g.code FROM segment.groups g WHERE g.group_id = p.group_id),
                        'ranges', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'min_value', NULLIF(r.min_value, '-Infinity'),
@@ -2190,7 +2195,22 @@ BEGIN
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
                        'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score, l.name COLLATE "C")
-            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'))
+            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'),
+        'groups', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'code', g.code, 'min_points', g.min_points, 'max_points', g.max_points)
+                   ORDER BY g.code COLLATE "C")
+            FROM segment.groups g WHERE g.scheme_id = s.scheme_id), '[]'),
+        'forced_levels', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'item', COALESCE(q.code, p.code), 'value', COALESCE(o.code, f.value),
+                       'level', l.name) ORDER BY f.rule_id)
+            FROM segment.forced_levels f
+            LEFT JOIN segment.questions q ON q.question_id = f.question_id
+            LEFT JOIN segment.options o ON o.option_id = f.option_id
+            LEFT JOIN segment.parameters p ON p.parameter_id = f.parameter_id
+            JOIN segment.levels l ON l.level_id = f.level_id
+            WHERE f.scheme_id = s.scheme_id), '[]'))
     INTO doc
     FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id
     WHERE s.name = scheme;
@@ -2301,6 +2321,8 @@ DECLARE
     p jsonb;
     m jsonb;
     l jsonb;
+    g jsonb;
+    f jsonb;
     i bigint;
     j bigint;
 BEGIN
@@ -2316,8 +2338,9 @@ BEGIN
                   HINT = 'Import it under another name, or drop the scheme with segment.drop_scheme() (its assignments and history go with it) and import it again.';
     END IF;
     PERFORM segment._document_object(doc, 'the document',
-        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels'],
-        ARRAY['questions', 'parameters', 'levels']);
+        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
+              'groups', 'forced_levels'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels']);
     target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
     scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
     -- levels first: every later step re-segments the clients it scores (a parameter scores
@@ -2330,15 +2353,29 @@ BEGIN
             COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
             COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
     END LOOP;
+    FOR g, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'groups', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(g, pg_catalog.format('group %s', i),
+            ARRAY['code', 'min_points', 'max_points'], '{}');
+        PERFORM segment.add_group(scheme_name, g ->> 'code', (g ->> 'min_points')::numeric,
+            (g ->> 'max_points')::numeric);
+    END LOOP;
     FOR q, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]'))
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(q, pg_catalog.format('question %s', i),
-            ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'options', 'ranges'],
+            ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'required', 'group', 'options',
+                  'ranges'],
             ARRAY['options', 'ranges']);
         PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
             COALESCE((q ->> 'weight')::numeric, 1),
             segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
             COALESCE(q ->> 'kind', 'single'));
+        IF (q -> 'required')::boolean THEN
+            PERFORM segment.set_required(scheme_name, q ->> 'code', true);
+        END IF;
+        IF q ->> 'group' IS NOT NULL THEN
+            PERFORM segment.set_group(scheme_name, q ->> 'code', q ->> 'group');
+        END IF;
         FOR o, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'options', '[]'))
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(o, pg_catalog.format('option %s of question %s', j, i),
@@ -2361,7 +2398,7 @@ BEGIN
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(p, pg_catalog.format('parameter %s', i),
             ARRAY['code', 'label', 'expression', 'weight', 'position', 'required', 'source',
-                  'client_column', 'ranges', 'matches'],
+                  'client_column', 'group', 'ranges', 'matches'],
             ARRAY['ranges', 'matches']);
         PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
             COALESCE((p ->> 'weight')::numeric, 1),
@@ -2382,13 +2419,24 @@ BEGIN
                 ARRAY['value', 'points'], '{}');
             PERFORM segment.add_match(scheme_name, p ->> 'code', m ->> 'value', (m ->> 'points')::numeric);
         END LOOP;
+        IF p ->> 'group' IS NOT NULL THEN
+            PERFORM segment.set_group(scheme_name, p ->> 'code', p ->> 'group');
+        END IF;
+    END LOOP;
+    -- forced levels last, in the document's order (the first defined wins): what they name
+    -- exists by now
+    FOR f, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'forced_levels', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(f, pg_catalog.format('forced level %s', i),
+            ARRAY['item', 'value', 'level'], '{}');
+        PERFORM segment.force_level(scheme_name, f ->> 'item', f ->> 'value', f ->> 'level');
     END LOOP;
     RETURN scheme_id;
 END
 $fn$;
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
-    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels) as one JSON document (docs/scheme.schema.json)';
+    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels) as one JSON document (docs/scheme.schema.json)';
 COMMENT ON FUNCTION segment.import_scheme(jsonb, regclass, boolean) IS
     'creates the scheme a segment.export_scheme document describes over a client table, through the administrator''s functions; returns its id';
 
@@ -2426,6 +2474,215 @@ AS 'MODULE_PATHNAME', 'suggest_levels_wrapper';
 ALTER FUNCTION segment.suggest_levels(text, integer, text) SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION segment.suggest_levels(text, integer, text) IS
     'level boundaries suggested by the scheme''s current scores: at most k [min_score, max_score) ranges of consecutive scores with their clients, by quantiles (equal numbers of clients) or kmeans (optimal one-dimensional k-means)';
+
+-- ---------------------------------------------------------------------------------------------
+-- Rules beyond a plain sum (sql/rules.sql): groups with clamps, required questions, forced
+-- levels; the assignments' forced column and status come with segment.repair_bound_tables().
+-- Rules beyond a plain sum of weighted points: groups whose members' points are clamped
+-- together, required questions, and levels forced by an answer or a parameter value. A scheme
+-- with any of them ("ruled": sql/queries/linear_scheme.sql says which) is re-scored client by
+-- client from scratch (sql/queries/recompute_ruled.sql), never by adding deltas to a stored
+-- score: a clamp, a forced level or a missing required answer is not a sum.
+
+-- A group of a scheme's inputs: the weighted contributions of its members are summed and the
+-- sum clamped to [min_points, max_points] (an open end: NULL) before it joins the score. A
+-- group none of whose members the client has a value for adds nothing.
+CREATE TABLE segment.groups (
+    group_id   serial PRIMARY KEY,
+    scheme_id  integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    code       text NOT NULL CONSTRAINT groups_code_not_blank CHECK (btrim(code) <> ''),
+    min_points numeric CONSTRAINT groups_min_points_range
+               CHECK (abs(min_points) < 1e15 AND min_points = round(min_points, 4)),
+    max_points numeric CONSTRAINT groups_max_points_range
+               CHECK (abs(max_points) < 1e15 AND max_points = round(max_points, 4)),
+    CONSTRAINT groups_bounds_order CHECK (min_points <= max_points),
+    CONSTRAINT groups_code_key UNIQUE (scheme_id, code),
+    -- target of the members' foreign keys, so a member is always in a group of its own scheme
+    CONSTRAINT groups_id_scheme_key UNIQUE (group_id, scheme_id)
+);
+
+-- Questions and parameters name their group; a question may be required (unanswered: the
+-- client's status is incomplete and its segment NULL, as for a required parameter).
+ALTER TABLE segment.questions
+    ADD COLUMN group_id integer,
+    ADD COLUMN required boolean NOT NULL DEFAULT false,
+    ADD CONSTRAINT questions_group_fkey FOREIGN KEY (group_id, scheme_id)
+        REFERENCES segment.groups (group_id, scheme_id) ON DELETE SET NULL (group_id);
+ALTER TABLE segment.parameters
+    ADD COLUMN group_id integer,
+    ADD CONSTRAINT parameters_group_fkey FOREIGN KEY (group_id, scheme_id)
+        REFERENCES segment.groups (group_id, scheme_id) ON DELETE SET NULL (group_id),
+    ADD CONSTRAINT parameters_id_scheme_key UNIQUE (parameter_id, scheme_id);
+ALTER TABLE segment.levels ADD CONSTRAINT levels_id_scheme_key UNIQUE (level_id, scheme_id);
+CREATE INDEX questions_group_idx ON segment.questions (group_id) WHERE group_id IS NOT NULL;
+CREATE INDEX parameters_group_idx ON segment.parameters (group_id) WHERE group_id IS NOT NULL;
+
+-- A forced level: a client whose answer to the question is the option (option_id; for a
+-- number question, whose value equals value) or whose parameter's value equals value (text
+-- form) gets the level whatever its points, with status 'forced'; its score is still computed
+-- and stored. Of several rules that apply, the one defined first (lowest rule_id) wins. A rule
+-- goes with its question, option or parameter; a level a rule forces cannot be dropped before
+-- the rule.
+CREATE TABLE segment.forced_levels (
+    rule_id      serial PRIMARY KEY,
+    scheme_id    integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    question_id  integer,
+    option_id    integer,
+    parameter_id integer,
+    value        text NOT NULL,
+    level_id     integer NOT NULL,
+    CONSTRAINT forced_levels_one_item CHECK ((question_id IS NULL) <> (parameter_id IS NULL)),
+    CONSTRAINT forced_levels_option_of_question CHECK (option_id IS NULL OR question_id IS NOT NULL),
+    CONSTRAINT forced_levels_question_fkey FOREIGN KEY (question_id, scheme_id)
+        REFERENCES segment.questions (question_id, scheme_id) ON DELETE CASCADE,
+    CONSTRAINT forced_levels_option_fkey FOREIGN KEY (option_id, question_id)
+        REFERENCES segment.options (option_id, question_id) ON DELETE CASCADE,
+    CONSTRAINT forced_levels_parameter_fkey FOREIGN KEY (parameter_id, scheme_id)
+        REFERENCES segment.parameters (parameter_id, scheme_id) ON DELETE CASCADE,
+    CONSTRAINT forced_levels_level_fkey FOREIGN KEY (level_id, scheme_id)
+        REFERENCES segment.levels (level_id, scheme_id),
+    CONSTRAINT forced_levels_value_key UNIQUE NULLS NOT DISTINCT (question_id, parameter_id, value)
+);
+CREATE INDEX forced_levels_scheme_idx ON segment.forced_levels (scheme_id);
+CREATE INDEX forced_levels_option_idx ON segment.forced_levels (option_id, question_id)
+    WHERE option_id IS NOT NULL;
+CREATE INDEX forced_levels_parameter_idx ON segment.forced_levels (parameter_id, scheme_id)
+    WHERE parameter_id IS NOT NULL;
+CREATE INDEX forced_levels_level_idx ON segment.forced_levels (level_id, scheme_id);
+
+SELECT pg_catalog.pg_extension_config_dump('segment.groups', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.groups_group_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.forced_levels', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.forced_levels_rule_id_seq', '');
+
+-- Before a forced level is written: what it names must fit its item. A choice question's rule
+-- names one of its options (value is that option's code, option_id is looked up from it); a
+-- number question's value is a number; a parameter's is compared as the value's text form.
+CREATE FUNCTION segment._forced_level_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    q segment.questions;
+BEGIN
+    IF NEW.question_id IS NULL THEN
+        NEW.option_id := NULL;
+        RETURN NEW;
+    END IF;
+    SELECT * INTO q FROM segment.questions WHERE question_id = NEW.question_id;
+    IF NOT FOUND THEN
+        RETURN NEW; -- the foreign key refuses it
+    END IF;
+    IF q.kind = 'number' THEN
+        IF NEW.value !~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$' THEN
+            RAISE EXCEPTION 'question "%" is a number question: a forced level needs a number, not "%"', q.code, NEW.value
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Give the answer value that forces the level, e.g. ''0''.';
+        END IF;
+        NEW.value := pg_catalog.trim_scale(NEW.value::numeric)::text;
+        NEW.option_id := NULL;
+        RETURN NEW;
+    END IF;
+    NEW.option_id := (SELECT o.option_id FROM segment.options o
+                      WHERE o.question_id = NEW.question_id AND o.code = NEW.value);
+    IF NEW.option_id IS NULL THEN
+        RAISE EXCEPTION 'option "%" does not exist for question "%"', NEW.value, q.code
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Known options: ' || COALESCE((
+                      SELECT pg_catalog.string_agg(o.code, ', ' ORDER BY o.position, o.code)
+                      FROM segment.options o WHERE o.question_id = NEW.question_id), 'none') || '.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._forced_level_written() IS
+    'internal: checks a forced level''s value against its question and records the option it names';
+
+COMMENT ON TABLE segment.groups IS
+    'groups of a scheme''s inputs: the weighted contributions of a group''s members are summed and clamped to [min_points, max_points] (NULL: open) before they join the score';
+COMMENT ON TABLE segment.forced_levels IS
+    'forced levels: a client whose answer to the question is the option named by value (a number question: whose answer equals value) or whose parameter''s value equals value gets the level whatever its score (status forced); the first rule defined wins';
+
+-- Groups and forced levels re-segment their scheme like any configuration (sql/rules.sql). A
+-- forced level's value is checked against its item before it is written, and one on a
+-- parameter is written only by a role that may read the parameter's value (as its points).
+CREATE TRIGGER forced_levels_authorized BEFORE INSERT OR UPDATE OR DELETE ON segment.forced_levels
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER forced_levels_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
+    FOR EACH ROW EXECUTE FUNCTION segment._forced_level_written();
+CREATE TRIGGER groups_insert AFTER INSERT ON segment.groups
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_update AFTER UPDATE ON segment.groups
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_delete AFTER DELETE ON segment.groups
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER groups_truncate AFTER TRUNCATE ON segment.groups
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_insert AFTER INSERT ON segment.forced_levels
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_update AFTER UPDATE ON segment.forced_levels
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_delete AFTER DELETE ON segment.forced_levels
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER forced_levels_truncate AFTER TRUNCATE ON segment.forced_levels
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+CREATE FUNCTION segment."add_group"(
+	"scheme" TEXT,
+	"code" TEXT,
+	"min_points" NUMERIC DEFAULT NULL,
+	"max_points" NUMERIC DEFAULT NULL
+) RETURNS INT
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'add_group_wrapper';
+ALTER FUNCTION segment.add_group(text, text, numeric, numeric) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.add_group(text, text, numeric, numeric) IS
+    'adds a group to a scheme: the weighted contributions of its members are summed and clamped to [min_points, max_points] (NULL: open) before they join the score; returns its id';
+
+CREATE FUNCTION segment."set_group"(
+	"scheme" TEXT,
+	"item" TEXT,
+	"group_code" TEXT
+) RETURNS void
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'set_group_wrapper';
+ALTER FUNCTION segment.set_group(text, text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.set_group(text, text, text) IS
+    'puts a question or parameter of a scheme into a group (NULL: into none)';
+
+CREATE FUNCTION segment."set_required"(
+	"scheme" TEXT,
+	"item" TEXT,
+	"required" bool DEFAULT true
+) RETURNS void
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'set_required_wrapper';
+ALTER FUNCTION segment.set_required(text, text, boolean) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.set_required(text, text, boolean) IS
+    'makes a question or parameter required (or not): while a client lacks it, its status is incomplete and its segment NULL';
+
+CREATE FUNCTION segment."force_level"(
+	"scheme" TEXT,
+	"item" TEXT,
+	"value" TEXT,
+	"level" TEXT
+) RETURNS INT
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'force_level_wrapper';
+ALTER FUNCTION segment.force_level(text, text, text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.force_level(text, text, text, text) IS
+    'forces a level: a client whose answer to the question is the option (a number question: the value), or whose parameter has the value, gets the level whatever its score (status forced); the rule defined first wins; returns its id';
 
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.

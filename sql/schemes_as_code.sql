@@ -1,9 +1,10 @@
 -- Schemes as code: a scheme's whole configuration as one JSON document, and a scheme created
 -- from one. The document's shape (docs/scheme.schema.json): format "pg_segment scheme 1", name,
--- description, client_table, questions (code, prompt, weight, position, kind, options, ranges),
--- parameters (code, label, expression, weight, position, required, source, client_column,
--- ranges, matches) and levels (name, min_score, max_score); open ends of ranges and levels
--- are null. Both run with the caller's rights: export reads the configuration tables, import
+-- description, client_table, questions (code, prompt, weight, position, kind, required, group,
+-- options, ranges), parameters (code, label, expression, weight, position, required, source,
+-- client_column, group, ranges, matches), levels (name, min_score, max_score), groups (code,
+-- min_points, max_points) and forced_levels (item, value, level), in the order they apply;
+-- open ends of ranges, levels and groups are null. Both run with the caller's rights: export reads the configuration tables, import
 -- calls the functions an administrator would (with their checks and errors).
 
 CREATE FUNCTION segment.export_scheme(scheme text) RETURNS jsonb
@@ -19,7 +20,8 @@ BEGIN
         'questions', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'code', q.code, 'prompt', q.prompt, 'weight', q.weight,
-                       'position', q.position, 'kind', q.kind,
+                       'position', q.position, 'kind', q.kind, 'required', q.required,
+                       'group', (SELECT g.code FROM segment.groups g WHERE g.group_id = q.group_id),
                        'options', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'code', o.code, 'label', o.label, 'points', o.points,
@@ -38,6 +40,7 @@ BEGIN
                        'code', p.code, 'label', p.label, 'expression', p.expression,
                        'weight', p.weight, 'position', p.position, 'required', p.required,
                        'source', p.source::text, 'client_column', p.client_column,
+                       'group', (SELECT g.code FROM segment.groups g WHERE g.group_id = p.group_id),
                        'ranges', COALESCE((
                            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                                       'min_value', NULLIF(r.min_value, '-Infinity'),
@@ -54,7 +57,22 @@ BEGIN
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
                        'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score, l.name COLLATE "C")
-            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'))
+            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'),
+        'groups', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'code', g.code, 'min_points', g.min_points, 'max_points', g.max_points)
+                   ORDER BY g.code COLLATE "C")
+            FROM segment.groups g WHERE g.scheme_id = s.scheme_id), '[]'),
+        'forced_levels', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'item', COALESCE(q.code, p.code), 'value', COALESCE(o.code, f.value),
+                       'level', l.name) ORDER BY f.rule_id)
+            FROM segment.forced_levels f
+            LEFT JOIN segment.questions q ON q.question_id = f.question_id
+            LEFT JOIN segment.options o ON o.option_id = f.option_id
+            LEFT JOIN segment.parameters p ON p.parameter_id = f.parameter_id
+            JOIN segment.levels l ON l.level_id = f.level_id
+            WHERE f.scheme_id = s.scheme_id), '[]'))
     INTO doc
     FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id
     WHERE s.name = scheme;
@@ -165,6 +183,8 @@ DECLARE
     p jsonb;
     m jsonb;
     l jsonb;
+    g jsonb;
+    f jsonb;
     i bigint;
     j bigint;
 BEGIN
@@ -180,8 +200,9 @@ BEGIN
                   HINT = 'Import it under another name, or drop the scheme with segment.drop_scheme() (its assignments and history go with it) and import it again.';
     END IF;
     PERFORM segment._document_object(doc, 'the document',
-        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels'],
-        ARRAY['questions', 'parameters', 'levels']);
+        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
+              'groups', 'forced_levels'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels']);
     target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
     scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
     -- levels first: every later step re-segments the clients it scores (a parameter scores
@@ -194,15 +215,29 @@ BEGIN
             COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
             COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
     END LOOP;
+    FOR g, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'groups', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(g, pg_catalog.format('group %s', i),
+            ARRAY['code', 'min_points', 'max_points'], '{}');
+        PERFORM segment.add_group(scheme_name, g ->> 'code', (g ->> 'min_points')::numeric,
+            (g ->> 'max_points')::numeric);
+    END LOOP;
     FOR q, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]'))
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(q, pg_catalog.format('question %s', i),
-            ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'options', 'ranges'],
+            ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'required', 'group', 'options',
+                  'ranges'],
             ARRAY['options', 'ranges']);
         PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
             COALESCE((q ->> 'weight')::numeric, 1),
             segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
             COALESCE(q ->> 'kind', 'single'));
+        IF (q -> 'required')::boolean THEN
+            PERFORM segment.set_required(scheme_name, q ->> 'code', true);
+        END IF;
+        IF q ->> 'group' IS NOT NULL THEN
+            PERFORM segment.set_group(scheme_name, q ->> 'code', q ->> 'group');
+        END IF;
         FOR o, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'options', '[]'))
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(o, pg_catalog.format('option %s of question %s', j, i),
@@ -225,7 +260,7 @@ BEGIN
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(p, pg_catalog.format('parameter %s', i),
             ARRAY['code', 'label', 'expression', 'weight', 'position', 'required', 'source',
-                  'client_column', 'ranges', 'matches'],
+                  'client_column', 'group', 'ranges', 'matches'],
             ARRAY['ranges', 'matches']);
         PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
             COALESCE((p ->> 'weight')::numeric, 1),
@@ -246,12 +281,23 @@ BEGIN
                 ARRAY['value', 'points'], '{}');
             PERFORM segment.add_match(scheme_name, p ->> 'code', m ->> 'value', (m ->> 'points')::numeric);
         END LOOP;
+        IF p ->> 'group' IS NOT NULL THEN
+            PERFORM segment.set_group(scheme_name, p ->> 'code', p ->> 'group');
+        END IF;
+    END LOOP;
+    -- forced levels last, in the document's order (the first defined wins): what they name
+    -- exists by now
+    FOR f, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'forced_levels', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(f, pg_catalog.format('forced level %s', i),
+            ARRAY['item', 'value', 'level'], '{}');
+        PERFORM segment.force_level(scheme_name, f ->> 'item', f ->> 'value', f ->> 'level');
     END LOOP;
     RETURN scheme_id;
 END
 $fn$;
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
-    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels) as one JSON document (docs/scheme.schema.json)';
+    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels) as one JSON document (docs/scheme.schema.json)';
 COMMENT ON FUNCTION segment.import_scheme(jsonb, regclass, boolean) IS
     'creates the scheme a segment.export_scheme document describes over a client table, through the administrator''s functions; returns its id';

@@ -189,6 +189,20 @@ pub enum SegmentError {
         code: String,
         known: Vec<String>,
     },
+    /// What a rule names (a group, a level, an input: question or parameter) is not in the
+    /// scheme.
+    UnknownRuleTarget {
+        scheme: String,
+        what: &'static str,
+        code: String,
+        known: Vec<String>,
+    },
+    /// A group whose lower bound is above its upper bound.
+    GroupBounds {
+        group: String,
+        min: String,
+        max: String,
+    },
     /// A `client_column` given for a parameter without a `source`.
     ColumnWithoutSource,
     /// A relation that cannot be a parameter's source (a view, a temporary table).
@@ -243,10 +257,12 @@ impl SegmentError {
         use PgSqlErrorCode::*;
         match self {
             SegmentError::UnknownScheme { .. }
+            | SegmentError::UnknownRuleTarget { .. }
             | SegmentError::UnknownParameter { .. }
             | SegmentError::UnknownQuestion { .. }
             | SegmentError::UnknownOption { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::Duplicate { .. } => ERRCODE_UNIQUE_VIOLATION,
+            SegmentError::GroupBounds { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
             SegmentError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             SegmentError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
             SegmentError::UndefinedTable { .. } => ERRCODE_UNDEFINED_TABLE,
@@ -412,6 +428,12 @@ impl SegmentError {
             SegmentError::UnknownParameter { scheme, code, .. } => {
                 format!("parameter \"{code}\" does not exist in scheme \"{scheme}\"")
             }
+            SegmentError::UnknownRuleTarget {
+                scheme, what, code, ..
+            } => format!("{what} \"{code}\" does not exist in scheme \"{scheme}\""),
+            SegmentError::GroupBounds { group, min, max } => format!(
+                "min_points {min} of group \"{group}\" is above its max_points {max}"
+            ),
             SegmentError::ColumnWithoutSource => {
                 "client_column names a column of a related table, but source is NULL".to_string()
             }
@@ -462,6 +484,20 @@ impl SegmentError {
             SegmentError::UnknownQuestion { known, .. } => {
                 Some(format!("Questions are added with segment.add_question(); {}.", listed(known)))
             }
+            SegmentError::UnknownRuleTarget { what, known, .. } => Some(format!(
+                "{} {}.",
+                match *what {
+                    "group" => "Groups are added with segment.add_group();",
+                    "level" => "Levels are added with segment.add_level();",
+                    _ => "A rule names a question or a parameter of the scheme;",
+                },
+                listed(known)
+            )),
+            SegmentError::GroupBounds { .. } => Some(
+                "A group's sum is clamped to [min_points, max_points]; give min_points <= \
+                 max_points, or NULL for an open end."
+                    .to_string(),
+            ),
             SegmentError::UnknownParameter { known, .. } => Some(format!(
                 "Parameters are added with segment.add_parameter(); {}.",
                 listed(known)

@@ -89,9 +89,14 @@ extension_sql_file!(
     requires = ["parameters"]
 );
 extension_sql_file!(
+    "../sql/rules.sql",
+    name = "rules",
+    requires = ["number_questions"]
+);
+extension_sql_file!(
     "../sql/schemes_as_code.sql",
     name = "schemes_as_code",
-    requires = ["number_questions"]
+    requires = ["rules"]
 );
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 

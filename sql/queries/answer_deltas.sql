@@ -8,11 +8,12 @@
 -- forms, NULL for none), the first question of the new value rows that is not a number
 -- question of this client table (or NULL), and the first question of the new option rows that
 -- is not of kind $3 (the answers table's options answer 'single' questions, the picks table's
--- 'multiple' ones; or NULL).
+-- 'multiple' ones; or NULL). Only schemes scored by sums get deltas (linear_scheme.sql): the
+-- answers trigger recomputes a ruled scheme's answered clients afterwards.
 WITH changes AS NOT MATERIALIZED ({{changes}}),
 weighted AS MATERIALIZED (
     SELECT o.option_id, q.scheme_id, sc.version, q.weight * o.points AS points,
-           -(q.weight * o.points) AS negative, q.kind
+           -(q.weight * o.points) AS negative, q.kind, {{linear_scheme}} AS linear
     FROM segment.options o
     JOIN segment.questions q ON q.question_id = o.question_id
     JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1),
@@ -24,13 +25,14 @@ valued AS (
     JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1
     LEFT JOIN segment.question_ranges r ON r.question_id = q.question_id
          AND r.min_value <= c.value AND c.value < r.max_value
-    WHERE c.option_id IS NULL),
+    WHERE c.option_id IS NULL AND {{linear_scheme}}),
 deltas AS (
     SELECT d.scheme_id, d.client_id, d.version, pg_catalog.sum(d.delta) AS delta,
            pg_catalog.sum(d.sign)::integer AS answered
     FROM (SELECT w.scheme_id, c.client_id, w.version,
                  CASE WHEN c.sign > 0 THEN w.points ELSE w.negative END AS delta, c.sign
           FROM changes c JOIN weighted w ON w.option_id = c.option_id
+          WHERE w.linear
           UNION ALL
           SELECT scheme_id, client_id, version, delta, sign FROM valued) d
     GROUP BY d.scheme_id, d.client_id, d.version),

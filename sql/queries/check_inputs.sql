@@ -4,16 +4,17 @@
 -- display order, with the case's value in text form, its points, and what is wrong with it
 -- (an unknown option code, a value of the wrong JSON type), NULL when nothing is. A parameter's
 -- value matches in its text form (booleans are true/false), else a number falls in a range.
--- Columns: position, code, kind, weight, value, points, required, problem.
+-- Columns: position, code, kind, weight, value, points, required, problem, group code, values
+-- (what a forced level compares with, as explain_inputs.sql gives them).
 WITH answers AS (
-    SELECT q.question_id, q.position, q.code, q.kind, q.weight, g.given,
+    SELECT q.question_id, q.position, q.code, q.kind, q.weight, q.required, q.group_id, g.given,
            -- (cast only what is a JSON number: a join condition is not evaluated in order)
            CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number' THEN (g.given #>> '{}')::numeric END
                AS number
     FROM segment.questions q CROSS JOIN LATERAL (SELECT $2 -> 'answers' -> q.code AS given) g
     WHERE q.scheme_id = $1),
 parameter_values AS (
-    SELECT p.parameter_id, p.position, p.code, p.weight, p.required, g.given,
+    SELECT p.parameter_id, p.position, p.code, p.weight, p.required, p.group_id, g.given,
            CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number' THEN (g.given #>> '{}')::numeric END
                AS number,
            p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric', 'real',
@@ -23,7 +24,7 @@ parameter_values AS (
 SELECT a.position, a.code, 'question', a.weight::text,
        CASE a.kind WHEN 'multiple' THEN pk.codes ELSE a.given #>> '{}' END,
        (CASE a.kind WHEN 'single' THEN o.points WHEN 'number' THEN r.points ELSE pk.points END)::text,
-       false,
+       a.required,
        CASE
            WHEN a.given IS NULL OR a.given = 'null'::jsonb THEN NULL
            WHEN a.kind = 'single' AND pg_catalog.jsonb_typeof(a.given) <> 'string'
@@ -36,7 +37,12 @@ SELECT a.position, a.code, 'question', a.weight::text,
                THEN pg_catalog.format('the question has no option "%s"', pk.unknown)
            WHEN a.kind = 'number' AND pg_catalog.jsonb_typeof(a.given) <> 'number'
                THEN 'it must be a number'
-       END
+       END,
+       (SELECT gr.code FROM segment.groups gr WHERE gr.group_id = a.group_id),
+       CASE a.kind WHEN 'single' THEN CASE WHEN o.code IS NOT NULL THEN ARRAY[o.code] END
+                   WHEN 'number' THEN CASE WHEN a.number IS NOT NULL
+                                           THEN ARRAY[pg_catalog.trim_scale(a.number)::text] END
+                   ELSE pk.code_list END
 FROM answers a
 LEFT JOIN segment.options o ON a.kind = 'single' AND o.question_id = a.question_id
      AND pg_catalog.jsonb_typeof(a.given) = 'string' AND o.code = a.given #>> '{}'
@@ -46,7 +52,8 @@ LEFT JOIN LATERAL (
     SELECT CASE WHEN pg_catalog.count(*) > 0
                 THEN pg_catalog.string_agg(po.code, ', ' ORDER BY po.position, po.code) END AS codes,
            pg_catalog.sum(po.points) AS points,
-           pg_catalog.min(c.code) FILTER (WHERE po.option_id IS NULL) AS unknown
+           pg_catalog.min(c.code) FILTER (WHERE po.option_id IS NULL) AS unknown,
+           pg_catalog.array_agg(po.code) FILTER (WHERE po.option_id IS NOT NULL) AS code_list
     FROM (SELECT DISTINCT c.code
           FROM pg_catalog.jsonb_array_elements_text(
                    CASE WHEN a.kind = 'multiple' AND pg_catalog.jsonb_typeof(a.given) = 'array'
@@ -58,7 +65,9 @@ SELECT v.position, v.code, 'parameter', v.weight::text,
        CASE WHEN v.given IS NULL OR v.given = 'null'::jsonb THEN NULL ELSE v.given #>> '{}' END,
        COALESCE(m.points, r.points)::text, v.required,
        CASE WHEN pg_catalog.jsonb_typeof(v.given) IN ('object', 'array')
-            THEN 'it must be a JSON string, number or boolean' END
+            THEN 'it must be a JSON string, number or boolean' END,
+       (SELECT gr.code FROM segment.groups gr WHERE gr.group_id = v.group_id),
+       CASE WHEN v.given IS NOT NULL AND v.given <> 'null'::jsonb THEN ARRAY[v.given #>> '{}'] END
 FROM parameter_values v
 LEFT JOIN segment.parameter_matches m ON m.parameter_id = v.parameter_id
      AND pg_catalog.jsonb_typeof(v.given) IN ('string', 'number', 'boolean')

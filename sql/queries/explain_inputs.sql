@@ -4,28 +4,35 @@
 -- (parameter_values.sql's arrays, evaluated with the definer's rights) and the points it gives.
 -- A parameter's value is shown only to a caller who may read the columns it is computed from.
 -- $1 scheme id, $2 client. Columns: position, code, kind, weight, value, points, required,
--- hidden.
+-- hidden, group code, values (what a forced level compares with: the chosen options' codes, a
+-- number answer's value, a parameter's value).
 WITH {{parameter_values}},
 {{parameter_points}}
 SELECT q.position, q.code, 'question', q.weight::text, COALESCE(o.code, a.value::text, pk.codes),
-       COALESCE(o.points, r.points, pk.points)::text, false, false
+       COALESCE(o.points, r.points, pk.points)::text, q.required, false, g.code,
+       CASE WHEN o.code IS NOT NULL THEN ARRAY[o.code]
+            WHEN a.value IS NOT NULL THEN ARRAY[pg_catalog.trim_scale(a.value)::text]
+            ELSE pk.code_list END
 FROM segment.questions q
+LEFT JOIN segment.groups g ON g.group_id = q.group_id
 LEFT JOIN {{answers}} a ON a.question_id = q.question_id AND a.client_id = CAST($2 AS {{key_type}})
 LEFT JOIN segment.options o ON o.option_id = a.option_id
 LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id
      AND r.min_value <= a.value AND a.value < r.max_value
 CROSS JOIN LATERAL (
     SELECT pg_catalog.string_agg(po.code, ', ' ORDER BY po.position, po.code) AS codes,
-           pg_catalog.sum(po.points) AS points
+           pg_catalog.sum(po.points) AS points, pg_catalog.array_agg(po.code) AS code_list
     FROM {{picks}} p JOIN segment.options po ON po.option_id = p.option_id
     WHERE q.kind = 'multiple' AND p.client_id = CAST($2 AS {{key_type}})
       AND p.question_id = q.question_id) pk
 WHERE q.scheme_id = $1
 UNION ALL
 SELECT pp.position, pp.code, 'parameter', pp.weight::text,
-       CASE WHEN v.visible THEN pp.value END, pp.points::text, pp.required, NOT v.visible
+       CASE WHEN v.visible THEN pp.value END, pp.points::text, pp.required, NOT v.visible,
+       g.code, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END
 FROM parameter_points pp
 JOIN segment.parameters p ON p.scheme_id = $1 AND p.code = pp.code
+LEFT JOIN segment.groups g ON g.group_id = p.group_id
 CROSS JOIN LATERAL (
     SELECT COALESCE(pg_catalog.bool_and(pg_catalog.has_column_privilege(
                COALESCE(p.source, (SELECT e.client_table FROM segment.entities e

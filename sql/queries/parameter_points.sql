@@ -1,12 +1,14 @@
 -- The points of evaluated parameter values, summed per client. Given a CTE parameter_values
 -- (client_id, parameter_id, value) with values in text form: a value equal to a match is
 -- worth its points; else a numeric parameter's value inside a range is worth that range's
--- points; a NULL value, or one that matches nothing, is missing and worth nothing. Defines
+-- points; a NULL value, or one that matches nothing, is missing and worth nothing (each row
+-- with its parameter's id, group and code). Defines
 -- parameter_sums (client_id, parameter_score, missing): parameter_score sums weight x points,
 -- NULL for a client none of whose parameters has a value; missing lists the required
 -- parameters that gave no points, in display order (NULL for none).
 parameter_points AS (
-    SELECT v.client_id, p.code, p.position, p.required, p.weight, v.value,
+    SELECT v.client_id, p.parameter_id, p.group_id, p.code, p.position, p.required, p.weight,
+           v.value,
            COALESCE(m.points, r.points) AS points,
            p.weight * COALESCE(m.points, r.points) AS contribution
     FROM parameter_values v

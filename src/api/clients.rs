@@ -315,7 +315,7 @@ fn explain(
         let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme.entity, client)?;
         let inputs = store::explain_inputs(&scheme, client)?;
-        Ok(engine::explain(&inputs)?.0)
+        Ok(engine::explain(&inputs, &store::rules(scheme.scheme_id)?)?.0)
     })()
     .or_raise();
     TableIterator::new(rows.into_iter().map(|r| {
@@ -327,7 +327,7 @@ fn explain(
             r.points.map(to_numeric),
             to_numeric(r.weight),
             to_numeric(r.contribution),
-            r.note.map(str::to_string),
+            r.note,
         )
     }))
 }

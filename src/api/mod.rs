@@ -6,6 +6,7 @@ pub mod config;
 pub mod ddl;
 pub mod parameters;
 pub mod reports;
+pub mod rules;
 
 use crate::error::{Result, SegmentError};
 use pgrx::datum::AnyNumeric;

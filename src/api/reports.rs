@@ -184,6 +184,7 @@ fn check_scheme(
     let rows = (|| -> Result<Vec<(String, Option<String>, Option<String>, bool)>> {
         let scheme = store::scheme(scheme)?;
         let levels = store::levels(scheme.scheme_id)?;
+        let rules = store::rules(scheme.scheme_id)?;
         let bad = |case: &str, problem: String| SegmentError::BadCase {
             case: case.to_string(),
             problem,
@@ -245,8 +246,8 @@ fn check_scheme(
                 ));
             }
             let inputs: Vec<engine::ExplainInput> = inputs.into_iter().map(|(i, _)| i).collect();
-            let actual = engine::assess(&inputs, &levels)?
-                .and_then(|(_, level)| level.map(|l| l.name.clone()));
+            let actual = engine::assess(&inputs, &levels, &rules)?
+                .and_then(|a| a.level.map(|l| l.name.clone()));
             let passed = actual == expected;
             out.push((name, expected, actual, passed));
         }
@@ -281,6 +282,7 @@ fn verify(
     let rows = (|| -> Result<Vec<_>> {
         let scheme = store::scheme(scheme)?;
         let levels = store::levels(scheme.scheme_id)?;
+        let rules = store::rules(scheme.scheme_id)?;
         let mut out = Vec::new();
         for client in store::all_client_inputs(&scheme)? {
             // each answer row counts, each option picked for a multiple-choice question too
@@ -290,13 +292,8 @@ fn verify(
                 .filter(|i| i.kind == engine::InputKind::Question)
                 .map(|i| i64::from(i.answer_rows))
                 .sum();
-            let expected = engine::assess(&client.inputs, &levels)?.map(|(total, level)| {
-                (
-                    total,
-                    level.map(|l| l.name.clone()),
-                    engine::status_for(&client.inputs, level),
-                )
-            });
+            let expected = engine::assess(&client.inputs, &levels, &rules)?
+                .map(|a| (a.score, a.level.map(|l| l.name.clone()), a.status));
             let answered = i32::try_from(answered).unwrap_or(i32::MAX);
             let agrees = match (&client.stored, &expected) {
                 (None, None) => true,

@@ -42,6 +42,9 @@ pub struct CompiledConfig {
     /// schemes with parameters: their scores depend on client data the engine does not hold
     /// (missing required parameters, a client's first answer), so SQL scores their answers
     pub parameter_schemes: HashSet<i32>,
+    /// ruled schemes (groups, required questions, forced levels): a score is no sum of
+    /// deltas there, so SQL recomputes their clients from scratch
+    pub ruled_schemes: HashSet<i32>,
 }
 
 /// The ids an answer's codes name.
@@ -80,7 +83,10 @@ impl CompiledConfig {
         let Some(question) = self.questions.get(&question_id) else {
             return Ok(None);
         };
-        if question.entity_id != entity_id || self.parameter_schemes.contains(&question.scheme_id) {
+        if question.entity_id != entity_id
+            || self.parameter_schemes.contains(&question.scheme_id)
+            || self.ruled_schemes.contains(&question.scheme_id)
+        {
             return Ok(None);
         }
         let points = |option: Option<i32>| -> Option<Decimal> {
@@ -107,6 +113,16 @@ impl CompiledConfig {
             score: score.normalize(),
             answered: i32::from(new_option.is_some()) - i32::from(old_option.is_some()),
         }))
+    }
+}
+
+impl CompiledConfig {
+    /// Whether `question_id` is a single-choice question of a ruled scheme over this entity's
+    /// client table: its answers are scored by recomputing the client, never by a delta.
+    pub fn ruled_question(&self, entity_id: i32, question_id: i32) -> bool {
+        self.questions
+            .get(&question_id)
+            .is_some_and(|q| q.entity_id == entity_id && self.ruled_schemes.contains(&q.scheme_id))
     }
 }
 

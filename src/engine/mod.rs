@@ -11,7 +11,9 @@ pub mod validate;
 
 pub use compiled::{AnswerDelta, AnswerTarget, CompiledConfig, CompiledQuestion, CompiledScheme};
 pub use model::{Bound, EngineError, Level};
-pub use score::{assess, explain, status_for, ExplainInput, ExplainRow, InputKind};
+pub use score::{
+    assess, explain, ExplainInput, ExplainRow, ForcedRule, GroupRule, InputKind, Rules,
+};
 pub use validate::{
     find_level_overlap, validate_code, validate_level_range, validate_points, validate_weight,
 };

@@ -29,39 +29,55 @@ use pgrx::PgOid;
 const SMALL_STATEMENT_ROWS: i64 = 16;
 
 /// The one changed answer of a single-row statement: (whether it is a plain change of one
-/// client's option for one question, question id, new option, old option). A number answer's
-/// value is not plain: SQL scores it (and refuses a value for a choice question).
+/// client's option for one question, question id, new option, old option, the client's key
+/// in text form). A number answer's value is not plain: SQL scores it (and refuses a value for
+/// a choice question).
 fn single_answer_sql(e: &Entity, change: AnswerChange) -> String {
     match change {
-        AnswerChange::Insert => {
-            "SELECT value IS NULL, question_id, option_id, NULL::integer FROM segment_new_rows"
-                .to_string()
-        }
+        AnswerChange::Insert => "SELECT value IS NULL, question_id, option_id, NULL::integer, \
+                                        CAST(client_id AS text) FROM segment_new_rows"
+            .to_string(),
         AnswerChange::Delete => for_entity(
             "SELECT r.value IS NULL AND EXISTS (SELECT 1 FROM {{client_table}} c \
                                                 WHERE c.{{key_column}} = r.client_id), \
-                    r.question_id, NULL::integer, r.option_id FROM segment_old_rows r",
+                    r.question_id, NULL::integer, r.option_id, CAST(r.client_id AS text) \
+             FROM segment_old_rows r",
             e,
         ),
         AnswerChange::Update => {
             "SELECT n.client_id = o.client_id AND n.question_id = o.question_id \
                     AND n.value IS NULL AND o.value IS NULL, \
-                    n.question_id, n.option_id, o.option_id \
+                    n.question_id, n.option_id, o.option_id, CAST(n.client_id AS text) \
              FROM segment_new_rows n, segment_old_rows o"
                 .to_string()
         }
     }
 }
 
+/// What the known-delta tier did with the running statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownDelta {
+    /// applied (or nothing to apply)
+    Applied,
+    /// a plain change of one client's answer to a question of a ruled scheme: no delta applies;
+    /// the client (its key in text form) is to be recomputed
+    Ruled(String),
+    /// not a statement this tier takes: nothing written
+    Declined,
+}
+
 /// The known-delta tier: applies the one changed answer of the running statement with the
-/// compiled configuration. Returns false (nothing written) when the statement is not a plain
-/// change of one answer, or the configuration does not know its question.
+/// compiled configuration. Declines (nothing written) when the statement is not a plain
+/// change of one answer, or the configuration does not know its question; a question of a
+/// ruled scheme leaves its client to be recomputed (such an answer needs none of the checks
+/// the set-based tier makes: the question is a single-choice one of this client table, and the
+/// answers' foreign key holds its option to it).
 #[inline(never)] // out of line, so that profiles (bench/profile.py) name it
 pub fn apply_known_delta(
     entity: &Entity,
     trigger: &FiringTrigger<'_>,
     change: AnswerChange,
-) -> Result<bool> {
+) -> Result<KnownDelta> {
     Spi::connect_mut(|c| {
         register_transition_tables(trigger);
         let scope = entity.answers_oid;
@@ -72,16 +88,20 @@ pub fn apply_known_delta(
         let question_id = ok(row.get::<i32>(2));
         let (new_option, old_option) = (ok(row.get::<i32>(3)), ok(row.get::<i32>(4)));
         let Some(question_id) = question_id.filter(|_| plain) else {
-            return Ok(false);
+            return Ok(KnownDelta::Declined);
         };
         let config = compiled::get()?;
+        if config.ruled_question(entity.entity_id, question_id) {
+            let client = ok(row.get::<String>(5)).unwrap_or_default();
+            return Ok(KnownDelta::Ruled(client));
+        }
         let Some(delta) =
             config.answer_delta(entity.entity_id, question_id, new_option, old_option)?
         else {
-            return Ok(false);
+            return Ok(KnownDelta::Declined);
         };
         if delta.score.is_zero() && delta.answered == 0 {
-            return Ok(true); // the same points as before: nothing changes
+            return Ok(KnownDelta::Applied); // the same points as before: nothing changes
         }
         let rows = if change.has_new() {
             "segment_new_rows"
@@ -89,7 +109,7 @@ pub fn apply_known_delta(
             "segment_old_rows"
         };
         apply_delta(c, entity, &delta, Part::Identifier(rows), None);
-        Ok(true)
+        Ok(KnownDelta::Applied)
     })
 }
 

@@ -264,6 +264,8 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
                     required: ok(row.get::<bool>(7)).unwrap_or(false),
                     hidden: ok(row.get::<bool>(8)).unwrap_or(false),
                     answer_rows: 0, // (explanations do not count them)
+                    group: ok(row.get::<String>(9)),
+                    values: ok(row.get::<Vec<String>>(10)).unwrap_or_default(),
                 })
             })
             .collect()

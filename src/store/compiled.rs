@@ -109,7 +109,8 @@ pub fn forget() {
 /// Reads the configuration tables under a snapshot taken now (after the statement has locked
 /// them). Runs inside an SPI connection.
 fn compile() -> Result<CompiledConfig> {
-    let rows = latest::run(super::query::CONFIGURATION_ROWS, &[], false);
+    let sql = super::query::render(super::query::CONFIGURATION_ROWS, &[]);
+    let rows = latest::run(&sql, &[], false);
     let mut config = CompiledConfig::default();
     let id = |row: &[Option<String>], i: usize| latest::parse::<i32>(row, i).unwrap_or_default();
     let name = |row: &[Option<String>]| row[4].clone().unwrap_or_default();
@@ -150,6 +151,9 @@ fn compile() -> Result<CompiledConfig> {
             }
             Some("p") => {
                 config.parameter_schemes.insert(id(row, 1));
+            }
+            Some("r") => {
+                config.ruled_schemes.insert(id(row, 1));
             }
             Some("l") => {
                 let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());

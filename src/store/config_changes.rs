@@ -131,13 +131,15 @@ pub fn scheme_bound_without_rights(trigger: &FiringTrigger<'_>) -> Option<String
 }
 
 /// Whether the running UPDATE on segment.questions or segment.options changed values only
-/// (weights, points, codes, texts, positions) and moved no question to another scheme and no
-/// option to another question or id: then scores move by the changed values alone.
+/// (weights, points, codes, texts, positions) and moved no question to another scheme, group
+/// or requirement and no option to another question or id: then scores move by the changed
+/// values alone.
 pub fn values_only(trigger: &FiringTrigger<'_>, table: &str) -> bool {
     let sql = if table == "questions" {
         "SELECT (NOT EXISTS (SELECT 1 FROM segment_new_rows n \
                  JOIN segment_old_rows o ON o.question_id = n.question_id \
-                 WHERE n.scheme_id <> o.scheme_id))::text"
+                 WHERE n.scheme_id <> o.scheme_id OR n.required <> o.required \
+                    OR n.group_id IS DISTINCT FROM o.group_id))::text"
     } else {
         "SELECT ((SELECT pg_catalog.count(*) FROM segment_new_rows) = \
                  (SELECT pg_catalog.count(*) FROM segment_new_rows n \

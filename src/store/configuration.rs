@@ -1,8 +1,8 @@
 //! Configuration reads and writes: schemes by name or id, questions, options and levels.
 
 use super::catalog::entity_from_row;
-use super::query::render;
-use super::spi::{all_names, exists, ok, value, value_mut};
+use super::query::{self, render};
+use super::spi::{all_names, decimal, exists, ok, value, value_mut};
 use crate::engine::{Bound, Level};
 use crate::entity::Scheme;
 use crate::error::{Result, SegmentError};
@@ -81,6 +81,33 @@ pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
             &[scheme_id.into()],
         ));
         rows.map(|row| level_from_row(&row)).collect()
+    })
+}
+
+/// What the scheme adds to the weighted sum of its inputs: its groups and forced levels
+/// (`scheme_rules.sql`).
+pub fn rules(scheme_id: i32) -> Result<crate::engine::Rules> {
+    use crate::engine::{ForcedRule, GroupRule, Rules};
+    Spi::connect(|c| {
+        let mut rules = Rules::default();
+        for row in ok(c.select(query::SCHEME_RULES, None, &[scheme_id.into()])) {
+            let text = |i: usize| ok(row.get::<String>(i));
+            let code = text(2).unwrap_or_default();
+            if text(1).as_deref() == Some("g") {
+                rules.groups.push(GroupRule {
+                    code,
+                    min: decimal(text(3))?,
+                    max: decimal(text(4))?,
+                });
+            } else {
+                rules.forced.push(ForcedRule {
+                    item: code,
+                    value: text(3).unwrap_or_default(),
+                    level: text(4).unwrap_or_default(),
+                });
+            }
+        }
+        Ok(rules)
     })
 }
 

@@ -26,6 +26,13 @@ pub fn run(sql: &str, args: &[DatumWithOid<'_>], writes: bool) -> TextRows {
     unsafe { execute(sql, args, writes, || text_rows()) }
 }
 
+/// `run` with the statement's plan kept for the backend (planned once, generically): for
+/// statements a trigger runs for a few clients on every write.
+pub fn run_kept(sql: &str, args: &[DatumWithOid<'_>], writes: bool) -> TextRows {
+    // SAFETY: as `run`.
+    unsafe { execute_with(sql, args, writes, true, false, || text_rows()) }
+}
+
 /// Runs a read-only `sql` that returns one row of text arrays under a snapshot taken now, and
 /// returns those arrays (None for a NULL array; no row: empty). Must be called inside an SPI
 /// connection.

@@ -40,11 +40,12 @@ mod plans;
 mod query;
 mod reports;
 mod resegment;
+pub mod rules;
 mod spi;
 
 pub use answer_deltas::{
     apply_given_delta, apply_known_delta, apply_set_based, check_configuration_current,
-    isolation_uses_transaction_snapshot, MisfitAnswer,
+    isolation_uses_transaction_snapshot, KnownDelta, MisfitAnswer,
 };
 pub use assignments::{confirmed_scheme, stored_assignment};
 pub use binding::{
@@ -68,6 +69,7 @@ pub use config_changes::{
     ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
     schemes_touched, values_only,
 };
+pub use configuration::rules;
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_question_range, insert_scheme,
     level_name_taken, levels, option_code_taken, option_id, question_id, question_kind,
@@ -79,15 +81,16 @@ pub use parameters::{
     answered_clients, delete_parameter, entities_reading, entity_has_parameters, evaluate_client,
     index_for_related_rows, input_code_taken, insert_match, insert_parameter, insert_range,
     inserted_clients, match_taken, parameter_id, parameter_scheme_ids, prepare_to_apply,
-    refresh_scheme, rescore_clients, rescore_related, rescore_scheme_clients, trial_evaluation,
-    unsuitable_source, ClientLock, FreshParameters, RelatedTable, TableChange,
+    refresh_scheme, rescore_answered, rescore_clients, rescore_related, rescore_scheme_clients,
+    trial_evaluation, unsuitable_source, ClientLock, FreshParameters, RelatedTable, TableChange,
 };
 pub use reports::{
     all_client_inputs, check_inputs, distribution, distribution_at, questionnaire,
     questionnaire_for, score_histogram, transitions,
 };
 pub use resegment::{
-    delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, shift_scheme,
+    delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, ruled_now,
+    ruled_scheme_ids, shift_scheme,
 };
 pub use spi::with_pinned_search_path;
 

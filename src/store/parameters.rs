@@ -967,14 +967,37 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: C
         .sum()
 }
 
-/// `rescore_clients` for one scheme with parameters, after `prepare_to_apply` and with the
-/// clients' rows locked.
+/// After an answers statement on the entity: the clients it answered for (text forms of their
+/// keys), locked as `rescore_clients` locks them, re-scored in every scheme with parameters
+/// (see the answers trigger) and in every ruled scheme (whose answers no delta scores).
+/// Returns how many assignments changed.
+pub fn rescore_answered(entity: &Entity, clients: &[String], cause: &str) -> i64 {
+    let mut schemes = parameter_scheme_ids(entity.entity_id);
+    schemes.extend(super::resegment::ruled_scheme_ids(entity.entity_id));
+    schemes.sort_unstable();
+    schemes.dedup();
+    if schemes.is_empty() || clients.is_empty() {
+        return 0;
+    }
+    prepare_to_apply(entity);
+    lock_clients(entity, clients);
+    schemes
+        .into_iter()
+        .map(|scheme_id| rescore_scheme_clients(entity, scheme_id, clients, cause))
+        .sum()
+}
+
+/// `rescore_clients` for one scheme with parameters (or a ruled one), after
+/// `prepare_to_apply` and with the clients' rows locked.
 pub fn rescore_scheme_clients(
     entity: &Entity,
     scheme_id: i32,
     clients: &[String],
     cause: &str,
 ) -> i64 {
+    if super::resegment::is_ruled(scheme_id) {
+        return super::resegment::recompute_ruled(entity, scheme_id, Some(clients), cause);
+    }
     match evaluated_by_applier(entity, scheme_id) {
         Some(group) => apply_evaluated(
             entity,
@@ -1150,13 +1173,36 @@ pub(super) fn lock_clients(entity: &Entity, clients: &[String]) {
             .get_one::<i64>())
         .unwrap_or(0)
     });
-    if super::answer_deltas::isolation_uses_transaction_snapshot() && locked < clients.len() as i64
+    if super::answer_deltas::isolation_uses_transaction_snapshot()
+        && locked < clients.len() as i64
+        && existing_now(entity, clients) > locked
     {
         SegmentError::ClientsChangedSinceSnapshot {
             table: entity.client_table.clone(),
         }
         .raise();
     }
+}
+
+/// How many of the clients exist under a snapshot taken now. Under REPEATABLE READ a client
+/// the transaction's snapshot could not lock either was inserted by another transaction since
+/// (it exists now: the write must fail with 40001) or is gone (this transaction deleted it,
+/// its answers going with it: nothing is left to score).
+fn existing_now(entity: &Entity, clients: &[String]) -> i64 {
+    let in_keys = in_keys(entity, "$1");
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("in_keys", query::Part::Sql(&in_keys)));
+    let sql = render(
+        "SELECT pg_catalog.count(*) FROM {{client_table}} AS segment_client \
+         WHERE segment_client.{{key_column}} {{in_keys}}",
+        &parts,
+    );
+    Spi::connect(|_| {
+        latest::run(&sql, &[clients.to_vec().into()], false)
+            .first()
+            .and_then(|row| latest::parse::<i64>(row, 0))
+            .unwrap_or(0)
+    })
 }
 
 /// Locks the client table against writers and row lockers (EXCLUSIVE: reads go on), as a bulk
@@ -1204,9 +1250,13 @@ pub fn rescore_related(
         // (before the parameters are read: a configuration change committed meanwhile is
         // seen, as its re-segmentation waits for this lock or was waited for)
         prepare_to_apply(entity);
+        // (a ruled scheme's clients are listed: it recomputes them from scratch)
         let groups: Option<Vec<_>> = schemes
             .iter()
-            .map(|&scheme_id| evaluated_by_applier(entity, scheme_id))
+            .map(|&scheme_id| {
+                evaluated_by_applier(entity, scheme_id)
+                    .filter(|_| !super::resegment::is_ruled(scheme_id))
+            })
             .collect();
         if let Some(groups) = groups {
             lock_client_table(entity);
@@ -1269,7 +1319,7 @@ const ROW_LOCKED_CLIENTS: usize = 1000;
 
 /// Whether this many clients make a bulk statement: locked by a table lock, evaluated and
 /// applied with plans made for their number rather than kept ones.
-fn many(clients: usize) -> bool {
+pub(super) fn many(clients: usize) -> bool {
     clients > ROW_LOCKED_CLIENTS
 }
 
@@ -1340,6 +1390,9 @@ pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
 pub fn refresh_scheme(entity: &Entity, scheme_id: i32, cause: &str) -> i64 {
     lock_parameter_tables(entity, scheme_id);
     prepare_to_apply(entity);
+    if super::resegment::ruled_now(scheme_id) {
+        return super::resegment::recompute_ruled(entity, scheme_id, None, cause);
+    }
     if let Some(group) = evaluated_by_applier(entity, scheme_id) {
         return apply_evaluated(
             entity,

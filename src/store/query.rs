@@ -53,6 +53,14 @@ queries! {
     QUESTIONNAIRE_FOR => "questionnaire_for.sql",
     CHECK_INPUTS => "check_inputs.sql",
     VERIFY_INPUTS => "verify_inputs.sql",
+    SCHEME_RULES => "scheme_rules.sql",
+    LINEAR_SCHEME => "linear_scheme.sql",
+    RECOMPUTE_RULED => "recompute_ruled.sql",
+    RULED_SCOPE_ALL => "ruled_scope_all.sql",
+    RULED_SCOPE_CLIENTS => "ruled_scope_clients.sql",
+    NO_PARAMETERS => "no_parameters.sql",
+    NO_PARAMETER_VALUES => "no_parameter_values.sql",
+    WRITE_RECOMPUTED => "write_recomputed.sql",
     ANSWER_CHANGES_INSERT => "answer_changes_insert.sql",
     ANSWER_CHANGES_UPDATE => "answer_changes_update.sql",
     ANSWER_CHANGES_DELETE => "answer_changes_delete.sql",
@@ -78,6 +86,8 @@ queries! {
 /// The fragments any template may name without being given them.
 const FRAGMENTS: &[(&str, &str)] = &[
     ("entity_columns", ENTITY_COLUMNS),
+    ("linear_scheme", LINEAR_SCHEME),
+    ("write_recomputed", WRITE_RECOMPUTED),
     ("apply_deltas", APPLY_DELTAS),
     ("log_applied", LOG_APPLIED),
     ("parameter_values", PARAMETER_VALUES),

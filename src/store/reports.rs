@@ -155,6 +155,8 @@ pub fn check_inputs(
                 required: ok(row.get::<bool>(7)).unwrap_or(false),
                 hidden: false,
                 answer_rows: 0,
+                group: ok(row.get::<String>(9)),
+                values: ok(row.get::<Vec<String>>(10)).unwrap_or_default(),
             };
             Ok((input, ok(row.get::<String>(8))))
         })
@@ -234,6 +236,8 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
                     required: ok(row.get::<bool>(12)).unwrap_or(false),
                     hidden: false,
                     answer_rows: ok(row.get::<i32>(14)).unwrap_or_default(),
+                    group: ok(row.get::<String>(15)),
+                    values: ok(row.get::<Vec<String>>(16)).unwrap_or_default(),
                 });
         }
         Ok(out)

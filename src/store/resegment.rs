@@ -32,12 +32,15 @@ pub fn recompute_scheme(
     cause: &str,
     parameters_changed: bool,
 ) -> i64 {
-    let sql = for_entity(query::RECOMPUTE_SCHEME, entity);
     let with_parameters = parameters::scheme_has_parameters(scheme_id);
     if with_parameters || parameters_changed {
         parameters::lock_parameter_tables(entity, scheme_id);
     }
     Spi::connect_mut(|c| lock_answers(c, entity));
+    if ruled_now(scheme_id) {
+        return recompute_ruled(entity, scheme_id, None, cause);
+    }
+    let sql = for_entity(query::RECOMPUTE_SCHEME, entity);
     let values = if with_parameters {
         parameters::evaluate(entity, scheme_id, None)
     } else {
@@ -50,6 +53,99 @@ pub fn recompute_scheme(
             &[scheme_id.into(), cause.into(), clients, ids, vals],
             true,
         ))
+    })
+}
+
+/// Whether a scheme is ruled (groups, required questions, forced levels: `linear_scheme.sql`),
+/// from the compiled configuration: its clients are never moved by deltas, but recomputed
+/// (`recompute_ruled`).
+pub fn is_ruled(scheme_id: i32) -> bool {
+    super::compiled::get().is_ok_and(|config| config.ruled_schemes.contains(&scheme_id))
+}
+
+/// Whether a scheme is ruled, read under a snapshot taken now: a configuration statement's
+/// trigger asks before the compiled configuration has seen the statement's own rows.
+pub fn ruled_now(scheme_id: i32) -> bool {
+    let sql = render(
+        "SELECT CAST(NOT {{linear_scheme}} AS text) FROM segment.schemes sc WHERE sc.scheme_id = $1",
+        &[],
+    );
+    Spi::connect(|_| {
+        latest::run(&sql, &[scheme_id.into()], false)
+            .first()
+            .and_then(|row| latest::parse::<bool>(row, 0))
+            .unwrap_or(false)
+    })
+}
+
+/// The ruled schemes of an entity, in id order.
+pub fn ruled_scheme_ids(entity_id: i32) -> Vec<i32> {
+    let Ok(config) = super::compiled::get() else {
+        return Vec::new();
+    };
+    let mut ids: Vec<i32> = config
+        .ruled_schemes
+        .iter()
+        .copied()
+        .filter(|id| {
+            config
+                .schemes
+                .get(id)
+                .is_some_and(|s| s.entity_id == entity_id)
+        })
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// Re-scores clients of a ruled scheme from scratch (`recompute_ruled.sql`): `clients` (text
+/// forms of their keys), or every client of the scheme; their parameters evaluated anew.
+/// Returns how many changed. The caller holds what keeps the clients' data still: the answers
+/// locked against writers (a configuration change), or the clients' rows locked (a write of
+/// their answers or data), so the snapshot taken here sees every committed change of them.
+pub fn recompute_ruled(
+    entity: &Entity,
+    scheme_id: i32,
+    clients: Option<&[String]>,
+    cause: &str,
+) -> i64 {
+    let with_parameters = parameters::scheme_has_parameters(scheme_id);
+    let values = if with_parameters {
+        parameters::evaluate(entity, scheme_id, clients)
+    } else {
+        parameters::ParameterValues::default()
+    };
+    let scope = match clients {
+        Some(_) => query::RULED_SCOPE_CLIENTS,
+        None => query::RULED_SCOPE_ALL,
+    };
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("scope", query::Part::Fragment(scope)));
+    if !with_parameters {
+        parts.push((
+            "parameter_values",
+            query::Part::Fragment(query::NO_PARAMETER_VALUES),
+        ));
+        parts.push((
+            "parameter_points",
+            query::Part::Fragment(query::NO_PARAMETERS),
+        ));
+    }
+    let sql = render(query::RECOMPUTE_RULED, &parts);
+    let [keys, ids, vals] = values.arguments();
+    let mut args = vec![scheme_id.into(), cause.into(), keys, ids, vals];
+    if let Some(clients) = clients {
+        args.push(clients.to_vec().into());
+    }
+    // a few clients (a write's) run a kept plan; many are planned afresh with the list's real
+    // size, and every client with the scheme's real statistics
+    let few = clients.is_some_and(|c| !parameters::many(c.len()));
+    Spi::connect_mut(|_| {
+        count_of(&if few {
+            latest::run_kept(&sql, &args, true)
+        } else {
+            latest::run(&sql, &args, true)
+        })
     })
 }
 

@@ -91,8 +91,16 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
             // (picks are multiple-choice answers: the configuration the first two tiers
             // compile has single-choice questions only)
             let picks = entity.is_picks(relid);
-            if one_answer && !picks && store::apply_known_delta(entity, firing, change).or_raise() {
-                return; // tier 2: known delta
+            if one_answer && !picks {
+                match store::apply_known_delta(entity, firing, change).or_raise() {
+                    store::KnownDelta::Applied => return, // tier 2: known delta
+                    store::KnownDelta::Ruled(client) => {
+                        // a ruled scheme's answer: its client recomputed, no delta
+                        store::rescore_answered(entity, &[client], "answer");
+                        return;
+                    }
+                    store::KnownDelta::Declined => {}
+                }
             }
             // tier 3: set-based (a bulk statement's under the settings for many clients)
             let set_based = || store::apply_set_based(entity, firing, change, rows, relid);
@@ -116,10 +124,13 @@ fn apply(relid: pg_sys::Oid, firing: &FiringTrigger<'_>, change: Option<AnswerCh
             // Schemes with parameters: the answered clients' parameters are evaluated anew,
             // so that a value no trigger saw change (a column a BEFORE trigger of the client
             // table set, a stable function's result) is current wherever an answer lands,
-            // a client's first assignment included.
-            if store::entity_has_parameters(entity.entity_id) {
+            // a client's first assignment included. Ruled schemes (which the deltas above
+            // left alone): the answered clients recomputed from scratch.
+            if store::entity_has_parameters(entity.entity_id)
+                || !store::ruled_scheme_ids(entity.entity_id).is_empty()
+            {
                 let clients = store::answered_clients(firing);
-                store::rescore_clients(entity, &clients, "answer", store::ClientLock::Take);
+                store::rescore_answered(entity, &clients, "answer");
             }
         })
     })

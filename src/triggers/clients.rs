@@ -122,7 +122,10 @@ fn rescore_updated_client(entity: &Entity, firing: &FiringTrigger<'_>, relid: pg
     };
     let clients = [key_text];
     for scheme_id in store::parameter_scheme_ids(entity.entity_id) {
-        if let Some(config) = &config {
+        if let Some(config) = config
+            .as_ref()
+            .filter(|c| !c.ruled_schemes.contains(&scheme_id))
+        {
             let fresh = store::evaluate_client(entity, scheme_id, &clients[0]);
             let written = match fresh {
                 Some(store::FreshParameters {

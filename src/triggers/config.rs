@@ -67,9 +67,11 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
     let how = match (table.as_str(), op) {
         ("levels", _) => Resegmentation::Relevel,
         // a parameter gives every client a value at once; a new range may hold given answers
-        ("parameters" | "parameter_ranges" | "parameter_matches" | "question_ranges", _) => {
-            Resegmentation::Recompute
-        }
+        (
+            "parameters" | "parameter_ranges" | "parameter_matches" | "question_ranges" | "groups"
+            | "forced_levels",
+            _,
+        ) => Resegmentation::Recompute,
         // a new question or option has no answers yet: nobody moves
         (_, PgTriggerOperation::Insert) => Resegmentation::None,
         (_, PgTriggerOperation::Update) if store::values_only(&firing, &table) => {
@@ -133,6 +135,13 @@ fn resegment(scheme_id: i32, table: &str, how: Resegmentation, firing: &FiringTr
     if !active {
         return;
     }
+    // A ruled scheme's scores are no sums to shift or levels to look up again alone (a group's
+    // clamp, a forced level, a new required question): its clients are recomputed.
+    let how = match how {
+        Resegmentation::None if table == "options" => how,
+        _ if store::ruled_now(scheme_id) => Resegmentation::Recompute,
+        _ => how,
+    };
     let cause = "scheme change";
     as_role(scheme.entity.owner, || {
         with_bulk_settings(|| match how {

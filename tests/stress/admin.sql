@@ -63,6 +63,14 @@ INSERT INTO segment.levels (scheme_id, name, min_score, max_score)
 SELECT scheme_id, 'gold', :b, 'Infinity' FROM segment.schemes WHERE name = 'loyalty';
 COMMIT;
 \endif
+-- risk's rules now and then: its group's cap (never below its floor -4), or q3 required or not
+\set r random(1, 4)
+\if :r = 1
+UPDATE segment.groups SET max_points = greatest(:pts, -4) WHERE code = 'r12';
+\elif :r = 2
+UPDATE segment.questions SET required = NOT required WHERE code = 'q3'
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'risk');
+\endif
 -- value: the points of one of its parameter ranges, a parameter's weight, or a refresh
 \set kind random(1, 3)
 \if :kind = 1

@@ -1,5 +1,6 @@
 -- Stress-test database: three client tables with different key types, four schemes (two over
--- the bigint table, one over the text table, one over the varchar(12) table mixing a question
+-- the bigint table, one of them with rules (a clamped group, a required question, a forced
+-- level), one over the text table, one over the varchar(12) table mixing a question
 -- with parameters over the client row and over an orders table), pre-loaded answers and
 -- orders, and one view per check.
 -- Codes are regular (questions q1..qN, options o1..oM) so the pgbench scripts can pick them
@@ -31,6 +32,11 @@ FROM generate_series(1, 3) q, generate_series(1, 2) o;
 SELECT segment.add_level('risk', 'low', '-Infinity', 0);
 SELECT segment.add_level('risk', 'mid', 0, 6);
 SELECT segment.add_level('risk', 'high', 6, 'Infinity');
+-- and ruled: q1 and q2 in a group clamped to [-4, 5], q3 required, option o2 of q2 forces high
+SELECT segment.add_group('risk', 'r12', -4, 5);
+SELECT segment.set_group('risk', 'q1', 'r12'), segment.set_group('risk', 'q2', 'r12');
+SELECT segment.set_required('risk', 'q3');
+SELECT segment.force_level('risk', 'q2', 'o2', 'high');
 
 -- loyalty (st.accounts, text keys): 4 questions x 3 options, levels bronze / silver / gold.
 SELECT segment.create_scheme('loyalty', 'st.accounts');
@@ -149,7 +155,8 @@ CREATE VIEW st.check_verify AS
 -- sum of weight x points (an option's; a number answer's range's, none outside every range;
 -- each picked option's), answered = count of answer and pick rows, segment = the level holding
 -- the score, and an assignment exactly for the clients with an answer in the scheme (schemes
--- without parameters; check_parameter_recompute covers the other).
+-- without parameters or rules; check_parameter_recompute and check_ruled_recompute cover the
+-- others).
 CREATE VIEW st.check_recompute AS
     WITH contributions AS (
         SELECT a.tbl, o.scheme_id, a.client, o.weight * o.points AS points
@@ -166,6 +173,7 @@ CREATE VIEW st.check_recompute AS
     expected AS (
         SELECT tbl, scheme_id, client, sum(points) AS score, count(*)::int AS answered
         FROM contributions WHERE tbl <> 'customers'
+          AND scheme_id <> (SELECT scheme_id FROM segment.schemes WHERE name = 'risk')
         GROUP BY 1, 2, 3)
     SELECT coalesce(e.tbl, s.tbl) AS tbl, coalesce(e.scheme_id, s.scheme_id) AS scheme_id,
            coalesce(e.client, s.client) AS client, s.score AS stored_score, e.score AS expected_score,
@@ -174,7 +182,8 @@ CREATE VIEW st.check_recompute AS
     FROM expected e
     LEFT JOIN segment.levels l
         ON l.scheme_id = e.scheme_id AND e.score >= l.min_score AND e.score < l.max_score
-    FULL JOIN (SELECT * FROM st.assignments WHERE tbl <> 'customers') s
+    FULL JOIN (SELECT * FROM st.assignments WHERE tbl <> 'customers'
+               AND scheme_id <> (SELECT scheme_id FROM segment.schemes WHERE name = 'risk')) s
         ON (s.tbl, s.scheme_id, s.client) = (e.tbl, e.scheme_id, e.client)
     WHERE s.score IS DISTINCT FROM e.score OR s.segment IS DISTINCT FROM l.name
        OR s.answered IS DISTINCT FROM e.answered;
@@ -211,6 +220,50 @@ CREATE VIEW st.check_parameter_recompute AS
          AND NOT e.incomplete AND e.score >= l.min_score AND e.score < l.max_score
     FULL JOIN (SELECT * FROM st.assignments WHERE tbl = 'customers') s ON s.client = e.client
     WHERE s.score IS DISTINCT FROM trim_scale(e.score) OR s.segment IS DISTINCT FROM l.name;
+
+-- Scheme risk recomputed in plain SQL with its rules as they are now: the weighted points of
+-- a group's members summed and clamped to the group's bounds, the first forced level an
+-- answer meets, else no segment while a required question is unanswered, else the level.
+CREATE VIEW st.check_ruled_recompute AS
+    WITH sc AS (SELECT scheme_id FROM segment.schemes WHERE name = 'risk'),
+    given AS (
+        SELECT a.client, q.question_id, q.group_id, o.option_id, q.weight * o.points AS points
+        FROM st.answers a JOIN segment.questions q USING (question_id)
+        JOIN segment.options o USING (question_id, option_id)
+        WHERE a.tbl = 'companies' AND q.scheme_id = (SELECT scheme_id FROM sc)),
+    sums AS (SELECT client, group_id, sum(points) AS points FROM given GROUP BY 1, 2),
+    expected AS (
+        SELECT s.client,
+               sum(CASE WHEN g.min_points > s.points THEN g.min_points
+                        WHEN g.max_points < s.points THEN g.max_points
+                        ELSE s.points END) AS score
+        FROM sums s LEFT JOIN segment.groups g ON g.group_id = s.group_id GROUP BY s.client),
+    forced AS (
+        SELECT DISTINCT ON (x.client) x.client, l.name
+        FROM given x JOIN segment.forced_levels f ON f.option_id = x.option_id
+        JOIN segment.levels l ON l.level_id = f.level_id
+        ORDER BY x.client, f.rule_id),
+    want AS (
+        SELECT e.client, e.score,
+               (SELECT count(*) FROM given x WHERE x.client = e.client)::int AS answered,
+               COALESCE(f.name, CASE WHEN NOT EXISTS (
+                   SELECT 1 FROM segment.questions q
+                   WHERE q.scheme_id = (SELECT scheme_id FROM sc) AND q.required
+                     AND NOT EXISTS (SELECT 1 FROM given x WHERE x.client = e.client
+                                                            AND x.question_id = q.question_id))
+                   THEN l.name END) AS segment
+        FROM expected e LEFT JOIN forced f ON f.client = e.client
+        LEFT JOIN segment.levels l ON l.scheme_id = (SELECT scheme_id FROM sc)
+             AND e.score >= l.min_score AND e.score < l.max_score)
+    SELECT coalesce(w.client, s.client) AS client, s.score AS stored_score,
+           w.score AS expected_score, s.segment AS stored_segment, w.segment AS expected_segment,
+           s.answered AS stored_answered, w.answered AS expected_answered
+    FROM want w
+    FULL JOIN (SELECT * FROM st.assignments
+               WHERE tbl = 'companies' AND scheme_id = (SELECT scheme_id FROM sc)) s
+        ON s.client = w.client
+    WHERE s.score IS DISTINCT FROM w.score OR s.segment IS DISTINCT FROM w.segment
+       OR s.answered IS DISTINCT FROM w.answered;
 
 -- The ledger agrees with the assignment: the latest history row of a (scheme, client) carries
 -- the assignment's score and segment; without an assignment there is no history, or the latest

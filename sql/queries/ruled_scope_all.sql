@@ -1,0 +1,5 @@
+-- What recompute_ruled.sql reads when it re-scores every client of the scheme: all answers,
+-- picks and assignments.
+scope_answers AS NOT MATERIALIZED (SELECT * FROM {{answers}}),
+scope_picks AS NOT MATERIALIZED (SELECT * FROM {{picks}}),
+scope_assignments AS NOT MATERIALIZED (SELECT * FROM {{assignments}})

@@ -1,0 +1,167 @@
+//! The configuration of ruled schemes (sql/rules.sql): groups, members, required inputs and
+//! forced levels, written with plain statements whose table triggers check and re-segment.
+
+use super::configuration::insert_returning_id;
+use super::spi::{all_names, value, value_mut};
+use crate::entity::Scheme;
+use crate::error::{Result, SegmentError};
+
+/// An input of a scheme by its code: a question or a parameter (codes are unique among both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Question(i32),
+    Parameter(i32),
+}
+
+/// The question or parameter `code` of the scheme; an unknown code is refused, listing both.
+pub fn input(scheme: &Scheme, code: &str) -> Result<Input> {
+    let found = value::<Vec<String>>(
+        "SELECT ARRAY[kind, id::text] FROM ( \
+             SELECT 'q' AS kind, question_id AS id FROM segment.questions \
+             WHERE scheme_id = $1 AND code = $2 \
+             UNION ALL SELECT 'p', parameter_id FROM segment.parameters \
+             WHERE scheme_id = $1 AND code = $2) i",
+        &[scheme.scheme_id.into(), code.into()],
+    );
+    let parsed = found.as_deref().and_then(|found| match found {
+        [kind, id] => Some((kind.as_str(), id.parse::<i32>().ok()?)),
+        _ => None,
+    });
+    match parsed {
+        Some(("q", id)) => Ok(Input::Question(id)),
+        Some((_, id)) => Ok(Input::Parameter(id)),
+        _ => Err(SegmentError::UnknownRuleTarget {
+            scheme: scheme.name.clone(),
+            what: "question or parameter",
+            code: code.to_string(),
+            known: all_names(
+                "SELECT code FROM (SELECT code, position FROM segment.questions WHERE scheme_id = $1 \
+                 UNION ALL SELECT code, position FROM segment.parameters WHERE scheme_id = $1) i \
+                 ORDER BY position, code",
+                &[scheme.scheme_id.into()],
+            ),
+        }),
+    }
+}
+
+/// The id of a group of the scheme; an unknown code is refused, listing the known ones.
+pub fn group_id(scheme: &Scheme, code: &str) -> Result<i32> {
+    value::<i32>(
+        "SELECT group_id FROM segment.groups WHERE scheme_id = $1 AND code = $2",
+        &[scheme.scheme_id.into(), code.into()],
+    )
+    .ok_or_else(|| SegmentError::UnknownRuleTarget {
+        scheme: scheme.name.clone(),
+        what: "group",
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.groups WHERE scheme_id = $1 ORDER BY code",
+            &[scheme.scheme_id.into()],
+        ),
+    })
+}
+
+/// The id of a level of the scheme; an unknown name is refused, listing the known ones.
+pub fn level_id(scheme: &Scheme, name: &str) -> Result<i32> {
+    value::<i32>(
+        "SELECT level_id FROM segment.levels WHERE scheme_id = $1 AND name = $2",
+        &[scheme.scheme_id.into(), name.into()],
+    )
+    .ok_or_else(|| SegmentError::UnknownRuleTarget {
+        scheme: scheme.name.clone(),
+        what: "level",
+        code: name.to_string(),
+        known: all_names(
+            "SELECT name FROM segment.levels WHERE scheme_id = $1 ORDER BY min_score, name",
+            &[scheme.scheme_id.into()],
+        ),
+    })
+}
+
+pub fn group_taken(scheme_id: i32, code: &str) -> bool {
+    super::spi::exists(
+        "SELECT 1 FROM segment.groups WHERE scheme_id = $1 AND code = $2",
+        &[scheme_id.into(), code.into()],
+    )
+}
+
+/// A new group; bounds as text (None: open).
+pub fn insert_group(scheme_id: i32, code: &str, min: Option<&str>, max: Option<&str>) -> i32 {
+    insert_returning_id(
+        "INSERT INTO segment.groups (scheme_id, code, min_points, max_points) \
+         VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING group_id",
+        &[scheme_id.into(), code.into(), min.into(), max.into()],
+    )
+}
+
+/// Puts an input into a group (None: into none).
+pub fn set_group(input: Input, group_id: Option<i32>) {
+    let sql = match input {
+        Input::Question(_) => {
+            "UPDATE segment.questions SET group_id = $2 \
+             WHERE question_id = $1 AND group_id IS DISTINCT FROM $2"
+        }
+        Input::Parameter(_) => {
+            "UPDATE segment.parameters SET group_id = $2 \
+             WHERE parameter_id = $1 AND group_id IS DISTINCT FROM $2"
+        }
+    };
+    value_mut::<i32>(
+        &format!("WITH u AS ({sql} RETURNING 1) SELECT pg_catalog.count(*)::integer FROM u"),
+        &[input_id(input).into(), group_id.into()],
+    );
+}
+
+/// Makes an input required or not.
+pub fn set_required(input: Input, required: bool) {
+    let sql = match input {
+        Input::Question(_) => {
+            "UPDATE segment.questions SET required = $2 WHERE question_id = $1 AND required <> $2"
+        }
+        Input::Parameter(_) => {
+            "UPDATE segment.parameters SET required = $2 WHERE parameter_id = $1 AND required <> $2"
+        }
+    };
+    value_mut::<i32>(
+        &format!("WITH u AS ({sql} RETURNING 1) SELECT pg_catalog.count(*)::integer FROM u"),
+        &[input_id(input).into(), required.into()],
+    );
+}
+
+fn input_id(input: Input) -> i32 {
+    match input {
+        Input::Question(id) | Input::Parameter(id) => id,
+    }
+}
+
+/// Whether the input has a forced level for this value already.
+pub fn forced_value_taken(input: Input, value: &str) -> bool {
+    let column = match input {
+        Input::Question(_) => "question_id",
+        Input::Parameter(_) => "parameter_id",
+    };
+    super::spi::exists(
+        &format!("SELECT 1 FROM segment.forced_levels WHERE {column} = $1 AND value = $2"),
+        &[input_id(input).into(), value.into()],
+    )
+}
+
+/// A new forced level; the table's BEFORE trigger checks the value against the input (and, for
+/// a choice question, records the option it names).
+pub fn insert_forced_level(scheme_id: i32, input: Input, value: &str, level_id: i32) -> i32 {
+    let (question, parameter) = match input {
+        Input::Question(id) => (Some(id), None),
+        Input::Parameter(id) => (None, Some(id)),
+    };
+    insert_returning_id(
+        "INSERT INTO segment.forced_levels (scheme_id, question_id, parameter_id, value, level_id) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING rule_id",
+        &[
+            scheme_id.into(),
+            question.into(),
+            parameter.into(),
+            value.into(),
+            level_id.into(),
+        ],
+    )
+}
