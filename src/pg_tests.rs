@@ -254,6 +254,7 @@ mod tests {
             ("states", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("states_before", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("states_after", QueryPart::Fragment("SELECT 1, 1, 1")),
+            ("scope", QueryPart::Fragment("scope_answers AS (SELECT 1)")),
         ];
         for (file, template) in ALL_QUERIES {
             let commented = template

@@ -148,7 +148,9 @@ SELECT segment.set_required('ruled', 'shelf', false);
 SELECT client_id, score, segment, status, forced, missing FROM :asg ORDER BY client_id;
 SELECT ru.consistent();
 -- A level a rule forces cannot go before the rule.
+\set VERBOSITY terse
 DELETE FROM segment.levels WHERE name = 'inactive';
+\set VERBOSITY default
 -- Without groups, requirements and forced levels the scheme is a plain sum again.
 DELETE FROM segment.groups;
 DELETE FROM segment.forced_levels;
