@@ -23,3 +23,28 @@ FROM crm.companies c
 JOIN segment.answer_options o ON o.scheme = 'outlet_category' AND o.question = 'status'
  AND o.option = CASE WHEN abs(hashtext('status/' || c.id)) % 30 = 0 THEN 'closed' ELSE 'open' END
 WHERE c.id <= 1160;
+
+-- Subtypes: the outlet type of the CRM selects the outlet's variant. Supermarkets and
+-- minimarkets (pharmacies are assessed as minimarkets) count their checkout counters; kiosks
+-- instead count their opening hours, and have levels of their own: a kiosk with 20 points is
+-- an "A" kiosk, a supermarket with 20 points a "B" one.
+SELECT segment.add_variant('outlet_category', 'supermarket', 'Supermarket', ARRAY['supermarket']);
+SELECT segment.add_variant('outlet_category', 'minimarket', 'Minimarket', ARRAY['minimarket', 'pharmacy']);
+SELECT segment.add_variant('outlet_category', 'kiosk', 'Kiosk', ARRAY['kiosk']);
+SELECT segment.attach('outlet_category', 'supermarket', 'checkouts');
+SELECT segment.attach('outlet_category', 'minimarket', 'checkouts');
+SELECT segment.add_question('outlet_category', 'opening_hours', 'Opening hours', 1);
+SELECT segment.add_option('outlet_category', 'opening_hours', 'day', 'Daytime only', 0);
+SELECT segment.add_option('outlet_category', 'opening_hours', 'late', 'Until late', 3);
+SELECT segment.add_option('outlet_category', 'opening_hours', 'always', 'Around the clock', 6);
+SELECT segment.attach('outlet_category', 'kiosk', 'opening_hours');
+SELECT segment.add_level('outlet_category', 'C', '-Infinity', 12, 'kiosk');
+SELECT segment.add_level('outlet_category', 'B', 12, 18, 'kiosk');
+SELECT segment.add_level('outlet_category', 'A', 18, 'Infinity', 'kiosk');
+INSERT INTO segment.crm_companies_answers (client_id, question_id, option_id)
+SELECT c.id, o.question_id, o.option_id
+FROM crm.companies c
+JOIN segment.answer_options o ON o.scheme = 'outlet_category' AND o.question = 'opening_hours'
+ AND o.option = (ARRAY['day', 'late', 'always'])[1 + abs(hashtext('hours/' || c.id)) % 3]
+WHERE c.id <= 1160 AND c.outlet_type = 'kiosk';
+SELECT segment.set_variant_column('outlet_category', 'outlet_type');

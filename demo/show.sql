@@ -61,6 +61,29 @@ WHERE o.scheme = 'outlet_category' AND o.question = 'payments' AND a.question_id
 SELECT score, segment, status, missing FROM segment.crm_companies_assignments
 WHERE client_id = 8 AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'outlet_category');
 SELECT 'outlet_category' AS scheme, count(*) AS disagreeing FROM segment.verify('outlet_category');
+\echo '--- subtypes: the same points, another category (a kiosk''s levels are its own)'
+SELECT DISTINCT ON (c.outlet_type) c.outlet_type, a.client_id, a.score, a.segment
+FROM segment.crm_companies_assignments a
+JOIN crm.companies c ON c.id = a.client_id
+JOIN segment.schemes s ON s.scheme_id = a.scheme_id AND s.name = 'outlet_category'
+WHERE a.status = 'scored' AND c.outlet_type IN ('kiosk', 'supermarket')
+  AND a.score = (SELECT a2.score FROM segment.crm_companies_assignments a2
+                 JOIN crm.companies c2 ON c2.id = a2.client_id
+                 WHERE a2.scheme_id = a.scheme_id AND a2.status = 'scored'
+                   AND c2.outlet_type IN ('kiosk', 'supermarket')
+                 GROUP BY a2.score HAVING count(DISTINCT a2.segment) > 1
+                 ORDER BY a2.score DESC LIMIT 1)
+ORDER BY c.outlet_type, a.client_id;
+\echo '--- company 10, a kiosk, is rebuilt as a supermarket: its checkouts count now, its opening hours no more'
+SELECT c.outlet_type, a.score, a.segment FROM crm.companies c
+JOIN segment.crm_companies_assignments a ON a.client_id = c.id
+JOIN segment.schemes s ON s.scheme_id = a.scheme_id AND s.name = 'outlet_category' WHERE c.id = 10;
+UPDATE crm.companies SET outlet_type = 'supermarket' WHERE id = 10;
+SELECT c.outlet_type, a.score, a.segment FROM crm.companies c
+JOIN segment.crm_companies_assignments a ON a.client_id = c.id
+JOIN segment.schemes s ON s.scheme_id = a.scheme_id AND s.name = 'outlet_category' WHERE c.id = 10;
+SELECT item, value, contribution, note FROM segment.explain('outlet_category', 10)
+WHERE item IN ('checkouts', 'opening_hours');
 
 \echo
 \echo '--- account_value: a question, the company''s head count and its orders'
@@ -84,12 +107,12 @@ SELECT * FROM segment.transitions('outlet_category',
     (SELECT min(changed_at) FROM segment.crm_companies_history), now());
 \echo '--- golden-set tests of the outlet scheme: two hand-scored outlets (passed = the engine agrees)'
 SELECT * FROM segment.check_scheme('outlet_category', '[
-  {"name": "flagship (45 points: presence capped at 8)",
+  {"name": "flagship supermarket (45 points: presence capped at 8)", "variant": "supermarket",
    "answers": {"floor_area": "over_1000", "assortment": "wide", "foot_traffic": "high",
                "payments": "on_time", "visibility": "good", "checkouts": 8,
                "payment_methods": ["card", "mobile"]},
    "expected": "A+"},
-  {"name": "corner shop (-2.5 points)",
+  {"name": "corner minimarket (-2.5 points)", "variant": "minimarket",
    "answers": {"floor_area": "under_50", "assortment": "narrow", "foot_traffic": "low",
                "payments": "late", "visibility": "poor"},
    "expected": "C"}]');

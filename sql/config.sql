@@ -70,7 +70,10 @@ CREATE TABLE segment.levels (
     name      text NOT NULL CONSTRAINT levels_name_not_blank CHECK (btrim(name) <> ''),
     min_score numeric NOT NULL,
     max_score numeric NOT NULL,
-    CONSTRAINT levels_name_key UNIQUE (scheme_id, name),
+    -- the variant whose level it is (NULL: the scheme's; sql/variants.sql adds the foreign key)
+    variant_id integer,
+    -- names are unique per scheme and variant: a kiosk's "A" and a supermarket's "A" differ
+    CONSTRAINT levels_name_key UNIQUE NULLS NOT DISTINCT (scheme_id, variant_id, name),
     CONSTRAINT levels_range_order CHECK (min_score < max_score),
     CONSTRAINT levels_bounds_finite_or_infinite CHECK (
         (min_score = '-Infinity' OR (abs(min_score) < 1e15 AND min_score = round(min_score, 4)))

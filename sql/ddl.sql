@@ -186,6 +186,20 @@ DECLARE
     gives oid;
     failure text;
 BEGIN
+    -- a column that selects a scheme's variants stays (as it is named)
+    SELECT s.name AS scheme, v.column_name INTO p
+    FROM segment.variant_columns v
+    JOIN segment.schemes s ON s.scheme_id = v.scheme_id
+    JOIN segment.entities en ON en.entity_id = s.entity_id
+    WHERE en.client_table = altered
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = altered AND a.attname = v.column_name AND NOT a.attisdropped)
+    ORDER BY s.name LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: column "%" of % selects the variants of scheme "%"', p.column_name, altered, p.scheme
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Set the scheme''s variant column to NULL with segment.set_variant_column() first, and to the new column after.';
+    END IF;
     SELECT pa.code, c.name INTO p
     FROM segment.parameters pa
     JOIN segment.schemes s ON s.scheme_id = pa.scheme_id

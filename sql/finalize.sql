@@ -160,6 +160,55 @@ CREATE TRIGGER forced_levels_delete AFTER DELETE ON segment.forced_levels
 CREATE TRIGGER forced_levels_truncate AFTER TRUNCATE ON segment.forced_levels
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 
+-- Variants re-segment their scheme like any configuration (sql/variants.sql). A variant column
+-- is checked before it is written, and the client table's triggers follow it (a client whose
+-- column changes is re-scored); one value never selects two variants of a scheme.
+CREATE TRIGGER variant_columns_checked BEFORE INSERT OR UPDATE ON segment.variant_columns
+    FOR EACH ROW EXECUTE FUNCTION segment._variant_column_written();
+-- (named to fire before the re-segmentation, as the parameters' own)
+CREATE TRIGGER variant_columns_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON segment.variant_columns
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameters_changed();
+CREATE TRIGGER variants_0_disjoint_insert AFTER INSERT ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._variant_values_disjoint();
+CREATE TRIGGER variants_0_disjoint_update AFTER UPDATE ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._variant_values_disjoint();
+CREATE TRIGGER variant_columns_insert AFTER INSERT ON segment.variant_columns
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_update AFTER UPDATE ON segment.variant_columns
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_delete AFTER DELETE ON segment.variant_columns
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_truncate AFTER TRUNCATE ON segment.variant_columns
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_insert AFTER INSERT ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_update AFTER UPDATE ON segment.variants
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_delete AFTER DELETE ON segment.variants
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_truncate AFTER TRUNCATE ON segment.variants
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_insert AFTER INSERT ON segment.variant_items
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_update AFTER UPDATE ON segment.variant_items
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_delete AFTER DELETE ON segment.variant_items
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_truncate AFTER TRUNCATE ON segment.variant_items
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
 -- A scheme stays bound to the client table it was created over, and is bound (with plain SQL
 -- too) only by a role holding REFERENCES and TRIGGER on it; a deleted scheme takes its
 -- assignments and history with it.
@@ -234,8 +283,8 @@ COMMENT ON FUNCTION segment.add_question(text, text, text, numeric, integer, tex
     'adds a question to a scheme (weight defaults to 1, position to the end) of kind single (one option chosen) or number (a value mapped to points by segment.add_range); returns its id';
 COMMENT ON FUNCTION segment.add_option(text, text, text, text, numeric, integer) IS
     'adds an answer option worth points to a question (position defaults to the end); returns its id';
-COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric) IS
-    'adds a named segment covering scores in [min_score, max_score); Infinity bounds leave an end open';
+COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric, text) IS
+    'adds a named segment covering scores in [min_score, max_score) to a scheme, or to one of its variants; Infinity bounds leave an end open';
 COMMENT ON FUNCTION segment.add_parameter(text, text, text, text, numeric, regclass, name, boolean, integer) IS
     'adds a parameter: an expression over the client table''s columns, or an aggregate over a related table''s rows of the client, evaluated with the caller''s rights, weighted like a question; returns its id';
 COMMENT ON FUNCTION segment._add_parameter(text, text, text, text, numeric, regclass, text, boolean, integer) IS
@@ -275,8 +324,8 @@ COMMENT ON FUNCTION segment.history(text, anycompatible) IS
     'every change of a client''s score or segment in a scheme, oldest first, with cause and scheme version';
 COMMENT ON FUNCTION segment.distribution(text) IS
     'assigned clients per segment and status with their share; clients between levels (unsegmented) and clients missing a required parameter (incomplete) form the NULL-segment rows';
-COMMENT ON FUNCTION segment.questionnaire(text) IS
-    'the scheme''s questions and options in display order, and its levels, as JSON for an app to render';
+COMMENT ON FUNCTION segment.questionnaire(text, text) IS
+    'the scheme''s questions and options in display order, and its levels, as JSON for an app to render; of one variant (its questions and its clients'' levels) when one is named';
 COMMENT ON FUNCTION segment.suggest_levels(text, integer, text) IS
     'level boundaries suggested by the scheme''s current scores: at most k [min_score, max_score) ranges of consecutive scores with their clients, by quantiles (equal numbers of clients) or kmeans (optimal one-dimensional k-means)';
 COMMENT ON FUNCTION segment.add_group(text, text, numeric, numeric) IS
@@ -287,6 +336,12 @@ COMMENT ON FUNCTION segment.set_required(text, text, boolean) IS
     'makes a question or parameter required (or not): while a client lacks it, its status is incomplete and its segment NULL';
 COMMENT ON FUNCTION segment.force_level(text, text, text, text) IS
     'forces a level: a client whose answer to the question is the option (a number question: the value), or whose parameter has the value, gets the level whatever its score (status forced); the rule defined first wins; returns its id';
+COMMENT ON FUNCTION segment.set_variant_column(text, text) IS
+    'splits a scheme into variants by a column of its client table (NULL: by none); a client''s variant is the one whose values hold the column''s value in text form';
+COMMENT ON FUNCTION segment.add_variant(text, text, text, text[]) IS
+    'adds a variant (subtype) of a scheme: the clients whose variant column holds one of column_values; returns its id';
+COMMENT ON FUNCTION segment.attach(text, text, text) IS
+    'attaches a question or parameter to a variant: it counts only for the clients of the variants it is attached to (one attached to none counts for every client)';
 COMMENT ON FUNCTION segment.check_scheme(text, jsonb) IS
     'golden-set tests of a scheme: each case''s answers and parameter values scored by the engine without writing, its segment against the expected one';
 COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS

@@ -225,10 +225,16 @@ BEGIN
     any_parameter := EXISTS (SELECT 1 FROM segment.parameters p
                              JOIN segment.schemes s ON s.scheme_id = p.scheme_id
                              WHERE s.entity_id = e.entity_id);
+    -- the columns client-row parameters read, and the columns that select variants
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
-    FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
-         pg_catalog.unnest(p.columns) AS c(name)
-    WHERE s.entity_id = e.entity_id AND p.source IS NULL;
+    FROM (SELECT c.name
+          FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
+               pg_catalog.unnest(p.columns) AS c(name)
+          WHERE s.entity_id = e.entity_id AND p.source IS NULL
+          UNION ALL
+          SELECT v.column_name
+          FROM segment.variant_columns v JOIN segment.schemes s ON s.scheme_id = v.scheme_id
+          WHERE s.entity_id = e.entity_id) c;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     update_trigger := (SELECT t.oid FROM pg_catalog.pg_trigger t

@@ -450,19 +450,22 @@ BEGIN
     EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.parameters, '
                    'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
-                   'segment.groups, segment.forced_levels TO %s', role_name);
+                   'segment.groups, segment.forced_levels, segment.variant_columns, '
+                   'segment.variants, segment.variant_items TO %s', role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
                        'segment.options, segment.levels, segment.parameters, '
                        'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
-                       'segment.groups, segment.forced_levels TO %s', role_name);
+                       'segment.groups, segment.forced_levels, segment.variant_columns, '
+                       'segment.variants, segment.variant_items TO %s', role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
                        'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
                        'segment.parameter_ranges_range_id_seq, '
                        'segment.parameter_matches_match_id_seq, '
                        'segment.question_ranges_range_id_seq, segment.groups_group_id_seq, '
-                       'segment.forced_levels_rule_id_seq TO %s', role_name);
+                       'segment.forced_levels_rule_id_seq, segment.variants_variant_id_seq '
+                       'TO %s', role_name);
     END IF;
 END
 $fn$;
@@ -539,7 +542,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
                    'segment.parameters, segment.parameter_ranges, segment.parameter_matches, '
-                   'segment.question_ranges, segment.groups, segment.forced_levels FROM %s',
+                   'segment.question_ranges, segment.groups, segment.forced_levels, '
+                   'segment.variant_columns, segment.variants, segment.variant_items FROM %s',
                    role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
@@ -788,6 +792,20 @@ DECLARE
     gives oid;
     failure text;
 BEGIN
+    -- a column that selects a scheme's variants stays (as it is named)
+    SELECT s.name AS scheme, v.column_name INTO p
+    FROM segment.variant_columns v
+    JOIN segment.schemes s ON s.scheme_id = v.scheme_id
+    JOIN segment.entities en ON en.entity_id = s.entity_id
+    WHERE en.client_table = altered
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                      WHERE a.attrelid = altered AND a.attname = v.column_name AND NOT a.attisdropped)
+    ORDER BY s.name LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'pg_segment: column "%" of % selects the variants of scheme "%"', p.column_name, altered, p.scheme
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Set the scheme''s variant column to NULL with segment.set_variant_column() first, and to the new column after.';
+    END IF;
     SELECT pa.code, c.name INTO p
     FROM segment.parameters pa
     JOIN segment.schemes s ON s.scheme_id = pa.scheme_id
@@ -1454,10 +1472,16 @@ BEGIN
     any_parameter := EXISTS (SELECT 1 FROM segment.parameters p
                              JOIN segment.schemes s ON s.scheme_id = p.scheme_id
                              WHERE s.entity_id = e.entity_id);
+    -- the columns client-row parameters read, and the columns that select variants
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
-    FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
-         pg_catalog.unnest(p.columns) AS c(name)
-    WHERE s.entity_id = e.entity_id AND p.source IS NULL;
+    FROM (SELECT c.name
+          FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
+               pg_catalog.unnest(p.columns) AS c(name)
+          WHERE s.entity_id = e.entity_id AND p.source IS NULL
+          UNION ALL
+          SELECT v.column_name
+          FROM segment.variant_columns v JOIN segment.schemes s ON s.scheme_id = v.scheme_id
+          WHERE s.entity_id = e.entity_id) c;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     update_trigger := (SELECT t.oid FROM pg_catalog.pg_trigger t
@@ -2194,8 +2218,25 @@ BEGIN
         'levels', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
-                       'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score, l.name COLLATE "C")
-            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'),
+                       'max_score', NULLIF(l.max_score, 'Infinity'), 'variant', v.code)
+                   ORDER BY v.code COLLATE "C" NULLS FIRST, l.min_score, l.name COLLATE "C")
+            FROM segment.levels l LEFT JOIN segment.variants v ON v.variant_id = l.variant_id
+            WHERE l.scheme_id = s.scheme_id), '[]'),
+        'variant_column', (SELECT vc.column_name FROM segment.variant_columns vc
+                           WHERE vc.scheme_id = s.scheme_id),
+        'variants', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'code', v.code, 'label', v.label,
+                       'column_values', pg_catalog.to_jsonb(v.column_values),
+                       'items', COALESCE((
+                           SELECT pg_catalog.jsonb_agg(COALESCE(q.code, p.code)
+                                                       ORDER BY COALESCE(q.code, p.code) COLLATE "C")
+                           FROM segment.variant_items vi
+                           LEFT JOIN segment.questions q ON q.question_id = vi.question_id
+                           LEFT JOIN segment.parameters p ON p.parameter_id = vi.parameter_id
+                           WHERE vi.variant_id = v.variant_id), '[]'))
+                   ORDER BY v.code COLLATE "C")
+            FROM segment.variants v WHERE v.scheme_id = s.scheme_id), '[]'),
         'groups', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'code', g.code, 'min_points', g.min_points, 'max_points', g.max_points)
@@ -2323,6 +2364,7 @@ DECLARE
     l jsonb;
     g jsonb;
     f jsonb;
+    v jsonb;
     i bigint;
     j bigint;
 BEGIN
@@ -2339,19 +2381,26 @@ BEGIN
     END IF;
     PERFORM segment._document_object(doc, 'the document',
         ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
-              'groups', 'forced_levels'],
-        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels']);
+              'groups', 'forced_levels', 'variant_column', 'variants'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
     target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
     scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
-    -- levels first: every later step re-segments the clients it scores (a parameter scores
-    -- every client of the table) against the final levels
+    -- variants and levels first: every later step re-segments the clients it scores (a
+    -- parameter scores every client of the table) against the final levels
+    FOR v, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(v, pg_catalog.format('variant %s', i),
+            ARRAY['code', 'label', 'column_values', 'items'], ARRAY['column_values', 'items']);
+        PERFORM segment.add_variant(scheme_name, v ->> 'code', v ->> 'label',
+            ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v -> 'column_values')));
+    END LOOP;
     FOR l, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'levels', '[]'))
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(l, pg_catalog.format('level %s', i),
-            ARRAY['name', 'min_score', 'max_score'], '{}');
+            ARRAY['name', 'min_score', 'max_score', 'variant'], '{}');
         PERFORM segment.add_level(scheme_name, l ->> 'name',
             COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
-            COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
+            COALESCE((l ->> 'max_score')::numeric, 'Infinity'), l ->> 'variant');
     END LOOP;
     FOR g, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'groups', '[]'))
                 WITH ORDINALITY LOOP
@@ -2423,6 +2472,14 @@ BEGIN
             PERFORM segment.set_group(scheme_name, p ->> 'code', p ->> 'group');
         END IF;
     END LOOP;
+    -- the variants' inputs, and the column that selects them, once the inputs exist
+    FOR v IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]')) LOOP
+        PERFORM segment.attach(scheme_name, v ->> 'code', item)
+        FROM pg_catalog.jsonb_array_elements_text(COALESCE(v -> 'items', '[]')) AS item;
+    END LOOP;
+    IF doc ->> 'variant_column' IS NOT NULL THEN
+        PERFORM segment.set_variant_column(scheme_name, doc ->> 'variant_column');
+    END IF;
     -- forced levels last, in the document's order (the first defined wins): what they name
     -- exists by now
     FOR f, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'forced_levels', '[]'))
@@ -2436,7 +2493,7 @@ END
 $fn$;
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
-    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels) as one JSON document (docs/scheme.schema.json)';
+    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels, variants) as one JSON document (docs/scheme.schema.json)';
 COMMENT ON FUNCTION segment.import_scheme(jsonb, regclass, boolean) IS
     'creates the scheme a segment.export_scheme document describes over a client table, through the administrator''s functions; returns its id';
 
@@ -2683,6 +2740,253 @@ AS 'MODULE_PATHNAME', 'force_level_wrapper';
 ALTER FUNCTION segment.force_level(text, text, text, text) SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION segment.force_level(text, text, text, text) IS
     'forces a level: a client whose answer to the question is the option (a number question: the value), or whose parameter has the value, gets the level whatever its score (status forced); the rule defined first wins; returns its id';
+
+-- ---------------------------------------------------------------------------------------------
+-- Variants (sql/variants.sql): a client column selects a scheme's variant, with its own inputs
+-- and levels. Levels gain the variant they belong to; their names are unique per variant.
+ALTER TABLE segment.levels
+    ADD COLUMN variant_id integer,
+    DROP CONSTRAINT levels_name_key,
+    ADD CONSTRAINT levels_name_key UNIQUE NULLS NOT DISTINCT (scheme_id, variant_id, name);
+
+-- Variants (subtypes) of a scheme: a column of the client table (variant_columns) selects the
+-- variant a client belongs to (the variant whose column_values hold the column's value in text
+-- form); questions and parameters attached to variants (variant_items) count only for clients of
+-- those variants, the others for every client; a variant with levels of its own segments its
+-- clients with them, one without uses the scheme's. A client whose value matches no variant has
+-- no segment (unless a level is forced). Variants take effect while the scheme has a variant
+-- column. A scheme with variants is ruled (sql/queries/linear_scheme.sql): its clients are
+-- recomputed from scratch.
+
+CREATE TABLE segment.variant_columns (
+    scheme_id   integer PRIMARY KEY REFERENCES segment.schemes ON DELETE CASCADE,
+    column_name name NOT NULL
+);
+
+CREATE TABLE segment.variants (
+    variant_id    serial PRIMARY KEY,
+    scheme_id     integer NOT NULL REFERENCES segment.schemes ON DELETE CASCADE,
+    code          text NOT NULL CONSTRAINT variants_code_not_blank CHECK (btrim(code) <> ''),
+    label         text NOT NULL,
+    column_values text[] NOT NULL
+                  CONSTRAINT variants_values_given
+                  CHECK (cardinality(column_values) > 0
+                         AND array_position(column_values, NULL) IS NULL),
+    CONSTRAINT variants_code_key UNIQUE (scheme_id, code),
+    CONSTRAINT variants_id_scheme_key UNIQUE (variant_id, scheme_id)
+);
+
+CREATE TABLE segment.variant_items (
+    variant_id   integer NOT NULL,
+    scheme_id    integer NOT NULL,
+    question_id  integer,
+    parameter_id integer,
+    CONSTRAINT variant_items_one_item CHECK ((question_id IS NULL) <> (parameter_id IS NULL)),
+    CONSTRAINT variant_items_variant_fkey FOREIGN KEY (variant_id, scheme_id)
+        REFERENCES segment.variants (variant_id, scheme_id) ON DELETE CASCADE,
+    CONSTRAINT variant_items_question_fkey FOREIGN KEY (question_id, scheme_id)
+        REFERENCES segment.questions (question_id, scheme_id) ON DELETE CASCADE,
+    CONSTRAINT variant_items_parameter_fkey FOREIGN KEY (parameter_id, scheme_id)
+        REFERENCES segment.parameters (parameter_id, scheme_id) ON DELETE CASCADE,
+    CONSTRAINT variant_items_key UNIQUE NULLS NOT DISTINCT (variant_id, question_id, parameter_id)
+);
+CREATE INDEX variant_items_question_idx ON segment.variant_items (question_id)
+    WHERE question_id IS NOT NULL;
+CREATE INDEX variant_items_parameter_idx ON segment.variant_items (parameter_id)
+    WHERE parameter_id IS NOT NULL;
+
+-- A level belongs to the scheme (variant_id NULL) or to one of its variants; names and ranges
+-- are the variant's own (a kiosk's "A" and a supermarket's "A" are two levels).
+ALTER TABLE segment.levels
+    ADD CONSTRAINT levels_variant_fkey FOREIGN KEY (variant_id, scheme_id)
+        REFERENCES segment.variants (variant_id, scheme_id) ON DELETE CASCADE;
+
+SELECT pg_catalog.pg_extension_config_dump('segment.variant_columns', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.variants', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.variants_variant_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('segment.variant_items', '');
+
+-- Before a scheme's variant column is written: it is a column of the scheme's client table
+-- (42703), which the writer may read (42501) and attach triggers to (42501: a trigger re-scores
+-- a client whose column changes).
+CREATE FUNCTION segment._variant_column_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    client_table regclass := (SELECT e.client_table FROM segment.schemes s
+                              JOIN segment.entities e ON e.entity_id = s.entity_id
+                              WHERE s.scheme_id = NEW.scheme_id);
+BEGIN
+    IF client_table IS NULL THEN
+        RETURN NEW; -- the foreign key refuses it
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid = client_table AND a.attname = NEW.column_name
+                     AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of % does not exist', NEW.column_name, client_table
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'A scheme''s variants are selected by a column of its client table.';
+    END IF;
+    IF NOT pg_catalog.has_column_privilege(client_table, NEW.column_name, 'SELECT')
+       OR NOT pg_catalog.has_table_privilege(client_table, 'TRIGGER') THEN
+        RAISE EXCEPTION 'permission denied to select variants by column "%" of %', NEW.column_name, client_table
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'It takes SELECT on the column and TRIGGER on the table (a trigger re-scores a client whose column changes).';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+
+-- After a statement on a scheme's variants: no value selects two variants of one scheme (23505).
+CREATE FUNCTION segment._variant_values_disjoint() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    clash record;
+BEGIN
+    SELECT s.name AS scheme, x.value, a.code AS first, b.code AS second INTO clash
+    FROM segment.variants a
+    JOIN segment.variants b ON b.scheme_id = a.scheme_id AND b.variant_id > a.variant_id
+    JOIN segment.schemes s ON s.scheme_id = a.scheme_id,
+         pg_catalog.unnest(a.column_values) AS x(value)
+    WHERE x.value = ANY (b.column_values)
+      AND a.scheme_id IN (SELECT n.scheme_id FROM segment_new_rows n)
+    ORDER BY s.name, x.value LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'value "%" selects two variants of scheme "%": "%" and "%"', clash.value, clash.scheme, clash.first, clash.second
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'A client belongs to one variant: give each value to one variant only.';
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._variant_column_written() IS
+    'internal: checks a scheme''s variant column against its client table and the writer''s rights';
+COMMENT ON FUNCTION segment._variant_values_disjoint() IS
+    'internal: refuses a statement that leaves one value selecting two variants of a scheme';
+COMMENT ON TABLE segment.variant_columns IS
+    'the column of the client table whose value (text form) selects a client''s variant of the scheme';
+COMMENT ON TABLE segment.variants IS
+    'variants (subtypes) of a scheme: the clients whose variant column holds one of column_values; their own inputs (variant_items) and levels (levels.variant_id)';
+COMMENT ON TABLE segment.variant_items IS
+    'the questions and parameters attached to a variant: they count only for its clients (and those of the other variants they are attached to); an input attached to none counts for every client';
+
+-- Variants re-segment their scheme like any configuration (sql/variants.sql). A variant column
+-- is checked before it is written, and the client table's triggers follow it (a client whose
+-- column changes is re-scored); one value never selects two variants of a scheme.
+CREATE TRIGGER variant_columns_checked BEFORE INSERT OR UPDATE ON segment.variant_columns
+    FOR EACH ROW EXECUTE FUNCTION segment._variant_column_written();
+-- (named to fire before the re-segmentation, as the parameters' own)
+CREATE TRIGGER variant_columns_0_sync_triggers AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON segment.variant_columns
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._parameters_changed();
+CREATE TRIGGER variants_0_disjoint_insert AFTER INSERT ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._variant_values_disjoint();
+CREATE TRIGGER variants_0_disjoint_update AFTER UPDATE ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._variant_values_disjoint();
+CREATE TRIGGER variant_columns_insert AFTER INSERT ON segment.variant_columns
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_update AFTER UPDATE ON segment.variant_columns
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_delete AFTER DELETE ON segment.variant_columns
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_columns_truncate AFTER TRUNCATE ON segment.variant_columns
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_insert AFTER INSERT ON segment.variants
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_update AFTER UPDATE ON segment.variants
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_delete AFTER DELETE ON segment.variants
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variants_truncate AFTER TRUNCATE ON segment.variants
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_insert AFTER INSERT ON segment.variant_items
+    REFERENCING NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_update AFTER UPDATE ON segment.variant_items
+    REFERENCING OLD TABLE AS segment_old_rows NEW TABLE AS segment_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_delete AFTER DELETE ON segment.variant_items
+    REFERENCING OLD TABLE AS segment_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER variant_items_truncate AFTER TRUNCATE ON segment.variant_items
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+
+CREATE FUNCTION segment."set_variant_column"(
+	"scheme" TEXT,
+	"column_name" TEXT
+) RETURNS void
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'set_variant_column_wrapper';
+ALTER FUNCTION segment.set_variant_column(text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.set_variant_column(text, text) IS
+    'splits a scheme into variants by a column of its client table (NULL: by none); a client''s variant is the one whose values hold the column''s value in text form';
+
+CREATE FUNCTION segment."add_variant"(
+	"scheme" TEXT,
+	"code" TEXT,
+	"label" TEXT,
+	"column_values" TEXT[]
+) RETURNS INT
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'add_variant_wrapper';
+ALTER FUNCTION segment.add_variant(text, text, text, text[]) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.add_variant(text, text, text, text[]) IS
+    'adds a variant (subtype) of a scheme: the clients whose variant column holds one of column_values; returns its id';
+
+CREATE FUNCTION segment."attach"(
+	"scheme" TEXT,
+	"variant" TEXT,
+	"item" TEXT
+) RETURNS void
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'attach_wrapper';
+ALTER FUNCTION segment.attach(text, text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.attach(text, text, text) IS
+    'attaches a question or parameter to a variant: it counts only for the clients of the variants it is attached to (one attached to none counts for every client)';
+
+-- add_level takes the variant whose level it adds (NULL: the scheme's).
+DROP FUNCTION segment.add_level(text, text, numeric, numeric);
+CREATE FUNCTION segment."add_level"(
+	"scheme" TEXT,
+	"name" TEXT,
+	"min_score" NUMERIC,
+	"max_score" NUMERIC,
+	"variant" TEXT DEFAULT NULL
+) RETURNS INT
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'add_level_wrapper';
+ALTER FUNCTION segment.add_level(text, text, numeric, numeric, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.add_level(text, text, numeric, numeric, text) IS
+    'adds a named segment covering scores in [min_score, max_score) to a scheme, or to one of its variants; Infinity bounds leave an end open';
+
+-- questionnaire takes the variant whose questionnaire it renders (NULL: the whole scheme).
+DROP FUNCTION segment.questionnaire(text);
+CREATE FUNCTION segment."questionnaire"(
+	"scheme" TEXT,
+	"variant" TEXT DEFAULT NULL
+) RETURNS jsonb
+STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'questionnaire_wrapper';
+ALTER FUNCTION segment.questionnaire(text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.questionnaire(text, text) IS
+    'the scheme''s questions and options in display order, and its levels, as JSON for an app to render; of one variant (its questions and its clients'' levels) when one is named';
 
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.

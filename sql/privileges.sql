@@ -66,19 +66,22 @@ BEGIN
     EXECUTE format('GRANT SELECT ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.parameters, '
                    'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
-                   'segment.groups, segment.forced_levels TO %s', role_name);
+                   'segment.groups, segment.forced_levels, segment.variant_columns, '
+                   'segment.variants, segment.variant_items TO %s', role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
                        'segment.options, segment.levels, segment.parameters, '
                        'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
-                       'segment.groups, segment.forced_levels TO %s', role_name);
+                       'segment.groups, segment.forced_levels, segment.variant_columns, '
+                       'segment.variants, segment.variant_items TO %s', role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
                        'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
                        'segment.parameter_ranges_range_id_seq, '
                        'segment.parameter_matches_match_id_seq, '
                        'segment.question_ranges_range_id_seq, segment.groups_group_id_seq, '
-                       'segment.forced_levels_rule_id_seq TO %s', role_name);
+                       'segment.forced_levels_rule_id_seq, segment.variants_variant_id_seq '
+                       'TO %s', role_name);
     END IF;
 END
 $fn$;
@@ -155,7 +158,8 @@ BEGIN
     EXECUTE format('REVOKE ALL ON segment.entities, segment.schemes, segment.questions, '
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
                    'segment.parameters, segment.parameter_ranges, segment.parameter_matches, '
-                   'segment.question_ranges, segment.groups, segment.forced_levels FROM %s',
+                   'segment.question_ranges, segment.groups, segment.forced_levels, '
+                   'segment.variant_columns, segment.variants, segment.variant_items FROM %s',
                    role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);

@@ -2,9 +2,10 @@
 -- from one. The document's shape (docs/scheme.schema.json): format "pg_segment scheme 1", name,
 -- description, client_table, questions (code, prompt, weight, position, kind, required, group,
 -- options, ranges), parameters (code, label, expression, weight, position, required, source,
--- client_column, group, ranges, matches), levels (name, min_score, max_score), groups (code,
--- min_points, max_points) and forced_levels (item, value, level), in the order they apply;
--- open ends of ranges, levels and groups are null. Both run with the caller's rights: export reads the configuration tables, import
+-- client_column, group, ranges, matches), levels (name, min_score, max_score, variant), groups
+-- (code, min_points, max_points), forced_levels (item, value, level) in the order they apply,
+-- variant_column and variants (code, label, column_values, items); open ends of ranges,
+-- levels and groups are null. Both run with the caller's rights: export reads the configuration tables, import
 -- calls the functions an administrator would (with their checks and errors).
 
 CREATE FUNCTION segment.export_scheme(scheme text) RETURNS jsonb
@@ -56,8 +57,25 @@ BEGIN
         'levels', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'name', l.name, 'min_score', NULLIF(l.min_score, '-Infinity'),
-                       'max_score', NULLIF(l.max_score, 'Infinity')) ORDER BY l.min_score, l.name COLLATE "C")
-            FROM segment.levels l WHERE l.scheme_id = s.scheme_id), '[]'),
+                       'max_score', NULLIF(l.max_score, 'Infinity'), 'variant', v.code)
+                   ORDER BY v.code COLLATE "C" NULLS FIRST, l.min_score, l.name COLLATE "C")
+            FROM segment.levels l LEFT JOIN segment.variants v ON v.variant_id = l.variant_id
+            WHERE l.scheme_id = s.scheme_id), '[]'),
+        'variant_column', (SELECT vc.column_name FROM segment.variant_columns vc
+                           WHERE vc.scheme_id = s.scheme_id),
+        'variants', COALESCE((
+            SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                       'code', v.code, 'label', v.label,
+                       'column_values', pg_catalog.to_jsonb(v.column_values),
+                       'items', COALESCE((
+                           SELECT pg_catalog.jsonb_agg(COALESCE(q.code, p.code)
+                                                       ORDER BY COALESCE(q.code, p.code) COLLATE "C")
+                           FROM segment.variant_items vi
+                           LEFT JOIN segment.questions q ON q.question_id = vi.question_id
+                           LEFT JOIN segment.parameters p ON p.parameter_id = vi.parameter_id
+                           WHERE vi.variant_id = v.variant_id), '[]'))
+                   ORDER BY v.code COLLATE "C")
+            FROM segment.variants v WHERE v.scheme_id = s.scheme_id), '[]'),
         'groups', COALESCE((
             SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                        'code', g.code, 'min_points', g.min_points, 'max_points', g.max_points)
@@ -185,6 +203,7 @@ DECLARE
     l jsonb;
     g jsonb;
     f jsonb;
+    v jsonb;
     i bigint;
     j bigint;
 BEGIN
@@ -201,19 +220,26 @@ BEGIN
     END IF;
     PERFORM segment._document_object(doc, 'the document',
         ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
-              'groups', 'forced_levels'],
-        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels']);
+              'groups', 'forced_levels', 'variant_column', 'variants'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
     target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
     scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
-    -- levels first: every later step re-segments the clients it scores (a parameter scores
-    -- every client of the table) against the final levels
+    -- variants and levels first: every later step re-segments the clients it scores (a
+    -- parameter scores every client of the table) against the final levels
+    FOR v, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]'))
+                WITH ORDINALITY LOOP
+        PERFORM segment._document_object(v, pg_catalog.format('variant %s', i),
+            ARRAY['code', 'label', 'column_values', 'items'], ARRAY['column_values', 'items']);
+        PERFORM segment.add_variant(scheme_name, v ->> 'code', v ->> 'label',
+            ARRAY(SELECT pg_catalog.jsonb_array_elements_text(v -> 'column_values')));
+    END LOOP;
     FOR l, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'levels', '[]'))
                 WITH ORDINALITY LOOP
         PERFORM segment._document_object(l, pg_catalog.format('level %s', i),
-            ARRAY['name', 'min_score', 'max_score'], '{}');
+            ARRAY['name', 'min_score', 'max_score', 'variant'], '{}');
         PERFORM segment.add_level(scheme_name, l ->> 'name',
             COALESCE((l ->> 'min_score')::numeric, '-Infinity'),
-            COALESCE((l ->> 'max_score')::numeric, 'Infinity'));
+            COALESCE((l ->> 'max_score')::numeric, 'Infinity'), l ->> 'variant');
     END LOOP;
     FOR g, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'groups', '[]'))
                 WITH ORDINALITY LOOP
@@ -285,6 +311,14 @@ BEGIN
             PERFORM segment.set_group(scheme_name, p ->> 'code', p ->> 'group');
         END IF;
     END LOOP;
+    -- the variants' inputs, and the column that selects them, once the inputs exist
+    FOR v IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]')) LOOP
+        PERFORM segment.attach(scheme_name, v ->> 'code', item)
+        FROM pg_catalog.jsonb_array_elements_text(COALESCE(v -> 'items', '[]')) AS item;
+    END LOOP;
+    IF doc ->> 'variant_column' IS NOT NULL THEN
+        PERFORM segment.set_variant_column(scheme_name, doc ->> 'variant_column');
+    END IF;
     -- forced levels last, in the document's order (the first defined wins): what they name
     -- exists by now
     FOR f, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'forced_levels', '[]'))
@@ -298,6 +332,6 @@ END
 $fn$;
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
-    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels) as one JSON document (docs/scheme.schema.json)';
+    'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels, variants) as one JSON document (docs/scheme.schema.json)';
 COMMENT ON FUNCTION segment.import_scheme(jsonb, regclass, boolean) IS
     'creates the scheme a segment.export_scheme document describes over a client table, through the administrator''s functions; returns its id';

@@ -197,6 +197,10 @@ pub enum SegmentError {
         code: String,
         known: Vec<String>,
     },
+    /// An array argument that must list at least one value.
+    EmptyArray {
+        argument: &'static str,
+    },
     /// A group whose lower bound is above its upper bound.
     GroupBounds {
         group: String,
@@ -262,7 +266,9 @@ impl SegmentError {
             | SegmentError::UnknownQuestion { .. }
             | SegmentError::UnknownOption { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::Duplicate { .. } => ERRCODE_UNIQUE_VIOLATION,
-            SegmentError::GroupBounds { .. } => ERRCODE_INVALID_PARAMETER_VALUE,
+            SegmentError::GroupBounds { .. } | SegmentError::EmptyArray { .. } => {
+                ERRCODE_INVALID_PARAMETER_VALUE
+            }
             SegmentError::NullArgument { .. } => ERRCODE_NULL_VALUE_NOT_ALLOWED,
             SegmentError::NotATable { .. } => ERRCODE_WRONG_OBJECT_TYPE,
             SegmentError::UndefinedTable { .. } => ERRCODE_UNDEFINED_TABLE,
@@ -431,6 +437,9 @@ impl SegmentError {
             SegmentError::UnknownRuleTarget {
                 scheme, what, code, ..
             } => format!("{what} \"{code}\" does not exist in scheme \"{scheme}\""),
+            SegmentError::EmptyArray { argument } => {
+                format!("{argument} must list at least one value")
+            }
             SegmentError::GroupBounds { group, min, max } => format!(
                 "min_points {min} of group \"{group}\" is above its max_points {max}"
             ),
@@ -489,6 +498,7 @@ impl SegmentError {
                 match *what {
                     "group" => "Groups are added with segment.add_group();",
                     "level" => "Levels are added with segment.add_level();",
+                    "variant" => "Variants are added with segment.add_variant();",
                     _ => "A rule names a question or a parameter of the scheme;",
                 },
                 listed(known)

@@ -94,9 +94,14 @@ extension_sql_file!(
     requires = ["number_questions"]
 );
 extension_sql_file!(
+    "../sql/variants.sql",
+    name = "variants",
+    requires = ["rules"]
+);
+extension_sql_file!(
     "../sql/schemes_as_code.sql",
     name = "schemes_as_code",
-    requires = ["rules"]
+    requires = ["variants"]
 );
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 

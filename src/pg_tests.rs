@@ -255,6 +255,19 @@ mod tests {
             ("states_before", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("states_after", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("scope", QueryPart::Fragment("scope_answers AS (SELECT 1)")),
+            ("variant", QueryPart::Sql("NULL")),
+            (
+                "client_variants",
+                QueryPart::Fragment("client_variants AS (SELECT 1)"),
+            ),
+            ("variant_column", QueryPart::Identifier("Format")),
+            ("question_counts", QueryPart::Sql("true")),
+            ("parameter_counts", QueryPart::Sql("true")),
+            ("required_counts", QueryPart::Sql("true")),
+            ("variant_matched", QueryPart::Sql("true")),
+            ("item_column", QueryPart::Identifier("question_id")),
+            ("item", QueryPart::Sql("q.question_id")),
+            ("client", QueryPart::Sql("a.client_id")),
         ];
         for (file, template) in ALL_QUERIES {
             let commented = template

@@ -5,7 +5,9 @@
 -- (an unknown option code, a value of the wrong JSON type), NULL when nothing is. A parameter's
 -- value matches in its text form (booleans are true/false), else a number falls in a range.
 -- Columns: position, code, kind, weight, value, points, required, problem, group code, values
--- (what a forced level compares with, as explain_inputs.sql gives them).
+-- (what a forced level compares with, as explain_inputs.sql gives them), whether the input
+-- counts for the case's variant ("variant": a variant's code; every input counts in a scheme
+-- that selects no variants).
 WITH answers AS (
     SELECT q.question_id, q.position, q.code, q.kind, q.weight, q.required, q.group_id, g.given,
            -- (cast only what is a JSON number: a join condition is not evaluated in order)
@@ -42,7 +44,12 @@ SELECT a.position, a.code, 'question', a.weight::text,
        CASE a.kind WHEN 'single' THEN CASE WHEN o.code IS NOT NULL THEN ARRAY[o.code] END
                    WHEN 'number' THEN CASE WHEN a.number IS NOT NULL
                                            THEN ARRAY[pg_catalog.trim_scale(a.number)::text] END
-                   ELSE pk.code_list END
+                   ELSE pk.code_list END,
+       NOT EXISTS (SELECT 1 FROM segment.variant_columns vc WHERE vc.scheme_id = $1)
+       OR NOT EXISTS (SELECT 1 FROM segment.variant_items vi WHERE vi.question_id = a.question_id)
+       OR EXISTS (SELECT 1 FROM segment.variant_items vi
+                  JOIN segment.variants v ON v.variant_id = vi.variant_id
+                  WHERE vi.question_id = a.question_id AND v.code = $2 ->> 'variant')
 FROM answers a
 LEFT JOIN segment.options o ON a.kind = 'single' AND o.question_id = a.question_id
      AND pg_catalog.jsonb_typeof(a.given) = 'string' AND o.code = a.given #>> '{}'
@@ -67,7 +74,12 @@ SELECT v.position, v.code, 'parameter', v.weight::text,
        CASE WHEN pg_catalog.jsonb_typeof(v.given) IN ('object', 'array')
             THEN 'it must be a JSON string, number or boolean' END,
        (SELECT gr.code FROM segment.groups gr WHERE gr.group_id = v.group_id),
-       CASE WHEN v.given IS NOT NULL AND v.given <> 'null'::jsonb THEN ARRAY[v.given #>> '{}'] END
+       CASE WHEN v.given IS NOT NULL AND v.given <> 'null'::jsonb THEN ARRAY[v.given #>> '{}'] END,
+       NOT EXISTS (SELECT 1 FROM segment.variant_columns vc WHERE vc.scheme_id = $1)
+       OR NOT EXISTS (SELECT 1 FROM segment.variant_items vi WHERE vi.parameter_id = v.parameter_id)
+       OR EXISTS (SELECT 1 FROM segment.variant_items vi
+                  JOIN segment.variants va ON va.variant_id = vi.variant_id
+                  WHERE vi.parameter_id = v.parameter_id AND va.code = $2 ->> 'variant')
 FROM parameter_values v
 LEFT JOIN segment.parameter_matches m ON m.parameter_id = v.parameter_id
      AND pg_catalog.jsonb_typeof(v.given) IN ('string', 'number', 'boolean')

@@ -11,5 +11,7 @@ SELECT c.segment, c.clients,
        pg_catalog.round(c.clients::numeric / pg_catalog.sum(c.clients) OVER (), 4)::text,
        CASE WHEN c.segment IS NOT NULL THEN 'scored' END
 FROM counts c
-LEFT JOIN segment.levels l ON l.scheme_id = $1 AND l.name = c.segment
+-- (variants may each have a level of that name: the lowest orders it)
+LEFT JOIN LATERAL (SELECT pg_catalog.min(l.min_score) AS min_score FROM segment.levels l
+                   WHERE l.scheme_id = $1 AND l.name = c.segment) l ON true
 ORDER BY c.segment IS NULL, l.min_score, c.segment

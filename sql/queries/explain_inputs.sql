@@ -5,14 +5,19 @@
 -- A parameter's value is shown only to a caller who may read the columns it is computed from.
 -- $1 scheme id, $2 client. Columns: position, code, kind, weight, value, points, required,
 -- hidden, group code, values (what a forced level compares with: the chosen options' codes, a
--- number answer's value, a parameter's value).
+-- number answer's value, a parameter's value), whether the input counts for the client's
+-- variant (client_variants.sql).
 WITH {{parameter_values}},
-{{parameter_points}}
+{{parameter_points}},
+scope_client_rows AS (
+    SELECT c.* FROM {{client_table}} c WHERE c.{{key_column}} = CAST($2 AS {{key_type}})),
+{{client_variants}}
 SELECT q.position, q.code, 'question', q.weight::text, COALESCE(o.code, a.value::text, pk.codes),
        COALESCE(o.points, r.points, pk.points)::text, q.required, false, g.code,
        CASE WHEN o.code IS NOT NULL THEN ARRAY[o.code]
             WHEN a.value IS NOT NULL THEN ARRAY[pg_catalog.trim_scale(a.value)::text]
-            ELSE pk.code_list END
+            ELSE pk.code_list END,
+       {{question_counts}}
 FROM segment.questions q
 LEFT JOIN segment.groups g ON g.group_id = q.group_id
 LEFT JOIN {{answers}} a ON a.question_id = q.question_id AND a.client_id = CAST($2 AS {{key_type}})
@@ -29,7 +34,7 @@ WHERE q.scheme_id = $1
 UNION ALL
 SELECT pp.position, pp.code, 'parameter', pp.weight::text,
        CASE WHEN v.visible THEN pp.value END, pp.points::text, pp.required, NOT v.visible,
-       g.code, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END
+       g.code, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END, {{parameter_counts}}
 FROM parameter_points pp
 JOIN segment.parameters p ON p.scheme_id = $1 AND p.code = pp.code
 LEFT JOIN segment.groups g ON g.group_id = p.group_id

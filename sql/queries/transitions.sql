@@ -12,8 +12,11 @@ moves AS (
     WHERE b.new_score IS NOT NULL OR a.new_score IS NOT NULL)
 SELECT m.from_segment, m.to_segment, pg_catalog.count(*)
 FROM moves m
-LEFT JOIN segment.levels lf ON lf.scheme_id = $1 AND lf.name = m.from_segment
-LEFT JOIN segment.levels lt ON lt.scheme_id = $1 AND lt.name = m.to_segment
+-- (variants may each have a level of that name: the lowest orders it)
+LEFT JOIN LATERAL (SELECT pg_catalog.min(l.min_score) AS min_score FROM segment.levels l
+                   WHERE l.scheme_id = $1 AND l.name = m.from_segment) lf ON true
+LEFT JOIN LATERAL (SELECT pg_catalog.min(l.min_score) AS min_score FROM segment.levels l
+                   WHERE l.scheme_id = $1 AND l.name = m.to_segment) lt ON true
 GROUP BY m.from_segment, m.to_segment, lf.min_score, lt.min_score
 ORDER BY m.from_segment IS NULL, lf.min_score, m.from_segment,
          m.to_segment IS NULL, lt.min_score, m.to_segment

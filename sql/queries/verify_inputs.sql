@@ -7,9 +7,13 @@
 -- score, stored segment, position, code, weight, value, points, stored answered, kind,
 -- required, stored status, answer rows (1 for an answer, the number of picks of a
 -- multiple-choice question: each counts in answered), group code, values (what a forced level
--- compares with, as explain_inputs.sql gives them).
+-- compares with, as explain_inputs.sql gives them), whether the input counts for the client's
+-- variant, whether the client's variant is known (always, without variants), and the variant
+-- whose levels segment it (NULL: the scheme's).
 WITH {{parameter_values}},
 {{parameter_points}},
+scope_client_rows AS NOT MATERIALIZED (SELECT * FROM {{client_table}}),
+{{client_variants}},
 clients AS (
     SELECT a.client_id FROM {{answers}} a
     JOIN segment.questions q ON q.question_id = a.question_id AND q.scheme_id = $1
@@ -28,7 +32,8 @@ inputs AS (
            q.group_id,
            CASE WHEN o.code IS NOT NULL THEN ARRAY[o.code]
                 WHEN a.value IS NOT NULL THEN ARRAY[pg_catalog.trim_scale(a.value)::text]
-                ELSE pk.code_list END AS code_list
+                ELSE pk.code_list END AS code_list,
+           {{question_counts}} AS counts
     FROM clients c
     CROSS JOIN segment.questions q
     LEFT JOIN {{answers}} a ON a.client_id = c.client_id AND a.question_id = q.question_id
@@ -45,13 +50,17 @@ inputs AS (
     WHERE q.scheme_id = $1
     UNION ALL
     SELECT pp.client_id, pp.position, pp.code, 'parameter', pp.weight, pp.value, pp.points,
-           pp.required, 0, pp.group_id, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END
+           pp.required, 0, pp.group_id, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END,
+           {{parameter_counts}}
     FROM parameter_points pp JOIN clients c ON c.client_id = pp.client_id)
 SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment,
        i.position, i.code, i.weight::text, i.value, i.points::text, s.answered, i.kind,
-       i.required, s.status, i.answer_rows, g.code, i.code_list
+       i.required, s.status, i.answer_rows, g.code, i.code_list, i.counts,
+       {{variant_matched}}, lv.code
 FROM clients c
 LEFT JOIN {{assignments}} s ON s.scheme_id = $1 AND s.client_id = c.client_id
 JOIN inputs i ON i.client_id = c.client_id
 LEFT JOIN segment.groups g ON g.group_id = i.group_id
+LEFT JOIN client_variants cv ON cv.client_id = c.client_id
+LEFT JOIN segment.variants lv ON lv.variant_id = cv.level_variant
 ORDER BY c.client_id, i.position, i.code

@@ -191,32 +191,42 @@ fn add_option(
     .or_raise()
 }
 
+/// A level of the scheme, or (`variant`) of one of its variants: the clients of a variant
+/// with levels of its own are segmented by those.
 #[pg_extern(volatile)]
 fn add_level(
     scheme: Option<&str>,
     name: Option<&str>,
     min_score: Option<AnyNumeric>,
     max_score: Option<AnyNumeric>,
+    variant: default!(Option<&str>, "NULL"),
 ) -> i32 {
     (|| -> Result<i32> {
         let scheme = store::scheme(required(scheme, "scheme")?)?;
         let name = required(name, "name")?;
+        let variant_id = variant
+            .map(|code| store::variants::variant_id(&scheme, code))
+            .transpose()?;
         let min_text = required(min_score, "min_score")?.to_string();
         let max_text = required(max_score, "max_score")?.to_string();
         engine::validate_code("level name", name)?;
         let min = Bound::parse(&min_text)?;
         let max = Bound::parse(&max_text)?;
         engine::validate_level_range(name, min, max)?;
-        if store::level_name_taken(scheme.scheme_id, name) {
+        if store::level_name_taken(scheme.scheme_id, variant_id, name) {
             return Err(SegmentError::Duplicate {
                 what: "level",
                 value: name.to_string(),
-                within: format!("in scheme \"{}\"", scheme.name),
+                within: match variant {
+                    Some(code) => format!("for variant \"{code}\" of scheme \"{}\"", scheme.name),
+                    None => format!("in scheme \"{}\"", scheme.name),
+                },
             });
         }
         // The overlap check runs in the levels trigger, for plain SQL writes too.
         Ok(store::insert_level(
             scheme.scheme_id,
+            variant_id,
             name,
             &min_text,
             &max_text,
@@ -225,19 +235,24 @@ fn add_level(
     .or_raise()
 }
 
-/// Refuses overlapping levels in a scheme, naming both.
+/// Refuses overlapping levels in a scheme (or in one of its variants' own levels), naming
+/// both.
 pub fn check_levels(scheme: &Scheme) -> Result<()> {
-    let levels = store::levels(scheme.scheme_id)?;
-    if let Some((first, second)) = engine::find_level_overlap(&levels) {
-        return Err(SegmentError::LevelOverlap {
-            scheme: scheme.name.clone(),
-            first: first.name.clone(),
-            second: second.name.clone(),
-            detail: format!(
-                "\"{}\" covers [{}, {}) and \"{}\" covers [{}, {}).",
-                first.name, first.min, first.max, second.name, second.min, second.max
-            ),
-        });
+    for (variant, levels) in store::level_sets(scheme.scheme_id)? {
+        if let Some((first, second)) = engine::find_level_overlap(&levels) {
+            let of_variant = variant
+                .map(|code| format!(" (levels of variant \"{code}\")"))
+                .unwrap_or_default();
+            return Err(SegmentError::LevelOverlap {
+                scheme: scheme.name.clone(),
+                first: first.name.clone(),
+                second: second.name.clone(),
+                detail: format!(
+                    "\"{}\" covers [{}, {}) and \"{}\" covers [{}, {}){of_variant}.",
+                    first.name, first.min, first.max, second.name, second.min, second.max
+                ),
+            });
+        }
     }
     Ok(())
 }

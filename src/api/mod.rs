@@ -7,6 +7,7 @@ pub mod ddl;
 pub mod parameters;
 pub mod reports;
 pub mod rules;
+pub mod variants;
 
 use crate::error::{Result, SegmentError};
 use pgrx::datum::AnyNumeric;

@@ -7,11 +7,18 @@ use crate::store;
 use pgrx::datum::{AnyNumeric, TimestampWithTimeZone};
 use pgrx::prelude::*;
 
-/// Questions with their options in display order, and the levels, for an app to render.
-#[pg_extern(stable, strict)]
-fn questionnaire(scheme: &str) -> pgrx::JsonB {
-    let scheme = store::scheme(scheme).or_raise();
-    store::questionnaire(&scheme)
+/// Questions with their options in display order, and the levels, for an app to render: of
+/// the whole scheme, or of one of its variants (its questions and the levels of its clients).
+#[pg_extern(stable)]
+fn questionnaire(scheme: Option<&str>, variant: default!(Option<&str>, "NULL")) -> pgrx::JsonB {
+    (|| -> Result<pgrx::JsonB> {
+        let scheme = store::scheme(super::required(scheme, "scheme")?)?;
+        let variant_id = variant
+            .map(|code| store::variants::variant_id(&scheme, code))
+            .transpose()?;
+        Ok(store::questionnaire(&scheme, variant_id))
+    })()
+    .or_raise()
 }
 
 /// Level boundaries suggested by the scheme's current scores: at most `k` levels of
@@ -183,7 +190,7 @@ fn check_scheme(
 > {
     let rows = (|| -> Result<Vec<(String, Option<String>, Option<String>, bool)>> {
         let scheme = store::scheme(scheme)?;
-        let levels = store::levels(scheme.scheme_id)?;
+        let level_sets = store::level_sets(scheme.scheme_id)?;
         let rules = store::rules(scheme.scheme_id)?;
         let bad = |case: &str, problem: String| SegmentError::BadCase {
             case: case.to_string(),
@@ -198,10 +205,9 @@ fn check_scheme(
             let Some(fields) = case.as_object() else {
                 return Err(bad(&label, "not a JSON object".into()));
             };
-            if let Some(key) = fields
-                .keys()
-                .find(|k| !["name", "answers", "parameters", "expected"].contains(&k.as_str()))
-            {
+            if let Some(key) = fields.keys().find(|k| {
+                !["name", "answers", "parameters", "variant", "expected"].contains(&k.as_str())
+            }) {
                 return Err(bad(&label, format!("unknown key \"{key}\"")));
             }
             let name = match fields.get("name") {
@@ -246,7 +252,9 @@ fn check_scheme(
                 ));
             }
             let inputs: Vec<engine::ExplainInput> = inputs.into_iter().map(|(i, _)| i).collect();
-            let actual = engine::assess(&inputs, &levels, &rules)?
+            let (variant, matched) = case_variant(&scheme, fields, &case_label)?;
+            let levels = levels_for(&level_sets, variant.as_deref());
+            let actual = engine::assess(&inputs, levels, &rules, matched)?
                 .and_then(|a| a.level.map(|l| l.name.clone()));
             let passed = actual == expected;
             out.push((name, expected, actual, passed));
@@ -255,6 +263,41 @@ fn check_scheme(
     })()
     .or_raise();
     TableIterator::new(rows)
+}
+
+/// The levels that segment a client of `variant` (None: the scheme's own): the variant's own
+/// when it has some, else the scheme's.
+fn levels_for<'s>(
+    sets: &'s [(Option<String>, Vec<engine::Level>)],
+    variant: Option<&str>,
+) -> &'s [engine::Level] {
+    sets.iter()
+        .find(|(v, _)| v.as_deref() == variant)
+        .or_else(|| sets.iter().find(|(v, _)| v.is_none()))
+        .map(|(_, levels)| levels.as_slice())
+        .unwrap_or(&[])
+}
+
+/// A golden-set case's variant (its "variant" key, the variant's code): the variant whose
+/// levels segment it, and whether it has a variant where the scheme selects variants (a case
+/// without one is segmented by no level, as a client whose column matches no variant).
+fn case_variant(
+    scheme: &crate::entity::Scheme,
+    fields: &serde_json::Map<String, serde_json::Value>,
+    case: &str,
+) -> Result<(Option<String>, bool)> {
+    let selects = store::variants::variant_column_now(scheme.scheme_id).is_some();
+    match fields.get("variant") {
+        None | Some(serde_json::Value::Null) => Ok((None, !selects)),
+        Some(serde_json::Value::String(code)) => {
+            store::variants::variant_id(scheme, code)?;
+            Ok((Some(code.clone()), true))
+        }
+        Some(_) => Err(SegmentError::BadCase {
+            case: case.to_string(),
+            problem: "\"variant\" must be a variant's code or null".into(),
+        }),
+    }
 }
 
 /// Recomputes every client of the scheme from scratch in the engine (answers, and parameters
@@ -281,7 +324,7 @@ fn verify(
 > {
     let rows = (|| -> Result<Vec<_>> {
         let scheme = store::scheme(scheme)?;
-        let levels = store::levels(scheme.scheme_id)?;
+        let level_sets = store::level_sets(scheme.scheme_id)?;
         let rules = store::rules(scheme.scheme_id)?;
         let mut out = Vec::new();
         for client in store::all_client_inputs(&scheme)? {
@@ -292,7 +335,8 @@ fn verify(
                 .filter(|i| i.kind == engine::InputKind::Question)
                 .map(|i| i64::from(i.answer_rows))
                 .sum();
-            let expected = engine::assess(&client.inputs, &levels, &rules)?
+            let levels = levels_for(&level_sets, client.level_variant.as_deref());
+            let expected = engine::assess(&client.inputs, levels, &rules, client.variant_matched)?
                 .map(|a| (a.score, a.level.map(|l| l.name.clone()), a.status));
             let answered = i32::try_from(answered).unwrap_or(i32::MAX);
             let agrees = match (&client.stored, &expected) {

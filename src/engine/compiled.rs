@@ -45,6 +45,9 @@ pub struct CompiledConfig {
     /// ruled schemes (groups, required questions, forced levels): a score is no sum of
     /// deltas there, so SQL recomputes their clients from scratch
     pub ruled_schemes: HashSet<i32>,
+    /// schemes whose variants a client column selects: an update of that column re-scores the
+    /// client
+    pub variant_schemes: HashSet<i32>,
 }
 
 /// The ids an answer's codes name.

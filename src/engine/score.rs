@@ -48,6 +48,9 @@ pub struct ExplainInput {
     /// what a forced level compares with: the chosen options' codes, a number answer's value
     /// (scale trimmed), a parameter's value; empty without a value
     pub values: Vec<String>,
+    /// whether the input counts for the client: false for an input of another variant than
+    /// the client's (its answer is kept but gives nothing)
+    pub applicable: bool,
 }
 
 impl ExplainInput {
@@ -56,10 +59,16 @@ impl ExplainInput {
         self.points.is_none()
     }
 
+    /// The points the input gives the client: none when it does not apply to its variant.
+    fn counted_points(&self) -> Option<Decimal> {
+        self.points.filter(|_| self.applicable)
+    }
+
     /// A required input the client lacks: a required question it has not answered (a number
     /// answer in no range is an answer), a required parameter that gives no points.
     pub fn lacks_required(&self) -> bool {
         self.required
+            && self.applicable
             && match self.kind {
                 InputKind::Question => self.value.is_none(),
                 _ => self.is_missing(),
@@ -87,7 +96,7 @@ pub struct ForcedRule {
 
 impl ForcedRule {
     fn applies_to(&self, input: &ExplainInput) -> bool {
-        input.item == self.item && input.values.contains(&self.value)
+        input.applicable && input.item == self.item && input.values.contains(&self.value)
     }
 }
 
@@ -157,7 +166,7 @@ pub fn explain(
     // per group of `rules`: its members' sum, whether any has a value, the last position
     let mut sums = vec![(Decimal::ZERO, false, i32::MIN); rules.groups.len()];
     for input in inputs {
-        let value = match input.points {
+        let value = match input.counted_points() {
             Some(points) => contribution(input.weight, points, &input.item)?,
             None => Decimal::ZERO,
         };
@@ -165,6 +174,7 @@ pub fn explain(
         if let Some(i) = input
             .group
             .as_ref()
+            .filter(|_| input.applicable)
             .and_then(|code| rules.groups.iter().position(|g| &g.code == code))
         {
             let sum = &mut sums[i];
@@ -232,6 +242,9 @@ pub fn explain(
 
 /// Why an input gives no points, if it gives none for a reason worth saying.
 fn input_note(input: &ExplainInput) -> Option<&'static str> {
+    if !input.applicable {
+        return Some("not applicable to the client's variant");
+    }
     match (input.kind, input.is_missing(), input.required, input.hidden) {
         (InputKind::Parameter, true, true, false) => Some("missing, required: no segment"),
         (InputKind::Parameter, true, true, true) => {
@@ -262,11 +275,14 @@ pub struct Assessment<'l> {
 }
 
 /// What a client's inputs make of it in a scheme: None when it has no input value at all (no
-/// answer, every parameter NULL: no assignment).
+/// answer, every parameter NULL: no assignment). `levels` are those of the client's variant
+/// (the scheme's when it has none of its own); `variant_matched` is false for a client of a
+/// scheme with variants whose column matches none of them (no segment unless one is forced).
 pub fn assess<'l>(
     inputs: &[ExplainInput],
     levels: &'l [Level],
     rules: &Rules,
+    variant_matched: bool,
 ) -> Result<Option<Assessment<'l>>, EngineError> {
     if inputs.iter().all(|i| i.value.is_none()) {
         return Ok(None);
@@ -285,6 +301,13 @@ pub fn assess<'l>(
             score,
             level: None,
             status: "incomplete",
+        }));
+    }
+    if !variant_matched {
+        return Ok(Some(Assessment {
+            score,
+            level: None,
+            status: "unsegmented",
         }));
     }
     let level = level_for(levels, score);
@@ -327,6 +350,7 @@ mod tests {
             answer_rows: 0,
             group: None,
             values: Vec::new(),
+            applicable: true,
         }
     }
 
@@ -348,6 +372,7 @@ mod tests {
             answer_rows: 0,
             group: None,
             values: Vec::new(),
+            applicable: true,
         }
     }
 
@@ -377,7 +402,7 @@ mod tests {
         );
         assert_eq!(rows[2].note.as_deref(), Some("missing"));
         let levels = levels();
-        let a = assess(&inputs, &levels, &Rules::default())
+        let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -398,7 +423,7 @@ mod tests {
             rows[1].note.as_deref(),
             Some("missing, required: no segment")
         );
-        let a = assess(&inputs, &levels, &Rules::default())
+        let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
         assert_eq!((a.score, a.level, a.status), (d("10"), None, "incomplete"));
@@ -407,7 +432,7 @@ mod tests {
             parameter("region", None, None, true),
         ];
         assert_eq!(
-            assess(&nothing, &levels, &Rules::default()).unwrap(),
+            assess(&nothing, &levels, &Rules::default(), true).unwrap(),
             None,
             "no input value: no assignment"
         );
@@ -427,7 +452,7 @@ mod tests {
         let (rows, _) = explain(&[input("size", "1", None)], &Rules::default()).unwrap();
         assert_eq!(rows[0].note.as_deref(), None);
         let levels = levels();
-        let a = assess(&inputs, &levels, &Rules::default())
+        let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
         assert_eq!((a.score, a.status), (d("10"), "scored"));
@@ -524,7 +549,7 @@ mod tests {
             &[],
             &[("status", "closed", "inactive"), ("status", "closed", "A")],
         );
-        let a = assess(&inputs, &levels, &forced).unwrap().unwrap();
+        let a = assess(&inputs, &levels, &forced, true).unwrap().unwrap();
         assert_eq!(
             (a.score, a.level.map(|l| l.name.as_str()), a.status),
             (d("50"), Some("inactive"), "forced")
@@ -539,7 +564,7 @@ mod tests {
             Some("unanswered, required: no segment")
         );
         // without the rule the unanswered required question leaves no segment
-        let a = assess(&inputs, &levels, &Rules::default())
+        let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
         assert_eq!((a.level, a.status), (None, "incomplete"));
@@ -547,6 +572,36 @@ mod tests {
         let mut counted = required;
         counted.value = Some("-1".into());
         assert!(!counted.lacks_required());
+    }
+
+    #[test]
+    fn inputs_of_other_variants_give_nothing_and_an_unmatched_client_has_no_segment() {
+        let levels = levels();
+        let mut other = grouped(input("checkouts", "1", Some(("many", "8"))), "g");
+        other.applicable = false;
+        other.required = true;
+        let inputs = [input("size", "1", Some(("large", "10"))), other];
+        let rules = rules(&[("g", Some("5"), None)], &[("checkouts", "many", "all")]);
+        let (rows, total) = explain(&inputs, &rules).unwrap();
+        assert_eq!(total, d("10"), "neither its points nor its group's floor");
+        assert_eq!(
+            rows.len(),
+            2,
+            "no cap row: the group has no counting member"
+        );
+        assert_eq!(rows[1].contribution, Decimal::ZERO);
+        assert_eq!(
+            rows[1].note.as_deref(),
+            Some("not applicable to the client's variant")
+        );
+        let a = assess(&inputs, &levels, &rules, true).unwrap().unwrap();
+        assert_eq!(
+            (a.status, a.level.map(|l| l.name.as_str())),
+            ("scored", Some("all")),
+            "no forced level, no missing input from another variant"
+        );
+        let a = assess(&inputs, &levels, &rules, false).unwrap().unwrap();
+        assert_eq!((a.status, a.level), ("unsegmented", None));
     }
 
     #[test]
@@ -597,6 +652,7 @@ mod tests {
             answer_rows: 0,
             group: None,
             values: Vec::new(),
+            applicable: true,
         };
         assert!(matches!(
             explain(&[big], &Rules::default()),

@@ -248,7 +248,11 @@ fn rows_of_client<T>(
 pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainInput>> {
     let key = client_text(&scheme.entity, client);
     let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, Some(&[key]));
-    let sql = for_entity(query::EXPLAIN_INPUTS, &scheme.entity);
+    let client_of_question = format!("CAST($2 AS {})", scheme.entity.key_type);
+    let variants = super::variants::VariantParts::of(scheme.scheme_id, &client_of_question, "NULL");
+    let mut parts = query::entity_parts(&scheme.entity).to_vec();
+    variants.push(&mut parts);
+    let sql = query::render(query::EXPLAIN_INPUTS, &parts);
     let [clients, ids, vals] = values.arguments();
     Spi::connect(|c| {
         let args = [scheme.scheme_id.into(), client.param(), clients, ids, vals];
@@ -266,6 +270,7 @@ pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainI
                     answer_rows: 0, // (explanations do not count them)
                     group: ok(row.get::<String>(9)),
                     values: ok(row.get::<Vec<String>>(10)).unwrap_or_default(),
+                    applicable: ok(row.get::<bool>(11)).unwrap_or(true),
                 })
             })
             .collect()

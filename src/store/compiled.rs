@@ -155,6 +155,9 @@ fn compile() -> Result<CompiledConfig> {
             Some("r") => {
                 config.ruled_schemes.insert(id(row, 1));
             }
+            Some("v") => {
+                config.variant_schemes.insert(id(row, 1));
+            }
             Some("l") => {
                 let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());
                 let level = Level {

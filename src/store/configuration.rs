@@ -71,16 +71,30 @@ pub fn option_id(scheme: &Scheme, question: &str, question_id: i32, code: &str) 
     })
 }
 
-/// A scheme's levels by lower bound.
-pub fn levels(scheme_id: i32) -> Result<Vec<Level>> {
+/// The scheme's levels (variant None) and each of its variants' own, in order of their lower
+/// bounds; a variant without levels of its own is not listed (its clients take the scheme's).
+pub fn level_sets(scheme_id: i32) -> Result<Vec<(Option<String>, Vec<Level>)>> {
     Spi::connect(|c| {
         let rows = ok(c.select(
-            "SELECT name, min_score::text, max_score::text FROM segment.levels \
-             WHERE scheme_id = $1 ORDER BY min_score, name",
+            "SELECT l.name, l.min_score::text, l.max_score::text, v.code FROM segment.levels l \
+             LEFT JOIN segment.variants v ON v.variant_id = l.variant_id \
+             WHERE l.scheme_id = $1 ORDER BY v.code NULLS FIRST, l.min_score, l.name",
             None,
             &[scheme_id.into()],
         ));
-        rows.map(|row| level_from_row(&row)).collect()
+        let mut sets: Vec<(Option<String>, Vec<Level>)> = Vec::new();
+        for row in rows {
+            let variant = ok(row.get::<String>(4));
+            let level = level_from_row(&row)?;
+            match sets.last_mut() {
+                Some((v, levels)) if *v == variant => levels.push(level),
+                _ => sets.push((variant, vec![level])),
+            }
+        }
+        if !sets.iter().any(|(v, _)| v.is_none()) {
+            sets.insert(0, (None, Vec::new()));
+        }
+        Ok(sets)
     })
 }
 
@@ -231,19 +245,34 @@ pub fn option_code_taken(question_id: i32, code: &str) -> bool {
     )
 }
 
-pub fn level_name_taken(scheme_id: i32, name: &str) -> bool {
+/// Whether the scheme (or, `variant_id`, that variant of it) has a level of that name.
+pub fn level_name_taken(scheme_id: i32, variant_id: Option<i32>, name: &str) -> bool {
     exists(
-        "SELECT 1 FROM segment.levels WHERE scheme_id = $1 AND name = $2",
-        &[scheme_id.into(), name.into()],
+        "SELECT 1 FROM segment.levels WHERE scheme_id = $1 AND name = $2 \
+         AND variant_id IS NOT DISTINCT FROM $3",
+        &[scheme_id.into(), name.into(), variant_id.into()],
     )
 }
 
-/// A new level; bounds as text, so '-Infinity' and 'Infinity' pass as they are.
-pub fn insert_level(scheme_id: i32, name: &str, min: &str, max: &str) -> i32 {
+/// A new level of the scheme (or of its variant `variant_id`); bounds as text, so
+/// '-Infinity' and 'Infinity' pass as they are.
+pub fn insert_level(
+    scheme_id: i32,
+    variant_id: Option<i32>,
+    name: &str,
+    min: &str,
+    max: &str,
+) -> i32 {
     insert_returning_id(
-        "INSERT INTO segment.levels (scheme_id, name, min_score, max_score) \
-         VALUES ($1, $2, $3::numeric, $4::numeric) RETURNING level_id",
-        &[scheme_id.into(), name.into(), min.into(), max.into()],
+        "INSERT INTO segment.levels (scheme_id, variant_id, name, min_score, max_score) \
+         VALUES ($1, $5, $2, $3::numeric, $4::numeric) RETURNING level_id",
+        &[
+            scheme_id.into(),
+            name.into(),
+            min.into(),
+            max.into(),
+            variant_id.into(),
+        ],
     )
 }
 

@@ -42,6 +42,7 @@ mod reports;
 mod resegment;
 pub mod rules;
 mod spi;
+pub mod variants;
 
 pub use answer_deltas::{
     apply_given_delta, apply_known_delta, apply_set_based, check_configuration_current,
@@ -72,15 +73,15 @@ pub use config_changes::{
 pub use configuration::rules;
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_question_range, insert_scheme,
-    level_name_taken, levels, option_code_taken, option_id, question_id, question_kind,
+    level_name_taken, level_sets, option_code_taken, option_id, question_id, question_kind,
     question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, Item,
 };
 pub use expressions::{check_expression, comparison_unlike_grouping, CheckedExpression, Over};
 pub use keys::exact_client;
 pub use parameters::{
-    answered_clients, delete_parameter, entities_reading, entity_has_parameters, evaluate_client,
-    index_for_related_rows, input_code_taken, insert_match, insert_parameter, insert_range,
-    inserted_clients, match_taken, parameter_id, parameter_scheme_ids, prepare_to_apply,
+    answered_clients, client_row_scheme_ids, delete_parameter, entities_reading,
+    entity_has_parameters, evaluate_client, index_for_related_rows, input_code_taken, insert_match,
+    insert_parameter, insert_range, inserted_clients, match_taken, parameter_id, prepare_to_apply,
     refresh_scheme, rescore_answered, rescore_clients, rescore_related, rescore_scheme_clients,
     trial_evaluation, unsuitable_source, ClientLock, FreshParameters, RelatedTable, TableChange,
 };

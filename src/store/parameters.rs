@@ -1423,6 +1423,22 @@ pub fn parameter_scheme_ids(entity_id: i32) -> Vec<i32> {
     ids
 }
 
+/// The schemes of an entity that read its client rows: those with parameters and those whose
+/// variants a client column selects, from the compiled configuration, in id order.
+pub fn client_row_scheme_ids(entity_id: i32) -> Vec<i32> {
+    let config = super::compiled::get().or_raise();
+    let mut ids = parameter_schemes_in(&config, entity_id);
+    ids.extend(config.variant_schemes.iter().copied().filter(|id| {
+        config
+            .schemes
+            .get(id)
+            .is_some_and(|s| s.entity_id == entity_id)
+    }));
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The schemes of an entity that have parameters in a compiled configuration.
 fn parameter_schemes_in(config: &crate::engine::CompiledConfig, entity_id: i32) -> Vec<i32> {
     config

@@ -109,8 +109,14 @@ pub fn transitions(
 /// The questionnaire filled in for one client: each question with the client's answer, and the
 /// client's assignment.
 pub fn questionnaire_for(scheme: &Scheme, client: crate::client_key::ClientKey) -> pgrx::JsonB {
+    let variants = super::variants::VariantParts::of(scheme.scheme_id, "NULL", "NULL");
     let mut parts = query::entity_parts(&scheme.entity).to_vec();
+    variants.push(&mut parts);
     parts.push(("questionnaire", query::Part::Fragment(query::QUESTIONNAIRE)));
+    parts.push((
+        "variant",
+        query::Part::Sql("(SELECT cv.variant_id FROM client_variants cv)"),
+    ));
     let sql = query::render(query::QUESTIONNAIRE_FOR, &parts);
     let json = value::<pgrx::JsonB>(&sql, &[scheme.scheme_id.into(), client.param()]);
     json.expect("the scheme was looked up in this statement")
@@ -157,6 +163,7 @@ pub fn check_inputs(
                 answer_rows: 0,
                 group: ok(row.get::<String>(9)),
                 values: ok(row.get::<Vec<String>>(10)).unwrap_or_default(),
+                applicable: ok(row.get::<bool>(11)).unwrap_or(true),
             };
             Ok((input, ok(row.get::<String>(8))))
         })
@@ -165,9 +172,14 @@ pub fn check_inputs(
     Ok((inputs, unknown))
 }
 
-/// Every question with its options, in display order, as the JSON a questionnaire renders.
-pub fn questionnaire(scheme: &Scheme) -> pgrx::JsonB {
-    let json = value::<pgrx::JsonB>(query::QUESTIONNAIRE, &[scheme.scheme_id.into()]);
+/// Every question with its options, in display order, as the JSON a questionnaire renders: of
+/// the whole scheme, or of one variant (its id).
+pub fn questionnaire(scheme: &Scheme, variant_id: Option<i32>) -> pgrx::JsonB {
+    let sql = query::render(
+        query::QUESTIONNAIRE,
+        &[("variant", query::Part::Sql("CAST($2 AS integer)"))],
+    );
+    let json = value::<pgrx::JsonB>(&sql, &[scheme.scheme_id.into(), variant_id.into()]);
     json.expect("the scheme was looked up in this statement")
 }
 
@@ -178,6 +190,10 @@ pub struct ClientInputs {
     /// The stored assignment, None when the client has none.
     pub stored: Option<StoredAssignment>,
     pub inputs: Vec<ExplainInput>,
+    /// false for a client of a scheme with variants whose column matches none
+    pub variant_matched: bool,
+    /// the variant whose levels segment the client (None: the scheme's)
+    pub level_variant: Option<String>,
 }
 
 /// What an assignment row holds, as verify compares it.
@@ -192,7 +208,10 @@ pub struct StoredAssignment {
 /// Every client of a scheme with its inputs, parameters evaluated now (as their definers).
 pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
     let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, None);
-    let sql = for_entity(query::VERIFY_INPUTS, &scheme.entity);
+    let variants = super::variants::VariantParts::of(scheme.scheme_id, "c.client_id", "NULL");
+    let mut parts = query::entity_parts(&scheme.entity).to_vec();
+    variants.push(&mut parts);
+    let sql = query::render(query::VERIFY_INPUTS, &parts);
     let [clients, ids, vals] = values.arguments();
     Spi::connect(|c| {
         let mut out: Vec<ClientInputs> = Vec::new();
@@ -221,6 +240,8 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
                     client: client.clone(),
                     stored,
                     inputs: Vec::new(),
+                    variant_matched: ok(row.get::<bool>(18)).unwrap_or(true),
+                    level_variant: ok(row.get::<String>(19)),
                 });
             }
             out.last_mut()
@@ -238,6 +259,7 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
                     answer_rows: ok(row.get::<i32>(14)).unwrap_or_default(),
                     group: ok(row.get::<String>(15)),
                     values: ok(row.get::<Vec<String>>(16)).unwrap_or_default(),
+                    applicable: ok(row.get::<bool>(17)).unwrap_or(true),
                 });
         }
         Ok(out)

@@ -121,7 +121,7 @@ fn rescore_updated_client(entity: &Entity, firing: &FiringTrigger<'_>, relid: pg
         None
     };
     let clients = [key_text];
-    for scheme_id in store::parameter_scheme_ids(entity.entity_id) {
+    for scheme_id in store::client_row_scheme_ids(entity.entity_id) {
         if let Some(config) = config
             .as_ref()
             .filter(|c| !c.ruled_schemes.contains(&scheme_id))

@@ -69,7 +69,7 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
         // a parameter gives every client a value at once; a new range may hold given answers
         (
             "parameters" | "parameter_ranges" | "parameter_matches" | "question_ranges" | "groups"
-            | "forced_levels",
+            | "forced_levels" | "variant_columns" | "variants" | "variant_items",
             _,
         ) => Resegmentation::Recompute,
         // a new question or option has no answers yet: nobody moves

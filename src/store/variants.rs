@@ -1,0 +1,160 @@
+//! Variants of a scheme (sql/variants.sql): the configuration written by the SQL API, and the
+//! parts of the statements that score a scheme with variants (which inputs count for a client,
+//! which levels segment it).
+
+use super::configuration::insert_returning_id;
+use super::latest;
+use super::query::{self, render, Part};
+use super::spi::{all_names, exists, value, value_mut};
+use crate::entity::Scheme;
+use crate::error::{Result, SegmentError};
+use pgrx::spi::Spi;
+
+/// The column of the scheme's client table that selects its variants, read under a snapshot
+/// taken now (a configuration statement's trigger asks before its rows are compiled); None
+/// when the scheme selects no variants.
+pub fn variant_column_now(scheme_id: i32) -> Option<String> {
+    Spi::connect(|_| {
+        latest::run(
+            "SELECT CAST(column_name AS text) FROM segment.variant_columns WHERE scheme_id = $1",
+            &[scheme_id.into()],
+            false,
+        )
+        .first()
+        .and_then(|row| row.first().cloned().flatten())
+    })
+}
+
+/// The parts a statement that scores inputs names for the scheme's variants: the CTE
+/// client_variants (`client_variants.sql`, over the statement's scope_client_rows, or
+/// `no_client_variants.sql`), and the predicates that say whether an input counts for a client
+/// (`variant_counts.sql`; `true` for a scheme that selects no variants) and whether the
+/// client's variant is known.
+pub struct VariantParts {
+    column: Option<String>,
+    question: String,
+    parameter: String,
+    required: String,
+}
+
+impl VariantParts {
+    /// The parts for scheme `scheme_id`, a question's client being `question_client` and a
+    /// required question's `required_client` (SQL of the statement's aliases), a parameter's
+    /// `pp.client_id`.
+    pub fn of(scheme_id: i32, question_client: &str, required_client: &str) -> VariantParts {
+        let column = variant_column_now(scheme_id);
+        let counts = |item_column: &str, item: &str, client: &str| {
+            if column.is_none() {
+                return "true".to_string();
+            }
+            render(
+                query::VARIANT_COUNTS,
+                &[
+                    ("item_column", Part::Identifier(item_column)),
+                    ("item", Part::Sql(item)),
+                    ("client", Part::Sql(client)),
+                ],
+            )
+        };
+        VariantParts {
+            question: counts("question_id", "q.question_id", question_client),
+            parameter: counts("parameter_id", "pp.parameter_id", "pp.client_id"),
+            required: counts("question_id", "q.question_id", required_client),
+            column,
+        }
+    }
+
+    pub fn push<'a>(&'a self, parts: &mut Vec<(&'static str, Part<'a>)>) {
+        match &self.column {
+            Some(column) => {
+                parts.push(("client_variants", Part::Fragment(query::CLIENT_VARIANTS)));
+                parts.push(("variant_column", Part::Identifier(column)));
+                parts.push(("variant_matched", Part::Sql("cv.variant_id IS NOT NULL")));
+            }
+            None => {
+                parts.push(("client_variants", Part::Fragment(query::NO_CLIENT_VARIANTS)));
+                parts.push(("variant_matched", Part::Sql("true")));
+            }
+        }
+        parts.push(("question_counts", Part::Sql(&self.question)));
+        parts.push(("parameter_counts", Part::Sql(&self.parameter)));
+        parts.push(("required_counts", Part::Sql(&self.required)));
+    }
+}
+
+/// Sets (or, None, removes) the column that selects the scheme's variants; the table's
+/// trigger checks the column and the writer's rights.
+pub fn set_variant_column(scheme_id: i32, column: Option<&str>) {
+    match column {
+        Some(column) => {
+            value_mut::<i32>(
+                "WITH w AS (INSERT INTO segment.variant_columns AS v (scheme_id, column_name) \
+                 VALUES ($1, $2) ON CONFLICT (scheme_id) DO UPDATE \
+                 SET column_name = EXCLUDED.column_name \
+                 WHERE v.column_name IS DISTINCT FROM EXCLUDED.column_name RETURNING 1) \
+                 SELECT pg_catalog.count(*)::integer FROM w",
+                &[scheme_id.into(), column.into()],
+            );
+        }
+        None => {
+            value_mut::<i32>(
+                "WITH w AS (DELETE FROM segment.variant_columns WHERE scheme_id = $1 RETURNING 1) \
+                 SELECT pg_catalog.count(*)::integer FROM w",
+                &[scheme_id.into()],
+            );
+        }
+    }
+}
+
+/// The id of a variant of the scheme; an unknown code is refused, listing the known ones.
+pub fn variant_id(scheme: &Scheme, code: &str) -> Result<i32> {
+    value::<i32>(
+        "SELECT variant_id FROM segment.variants WHERE scheme_id = $1 AND code = $2",
+        &[scheme.scheme_id.into(), code.into()],
+    )
+    .ok_or_else(|| SegmentError::UnknownRuleTarget {
+        scheme: scheme.name.clone(),
+        what: "variant",
+        code: code.to_string(),
+        known: all_names(
+            "SELECT code FROM segment.variants WHERE scheme_id = $1 ORDER BY code",
+            &[scheme.scheme_id.into()],
+        ),
+    })
+}
+
+pub fn variant_taken(scheme_id: i32, code: &str) -> bool {
+    exists(
+        "SELECT 1 FROM segment.variants WHERE scheme_id = $1 AND code = $2",
+        &[scheme_id.into(), code.into()],
+    )
+}
+
+/// A new variant; the table's triggers refuse a value another variant of the scheme has.
+pub fn insert_variant(scheme_id: i32, code: &str, label: &str, values: Vec<String>) -> i32 {
+    insert_returning_id(
+        "INSERT INTO segment.variants (scheme_id, code, label, column_values) \
+         VALUES ($1, $2, $3, $4) RETURNING variant_id",
+        &[scheme_id.into(), code.into(), label.into(), values.into()],
+    )
+}
+
+/// Attaches a question or parameter to a variant (nothing when it is attached already).
+pub fn attach(scheme_id: i32, variant_id: i32, input: super::rules::Input) {
+    let (question, parameter) = match input {
+        super::rules::Input::Question(id) => (Some(id), None),
+        super::rules::Input::Parameter(id) => (None, Some(id)),
+    };
+    value_mut::<i32>(
+        "WITH w AS (INSERT INTO segment.variant_items (variant_id, scheme_id, question_id, \
+                                                       parameter_id) \
+                    VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1) \
+         SELECT pg_catalog.count(*)::integer FROM w",
+        &[
+            variant_id.into(),
+            scheme_id.into(),
+            question.into(),
+            parameter.into(),
+        ],
+    );
+}
