@@ -220,24 +220,35 @@ def bench_lookups(dbname, size, results):
     results["lookup"] = {"tps": median, "samples": tps}
 
 
-# Rules that make the bench scheme "ruled" without moving any score: a group with a cap no sum
-# reaches over three questions, and a required question every client has answered. Every write
-# of a ruled scheme recomputes its client from scratch (no deltas, no direct path).
+# Rules that make the bench scheme "ruled" without moving most scores: a group with a cap no
+# sum reaches over three questions, a required question every client has answered, and three
+# variants selected by a client column, each with one question of its own (so q8, q9 and q10
+# count for a third of the clients each). Every write of a ruled scheme recomputes its client
+# from scratch (no deltas, no direct path).
 RULES_ON = [
     "SELECT segment.add_group('bench', 'capped', max_points => 999999999)",
     "SELECT segment.set_group('bench', 'q' || q, 'capped') FROM generate_series(1, 3) q",
     "SELECT segment.set_required('bench', 'q4')",
+    "SELECT segment.add_variant('bench', v, 'Variant ' || v, ARRAY[v]) FROM unnest(ARRAY['a', 'b', 'c']) v",
+    "SELECT segment.attach('bench', v, 'q' || q) FROM unnest(ARRAY['a', 'b', 'c'], ARRAY[8, 9, 10]) AS t(v, q)",
+    "SELECT segment.set_variant_column('bench', 'format')",
 ]
 RULES_OFF = [
+    "SELECT segment.set_variant_column('bench', NULL)",
+    "DELETE FROM segment.variants",
     "DELETE FROM segment.groups",
     "SELECT segment.set_required('bench', 'q4', false)",
 ]
 
 
 def bench_rules(db, size, results):
-    """The single-answer upsert and COPY of a ruled scheme against the same scheme without
-    rules and against no segmentation (synchronous_commit=off). The rules are switched on and
-    off between runs (each switch re-segments the scheme, outside the timings)."""
+    """The single-answer upsert and COPY of a ruled scheme (a capped group, a required question,
+    three variants) against the same scheme without rules and against no segmentation
+    (synchronous_commit=off). The rules are switched on and off between runs (each switch
+    re-segments the scheme, outside the timings)."""
+    db.run("ALTER TABLE bench.clients ADD COLUMN IF NOT EXISTS format text")
+    db.run("UPDATE bench.clients SET format = (ARRAY['a', 'b', 'c'])[1 + id % 3]")
+    db.run("VACUUM ANALYZE bench.clients")
     setups = ["plain", "pg_segment", "pg_segment, ruled"]
     scripts = {"plain": "upsert_plain.sql", "pg_segment": "upsert_segment.sql",
                "pg_segment, ruled": "upsert_segment.sql"}

@@ -96,12 +96,13 @@ def rules_section(rules):
     rules and against no segmentation."""
     tps, copy = rules["tps"], rules["copy_seconds"]
     return [
-        "## Rules: a scheme with a capped group and a required question",
+        "## Rules: a scheme with a capped group, a required question and three variants",
         "",
-        "The bench scheme made ruled by a group over three questions (a cap no sum reaches) and a "
-        "required question every client answered: no score moves, but every write recomputes its "
-        "client from scratch after locking the client's row, where the scheme without rules adds "
-        "a delta (or takes the direct path). Single-answer upserts (pgbench TPS, "
+        "The bench scheme made ruled by a group over three questions (a cap no sum reaches), a "
+        "required question every client answered and three variants selected by a client column "
+        "(q8, q9 and q10 each count for one of them): every write recomputes its client from "
+        "scratch after locking the client's row, where the scheme without rules adds a delta (or "
+        "takes the direct path). Single-answer upserts (pgbench TPS, "
         "synchronous_commit=off, medians of alternating rounds; the rules are switched on and off "
         f"between runs) and COPY of {rules['answers']:,} answers into empty tables (seconds, "
         "medians):",

@@ -103,6 +103,11 @@ BEGIN
         NEW.option_id := NULL;
         RETURN NEW;
     END IF;
+    IF TG_OP = 'UPDATE' AND NEW.question_id = OLD.question_id AND NEW.value = OLD.value
+       AND OLD.option_id IS NOT NULL THEN
+        NEW.option_id := OLD.option_id; -- the option it names, whose code may have changed since
+        RETURN NEW;
+    END IF;
     NEW.option_id := (SELECT o.option_id FROM segment.options o
                       WHERE o.question_id = NEW.question_id AND o.code = NEW.value);
     IF NEW.option_id IS NULL THEN

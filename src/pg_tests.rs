@@ -256,6 +256,9 @@ mod tests {
             ("states_after", QueryPart::Fragment("SELECT 1, 1, 1")),
             ("scope", QueryPart::Fragment("scope_answers AS (SELECT 1)")),
             ("variant", QueryPart::Sql("NULL")),
+            ("variant_clients", QueryPart::Sql("$6")),
+            ("variant_ids", QueryPart::Sql("$7")),
+            ("level_variants", QueryPart::Sql("$8")),
             (
                 "client_variants",
                 QueryPart::Fragment("client_variants AS (SELECT 1)"),

@@ -133,6 +133,17 @@ pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
 
 /// Runs `f`, a statement over many clients (a re-segmentation, a bulk statement's scoring),
 /// under `set_bulk_settings`, undone afterwards (also when an error unwinds through it).
+/// Runs `f` with the settings values print under when a parameter is evaluated
+/// (`EVALUATION_SETTINGS`: ISO dates, UTC, …), undone afterwards: a variant column's value is
+/// compared in its text form, which must not depend on the session that reads it.
+pub fn with_value_settings<R>(f: impl FnOnce() -> R) -> R {
+    let _settings = SettingsLevel::open();
+    for (name, value) in EVALUATION_SETTINGS {
+        set_for_evaluation(name, value);
+    }
+    f()
+}
+
 pub fn with_bulk_settings<R>(f: impl FnOnce() -> R) -> R {
     let _settings = SettingsLevel::open();
     set_bulk_settings();

@@ -6,11 +6,9 @@
 -- $1 scheme id, $2 client. Columns: position, code, kind, weight, value, points, required,
 -- hidden, group code, values (what a forced level compares with: the chosen options' codes, a
 -- number answer's value, a parameter's value), whether the input counts for the client's
--- variant (client_variants.sql).
+-- variant (listed_client_variants.sql, $6 to $8).
 WITH {{parameter_values}},
 {{parameter_points}},
-scope_client_rows AS (
-    SELECT c.* FROM {{client_table}} c WHERE c.{{key_column}} = CAST($2 AS {{key_type}})),
 {{client_variants}}
 SELECT q.position, q.code, 'question', q.weight::text, COALESCE(o.code, a.value::text, pk.codes),
        COALESCE(o.points, r.points, pk.points)::text, q.required, false, g.code,

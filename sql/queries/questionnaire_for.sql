@@ -3,11 +3,9 @@
 -- chosen option's code, the codes of the options picked for a multiple-choice question in
 -- display order, or a number question's value; null when unanswered), and the document the
 -- client's key in text form and its assignment (score, segment, status; null while it has none).
--- The questionnaire is that of the client's variant (client_variants.sql), or of the whole
--- scheme for a client of none.
-WITH scope_client_rows AS (
-    SELECT c.* FROM {{client_table}} c WHERE c.{{key_column}} = CAST($2 AS {{key_type}})),
-{{client_variants}},
+-- The questionnaire is that of the client's variant (listed_client_variants.sql, $3 to $5),
+-- or of the whole scheme for a client of none.
+WITH {{client_variants}},
 doc AS ({{questionnaire}}),
 client AS (SELECT CAST($2 AS {{key_type}}) AS id)
 SELECT d.document OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object(

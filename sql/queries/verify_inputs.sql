@@ -9,10 +9,10 @@
 -- multiple-choice question: each counts in answered), group code, values (what a forced level
 -- compares with, as explain_inputs.sql gives them), whether the input counts for the client's
 -- variant, whether the client's variant is known (always, without variants), and the variant
--- whose levels segment it (NULL: the scheme's).
+-- whose levels segment it (NULL: the scheme's); clients' variants listed in $6 to $8
+-- (listed_client_variants.sql).
 WITH {{parameter_values}},
 {{parameter_points}},
-scope_client_rows AS NOT MATERIALIZED (SELECT * FROM {{client_table}}),
 {{client_variants}},
 clients AS (
     SELECT a.client_id FROM {{answers}} a

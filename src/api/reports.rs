@@ -254,8 +254,7 @@ fn check_scheme(
             let inputs: Vec<engine::ExplainInput> = inputs.into_iter().map(|(i, _)| i).collect();
             let (variant, matched) = case_variant(&scheme, fields, &case_label)?;
             let levels = levels_for(&level_sets, variant.as_deref());
-            let actual = engine::assess(&inputs, levels, &rules, matched)?
-                .and_then(|a| a.level.map(|l| l.name.clone()));
+            let actual = engine::assess(&inputs, levels, &rules, matched)?.and_then(|a| a.segment);
             let passed = actual == expected;
             out.push((name, expected, actual, passed));
         }
@@ -337,7 +336,7 @@ fn verify(
                 .sum();
             let levels = levels_for(&level_sets, client.level_variant.as_deref());
             let expected = engine::assess(&client.inputs, levels, &rules, client.variant_matched)?
-                .map(|a| (a.score, a.level.map(|l| l.name.clone()), a.status));
+                .map(|a| (a.score, a.segment, a.status));
             let answered = i32::try_from(answered).unwrap_or(i32::MAX);
             let agrees = match (&client.stored, &expected) {
                 (None, None) => true,

@@ -264,11 +264,12 @@ fn input_note(input: &ExplainInput) -> Option<&'static str> {
 
 /// What a client's inputs make of it in a scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assessment<'l> {
+pub struct Assessment {
     pub score: Decimal,
-    /// its segment: the forced level, else None while a required input is lacking or when the
-    /// score falls between levels
-    pub level: Option<&'l Level>,
+    /// its segment: the forced level's name (whichever levels it is of), else None while a
+    /// required input is lacking or the client matches no variant, else the name of the level
+    /// its score falls in (None in a gap)
+    pub segment: Option<String>,
     /// the assignment's status: `forced`, `incomplete`, `unsegmented` or `scored` (the rule of
     /// the assignments' generated status column)
     pub status: &'static str,
@@ -278,48 +279,36 @@ pub struct Assessment<'l> {
 /// answer, every parameter NULL: no assignment). `levels` are those of the client's variant
 /// (the scheme's when it has none of its own); `variant_matched` is false for a client of a
 /// scheme with variants whose column matches none of them (no segment unless one is forced).
-pub fn assess<'l>(
+pub fn assess(
     inputs: &[ExplainInput],
-    levels: &'l [Level],
+    levels: &[Level],
     rules: &Rules,
     variant_matched: bool,
-) -> Result<Option<Assessment<'l>>, EngineError> {
+) -> Result<Option<Assessment>, EngineError> {
     if inputs.iter().all(|i| i.value.is_none()) {
         return Ok(None);
     }
     let (_, score) = explain(inputs, rules)?;
-    if let Some(rule) = rules.forced_level(inputs) {
-        let level = levels.iter().find(|l| l.name == rule.level);
-        return Ok(Some(Assessment {
+    let assessment = |segment: Option<String>, status| {
+        Ok(Some(Assessment {
             score,
-            level,
-            status: "forced",
-        }));
+            segment,
+            status,
+        }))
+    };
+    if let Some(rule) = rules.forced_level(inputs) {
+        return assessment(Some(rule.level.clone()), "forced");
     }
     if inputs.iter().any(ExplainInput::lacks_required) {
-        return Ok(Some(Assessment {
-            score,
-            level: None,
-            status: "incomplete",
-        }));
+        return assessment(None, "incomplete");
     }
     if !variant_matched {
-        return Ok(Some(Assessment {
-            score,
-            level: None,
-            status: "unsegmented",
-        }));
+        return assessment(None, "unsegmented");
     }
-    let level = level_for(levels, score);
-    Ok(Some(Assessment {
-        score,
-        level,
-        status: if level.is_some() {
-            "scored"
-        } else {
-            "unsegmented"
-        },
-    }))
+    match level_for(levels, score) {
+        Some(level) => assessment(Some(level.name.clone()), "scored"),
+        None => assessment(None, "unsegmented"),
+    }
 }
 
 /// The level whose [min, max) range holds the score; None when it falls in a gap.
@@ -406,7 +395,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            (a.score, a.level.map(|l| l.name.as_str()), a.status),
+            (a.score, a.segment.as_deref(), a.status),
             (d("16"), Some("all"), "scored")
         );
     }
@@ -426,7 +415,10 @@ mod tests {
         let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
-        assert_eq!((a.score, a.level, a.status), (d("10"), None, "incomplete"));
+        assert_eq!(
+            (a.score, a.segment, a.status),
+            (d("10"), None, "incomplete")
+        );
         let nothing = [
             input("size", "1", None),
             parameter("region", None, None, true),
@@ -551,7 +543,7 @@ mod tests {
         );
         let a = assess(&inputs, &levels, &forced, true).unwrap().unwrap();
         assert_eq!(
-            (a.score, a.level.map(|l| l.name.as_str()), a.status),
+            (a.score, a.segment.as_deref(), a.status),
             (d("50"), Some("inactive"), "forced")
         );
         let (rows, _) = explain(&inputs, &forced).unwrap();
@@ -567,7 +559,7 @@ mod tests {
         let a = assess(&inputs, &levels, &Rules::default(), true)
             .unwrap()
             .unwrap();
-        assert_eq!((a.level, a.status), (None, "incomplete"));
+        assert_eq!((a.segment, a.status), (None, "incomplete"));
         // a number answer in no range is an answer
         let mut counted = required;
         counted.value = Some("-1".into());
@@ -596,12 +588,12 @@ mod tests {
         );
         let a = assess(&inputs, &levels, &rules, true).unwrap().unwrap();
         assert_eq!(
-            (a.status, a.level.map(|l| l.name.as_str())),
+            (a.status, a.segment.as_deref()),
             ("scored", Some("all")),
             "no forced level, no missing input from another variant"
         );
         let a = assess(&inputs, &levels, &rules, false).unwrap().unwrap();
-        assert_eq!((a.status, a.level), ("unsegmented", None));
+        assert_eq!((a.status, a.segment), ("unsegmented", None));
     }
 
     #[test]

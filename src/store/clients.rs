@@ -247,15 +247,22 @@ fn rows_of_client<T>(
 /// answer if any, parameters evaluated now (as their definers).
 pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainInput>> {
     let key = client_text(&scheme.entity, client);
-    let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, Some(&[key]));
     let client_of_question = format!("CAST($2 AS {})", scheme.entity.key_type);
-    let variants = super::variants::VariantParts::of(scheme.scheme_id, &client_of_question, "NULL");
+    let variants = super::variants::VariantParts::listed(
+        &scheme.entity,
+        scheme.scheme_id,
+        &client_of_question,
+        Some(&key),
+        6,
+    );
+    let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, Some(&[key]));
     let mut parts = query::entity_parts(&scheme.entity).to_vec();
     variants.push(&mut parts);
     let sql = query::render(query::EXPLAIN_INPUTS, &parts);
     let [clients, ids, vals] = values.arguments();
     Spi::connect(|c| {
-        let args = [scheme.scheme_id.into(), client.param(), clients, ids, vals];
+        let mut args = vec![scheme.scheme_id.into(), client.param(), clients, ids, vals];
+        args.extend(variants.arguments());
         ok(c.select(sql.as_str(), None, &args))
             .map(|row| {
                 Ok(ExplainInput {

@@ -64,6 +64,7 @@ queries! {
     CLIENT_VARIANTS => "client_variants.sql",
     NO_CLIENT_VARIANTS => "no_client_variants.sql",
     VARIANT_COUNTS => "variant_counts.sql",
+    LISTED_CLIENT_VARIANTS => "listed_client_variants.sql",
     ANSWER_CHANGES_INSERT => "answer_changes_insert.sql",
     ANSWER_CHANGES_UPDATE => "answer_changes_update.sql",
     ANSWER_CHANGES_DELETE => "answer_changes_delete.sql",

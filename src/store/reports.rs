@@ -109,7 +109,14 @@ pub fn transitions(
 /// The questionnaire filled in for one client: each question with the client's answer, and the
 /// client's assignment.
 pub fn questionnaire_for(scheme: &Scheme, client: crate::client_key::ClientKey) -> pgrx::JsonB {
-    let variants = super::variants::VariantParts::of(scheme.scheme_id, "NULL", "NULL");
+    let key = super::clients::client_text(&scheme.entity, client);
+    let variants = super::variants::VariantParts::listed(
+        &scheme.entity,
+        scheme.scheme_id,
+        "NULL",
+        Some(&key),
+        3,
+    );
     let mut parts = query::entity_parts(&scheme.entity).to_vec();
     variants.push(&mut parts);
     parts.push(("questionnaire", query::Part::Fragment(query::QUESTIONNAIRE)));
@@ -118,7 +125,9 @@ pub fn questionnaire_for(scheme: &Scheme, client: crate::client_key::ClientKey) 
         query::Part::Sql("(SELECT cv.variant_id FROM client_variants cv)"),
     ));
     let sql = query::render(query::QUESTIONNAIRE_FOR, &parts);
-    let json = value::<pgrx::JsonB>(&sql, &[scheme.scheme_id.into(), client.param()]);
+    let mut args = vec![scheme.scheme_id.into(), client.param()];
+    args.extend(variants.arguments());
+    let json = value::<pgrx::JsonB>(&sql, &args);
     json.expect("the scheme was looked up in this statement")
 }
 
@@ -208,20 +217,27 @@ pub struct StoredAssignment {
 /// Every client of a scheme with its inputs, parameters evaluated now (as their definers).
 pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
     let values = super::parameters::evaluate(&scheme.entity, scheme.scheme_id, None);
-    let variants = super::variants::VariantParts::of(scheme.scheme_id, "c.client_id", "NULL");
+    let variants = super::variants::VariantParts::listed(
+        &scheme.entity,
+        scheme.scheme_id,
+        "c.client_id",
+        None,
+        6,
+    );
     let mut parts = query::entity_parts(&scheme.entity).to_vec();
     variants.push(&mut parts);
     let sql = query::render(query::VERIFY_INPUTS, &parts);
     let [clients, ids, vals] = values.arguments();
     Spi::connect(|c| {
         let mut out: Vec<ClientInputs> = Vec::new();
-        let args = [
+        let mut args = vec![
             scheme.scheme_id.into(),
             Option::<String>::None.into(),
             clients,
             ids,
             vals,
         ];
+        args.extend(variants.arguments());
         for row in ok(c.select(sql.as_str(), None, &args)) {
             pgrx::check_for_interrupts!();
             let client: String = ok(row.get(1)).unwrap_or_default();

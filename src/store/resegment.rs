@@ -142,13 +142,21 @@ pub fn recompute_ruled(
     // a few clients (a write's) run a kept plan; many are planned afresh with the list's real
     // size, and every client with the scheme's real statistics
     let few = clients.is_some_and(|c| !parameters::many(c.len()));
-    Spi::connect_mut(|_| {
-        count_of(&if few {
-            latest::run_kept(&sql, &args, true)
-        } else {
-            latest::run(&sql, &args, true)
+    let run = || {
+        Spi::connect_mut(|_| {
+            count_of(&if few {
+                latest::run_kept(&sql, &args, true)
+            } else {
+                latest::run(&sql, &args, true)
+            })
         })
-    })
+    };
+    // (a variant column's value is compared in its text form, under fixed settings)
+    if variants.selects_variants() {
+        crate::security::with_value_settings(run)
+    } else {
+        run()
+    }
 }
 
 /// After a change of levels only: each client's segment from its stored score; returns how many

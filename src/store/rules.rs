@@ -61,10 +61,14 @@ pub fn group_id(scheme: &Scheme, code: &str) -> Result<i32> {
     })
 }
 
-/// The id of a level of the scheme; an unknown name is refused, listing the known ones.
+/// The id of a level of the scheme by name (the scheme's own, else the first variant's by code
+/// that has one: a forced level gives a client the level's name, whichever variant it is of);
+/// an unknown name is refused, listing the known ones.
 pub fn level_id(scheme: &Scheme, name: &str) -> Result<i32> {
     value::<i32>(
-        "SELECT level_id FROM segment.levels WHERE scheme_id = $1 AND name = $2",
+        "SELECT l.level_id FROM segment.levels l \
+         LEFT JOIN segment.variants v ON v.variant_id = l.variant_id \
+         WHERE l.scheme_id = $1 AND l.name = $2 ORDER BY v.code NULLS FIRST LIMIT 1",
         &[scheme.scheme_id.into(), name.into()],
     )
     .ok_or_else(|| SegmentError::UnknownRuleTarget {
@@ -72,7 +76,8 @@ pub fn level_id(scheme: &Scheme, name: &str) -> Result<i32> {
         what: "level",
         code: name.to_string(),
         known: all_names(
-            "SELECT name FROM segment.levels WHERE scheme_id = $1 ORDER BY min_score, name",
+            "SELECT name FROM segment.levels WHERE scheme_id = $1 \
+             GROUP BY name ORDER BY pg_catalog.min(min_score), name",
             &[scheme.scheme_id.into()],
         ),
     })

@@ -6,8 +6,10 @@ use super::configuration::insert_returning_id;
 use super::latest;
 use super::query::{self, render, Part};
 use super::spi::{all_names, exists, value, value_mut};
-use crate::entity::Scheme;
+use crate::entity::{Entity, Scheme};
 use crate::error::{Result, SegmentError};
+use crate::security::{as_role, with_value_settings};
+use pgrx::datum::DatumWithOid;
 use pgrx::spi::Spi;
 
 /// The column of the scheme's client table that selects its variants, read under a snapshot
@@ -26,7 +28,9 @@ pub fn variant_column_now(scheme_id: i32) -> Option<String> {
 }
 
 /// The parts a statement that scores inputs names for the scheme's variants: the CTE
-/// client_variants (`client_variants.sql`, over the statement's scope_client_rows, or
+/// client_variants (`client_variants.sql` over the statement's scope_client_rows, for a
+/// statement that runs as the owner of the client table; `listed_client_variants.sql` from a
+/// list `listed` works out as that owner, for one that runs as its caller; or
 /// `no_client_variants.sql`), and the predicates that say whether an input counts for a client
 /// (`variant_counts.sql`; `true` for a scheme that selects no variants) and whether the
 /// client's variant is known.
@@ -35,6 +39,17 @@ pub struct VariantParts {
     question: String,
     parameter: String,
     required: String,
+    listed: Option<ListedVariants>,
+}
+
+/// Clients' variants worked out as the owner of the client table, for a statement that takes
+/// them as three array arguments from `first_argument` on.
+struct ListedVariants {
+    first_argument: usize,
+    placeholders: [String; 3],
+    clients: Vec<Option<String>>,
+    variant_ids: Vec<Option<i32>>,
+    level_variants: Vec<Option<i32>>,
 }
 
 impl VariantParts {
@@ -61,17 +76,58 @@ impl VariantParts {
             parameter: counts("parameter_id", "pp.parameter_id", "pp.client_id"),
             required: counts("question_id", "q.question_id", required_client),
             column,
+            listed: None,
         }
     }
 
+    /// The parts for a statement run as its caller over the clients of the entity's table
+    /// (`client`: one, its key in text form): their variants are listed first, as the owner of
+    /// the client table, and passed as array arguments numbered from `first_argument`.
+    pub fn listed(
+        entity: &Entity,
+        scheme_id: i32,
+        question_client: &str,
+        client: Option<&str>,
+        first_argument: usize,
+    ) -> VariantParts {
+        let mut parts = VariantParts::of(scheme_id, question_client, "NULL");
+        if let Some(column) = &parts.column {
+            let (clients, variant_ids, level_variants) =
+                client_variants_of(entity, scheme_id, column, client);
+            let n = first_argument;
+            parts.listed = Some(ListedVariants {
+                first_argument,
+                placeholders: [
+                    format!("${n}"),
+                    format!("${}", n + 1),
+                    format!("${}", n + 2),
+                ],
+                clients,
+                variant_ids,
+                level_variants,
+            });
+        }
+        parts
+    }
+
     pub fn push<'a>(&'a self, parts: &mut Vec<(&'static str, Part<'a>)>) {
-        match &self.column {
-            Some(column) => {
+        match (&self.column, &self.listed) {
+            (Some(_), Some(listed)) => {
+                parts.push((
+                    "client_variants",
+                    Part::Fragment(query::LISTED_CLIENT_VARIANTS),
+                ));
+                parts.push(("variant_clients", Part::Sql(&listed.placeholders[0])));
+                parts.push(("variant_ids", Part::Sql(&listed.placeholders[1])));
+                parts.push(("level_variants", Part::Sql(&listed.placeholders[2])));
+                parts.push(("variant_matched", Part::Sql("cv.variant_id IS NOT NULL")));
+            }
+            (Some(column), None) => {
                 parts.push(("client_variants", Part::Fragment(query::CLIENT_VARIANTS)));
                 parts.push(("variant_column", Part::Identifier(column)));
                 parts.push(("variant_matched", Part::Sql("cv.variant_id IS NOT NULL")));
             }
-            None => {
+            (None, _) => {
                 parts.push(("client_variants", Part::Fragment(query::NO_CLIENT_VARIANTS)));
                 parts.push(("variant_matched", Part::Sql("true")));
             }
@@ -80,6 +136,74 @@ impl VariantParts {
         parts.push(("parameter_counts", Part::Sql(&self.parameter)));
         parts.push(("required_counts", Part::Sql(&self.required)));
     }
+
+    /// The array arguments a listed statement takes (none otherwise), after its others: the
+    /// caller's arguments must number `first_argument - 1`.
+    pub fn arguments(&self) -> Vec<DatumWithOid<'static>> {
+        match &self.listed {
+            Some(listed) => {
+                debug_assert!(listed.first_argument > 0);
+                vec![
+                    listed.clients.clone().into(),
+                    listed.variant_ids.clone().into(),
+                    listed.level_variants.clone().into(),
+                ]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Whether the scheme selects variants by a client column.
+    pub fn selects_variants(&self) -> bool {
+        self.column.is_some()
+    }
+}
+
+/// The clients of the entity's table (or the one `client` names, its key in text form) with
+/// their variants of the scheme and the variants whose levels segment them, read as the
+/// owner of the client table under fixed settings (a value's text form is compared).
+#[allow(clippy::type_complexity)]
+fn client_variants_of(
+    entity: &Entity,
+    scheme_id: i32,
+    column: &str,
+    client: Option<&str>,
+) -> (Vec<Option<String>>, Vec<Option<i32>>, Vec<Option<i32>>) {
+    let filter = match client {
+        Some(_) => "WHERE c.{{key_column}} = CAST($2 AS {{key_type}})",
+        None => "",
+    };
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("client_variants", Part::Fragment(query::CLIENT_VARIANTS)));
+    parts.push(("variant_column", Part::Identifier(column)));
+    parts.push(("filter", Part::Fragment(filter)));
+    let sql = render(
+        "WITH scope_client_rows AS (SELECT c.* FROM {{client_table}} c {{filter}}), \
+         {{client_variants}} \
+         SELECT ARRAY(SELECT CAST(client_id AS text) FROM client_variants ORDER BY client_id), \
+                ARRAY(SELECT CAST(variant_id AS text) FROM client_variants ORDER BY client_id), \
+                ARRAY(SELECT CAST(level_variant AS text) FROM client_variants ORDER BY client_id)",
+        &parts,
+    );
+    let mut args: Vec<DatumWithOid<'_>> = vec![scheme_id.into()];
+    if let Some(client) = client {
+        args.push(client.into());
+    }
+    let arrays = as_role(entity.owner, || {
+        with_value_settings(|| Spi::connect(|_| latest::first_row_text_arrays(&sql, &args)))
+    });
+    let mut arrays = arrays.into_iter().map(Option::unwrap_or_default);
+    let mut next = || arrays.next().unwrap_or_default();
+    let ids = |texts: Vec<Option<String>>| {
+        texts
+            .into_iter()
+            .map(|t| t.and_then(|t| t.parse::<i32>().ok()))
+            .collect::<Vec<_>>()
+    };
+    let clients = next();
+    let variant_ids = ids(next());
+    let level_variants = ids(next());
+    (clients, variant_ids, level_variants)
 }
 
 /// Sets (or, None, removes) the column that selects the scheme's variants; the table's

@@ -147,6 +147,12 @@ DELETE FROM segment.forced_levels WHERE value = 'barter';
 SELECT segment.set_required('ruled', 'shelf', false);
 SELECT client_id, score, segment, status, forced, missing FROM :asg ORDER BY client_id;
 SELECT ru.consistent();
+-- A rule names its option, whose code may change: the rule keeps watching it.
+UPDATE segment.options SET code = 'shut' WHERE code = 'closed';
+UPDATE segment.forced_levels SET level_id = level_id;
+SELECT f.value, o.code AS option FROM segment.forced_levels f JOIN segment.options o USING (option_id)
+ORDER BY f.rule_id;
+UPDATE segment.options SET code = 'closed' WHERE code = 'shut';
 -- A level a rule forces cannot go before the rule.
 \set VERBOSITY terse
 DELETE FROM segment.levels WHERE name = 'inactive';

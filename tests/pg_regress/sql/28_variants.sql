@@ -125,6 +125,57 @@ SELECT va.consistent();
 SELECT segment.set_variant_column('formats', 'format');
 SELECT va.consistent();
 
+-- A forced level applies as it is named, whichever levels it is of: a scheme's level forced
+-- for a kiosk (which has levels of its own), and a kiosk's level forced for a supermarket.
+SELECT segment.add_question('formats', 'status', 'Open?', 0) > 0
+   AND segment.add_option('formats', 'status', 'closed', 'Closed', 0) > 0
+   AND segment.add_option('formats', 'status', 'moved', 'Moved away', 0) > 0 AS ok;
+UPDATE segment.levels SET min_score = -100 WHERE name = 'C' AND variant_id IS NULL
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats');
+SELECT segment.add_level('formats', 'inactive', '-Infinity', -100) > 0 AS ok;
+SELECT segment.force_level('formats', 'status', 'closed', 'inactive') > 0 AS ok;
+UPDATE segment.levels SET min_score = -500 WHERE name = 'B'
+  AND variant_id = (SELECT variant_id FROM segment.variants WHERE code = 'kiosk');
+SELECT segment.add_level('formats', 'gone', -1000, -500, 'kiosk') > 0 AS ok;
+SELECT segment.force_level('formats', 'status', 'moved', 'gone') > 0 AS ok;
+SELECT segment.answer('formats', 'K2', 'status', 'closed'), segment.answer('formats', 'S2', 'status', 'moved');
+SELECT client_id, segment, status, forced FROM :asg WHERE client_id IN ('K2', 'S2') ORDER BY client_id;
+SELECT * FROM segment.check_scheme('formats', '[
+  {"name": "closed kiosk", "variant": "kiosk", "answers": {"status": "closed"}, "expected": "inactive"},
+  {"name": "moved supermarket", "variant": "super", "answers": {"status": "moved"}, "expected": "gone"}]');
+SELECT va.consistent();
+
+-- The variant column's text form does not depend on the session: a date column under another
+-- DateStyle selects the same variants, for the writer and for verify.
+CREATE TABLE va.shops (id integer PRIMARY KEY, opened date);
+INSERT INTO va.shops VALUES (1, '2024-01-02'), (2, '2024-01-02'), (3, '2025-06-30');
+SELECT segment.create_scheme('openings', 'va.shops') > 0 AS ok;
+SELECT segment.add_question('openings', 'q', 'Q?') > 0 AND segment.add_option('openings', 'q', 'a', 'A', 1) > 0 AS ok;
+SELECT segment.add_level('openings', 'later', '-Infinity', 'Infinity') > 0 AS ok;
+SELECT segment.add_variant('openings', 'first', 'Opened on 2 January 2024', ARRAY['2024-01-02']) > 0 AS ok;
+SELECT segment.add_level('openings', 'pioneer', '-Infinity', 'Infinity', 'first') > 0 AS ok;
+SELECT segment.set_variant_column('openings', 'opened');
+SELECT segment.answer('openings', 1, 'q', 'a');
+SET DateStyle = 'SQL, DMY';
+SELECT segment.answer('openings', 2, 'q', 'a'), segment.answer('openings', 3, 'q', 'a');
+SELECT client_id, segment FROM segment.va_shops_assignments ORDER BY client_id;
+SELECT count(*) AS disagreeing FROM segment.verify('openings');
+SELECT segment.questionnaire_for('openings', 2) -> 'variant' AS variant_of_2;
+RESET DateStyle;
+SELECT count(*) AS disagreeing FROM segment.verify('openings');
+
+-- A reader (segment.grant_reader) reads explanations, questionnaires and verify of a scheme
+-- with variants without any right on the client table: the variants are listed as its owner.
+CREATE ROLE va_reader;
+SELECT segment.grant_reader('va_reader');
+SET ROLE va_reader;
+SELECT item, note FROM segment.explain('formats', 'S2') WHERE note IS NOT NULL;
+SELECT segment.questionnaire_for('formats', 'K2') -> 'variant' AS variant_of_k2;
+SELECT count(*) AS disagreeing FROM segment.verify('formats');
+RESET ROLE;
+SELECT segment.revoke_role('va_reader');
+DROP ROLE va_reader;
+
 -- A scheme as code keeps its variants.
 SELECT d -> 'variant_column' AS variant_column, jsonb_pretty(d -> 'variants') AS variants
 FROM segment.export_scheme('formats') d;
