@@ -25,6 +25,7 @@ given AS (
           UNION ALL
           SELECT client_id, question_id, option_id, NULL FROM scope_picks) a
     JOIN segment.questions q ON q.question_id = a.question_id AND q.scheme_id = $1
+    LEFT JOIN client_variants cv ON cv.client_id = a.client_id
     CROSS JOIN LATERAL (SELECT {{question_counts}} AS counts) x
     LEFT JOIN segment.options o ON o.option_id = a.option_id
     LEFT JOIN segment.question_ranges r ON a.option_id IS NULL AND r.question_id = a.question_id
@@ -32,7 +33,8 @@ given AS (
 {{parameter_values}},
 {{parameter_points}},
 counted_parameters AS (
-    SELECT pp.*, {{parameter_counts}} AS counts FROM parameter_points pp),
+    SELECT pp.*, {{parameter_counts}} AS counts
+    FROM parameter_points pp LEFT JOIN client_variants cv ON cv.client_id = pp.client_id),
 group_sums AS (
     SELECT m.client_id, m.group_id, pg_catalog.sum(m.contribution) AS points
     FROM (SELECT client_id, group_id, contribution FROM given
@@ -56,6 +58,7 @@ lacking AS (
     SELECT l.client_id, pg_catalog.array_agg(l.code ORDER BY l.position, l.code) AS missing
     FROM (SELECT s.client_id, q.position, q.code
           FROM scores s JOIN segment.questions q ON q.scheme_id = $1 AND q.required
+          LEFT JOIN client_variants cv ON cv.client_id = s.client_id
           WHERE NOT EXISTS (SELECT 1 FROM given g WHERE g.client_id = s.client_id
                                                     AND g.question_id = q.question_id)
             AND {{required_counts}}

@@ -35,6 +35,7 @@ inputs AS (
                 ELSE pk.code_list END AS code_list,
            {{question_counts}} AS counts
     FROM clients c
+    LEFT JOIN client_variants cv ON cv.client_id = c.client_id
     CROSS JOIN segment.questions q
     LEFT JOIN {{answers}} a ON a.client_id = c.client_id AND a.question_id = q.question_id
     LEFT JOIN segment.options o ON o.option_id = a.option_id
@@ -52,7 +53,8 @@ inputs AS (
     SELECT pp.client_id, pp.position, pp.code, 'parameter', pp.weight, pp.value, pp.points,
            pp.required, 0, pp.group_id, CASE WHEN pp.value IS NOT NULL THEN ARRAY[pp.value] END,
            {{parameter_counts}}
-    FROM parameter_points pp JOIN clients c ON c.client_id = pp.client_id)
+    FROM parameter_points pp JOIN clients c ON c.client_id = pp.client_id
+    LEFT JOIN client_variants cv ON cv.client_id = pp.client_id)
 SELECT c.client_id::text, s.client_id IS NOT NULL, s.score::text, s.segment,
        i.position, i.code, i.weight::text, i.value, i.points::text, s.answered, i.kind,
        i.required, s.status, i.answer_rows, g.code, i.code_list, i.counts,

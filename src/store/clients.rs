@@ -247,11 +247,10 @@ fn rows_of_client<T>(
 /// answer if any, parameters evaluated now (as their definers).
 pub fn explain_inputs(scheme: &Scheme, client: ClientKey) -> Result<Vec<ExplainInput>> {
     let key = client_text(&scheme.entity, client);
-    let client_of_question = format!("CAST($2 AS {})", scheme.entity.key_type);
     let variants = super::variants::VariantParts::listed(
         &scheme.entity,
         scheme.scheme_id,
-        &client_of_question,
+        "(SELECT cv.variant_id FROM client_variants cv)",
         Some(&key),
         6,
     );

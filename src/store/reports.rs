@@ -220,7 +220,7 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
     let variants = super::variants::VariantParts::listed(
         &scheme.entity,
         scheme.scheme_id,
-        "c.client_id",
+        "cv.variant_id",
         None,
         6,
     );

@@ -121,7 +121,12 @@ pub fn recompute_ruled(
     };
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("scope", query::Part::Fragment(scope)));
-    let variants = super::variants::VariantParts::of(scheme_id, "a.client_id", "s.client_id");
+    let variants = super::variants::VariantParts::of(
+        scheme_id,
+        "cv.variant_id",
+        "cv.variant_id",
+        "cv.variant_id",
+    );
     variants.push(&mut parts);
     if !with_parameters {
         parts.push((

@@ -53,12 +53,18 @@ struct ListedVariants {
 }
 
 impl VariantParts {
-    /// The parts for scheme `scheme_id`, a question's client being `question_client` and a
-    /// required question's `required_client` (SQL of the statement's aliases), a parameter's
-    /// `pp.client_id`.
-    pub fn of(scheme_id: i32, question_client: &str, required_client: &str) -> VariantParts {
+    /// The parts for scheme `scheme_id`, the client's variant id being `question_variant` where
+    /// a question's answer is read, `required_variant` where a required question is checked
+    /// and `parameter_variant` where a parameter's value is (SQL of the statement's aliases:
+    /// client_variants joined to the client).
+    pub fn of(
+        scheme_id: i32,
+        question_variant: &str,
+        required_variant: &str,
+        parameter_variant: &str,
+    ) -> VariantParts {
         let column = variant_column_now(scheme_id);
-        let counts = |item_column: &str, item: &str, client: &str| {
+        let counts = |item_column: &str, item: &str, variant: &str| {
             if column.is_none() {
                 return "true".to_string();
             }
@@ -67,14 +73,14 @@ impl VariantParts {
                 &[
                     ("item_column", Part::Identifier(item_column)),
                     ("item", Part::Sql(item)),
-                    ("client", Part::Sql(client)),
+                    ("variant", Part::Sql(variant)),
                 ],
             )
         };
         VariantParts {
-            question: counts("question_id", "q.question_id", question_client),
-            parameter: counts("parameter_id", "pp.parameter_id", "pp.client_id"),
-            required: counts("question_id", "q.question_id", required_client),
+            question: counts("question_id", "q.question_id", question_variant),
+            parameter: counts("parameter_id", "pp.parameter_id", parameter_variant),
+            required: counts("question_id", "q.question_id", required_variant),
             column,
             listed: None,
         }
@@ -86,11 +92,11 @@ impl VariantParts {
     pub fn listed(
         entity: &Entity,
         scheme_id: i32,
-        question_client: &str,
+        variant: &str,
         client: Option<&str>,
         first_argument: usize,
     ) -> VariantParts {
-        let mut parts = VariantParts::of(scheme_id, question_client, "NULL");
+        let mut parts = VariantParts::of(scheme_id, variant, "NULL", variant);
         if let Some(column) = &parts.column {
             let (clients, variant_ids, level_variants) =
                 client_variants_of(entity, scheme_id, column, client);
@@ -161,7 +167,8 @@ impl VariantParts {
 
 /// The clients of the entity's table (or the one `client` names, its key in text form) with
 /// their variants of the scheme and the variants whose levels segment them, read as the
-/// owner of the client table under fixed settings (a value's text form is compared).
+/// owner of the client table under fixed settings (a value's text form is compared). The three
+/// arrays are aggregated in one pass, so their elements belong together.
 #[allow(clippy::type_complexity)]
 fn client_variants_of(
     entity: &Entity,
@@ -180,9 +187,10 @@ fn client_variants_of(
     let sql = render(
         "WITH scope_client_rows AS (SELECT c.* FROM {{client_table}} c {{filter}}), \
          {{client_variants}} \
-         SELECT ARRAY(SELECT CAST(client_id AS text) FROM client_variants ORDER BY client_id), \
-                ARRAY(SELECT CAST(variant_id AS text) FROM client_variants ORDER BY client_id), \
-                ARRAY(SELECT CAST(level_variant AS text) FROM client_variants ORDER BY client_id)",
+         SELECT pg_catalog.array_agg(CAST(cv.client_id AS text)), \
+                pg_catalog.array_agg(CAST(cv.variant_id AS text)), \
+                pg_catalog.array_agg(CAST(cv.level_variant AS text)) \
+         FROM client_variants cv",
         &parts,
     );
     let mut args: Vec<DatumWithOid<'_>> = vec![scheme_id.into()];

@@ -163,6 +163,12 @@ SELECT count(*) AS disagreeing FROM segment.verify('openings');
 SELECT segment.questionnaire_for('openings', 2) -> 'variant' AS variant_of_2;
 RESET DateStyle;
 SELECT count(*) AS disagreeing FROM segment.verify('openings');
+-- (more clients, whose keys sort otherwise as text: verify lists their variants as the owner)
+INSERT INTO va.shops SELECT g, CASE WHEN g % 2 = 0 THEN date '2024-01-02' ELSE date '2025-01-01' END
+FROM generate_series(4, 12) g;
+SELECT count(*) FROM (SELECT segment.answer('openings', g, 'q', 'a') FROM generate_series(4, 12) g) a;
+SELECT segment, count(*) FROM segment.va_shops_assignments GROUP BY segment ORDER BY segment;
+SELECT count(*) AS disagreeing FROM segment.verify('openings');
 
 -- A reader (segment.grant_reader) reads explanations, questionnaires and verify of a scheme
 -- with variants without any right on the client table: the variants are listed as its owner.
