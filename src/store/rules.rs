@@ -140,15 +140,24 @@ fn input_id(input: Input) -> i32 {
 }
 
 /// Whether the input has a forced level for this value already.
+/// Whether the input has a forced level for this value already: for a number question, for
+/// the same number however it is spelled (the rule stores it with its scale trimmed; a value
+/// that is no number is left to the table's trigger to refuse).
 pub fn forced_value_taken(input: Input, value: &str) -> bool {
-    let column = match input {
-        Input::Question(_) => "question_id",
-        Input::Parameter(_) => "parameter_id",
+    let sql = match input {
+        Input::Question(_) => {
+            "SELECT 1 FROM segment.forced_levels f \
+             JOIN segment.questions q ON q.question_id = f.question_id \
+             WHERE f.question_id = $1 AND f.value = CASE \
+                 WHEN q.kind = 'number' \
+                      AND $2 ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]{1,4})?\\s*$' \
+                 THEN CAST(pg_catalog.trim_scale(CAST($2 AS numeric)) AS text) ELSE $2 END"
+        }
+        Input::Parameter(_) => {
+            "SELECT 1 FROM segment.forced_levels WHERE parameter_id = $1 AND value = $2"
+        }
     };
-    super::spi::exists(
-        &format!("SELECT 1 FROM segment.forced_levels WHERE {column} = $1 AND value = $2"),
-        &[input_id(input).into(), value.into()],
-    )
+    super::spi::exists(sql, &[input_id(input).into(), value.into()])
 }
 
 /// A new forced level; the table's BEFORE trigger checks the value against the input (and, for

@@ -210,6 +210,9 @@ SELECT segment.force_level('ruled', 'counters', 'many', 'A');
 \echo :LAST_ERROR_SQLSTATE
 SELECT segment.force_level('ruled', 'status', 'closed', 'C');
 \echo :LAST_ERROR_SQLSTATE
+SELECT segment.force_level('ruled', 'counters', '9', 'C') > 0 AS ok;
+SELECT segment.force_level('ruled', 'counters', '9.00', 'A');
+\echo :LAST_ERROR_SQLSTATE
 SELECT segment.set_required('ruled', 'nothing');
 \echo :LAST_ERROR_SQLSTATE
 -- (plain SQL meets the table's constraints)
