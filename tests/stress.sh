@@ -151,7 +151,7 @@ phase() {
     check check_verify "segment.verify() is empty for every scheme"
     check check_recompute "assignments equal a plain-SQL recompute of the answers"
     check check_parameter_recompute "scheme value equals a plain-SQL recompute with parameters"
-    check check_ruled_recompute "scheme risk equals a plain-SQL recompute with its group, requirement and forced level"
+    check check_ruled_recompute "scheme risk equals a plain-SQL recompute with its group, requirement, forced level and variants"
     check check_history_latest "latest history row equals the assignment"
     check check_orphans "no data of deleted clients"
     check check_history_version_order "history versions never decrease"

@@ -8,9 +8,12 @@
 CREATE EXTENSION pg_segment;
 CREATE SCHEMA st;
 
-CREATE TABLE st.companies (id bigint PRIMARY KEY, name text NOT NULL);
+-- (kind selects the variant of scheme risk: shop or depot; NULL, none)
+CREATE TABLE st.companies (id bigint PRIMARY KEY, name text NOT NULL, kind text);
 CREATE TABLE st.accounts (id text PRIMARY KEY, name text NOT NULL);
-INSERT INTO st.companies SELECT g, 'company ' || g FROM generate_series(1, 200) g;
+INSERT INTO st.companies
+SELECT g, 'company ' || g, CASE WHEN g % 7 <> 0 THEN (ARRAY['shop', 'depot'])[1 + g % 2] END
+FROM generate_series(1, 200) g;
 INSERT INTO st.accounts SELECT 'acc-' || g, 'account ' || g FROM generate_series(1, 200) g;
 
 -- size (st.companies): 4 questions x 3 options, levels small / medium / large.
@@ -37,6 +40,14 @@ SELECT segment.add_group('risk', 'r12', -4, 5);
 SELECT segment.set_group('risk', 'q1', 'r12'), segment.set_group('risk', 'q2', 'r12');
 SELECT segment.set_required('risk', 'q3');
 SELECT segment.force_level('risk', 'q2', 'o2', 'high');
+-- and split by kind: q3 (the required one) is a depot's question, and depots have levels of
+-- their own; a company of no kind has no segment
+SELECT segment.add_variant('risk', 'shop', 'Shop', ARRAY['shop']);
+SELECT segment.add_variant('risk', 'depot', 'Depot', ARRAY['depot']);
+SELECT segment.attach('risk', 'depot', 'q3');
+SELECT segment.add_level('risk', 'quiet', '-Infinity', 2, 'depot');
+SELECT segment.add_level('risk', 'busy', 2, 'Infinity', 'depot');
+SELECT segment.set_variant_column('risk', 'kind');
 
 -- loyalty (st.accounts, text keys): 4 questions x 3 options, levels bronze / silver / gold.
 SELECT segment.create_scheme('loyalty', 'st.accounts');
@@ -226,12 +237,30 @@ CREATE VIEW st.check_parameter_recompute AS
 -- answer meets, else no segment while a required question is unanswered, else the level.
 CREATE VIEW st.check_ruled_recompute AS
     WITH sc AS (SELECT scheme_id FROM segment.schemes WHERE name = 'risk'),
+    -- each company's variant (none: NULL) and the variant whose levels segment it
+    cv AS (
+        SELECT c.id::text AS client, v.variant_id,
+               CASE WHEN EXISTS (SELECT 1 FROM segment.levels vl WHERE vl.variant_id = v.variant_id)
+                    THEN v.variant_id END AS level_variant
+        FROM st.companies c
+        LEFT JOIN segment.variants v ON v.scheme_id = (SELECT scheme_id FROM sc)
+             AND c.kind = ANY (v.column_values)),
+    selects AS (SELECT EXISTS (SELECT 1 FROM segment.variant_columns vc
+                               WHERE vc.scheme_id = (SELECT scheme_id FROM sc)) AS active),
+    -- whether an input counts for a client: variants off, attached to none, or to its variant
     given AS (
-        SELECT a.client, q.question_id, q.group_id, o.option_id, q.weight * o.points AS points
+        SELECT a.client, q.question_id, o.option_id, q.group_id, q.weight * o.points AS points,
+               (SELECT NOT active FROM selects)
+               OR NOT EXISTS (SELECT 1 FROM segment.variant_items vi WHERE vi.question_id = q.question_id)
+               OR EXISTS (SELECT 1 FROM segment.variant_items vi JOIN cv ON cv.variant_id = vi.variant_id
+                          WHERE vi.question_id = q.question_id AND cv.client = a.client) AS counts
         FROM st.answers a JOIN segment.questions q USING (question_id)
         JOIN segment.options o USING (question_id, option_id)
         WHERE a.tbl = 'companies' AND q.scheme_id = (SELECT scheme_id FROM sc)),
-    sums AS (SELECT client, group_id, sum(points) AS points FROM given GROUP BY 1, 2),
+    sums AS (
+        SELECT client, CASE WHEN counts THEN group_id END AS group_id,
+               sum(CASE WHEN counts THEN points ELSE 0 END) AS points
+        FROM given GROUP BY 1, 2),
     expected AS (
         SELECT s.client,
                sum(CASE WHEN g.min_points > s.points THEN g.min_points
@@ -242,6 +271,7 @@ CREATE VIEW st.check_ruled_recompute AS
         SELECT DISTINCT ON (x.client) x.client, l.name
         FROM given x JOIN segment.forced_levels f ON f.option_id = x.option_id
         JOIN segment.levels l ON l.level_id = f.level_id
+        WHERE x.counts
         ORDER BY x.client, f.rule_id),
     want AS (
         SELECT e.client, e.score,
@@ -249,11 +279,21 @@ CREATE VIEW st.check_ruled_recompute AS
                COALESCE(f.name, CASE WHEN NOT EXISTS (
                    SELECT 1 FROM segment.questions q
                    WHERE q.scheme_id = (SELECT scheme_id FROM sc) AND q.required
+                     AND ((SELECT NOT active FROM selects)
+                          OR NOT EXISTS (SELECT 1 FROM segment.variant_items vi
+                                         WHERE vi.question_id = q.question_id)
+                          OR EXISTS (SELECT 1 FROM segment.variant_items vi
+                                     WHERE vi.question_id = q.question_id
+                                       AND vi.variant_id = v.variant_id))
                      AND NOT EXISTS (SELECT 1 FROM given x WHERE x.client = e.client
                                                             AND x.question_id = q.question_id))
+                   AND ((SELECT NOT active FROM selects) OR v.variant_id IS NOT NULL)
                    THEN l.name END) AS segment
         FROM expected e LEFT JOIN forced f ON f.client = e.client
+        LEFT JOIN cv v ON v.client = e.client
         LEFT JOIN segment.levels l ON l.scheme_id = (SELECT scheme_id FROM sc)
+             AND l.variant_id IS NOT DISTINCT FROM
+                 CASE WHEN (SELECT active FROM selects) THEN v.level_variant END
              AND e.score >= l.min_score AND e.score < l.max_score)
     SELECT coalesce(w.client, s.client) AS client, s.score AS stored_score,
            w.score AS expected_score, s.segment AS stored_segment, w.segment AS expected_segment,
