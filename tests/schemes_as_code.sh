@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schemes as code on the demo: every demo scheme's segment.export_scheme document validates
+# Schemes as code on the demo (its rules and variants included): every demo scheme's segment.export_scheme document validates
 # against docs/scheme.schema.json, imports into a fresh database holding the same client tables
 # (and nothing of pg_segment's), and exports there as the same document; the imported schemes
 # score the same answers the same way.
@@ -17,7 +17,8 @@ for db in "$SRC" "$DST"; do
     pgsql -d "$db" -c "CREATE EXTENSION pg_segment" >/dev/null
     pgsql -d "$db" -f "$ROOT/demo/crm.sql" >/dev/null
 done
-for f in schemes answers parameters; do pgsql -d "$SRC" -f "$ROOT/demo/$f.sql" >/dev/null; done
+# (rules: the outlet scheme's capped group, required question, forced level and variants)
+for f in schemes answers parameters rules; do pgsql -d "$SRC" -f "$ROOT/demo/$f.sql" >/dev/null; done
 # the destination gets the client data the parameters read (the part of demo/parameters.sql
 # before its first call of pg_segment), not the schemes
 awk '/^SELECT segment\./ { exit } { print }' "$ROOT/demo/parameters.sql" | pgsql -d "$DST" >/dev/null
@@ -44,7 +45,9 @@ with psycopg.connect(dbname=src, autocommit=True) as s, psycopg.connect(dbname=d
             print(f"FAILED: {name}: exported again after import, the document differs")
             continue
         print(f"ok: {name}: validates, imports, exports the same ({len(doc['questions'])} questions, "
-              f"{len(doc['parameters'])} parameters, {len(doc['levels'])} levels)")
+              f"{len(doc['parameters'])} parameters, {len(doc['levels'])} levels, "
+              f"{len(doc['groups'])} groups, {len(doc['forced_levels'])} forced levels, "
+              f"{len(doc['variants'])} variants)")
 sys.exit(1 if failed else 0)
 PY
 
