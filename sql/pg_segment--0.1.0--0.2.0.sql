@@ -2624,6 +2624,15 @@ DECLARE
 BEGIN
     IF NEW.question_id IS NULL THEN
         NEW.option_id := NULL;
+        -- a boolean parameter's text form is true or false: any other value never matches
+        IF (SELECT p.value_type FROM segment.parameters p
+            WHERE p.parameter_id = NEW.parameter_id) = 'boolean'::pg_catalog.regtype
+           AND NEW.value NOT IN ('true', 'false') THEN
+            RAISE EXCEPTION 'parameter "%" is boolean: a forced level needs true or false, not "%"',
+                    (SELECT p.code FROM segment.parameters p WHERE p.parameter_id = NEW.parameter_id), NEW.value
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A parameter''s value is compared in its text form, which for a boolean is true or false.';
+        END IF;
         RETURN NEW;
     END IF;
     SELECT * INTO q FROM segment.questions WHERE question_id = NEW.question_id;

@@ -215,6 +215,10 @@ SELECT segment.force_level('ruled', 'counters', '9.00', 'A');
 \echo :LAST_ERROR_SQLSTATE
 SELECT segment.set_required('ruled', 'nothing');
 \echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_parameter('ruled', 'crowded', 'Crowded', 'staff > 8') > 0 AS ok;
+SELECT segment.force_level('ruled', 'crowded', 't', 'A');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.force_level('ruled', 'crowded', 'true', 'A') > 0 AS ok;
 -- (plain SQL meets the table's constraints)
 \set VERBOSITY terse
 INSERT INTO segment.groups (scheme_id, code, min_points, max_points)
