@@ -85,13 +85,7 @@ pub fn as_definer<R>(definer: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
                 | pg_sys::SECURITY_RESTRICTED_OPERATION as std::ffi::c_int,
         )
     });
-    let _settings = SettingsLevel::open();
-    // Values are compared and matched in text form: the settings that decide how a date, an
-    // interval, a timestamp, a float or a bytea prints are the same for every writer's session.
-    for (name, value) in EVALUATION_SETTINGS {
-        set_for_evaluation(name, value);
-    }
-    f()
+    with_value_settings(f)
 }
 
 /// A nesting level of settings: what is set with `set_for_evaluation` while it is open is
@@ -131,11 +125,10 @@ pub fn set_for_evaluation(name: &std::ffi::CStr, value: &std::ffi::CStr) {
     }
 }
 
-/// Runs `f`, a statement over many clients (a re-segmentation, a bulk statement's scoring),
-/// under `set_bulk_settings`, undone afterwards (also when an error unwinds through it).
-/// Runs `f` with the settings values print under when a parameter is evaluated
-/// (`EVALUATION_SETTINGS`: ISO dates, UTC, …), undone afterwards: a variant column's value is
-/// compared in its text form, which must not depend on the session that reads it.
+/// Runs `f` under the settings values print under (`EVALUATION_SETTINGS`: ISO dates, UTC, …),
+/// undone afterwards: values are compared and matched in text form (a parameter's value, a
+/// variant column's), so how a date, an interval, a timestamp, a float or a bytea prints must
+/// be the same for every session.
 pub fn with_value_settings<R>(f: impl FnOnce() -> R) -> R {
     let _settings = SettingsLevel::open();
     for (name, value) in EVALUATION_SETTINGS {
@@ -144,6 +137,8 @@ pub fn with_value_settings<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f`, a statement over many clients (a re-segmentation, a bulk statement's scoring),
+/// under `set_bulk_settings`, undone afterwards (also when an error unwinds through it).
 pub fn with_bulk_settings<R>(f: impl FnOnce() -> R) -> R {
     let _settings = SettingsLevel::open();
     set_bulk_settings();

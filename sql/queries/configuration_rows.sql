@@ -2,7 +2,7 @@
 -- compiled configuration: (kind, id, parent id, version, name or code, number, upper bound).
 -- Parameters only say that their scheme has some; 'r' rows name the ruled schemes
 -- (linear_scheme.sql), whose answers SQL scores, and 'v' rows those that select variants by a
--- client column (an update of it re-scores the client). Only the scheme's own levels are
+-- client column, with its name (an update of it re-scores the client). Only the scheme's own levels are
 -- compiled (a ruled scheme's variants' levels are SQL's). Number questions are left out: SQL scores
 -- their answers (the engine's deltas are options' points), and segment.answer() looks them up
 -- with SQL, which refuses them with a hint.
@@ -22,4 +22,5 @@ UNION ALL
 SELECT 'r', sc.scheme_id, NULL, NULL, NULL, NULL, NULL FROM segment.schemes sc
 WHERE NOT {{linear_scheme}}
 UNION ALL
-SELECT 'v', scheme_id, NULL, NULL, NULL, NULL, NULL FROM segment.variant_columns
+SELECT 'v', scheme_id, NULL, NULL, CAST(column_name AS text), NULL, NULL
+FROM segment.variant_columns

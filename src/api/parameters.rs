@@ -368,11 +368,17 @@ fn scheme_parameter<'a>(
 
 /// Points as the engine holds them, in text form; out of range is refused, never rounded.
 fn checked_points(points: AnyNumeric) -> Result<String> {
-    let decimal = to_decimal(&points).map_err(|_| EngineError::PointsOutOfRange {
+    Ok(points_decimal(&points)?.to_string())
+}
+
+/// Points (or a group's bound) as the engine holds them; out of range is refused, never
+/// rounded.
+pub(super) fn points_decimal(points: &AnyNumeric) -> Result<rust_decimal::Decimal> {
+    let decimal = to_decimal(points).map_err(|_| EngineError::PointsOutOfRange {
         points: points.to_string(),
     })?;
     engine::validate_points(decimal)?;
-    Ok(decimal.to_string())
+    Ok(decimal)
 }
 
 /// Re-evaluates every parameter of every client of the scheme, set-based, and returns how many

@@ -192,6 +192,7 @@ fn check_scheme(
         let scheme = store::scheme(scheme)?;
         let level_sets = store::level_sets(scheme.scheme_id)?;
         let rules = store::rules(scheme.scheme_id)?;
+        let selects_variants = store::variants::variant_column_now(scheme.scheme_id).is_some();
         let bad = |case: &str, problem: String| SegmentError::BadCase {
             case: case.to_string(),
             problem,
@@ -252,7 +253,7 @@ fn check_scheme(
                 ));
             }
             let inputs: Vec<engine::ExplainInput> = inputs.into_iter().map(|(i, _)| i).collect();
-            let (variant, matched) = case_variant(&scheme, fields, &case_label)?;
+            let (variant, matched) = case_variant(&scheme, selects_variants, fields, &case_label)?;
             let levels = levels_for(&level_sets, variant.as_deref());
             let actual = engine::assess(&inputs, levels, &rules, matched)?.and_then(|a| a.segment);
             let passed = actual == expected;
@@ -278,16 +279,17 @@ fn levels_for<'s>(
 }
 
 /// A golden-set case's variant (its "variant" key, the variant's code): the variant whose
-/// levels segment it, and whether it has a variant where the scheme selects variants (a case
-/// without one is segmented by no level, as a client whose column matches no variant).
+/// levels segment it, and whether it has a variant where the scheme selects variants
+/// (`selects_variants`; a case without one is segmented by no level, as a client whose column
+/// matches no variant).
 fn case_variant(
     scheme: &crate::entity::Scheme,
+    selects_variants: bool,
     fields: &serde_json::Map<String, serde_json::Value>,
     case: &str,
 ) -> Result<(Option<String>, bool)> {
-    let selects = store::variants::variant_column_now(scheme.scheme_id).is_some();
     match fields.get("variant") {
-        None | Some(serde_json::Value::Null) => Ok((None, !selects)),
+        None | Some(serde_json::Value::Null) => Ok((None, !selects_variants)),
         Some(serde_json::Value::String(code)) => {
             store::variants::variant_id(scheme, code)?;
             Ok((Some(code.clone()), true))

@@ -3,7 +3,7 @@
 //! and re-segment the scheme; these functions add the argument checks and clear errors.
 
 use super::required;
-use crate::engine::{self, EngineError};
+use crate::engine;
 use crate::error::{OrRaise, Result, SegmentError};
 use crate::store;
 use crate::store::rules as rule_store;
@@ -11,15 +11,9 @@ use pgrx::datum::AnyNumeric;
 use pgrx::prelude::*;
 
 /// A bound of a group, checked as points are (finite, at most four decimals).
-fn checked_bound(bound: Option<AnyNumeric>) -> Result<Option<String>> {
+fn checked_bound(bound: Option<AnyNumeric>) -> Result<Option<rust_decimal::Decimal>> {
     bound
-        .map(|b| {
-            let decimal = super::to_decimal(&b).map_err(|_| EngineError::PointsOutOfRange {
-                points: b.to_string(),
-            })?;
-            engine::validate_points(decimal)?;
-            Ok(decimal.normalize().to_string())
-        })
+        .map(|b| Ok(super::parameters::points_decimal(&b)?.normalize()))
         .transpose()
 }
 
@@ -38,16 +32,12 @@ fn add_group(
         engine::validate_code("group code", code)?;
         let min = checked_bound(min_points)?;
         let max = checked_bound(max_points)?;
-        if let (Some(lo), Some(hi)) = (&min, &max) {
-            let (l, h) = (
-                engine::model::parse_decimal(lo)?,
-                engine::model::parse_decimal(hi)?,
-            );
-            if l > h {
+        if let (Some(lo), Some(hi)) = (min, max) {
+            if lo > hi {
                 return Err(SegmentError::GroupBounds {
                     group: code.to_string(),
-                    min: lo.clone(),
-                    max: hi.clone(),
+                    min: lo.to_string(),
+                    max: hi.to_string(),
                 });
             }
         }
@@ -58,11 +48,12 @@ fn add_group(
                 within: format!("in scheme \"{}\"", scheme.name),
             });
         }
+        let text = |bound: Option<rust_decimal::Decimal>| bound.map(|b| b.to_string());
         Ok(rule_store::insert_group(
             scheme.scheme_id,
             code,
-            min.as_deref(),
-            max.as_deref(),
+            text(min).as_deref(),
+            text(max).as_deref(),
         ))
     })()
     .or_raise()

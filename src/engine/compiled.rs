@@ -45,9 +45,9 @@ pub struct CompiledConfig {
     /// ruled schemes (groups, required questions, forced levels): a score is no sum of
     /// deltas there, so SQL recomputes their clients from scratch
     pub ruled_schemes: HashSet<i32>,
-    /// schemes whose variants a client column selects: an update of that column re-scores the
-    /// client
-    pub variant_schemes: HashSet<i32>,
+    /// scheme id → the client column that selects its variants (an update of it re-scores the
+    /// client)
+    pub variant_columns: HashMap<i32, String>,
 }
 
 /// The ids an answer's codes name.
@@ -117,15 +117,34 @@ impl CompiledConfig {
             answered: i32::from(new_option.is_some()) - i32::from(old_option.is_some()),
         }))
     }
-}
 
-impl CompiledConfig {
     /// Whether `question_id` is a single-choice question of a ruled scheme over this entity's
     /// client table: its answers are scored by recomputing the client, never by a delta.
     pub fn ruled_question(&self, entity_id: i32, question_id: i32) -> bool {
         self.questions
             .get(&question_id)
             .is_some_and(|q| q.entity_id == entity_id && self.ruled_schemes.contains(&q.scheme_id))
+    }
+
+    /// Those of the schemes `ids` that are over the entity's client table, in id order (one
+    /// entry each).
+    pub fn entity_schemes<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a i32>,
+        entity_id: i32,
+    ) -> Vec<i32> {
+        let mut of_entity: Vec<i32> = ids
+            .into_iter()
+            .copied()
+            .filter(|id| {
+                self.schemes
+                    .get(id)
+                    .is_some_and(|s| s.entity_id == entity_id)
+            })
+            .collect();
+        of_entity.sort_unstable();
+        of_entity.dedup();
+        of_entity
     }
 }
 

@@ -156,7 +156,7 @@ fn compile() -> Result<CompiledConfig> {
                 config.ruled_schemes.insert(id(row, 1));
             }
             Some("v") => {
-                config.variant_schemes.insert(id(row, 1));
+                config.variant_columns.insert(id(row, 1), name(row));
             }
             Some("l") => {
                 let bound = |i: usize| Bound::parse(row[i].as_deref().unwrap_or_default());

@@ -972,10 +972,11 @@ pub fn rescore_clients(entity: &Entity, clients: &[String], cause: &str, lock: C
 /// (see the answers trigger) and in every ruled scheme (whose answers no delta scores).
 /// Returns how many assignments changed.
 pub fn rescore_answered(entity: &Entity, clients: &[String], cause: &str) -> i64 {
-    let mut schemes = parameter_scheme_ids(entity.entity_id);
-    schemes.extend(super::resegment::ruled_scheme_ids(entity.entity_id));
-    schemes.sort_unstable();
-    schemes.dedup();
+    let config = super::compiled::get().or_raise();
+    let schemes = config.entity_schemes(
+        config.parameter_schemes.iter().chain(&config.ruled_schemes),
+        entity.entity_id,
+    );
     if schemes.is_empty() || clients.is_empty() {
         return 0;
     }
@@ -1151,14 +1152,11 @@ pub(super) fn lock_clients(entity: &Entity, clients: &[String]) {
         lock_client_table(entity);
         return;
     }
-    let in_keys = in_keys(entity, "$1");
-    let mut parts = query::entity_parts(entity).to_vec();
-    parts.push(("in_keys", query::Part::Sql(&in_keys)));
-    let sql = render(
+    let sql = over_listed_clients(
+        entity,
         "SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {{client_table}} AS segment_client \
          WHERE segment_client.{{key_column}} {{in_keys}} \
          ORDER BY segment_client.{{key_column}} FOR NO KEY UPDATE OF segment_client) locked",
-        &parts,
     );
     let locked = Spi::connect_mut(|c| {
         let plan = kept_plan(
@@ -1189,13 +1187,10 @@ pub(super) fn lock_clients(entity: &Entity, clients: &[String]) {
 /// (it exists now: the write must fail with 40001) or is gone (this transaction deleted it,
 /// its answers going with it: nothing is left to score).
 fn existing_now(entity: &Entity, clients: &[String]) -> i64 {
-    let in_keys = in_keys(entity, "$1");
-    let mut parts = query::entity_parts(entity).to_vec();
-    parts.push(("in_keys", query::Part::Sql(&in_keys)));
-    let sql = render(
+    let sql = over_listed_clients(
+        entity,
         "SELECT pg_catalog.count(*) FROM {{client_table}} AS segment_client \
          WHERE segment_client.{{key_column}} {{in_keys}}",
-        &parts,
     );
     Spi::connect(|_| {
         latest::run(&sql, &[clients.to_vec().into()], false)
@@ -1203,6 +1198,15 @@ fn existing_now(entity: &Entity, clients: &[String]) -> i64 {
             .and_then(|row| latest::parse::<i64>(row, 0))
             .unwrap_or(0)
     })
+}
+
+/// A statement over the clients whose keys (text forms) are `$1`: `template` names the
+/// entity's parts and {{in_keys}}, the test of a key against that list.
+fn over_listed_clients(entity: &Entity, template: &str) -> String {
+    let in_keys = in_keys(entity, "$1");
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("in_keys", query::Part::Sql(&in_keys)));
+    render(template, &parts)
 }
 
 /// Locks the client table against writers and row lockers (EXCLUSIVE: reads go on), as a bulk
@@ -1418,40 +1422,25 @@ fn refresh_entity(entity: &Entity, cause: &str) -> i64 {
 
 /// The schemes of an entity that have parameters, from the compiled configuration.
 pub fn parameter_scheme_ids(entity_id: i32) -> Vec<i32> {
-    let mut ids = parameter_schemes_in(&super::compiled::get().or_raise(), entity_id);
-    ids.sort_unstable();
-    ids
+    parameter_schemes_in(&super::compiled::get().or_raise(), entity_id)
 }
 
 /// The schemes of an entity that read its client rows: those with parameters and those whose
 /// variants a client column selects, from the compiled configuration, in id order.
 pub fn client_row_scheme_ids(entity_id: i32) -> Vec<i32> {
     let config = super::compiled::get().or_raise();
-    let mut ids = parameter_schemes_in(&config, entity_id);
-    ids.extend(config.variant_schemes.iter().copied().filter(|id| {
+    config.entity_schemes(
         config
-            .schemes
-            .get(id)
-            .is_some_and(|s| s.entity_id == entity_id)
-    }));
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+            .parameter_schemes
+            .iter()
+            .chain(config.variant_columns.keys()),
+        entity_id,
+    )
 }
 
 /// The schemes of an entity that have parameters in a compiled configuration.
 fn parameter_schemes_in(config: &crate::engine::CompiledConfig, entity_id: i32) -> Vec<i32> {
-    config
-        .parameter_schemes
-        .iter()
-        .copied()
-        .filter(|id| {
-            config
-                .schemes
-                .get(id)
-                .is_some_and(|s| s.entity_id == entity_id)
-        })
-        .collect()
+    config.entity_schemes(&config.parameter_schemes, entity_id)
 }
 
 /// Applies evaluated values of scheme `scheme_id` (apply_parameters.sql) with `cause`, then

@@ -14,6 +14,7 @@ use super::parameters;
 use super::query::{self, for_entity, render};
 use super::spi::{ok, register_transition_tables};
 use crate::entity::Entity;
+use crate::error::OrRaise;
 use crate::firing::FiringTrigger;
 use crate::security::ActingAs;
 use pgrx::spi::{Spi, SpiClient};
@@ -80,22 +81,9 @@ pub fn ruled_now(scheme_id: i32) -> bool {
 
 /// The ruled schemes of an entity, in id order.
 pub fn ruled_scheme_ids(entity_id: i32) -> Vec<i32> {
-    let Ok(config) = super::compiled::get() else {
-        return Vec::new();
-    };
-    let mut ids: Vec<i32> = config
-        .ruled_schemes
-        .iter()
-        .copied()
-        .filter(|id| {
-            config
-                .schemes
-                .get(id)
-                .is_some_and(|s| s.entity_id == entity_id)
-        })
-        .collect();
-    ids.sort_unstable();
-    ids
+    super::compiled::get()
+        .map(|config| config.entity_schemes(&config.ruled_schemes, entity_id))
+        .unwrap_or_default()
 }
 
 /// Re-scores clients of a ruled scheme from scratch (`recompute_ruled.sql`): `clients` (text
@@ -121,8 +109,19 @@ pub fn recompute_ruled(
     };
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("scope", query::Part::Fragment(scope)));
+    // The column that selects the scheme's variants: for a write's clients, as the compiled
+    // configuration holds it (no query on every write); for a configuration change's
+    // re-segmentation, as its own statement left it (not compiled yet).
+    let column = match clients {
+        Some(_) => super::compiled::get()
+            .or_raise()
+            .variant_columns
+            .get(&scheme_id)
+            .cloned(),
+        None => super::variants::variant_column_now(scheme_id),
+    };
     let variants = super::variants::VariantParts::of(
-        scheme_id,
+        column,
         "cv.variant_id",
         "cv.variant_id",
         "cv.variant_id",

@@ -5,6 +5,7 @@ use super::configuration::insert_returning_id;
 use super::spi::{all_names, value, value_mut};
 use crate::entity::Scheme;
 use crate::error::{Result, SegmentError};
+use pgrx::datum::DatumWithOid;
 
 /// An input of a scheme by its code: a question or a parameter (codes are unique among both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,35 +102,28 @@ pub fn insert_group(scheme_id: i32, code: &str, min: Option<&str>, max: Option<&
 
 /// Puts an input into a group (None: into none).
 pub fn set_group(input: Input, group_id: Option<i32>) {
-    let sql = match input {
-        Input::Question(_) => {
-            "UPDATE segment.questions SET group_id = $2 \
-             WHERE question_id = $1 AND group_id IS DISTINCT FROM $2"
-        }
-        Input::Parameter(_) => {
-            "UPDATE segment.parameters SET group_id = $2 \
-             WHERE parameter_id = $1 AND group_id IS DISTINCT FROM $2"
-        }
-    };
-    value_mut::<i32>(
-        &format!("WITH u AS ({sql} RETURNING 1) SELECT pg_catalog.count(*)::integer FROM u"),
-        &[input_id(input).into(), group_id.into()],
-    );
+    set_input_column(input, "group_id", group_id.into());
 }
 
 /// Makes an input required or not.
 pub fn set_required(input: Input, required: bool) {
-    let sql = match input {
-        Input::Question(_) => {
-            "UPDATE segment.questions SET required = $2 WHERE question_id = $1 AND required <> $2"
-        }
-        Input::Parameter(_) => {
-            "UPDATE segment.parameters SET required = $2 WHERE parameter_id = $1 AND required <> $2"
-        }
+    set_input_column(input, "required", required.into());
+}
+
+/// Sets a column of the input's row (in questions or parameters) when it holds another value:
+/// an unchanged row is not written, so its table's trigger re-segments nothing.
+fn set_input_column(input: Input, column: &str, value: DatumWithOid<'_>) {
+    let (table, id) = match input {
+        Input::Question(_) => ("questions", "question_id"),
+        Input::Parameter(_) => ("parameters", "parameter_id"),
     };
     value_mut::<i32>(
-        &format!("WITH u AS ({sql} RETURNING 1) SELECT pg_catalog.count(*)::integer FROM u"),
-        &[input_id(input).into(), required.into()],
+        &format!(
+            "WITH u AS (UPDATE segment.{table} SET {column} = $2 \
+             WHERE {id} = $1 AND {column} IS DISTINCT FROM $2 RETURNING 1) \
+             SELECT pg_catalog.count(*)::integer FROM u"
+        ),
+        &[input_id(input).into(), value],
     );
 }
 
@@ -139,7 +133,6 @@ fn input_id(input: Input) -> i32 {
     }
 }
 
-/// Whether the input has a forced level for this value already.
 /// Whether the input has a forced level for this value already: for a number question, for
 /// the same number however it is spelled (the rule stores it with its scale trimmed; a value
 /// that is no number is left to the table's trigger to refuse).

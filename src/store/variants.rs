@@ -53,17 +53,17 @@ struct ListedVariants {
 }
 
 impl VariantParts {
-    /// The parts for scheme `scheme_id`, the client's variant id being `question_variant` where
-    /// a question's answer is read, `required_variant` where a required question is checked
-    /// and `parameter_variant` where a parameter's value is (SQL of the statement's aliases:
-    /// client_variants joined to the client).
+    /// The parts for a scheme whose variants `column` selects (None: it selects none), the
+    /// client's variant id being `question_variant` where a question's answer is read,
+    /// `required_variant` where a required question is checked and `parameter_variant` where a
+    /// parameter's value is (SQL of the statement's aliases: client_variants joined to the
+    /// client).
     pub fn of(
-        scheme_id: i32,
+        column: Option<String>,
         question_variant: &str,
         required_variant: &str,
         parameter_variant: &str,
     ) -> VariantParts {
-        let column = variant_column_now(scheme_id);
         let counts = |item_column: &str, item: &str, variant: &str| {
             if column.is_none() {
                 return "true".to_string();
@@ -96,7 +96,8 @@ impl VariantParts {
         client: Option<&str>,
         first_argument: usize,
     ) -> VariantParts {
-        let mut parts = VariantParts::of(scheme_id, variant, "NULL", variant);
+        let column = variant_column_now(scheme_id);
+        let mut parts = VariantParts::of(column, variant, "NULL", variant);
         if let Some(column) = &parts.column {
             let (clients, variant_ids, level_variants) =
                 client_variants_of(entity, scheme_id, column, client);
