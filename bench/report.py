@@ -102,7 +102,10 @@ def rules_section(rules):
         "required question every client answered and three variants selected by a client column "
         "(q8, q9 and q10 each count for one of them): every write recomputes its client from "
         "scratch after locking the client's row, where the scheme without rules adds a delta (or "
-        "takes the direct path). Single-answer upserts (pgbench TPS, "
+        "takes the direct path). A single answer's recompute is direct too: two kept statements "
+        "lock the client and read its answers, the engine assesses it with the compiled scheme and "
+        "the single-row writer writes it; a COPY's clients are recomputed by one SQL statement. "
+        "Single-answer upserts (pgbench TPS, "
         "synchronous_commit=off, medians of alternating rounds; the rules are switched on and off "
         f"between runs) and COPY of {rules['answers']:,} answers into empty tables (seconds, "
         "medians):",

@@ -17,11 +17,12 @@ struct AnswerRow {
     /// a copy in the current memory context
     client: Datum,
     question_id: i32,
-    option_id: i32,
+    /// None for a number answer (its value is in the row instead)
+    option_id: Option<i32>,
 }
 
 /// Reads the one row of a transition table; None for a missing table, an empty one, a NULL
-/// column or a key type this path does not copy.
+/// client or question or a key type this path does not copy.
 ///
 /// # Safety
 /// `table` is a transition table of the running trigger (or null) whose rows `desc` describes.
@@ -48,12 +49,12 @@ unsafe fn transition_answer(
         let (client, client_null) = value(columns.client_id);
         let (question, question_null) = value(columns.question_id);
         let (option, option_null) = value(columns.option_id);
-        if !(client_null || question_null || option_null) {
+        if !(client_null || question_null) {
             answer =
                 copy_value(&attribute(desc, columns.client_id), client).map(|client| AnswerRow {
                     client,
                     question_id: question.value() as i32,
-                    option_id: option.value() as i32,
+                    option_id: (!option_null).then(|| option.value() as i32),
                 });
         }
     }
@@ -66,8 +67,10 @@ unsafe fn transition_answer(
 ///
 /// Only the plain case is taken: READ COMMITTED; a new or changed answer (a removal may be a
 /// deleted client's cascade, which SQL recognises); an existing assignment that keeps at
-/// least one answer, or none yet (the client's first answer inserts it); segment tables with their known columns and without statement triggers,
-/// transition tables or row security; a user holding the privileges the SQL statement needs.
+/// least one answer, or none yet (the client's first answer inserts it); segment tables with
+/// their known columns and without statement triggers, transition tables or row security; a
+/// user holding the privileges the SQL statement needs. An answer to a question of a ruled
+/// scheme recomputes its client instead (`ruled::apply_ruled_answer`).
 pub fn apply_one_answer(
     entity: &Entity,
     config: &CompiledConfig,
@@ -110,10 +113,22 @@ pub fn apply_one_answer(
         }
         _ => None,
     };
+    if let Some(ruled) = config.ruled_scheme_of(entity.entity_id, new.question_id) {
+        return super::ruled::apply_ruled_answer(entity, config, &ruled, key_type, new.client);
+    }
+    // (a number answer, which has no option, is SQL's to score)
+    let Some(new_option) = new.option_id else {
+        return Ok(false);
+    };
+    let old_option = match old_option {
+        Some(None) => return Ok(false),
+        Some(Some(option)) => Some(option),
+        None => None,
+    };
     let Some(delta) = config.answer_delta(
         entity.entity_id,
         new.question_id,
-        Some(new.option_id),
+        Some(new_option),
         old_option,
     )?
     else {

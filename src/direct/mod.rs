@@ -13,6 +13,7 @@
 //! | `answer.rs` | the direct tier of the answers trigger (`apply_one_answer`) |
 //! | `given_answer.rs` | `segment.answer()`'s write of the answer row and its effects |
 //! | `parameters.rs` | a client row's freshly evaluated parameters (`apply_client_parameters`) |
+//! | `ruled.rs` | an answer in a ruled scheme: its client recomputed whole (`apply_ruled_answer`) |
 //! | `read.rs` | primary-key probes: `segment.score` / `segment_of`, a client's existence |
 //! | `writer.rs` | the single-row writer: lock and update, or first insert; history row |
 //! | `executor.rs` | the executor state it writes through; the speculative insert |
@@ -32,6 +33,7 @@ mod guards;
 mod locking;
 mod parameters;
 mod read;
+mod ruled;
 mod values;
 mod writer;
 

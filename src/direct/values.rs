@@ -97,3 +97,22 @@ pub fn text_value(text: &str) -> Datum {
         ))
     }
 }
+
+/// A text[] datum's elements; None when one of them is NULL.
+///
+/// # Safety
+/// `value` must be a valid text[] datum.
+pub unsafe fn text_array_contents(value: Datum) -> Option<Vec<String>> {
+    use pgrx::FromDatum;
+    let elements = <Vec<Option<String>> as FromDatum>::from_datum(value, false)?;
+    elements.into_iter().collect()
+}
+
+/// A text[] datum (palloc'd) of these elements.
+pub fn text_array_value(elements: &[String]) -> Datum {
+    use pgrx::IntoDatum;
+    elements
+        .to_vec()
+        .into_datum()
+        .expect("an array of text is never NULL")
+}

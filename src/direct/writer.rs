@@ -6,10 +6,13 @@ use super::columns::{attribute, AssignmentColumns, HistoryColumns};
 use super::executor::{set_slot_value, slot_value, Speculation, Target, Writer};
 use super::guards::OpenTable;
 use super::locking::lock_by_key;
-use super::values::{copy_value, numeric_text, numeric_value, text_contents, text_value};
+use super::values::{
+    copy_value, numeric_text, numeric_value, text_array_contents, text_array_value, text_contents,
+    text_value,
+};
 use crate::cache::BackendCache;
 use crate::engine::model::{exact_sub, parse_decimal};
-use crate::engine::{AnswerDelta, CompiledConfig};
+use crate::engine::{AnswerDelta, CompiledConfig, RuledAssignment};
 use crate::entity::Entity;
 use crate::error::Result;
 use crate::security::has_privilege;
@@ -80,27 +83,37 @@ pub enum ScoreChange<'a> {
         version: i32,
         parameter_score: Decimal,
     },
+    /// a client of a ruled scheme recomputed from scratch: its whole assignment replaced (as
+    /// recompute_ruled.sql upserts it)
+    Recomputed {
+        scheme_id: i32,
+        version: i32,
+        assignment: &'a RuledAssignment,
+    },
 }
 
 impl ScoreChange<'_> {
     fn scheme_id(self) -> i32 {
         match self {
             ScoreChange::Answer(delta) => delta.scheme_id,
-            ScoreChange::Parameters { scheme_id, .. } => scheme_id,
+            ScoreChange::Parameters { scheme_id, .. }
+            | ScoreChange::Recomputed { scheme_id, .. } => scheme_id,
         }
     }
 
     fn version(self) -> i32 {
         match self {
             ScoreChange::Answer(delta) => delta.version,
-            ScoreChange::Parameters { version, .. } => version,
+            ScoreChange::Parameters { version, .. } | ScoreChange::Recomputed { version, .. } => {
+                version
+            }
         }
     }
 
     /// The history's cause, as the SQL tiers write it.
     fn cause(self) -> &'static str {
         match self {
-            ScoreChange::Answer(_) => "answer",
+            ScoreChange::Answer(_) | ScoreChange::Recomputed { .. } => "answer",
             ScoreChange::Parameters { .. } => "client change",
         }
     }
@@ -115,6 +128,8 @@ pub struct SegmentTables {
     assignments_inserted: [usize; 8],
     assignments_updated: [usize; 8],
     parameters_updated: [usize; 9],
+    recomputed_inserted: [usize; 10],
+    recomputed_updated: [usize; 11],
     history_inserted: [usize; 9],
     primary_key: Oid,
     /// the identity sequence of history_id
@@ -159,6 +174,8 @@ impl SegmentTables {
             assignments_inserted: a.inserted(),
             assignments_updated: a.updated(),
             parameters_updated: a.parameters_updated(),
+            recomputed_inserted: a.recomputed_inserted(),
+            recomputed_updated: a.recomputed_updated(),
             history_inserted: h.inserted(),
             assignments,
             history,
@@ -171,22 +188,31 @@ impl SegmentTables {
 
     /// The two tables as the targets of a writer of answer changes, assignments first.
     pub fn targets(&self) -> [Target<'_>; 2] {
-        self.targets_updating(&self.assignments_updated)
+        self.targets_writing(&self.assignments_inserted, &self.assignments_updated)
     }
 
     /// The two tables as the targets of a writer of `change`'s kind.
     fn targets_for(&self, change: ScoreChange<'_>) -> [Target<'_>; 2] {
         match change {
             ScoreChange::Answer(_) => self.targets(),
-            ScoreChange::Parameters { .. } => self.targets_updating(&self.parameters_updated),
+            ScoreChange::Parameters { .. } => {
+                self.targets_writing(&self.assignments_inserted, &self.parameters_updated)
+            }
+            ScoreChange::Recomputed { .. } => {
+                self.targets_writing(&self.recomputed_inserted, &self.recomputed_updated)
+            }
         }
     }
 
-    fn targets_updating<'t>(&'t self, updated: &'t [usize]) -> [Target<'t>; 2] {
+    fn targets_writing<'t>(
+        &'t self,
+        inserted: &'t [usize],
+        updated: &'t [usize],
+    ) -> [Target<'t>; 2] {
         [
             Target {
                 table: &self.assignments,
-                inserted: &self.assignments_inserted,
+                inserted,
                 updated,
                 speculative: true,
             },
@@ -251,16 +277,25 @@ impl SegmentTables {
                 current,
             );
             if found {
-                return write.update_locked(config, change, current);
+                return match change {
+                    ScoreChange::Recomputed { assignment, .. } => {
+                        write.update_recomputed(change, assignment, current)
+                    }
+                    _ => write.update_locked(config, change, current),
+                };
             }
-            // (parameters whose client has no assignment yet are left to SQL)
-            let ScoreChange::Answer(delta) = change else {
-                return Ok(false);
-            };
             if !self.assignments.generated_columns_only(&[self.a.status]) {
                 return Ok(false);
             }
-            match write.insert_first(config, delta)? {
+            let inserted = match change {
+                ScoreChange::Answer(delta) => write.insert_first(config, delta)?,
+                ScoreChange::Recomputed { assignment, .. } => {
+                    Some(write.insert_recomputed(change, assignment))
+                }
+                // (parameters whose client has no assignment yet are left to SQL)
+                ScoreChange::Parameters { .. } => return Ok(false),
+            };
+            match inserted {
                 Some(Speculation::Inserted) => return Ok(true),
                 Some(Speculation::Conflict) if on_conflict == OnConflict::Wait => {
                     check_for_interrupts!(); // and look again: the lock waits for that writer
@@ -299,13 +334,21 @@ pub unsafe fn write_change(
     outcome
 }
 
-/// The status of an assignment with this segment and no missing input, as the generated
-/// column's expression in sql/entity.sql computes it. Neither the speculative insert nor the
-/// update (`Writer::generated_columns_written`) runs generation: both write this value.
+/// The status of an assignment with this segment and no missing or forcing input, as the
+/// generated column's expression in sql/entity.sql computes it. Neither the speculative insert
+/// nor the update (`Writer::generated_columns_written`) runs generation: both write this value.
 fn status_of(segment: Option<&str>) -> &'static str {
-    match segment {
-        Some(_) => "scored",
-        None => "unsegmented",
+    status_of_row(false, false, segment.is_some())
+}
+
+/// The generated status column's expression (sql/entity.sql): forced first, then incomplete
+/// (a required input missing), then unsegmented (no segment), else scored.
+fn status_of_row(forced: bool, missing: bool, segmented: bool) -> &'static str {
+    match (forced, missing, segmented) {
+        (true, _, _) => "forced",
+        (false, true, _) => "incomplete",
+        (false, false, false) => "unsegmented",
+        (false, false, true) => "scored",
     }
 }
 
@@ -323,6 +366,14 @@ struct SegmentWrite<'w> {
 struct Scored {
     score: Option<Datum>,
     segment: Option<Datum>,
+}
+
+/// A ruled scheme's recomputed assignment as datums (None: NULL), and its status.
+struct RecomputedValues {
+    scored: Scored,
+    missing: Option<Datum>,
+    forced: Option<Datum>,
+    status: &'static str,
 }
 
 impl SegmentWrite<'_> {
@@ -384,6 +435,7 @@ impl SegmentWrite<'_> {
                 };
                 (delta, answered.value() as i32, Some(parameter_score))
             }
+            ScoreChange::Recomputed { .. } => return Ok(false), // update_recomputed's
         };
         // A score beyond the engine's exact range stays with SQL's arbitrary precision.
         let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
@@ -491,6 +543,153 @@ impl SegmentWrite<'_> {
         }
         pg_sys::AfterTriggerEndQuery(self.writer.estate);
         Ok(Some(outcome))
+    }
+
+    /// A ruled scheme's recomputed assignment written over the locked row `current`, with a
+    /// history row when its score or segment changed; nothing written when no column SQL's
+    /// recompute compares changed. False (nothing written) for a row this path does not read.
+    ///
+    /// # Safety
+    /// As `update_locked`; `change` is the `Recomputed` change of `assignment`.
+    unsafe fn update_recomputed(
+        &self,
+        change: ScoreChange<'_>,
+        assignment: &RuledAssignment,
+        current: *mut pg_sys::TupleTableSlot,
+    ) -> Result<bool> {
+        let a = &self.tables.a;
+        pg_sys::slot_getallattrs(current);
+        let desc = pgrx::PgTupleDesc::from_pg_unchecked((*current).tts_tupleDescriptor);
+        let (old_score, score_null) = slot_value(current, a.score);
+        let (answered, _) = slot_value(current, a.answered);
+        let (old_segment, segment_null) = slot_value(current, a.segment);
+        let (_, no_parameter_score) = slot_value(current, a.parameter_score);
+        let (missing, missing_null) = slot_value(current, a.missing);
+        let (forced, forced_null) = slot_value(current, a.forced);
+        if score_null {
+            return Ok(false);
+        }
+        let Ok(previous) = parse_decimal(&numeric_text(old_score)) else {
+            return Ok(false);
+        };
+        let old_segment_text = (!segment_null).then(|| text_contents(old_segment));
+        let old_missing = if missing_null {
+            None
+        } else {
+            match text_array_contents(missing) {
+                Some(codes) => Some(codes),
+                None => return Ok(false),
+            }
+        };
+        let old_forced = (!forced_null).then(|| text_contents(forced));
+        // what write_recomputed.sql compares: an unchanged client is not written at all
+        if previous == assignment.score
+            && answered.value() as i32 == assignment.answered
+            && old_segment_text == assignment.segment
+            && no_parameter_score
+            && old_missing == assignment.missing
+            && old_forced == assignment.forced
+        {
+            return Ok(true);
+        }
+        let old_score =
+            copy_value(&attribute(&desc, a.score), old_score).expect("numeric is a varlena");
+        let old_segment = (!segment_null).then(|| {
+            copy_value(&attribute(&desc, a.segment), old_segment).expect("text is a varlena")
+        });
+        let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
+        let new = self.recomputed_values(assignment);
+        let next = self.writer.copy_slot(self.assignments, current);
+        set_slot_value(next, a.score, new.scored.score);
+        set_slot_value(next, a.answered, Some(Datum::from(assignment.answered)));
+        set_slot_value(next, a.segment, new.scored.segment);
+        set_slot_value(next, a.version, Some(Datum::from(change.version())));
+        set_slot_value(next, a.assigned_at, Some(now));
+        set_slot_value(next, a.previous_score, Some(old_score));
+        set_slot_value(next, a.previous_segment, old_segment);
+        set_slot_value(next, a.parameter_score, None);
+        set_slot_value(next, a.missing, new.missing);
+        set_slot_value(next, a.forced, new.forced);
+        set_slot_value(next, a.status, Some(text_value(new.status)));
+        pg_sys::ExecStoreVirtualTuple(next);
+
+        let w = self.writer;
+        if self.tables.assignments.generated_columns_only(&[a.status]) {
+            w.generated_columns_written(self.assignments, &[a.status]);
+        }
+        pg_sys::AfterTriggerBeginQuery();
+        pg_sys::ExecSimpleRelationUpdate(self.assignments, w.estate, w.epq, current, next);
+        if previous != assignment.score || old_segment_text != assignment.segment {
+            let old = Scored {
+                score: Some(old_score),
+                segment: old_segment,
+            };
+            self.append_history(change, &old, &new.scored, now);
+        }
+        pg_sys::AfterTriggerEndQuery(w.estate);
+        Ok(true)
+    }
+
+    /// A ruled scheme's client's first assignment, recomputed: inserted as the SQL recompute's
+    /// INSERT … ON CONFLICT does, with its history row; `Conflict` (nothing visible written)
+    /// when a concurrent writer's assignment for the client appeared meanwhile.
+    ///
+    /// # Safety
+    /// As `SegmentTables::write`; `change` is the `Recomputed` change of `assignment`.
+    unsafe fn insert_recomputed(
+        &self,
+        change: ScoreChange<'_>,
+        assignment: &RuledAssignment,
+    ) -> Speculation {
+        let a = &self.tables.a;
+        let now = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
+        let new = self.recomputed_values(assignment);
+        let row = self.writer.null_slot(self.assignments);
+        set_slot_value(row, a.scheme_id, Some(Datum::from(change.scheme_id())));
+        set_slot_value(row, a.client_id, Some(self.client));
+        set_slot_value(row, a.score, new.scored.score);
+        set_slot_value(row, a.answered, Some(Datum::from(assignment.answered)));
+        set_slot_value(row, a.segment, new.scored.segment);
+        set_slot_value(row, a.version, Some(Datum::from(change.version())));
+        set_slot_value(row, a.assigned_at, Some(now));
+        set_slot_value(row, a.missing, new.missing);
+        set_slot_value(row, a.forced, new.forced);
+        set_slot_value(row, a.status, Some(text_value(new.status)));
+        pg_sys::ExecStoreVirtualTuple(row);
+
+        pg_sys::AfterTriggerBeginQuery();
+        let outcome =
+            self.writer
+                .insert_speculatively(self.assignments, row, self.tables.primary_key);
+        if outcome == Speculation::Inserted {
+            let old = Scored {
+                score: None,
+                segment: None,
+            };
+            self.append_history(change, &old, &new.scored, now);
+        }
+        pg_sys::AfterTriggerEndQuery(self.writer.estate);
+        outcome
+    }
+
+    /// A recomputed assignment's values as datums of the assignment's columns.
+    fn recomputed_values(&self, assignment: &RuledAssignment) -> RecomputedValues {
+        RecomputedValues {
+            scored: Scored {
+                score: Some(numeric_value(&assignment.score.to_string())),
+                segment: assignment.segment.as_deref().map(text_value),
+            },
+            missing: assignment
+                .missing
+                .as_ref()
+                .map(|codes| text_array_value(codes)),
+            forced: assignment.forced.as_deref().map(text_value),
+            status: status_of_row(
+                assignment.forced.is_some(),
+                assignment.missing.is_some(),
+                assignment.segment.is_some(),
+            ),
+        }
     }
 
     /// Appends the client's history row for a change from `old` to `new`.

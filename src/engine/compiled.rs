@@ -2,6 +2,7 @@
 //! to a client's score, without asking the database.
 
 use super::model::{exact_add, exact_mul, exact_sub, EngineError, Level};
+use super::ruled::RuledScheme;
 use super::score::level_for;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -48,6 +49,11 @@ pub struct CompiledConfig {
     /// scheme id → the client column that selects its variants (an update of it re-scores the
     /// client)
     pub variant_columns: HashMap<i32, String>,
+    /// ruled schemes without parameters, compiled whole: one client's write recomputes its
+    /// assignment from its answers with them (`RuledScheme::assess`)
+    pub ruled: HashMap<i32, RuledScheme>,
+    /// question id → its scheme, for the questions of the schemes in `ruled`
+    pub ruled_questions: HashMap<i32, i32>,
 }
 
 /// The ids an answer's codes name.
@@ -58,6 +64,14 @@ pub struct AnswerTarget {
     pub question_id: i32,
     /// None when no option was named (a removal)
     pub option_id: Option<i32>,
+}
+
+/// A ruled scheme compiled whole, as an answer to one of its questions finds it.
+#[derive(Debug, Clone, Copy)]
+pub struct RuledTarget<'a> {
+    pub scheme_id: i32,
+    pub version: i32,
+    pub scheme: &'a RuledScheme,
 }
 
 /// What one answer change does to one client's assignment.
@@ -124,6 +138,27 @@ impl CompiledConfig {
         self.questions
             .get(&question_id)
             .is_some_and(|q| q.entity_id == entity_id && self.ruled_schemes.contains(&q.scheme_id))
+    }
+
+    /// The ruled scheme of a question over this entity's client table, compiled whole for one
+    /// client's recompute; None for any other question, for a ruled scheme with parameters,
+    /// and for every question of a client table some scheme with parameters is over (an
+    /// answer there has SQL evaluate the client's parameters anew).
+    pub fn ruled_scheme_of(&self, entity_id: i32, question_id: i32) -> Option<RuledTarget<'_>> {
+        let scheme_id = *self.ruled_questions.get(&question_id)?;
+        let of_entity = |id: &i32| {
+            self.schemes
+                .get(id)
+                .is_some_and(|s| s.entity_id == entity_id)
+        };
+        if !of_entity(&scheme_id) || self.parameter_schemes.iter().any(of_entity) {
+            return None;
+        }
+        Some(RuledTarget {
+            scheme_id,
+            version: self.schemes.get(&scheme_id)?.version,
+            scheme: self.ruled.get(&scheme_id)?,
+        })
     }
 
     /// Those of the schemes `ids` that are over the entity's client table, in id order (one

@@ -5,12 +5,19 @@
 
 pub mod compiled;
 pub mod model;
+pub mod ruled;
 pub mod score;
 pub mod split;
 pub mod validate;
 
-pub use compiled::{AnswerDelta, AnswerTarget, CompiledConfig, CompiledQuestion, CompiledScheme};
+pub use compiled::{
+    AnswerDelta, AnswerTarget, CompiledConfig, CompiledQuestion, CompiledScheme, RuledTarget,
+};
 pub use model::{Bound, EngineError, Level};
+pub use ruled::{
+    ClientAnswer, PointsRange, QuestionKind, RuledAssignment, RuledQuestion, RuledScheme,
+    RuledVariant,
+};
 pub use score::{
     assess, explain, ExplainInput, ExplainRow, ForcedRule, GroupRule, InputKind, Rules,
 };

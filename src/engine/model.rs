@@ -29,6 +29,9 @@ pub enum EngineError {
     WeightOutOfRange { weight: String },
     /// Points outside (-1e9, 1e9) or with more than 4 decimal places.
     PointsOutOfRange { points: String },
+    /// A client's answer row that the compiled configuration does not explain (an option of
+    /// another question, a value given to a choice question): SQL scores such a client.
+    UnexplainedAnswer { question: String },
 }
 
 impl fmt::Display for EngineError {
@@ -57,6 +60,12 @@ impl fmt::Display for EngineError {
             }
             EngineError::PointsOutOfRange { points } => {
                 write!(f, "points {points} are out of range")
+            }
+            EngineError::UnexplainedAnswer { question } => {
+                write!(
+                    f,
+                    "an answer to question \"{question}\" the configuration does not explain"
+                )
             }
         }
     }

@@ -16,11 +16,16 @@
 //! Bound: one configuration per backend, the size of the configuration tables.
 
 use super::latest;
-use crate::engine::{Bound, CompiledConfig, CompiledQuestion, CompiledScheme, Level};
+use crate::engine::model::parse_decimal;
+use crate::engine::{
+    Bound, CompiledConfig, CompiledQuestion, CompiledScheme, ForcedRule, GroupRule, Level,
+    PointsRange, QuestionKind, RuledQuestion, RuledScheme, RuledVariant,
+};
 use crate::error::Result;
 use pgrx::pg_sys;
 use pgrx::spi::Spi;
 use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 thread_local! {
@@ -172,7 +177,193 @@ fn compile() -> Result<CompiledConfig> {
     }
     // levels in the order level_for expects: by lower bound (then name)
     for levels in config.levels.values_mut() {
-        levels.sort_by(|a, b| a.min.cmp(&b.min).then_with(|| a.name.cmp(&b.name)));
+        sort_levels(levels);
     }
+    compile_ruled(&mut config, &rows);
     Ok(config)
+}
+
+fn sort_levels(levels: &mut [Level]) {
+    levels.sort_by(|a, b| a.min.cmp(&b.min).then_with(|| a.name.cmp(&b.name)));
+}
+
+/// The ruled schemes without parameters, compiled whole from their upper-case rows (see
+/// configuration_rows.sql), into `config.ruled`. A scheme any of whose numbers the engine
+/// cannot hold exactly is left out: SQL recomputes its clients.
+fn compile_ruled(config: &mut CompiledConfig, rows: &latest::TextRows) {
+    let int = |row: &[Option<String>], i: usize| latest::parse::<i32>(row, i).unwrap_or_default();
+    let text = |row: &[Option<String>], i: usize| row[i].clone();
+    let decimal = |row: &[Option<String>], i: usize| {
+        parse_decimal(row[i].as_deref().unwrap_or_default()).ok()
+    };
+    let bound =
+        |row: &[Option<String>], i: usize| Bound::parse(row[i].as_deref().unwrap_or_default()).ok();
+    let mut schemes: HashMap<i32, RuledScheme> = HashMap::new();
+    // rules and variants by id, to be put in id order (the order SQL gives them)
+    let mut groups: HashMap<i32, Vec<(i32, GroupRule)>> = HashMap::new();
+    let mut forced: HashMap<i32, Vec<(i32, ForcedRule)>> = HashMap::new();
+    let mut variants: HashMap<i32, Vec<(i32, RuledVariant)>> = HashMap::new();
+    let mut unfit: HashSet<i32> = HashSet::new();
+    for row in rows {
+        let (id, scheme_id, code) = (int(row, 1), int(row, 2), text(row, 4).unwrap_or_default());
+        match row[0].as_deref() {
+            Some("Q") => {
+                let kind = text(row, 6).as_deref().and_then(QuestionKind::parse);
+                let (Some(weight), Some(kind)) = (decimal(row, 5), kind) else {
+                    unfit.insert(scheme_id);
+                    continue;
+                };
+                config.ruled_questions.insert(id, scheme_id);
+                schemes
+                    .entry(scheme_id)
+                    .or_default()
+                    .questions
+                    .push(RuledQuestion {
+                        question_id: id,
+                        code,
+                        position: int(row, 7),
+                        weight,
+                        kind,
+                        required: int(row, 3) == 1,
+                        group: text(row, 8),
+                        variants: Vec::new(),
+                        ranges: Vec::new(),
+                    });
+            }
+            Some("G") => {
+                let open_or_decimal = |i: usize| match &row[i] {
+                    None => Some(None),
+                    Some(t) => parse_decimal(t).ok().map(Some),
+                };
+                let (Some(min), Some(max)) = (open_or_decimal(5), open_or_decimal(6)) else {
+                    unfit.insert(scheme_id);
+                    continue;
+                };
+                let rule = GroupRule { code, min, max };
+                groups.entry(scheme_id).or_default().push((id, rule));
+            }
+            Some("F") => {
+                let rule = ForcedRule {
+                    item: code,
+                    value: text(row, 5).unwrap_or_default(),
+                    level: text(row, 6).unwrap_or_default(),
+                };
+                forced.entry(scheme_id).or_default().push((id, rule));
+            }
+            Some("V") => {
+                let value = text(row, 5).unwrap_or_default();
+                let list = variants.entry(scheme_id).or_default();
+                match list.iter_mut().find(|(v, _)| *v == id) {
+                    Some((_, variant)) => variant.values.push(value),
+                    None => list.push((
+                        id,
+                        RuledVariant {
+                            code,
+                            values: vec![value],
+                            levels: Vec::new(),
+                        },
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+    // what names the questions and variants read above
+    for row in rows {
+        let (id, scheme_id) = (int(row, 1), int(row, 2));
+        match row[0].as_deref() {
+            Some("o") => {
+                let question_id = int(row, 2);
+                let Some(&scheme_id) = config.ruled_questions.get(&question_id) else {
+                    continue;
+                };
+                match decimal(row, 5) {
+                    Some(points) => {
+                        let code = text(row, 4).unwrap_or_default();
+                        let scheme = schemes.entry(scheme_id).or_default();
+                        scheme.options.insert(id, (question_id, code, points));
+                    }
+                    None => {
+                        unfit.insert(scheme_id);
+                    }
+                }
+            }
+            Some("R") => match (bound(row, 5), bound(row, 6), decimal(row, 8)) {
+                (Some(min), Some(max), Some(points)) => {
+                    if let Some(q) = ruled_question(&mut schemes, &config.ruled_questions, id) {
+                        q.ranges.push(PointsRange { min, max, points });
+                    }
+                }
+                _ => {
+                    unfit.insert(scheme_id);
+                }
+            },
+            Some("A") => {
+                if let Some(q) = ruled_question(&mut schemes, &config.ruled_questions, id) {
+                    q.variants.push(text(row, 4).unwrap_or_default());
+                }
+            }
+            Some("L") => {
+                let (Some(min), Some(max)) = (bound(row, 5), bound(row, 6)) else {
+                    unfit.insert(scheme_id);
+                    continue;
+                };
+                let level = Level {
+                    name: text(row, 4).unwrap_or_default(),
+                    min,
+                    max,
+                };
+                let variant_code = text(row, 8);
+                let variant = variants.get_mut(&scheme_id).and_then(|list| {
+                    list.iter_mut()
+                        .find(|(_, v)| Some(&v.code) == variant_code.as_ref())
+                });
+                if let Some((_, variant)) = variant {
+                    variant.levels.push(level);
+                }
+            }
+            _ => {}
+        }
+    }
+    for (scheme_id, mut scheme) in schemes {
+        if unfit.contains(&scheme_id) {
+            config.ruled_questions.retain(|_, s| *s != scheme_id);
+            continue;
+        }
+        scheme
+            .questions
+            .sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
+        scheme.rules.groups = in_id_order(groups.remove(&scheme_id));
+        scheme.rules.forced = in_id_order(forced.remove(&scheme_id));
+        scheme.levels = config.levels.get(&scheme_id).cloned().unwrap_or_default();
+        // variants select nothing until the scheme has a variant column
+        if config.variant_columns.contains_key(&scheme_id) {
+            let mut list = in_id_order(variants.remove(&scheme_id));
+            for variant in &mut list {
+                sort_levels(&mut variant.levels);
+            }
+            scheme.variants = Some(list);
+        }
+        config.ruled.insert(scheme_id, scheme);
+    }
+}
+
+/// A question of the ruled schemes being compiled, by id.
+fn ruled_question<'a>(
+    schemes: &'a mut HashMap<i32, RuledScheme>,
+    ruled_questions: &HashMap<i32, i32>,
+    question_id: i32,
+) -> Option<&'a mut RuledQuestion> {
+    let scheme = schemes.get_mut(ruled_questions.get(&question_id)?)?;
+    scheme
+        .questions
+        .iter_mut()
+        .find(|q| q.question_id == question_id)
+}
+
+/// The items of a list of (id, item) in id order.
+fn in_id_order<T>(list: Option<Vec<(i32, T)>>) -> Vec<T> {
+    let mut list = list.unwrap_or_default();
+    list.sort_by_key(|(id, _)| *id);
+    list.into_iter().map(|(_, item)| item).collect()
 }

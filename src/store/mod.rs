@@ -22,6 +22,7 @@
 //! | `latest.rs` | statements under a snapshot taken now |
 //! | `expressions.rs` | checking a parameter's expression when it is defined |
 //! | `parameters.rs` | parameters' configuration rows; evaluating them as their definers and applying their points |
+//! | `ruled_client.rs` | one client of a ruled scheme locked and read for its direct recompute |
 
 mod answer_deltas;
 mod assignments;
@@ -40,6 +41,7 @@ mod plans;
 mod query;
 mod reports;
 mod resegment;
+mod ruled_client;
 pub mod rules;
 mod spi;
 pub mod variants;
@@ -93,6 +95,7 @@ pub use resegment::{
     delete_orphaned_values, purge_deleted_schemes, recompute_scheme, relevel_scheme, ruled_now,
     ruled_scheme_ids, shift_scheme,
 };
+pub use ruled_client::read_ruled_client;
 pub use spi::with_pinned_search_path;
 
 /// Relcache invalidation of `relid` (InvalidOid: of every relation): drops what the store's
