@@ -2,7 +2,9 @@
 # Schemes as code on the demo (its rules and variants included): every demo scheme's segment.export_scheme document validates
 # against docs/scheme.schema.json, imports into a fresh database holding the same client tables
 # (and nothing of pg_segment's), and exports there as the same document; the imported schemes
-# score the same answers the same way.
+# score the same answers the same way. Every scheme's questionnaire (the whole scheme's and
+# each variant's) and questionnaire_for of clients with every kind of answer validate against
+# docs/questionnaire.schema.json.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 SRC=pg_segment_code_src DST=pg_segment_code_dst
 VENV="${RUN_DIR}/bench-venv"
@@ -23,12 +25,39 @@ for f in schemes answers parameters rules; do pgsql -d "$SRC" -f "$ROOT/demo/$f.
 # before its first call of pg_segment), not the schemes
 awk '/^SELECT segment\./ { exit } { print }' "$ROOT/demo/parameters.sql" | pgsql -d "$DST" >/dev/null
 
-"${VENV}/bin/python" - "$SRC" "$DST" "$ROOT/docs/scheme.schema.json" <<'PY' || status=1
+"${VENV}/bin/python" - "$SRC" "$DST" "$ROOT/docs/scheme.schema.json" "$ROOT/docs/questionnaire.schema.json" <<'PY' || status=1
 import json, sys, psycopg, jsonschema
-src, dst, schema_path = sys.argv[1:4]
+src, dst, schema_path, questionnaire_path = sys.argv[1:5]
 schema = json.load(open(schema_path))
 jsonschema.Draft202012Validator.check_schema(schema)
+questionnaire = jsonschema.Draft202012Validator(json.load(open(questionnaire_path)))
+questionnaire.check_schema(questionnaire.schema)
 failed = 0
+
+
+def questionnaires(s, name):
+    """The scheme's questionnaires: the whole scheme's, each variant's, and questionnaire_for
+    of its first 40 assigned clients and of one client without an assignment."""
+    variants = [r[0] for r in s.execute(
+        "SELECT v.code FROM segment.variants v JOIN segment.schemes sc USING (scheme_id) "
+        "WHERE sc.name = %s ORDER BY v.code", (name,))]
+    docs = [s.execute("SELECT segment.questionnaire(%s, %s)", (name, v)).fetchone()[0]
+            for v in [None] + variants]
+    client_table, assignments = s.execute(
+        "SELECT e.client_table::text, e.assignments_table::text, e.key_column FROM segment.entities e "
+        "JOIN segment.schemes sc USING (entity_id) WHERE sc.name = %s", (name,)).fetchone()[:2]
+    key = s.execute("SELECT quote_ident(e.key_column) FROM segment.entities e "
+                    "JOIN segment.schemes sc USING (entity_id) WHERE sc.name = %s", (name,)).fetchone()[0]
+    clients = [r[0] for r in s.execute(
+        f"SELECT client_id::text FROM {assignments} WHERE scheme_id = "
+        "(SELECT scheme_id FROM segment.schemes WHERE name = %s) ORDER BY client_id LIMIT 40", (name,))]
+    clients += [r[0] for r in s.execute(
+        f"SELECT c.{key}::text FROM {client_table} c WHERE NOT EXISTS (SELECT 1 FROM {assignments} a "
+        f"WHERE a.client_id = c.{key} AND a.scheme_id = (SELECT scheme_id FROM segment.schemes "
+        "WHERE name = %s)) ORDER BY 1 LIMIT 1", (name,))]
+    docs += [s.execute("SELECT segment.questionnaire_for(%s, %s::text)", (name, c)).fetchone()[0]
+             for c in clients]
+    return docs, len(variants), len(clients)
 with psycopg.connect(dbname=src, autocommit=True) as s, psycopg.connect(dbname=dst, autocommit=True) as d:
     names = [r[0] for r in s.execute("SELECT name FROM segment.schemes ORDER BY scheme_id")]
     for name in names:
@@ -48,6 +77,15 @@ with psycopg.connect(dbname=src, autocommit=True) as s, psycopg.connect(dbname=d
               f"{len(doc['parameters'])} parameters, {len(doc['levels'])} levels, "
               f"{len(doc['groups'])} groups, {len(doc['forced_levels'])} forced levels, "
               f"{len(doc['variants'])} variants)")
+        docs, variants, clients = questionnaires(s, name)
+        invalid = [e.message for d in docs for e in questionnaire.iter_errors(d)]
+        if invalid:
+            failed += 1
+            print(f"FAILED: {name}: a questionnaire does not validate: {invalid[0]}")
+            continue
+        answers = {type(q.get("answer")).__name__ for d in docs for q in d["questions"]}
+        print(f"ok: {name}: {len(docs)} questionnaires validate ({variants} variants, {clients} "
+              f"clients; answers seen: {', '.join(sorted(answers))})")
 sys.exit(1 if failed else 0)
 PY
 
