@@ -221,12 +221,16 @@ def bench_lookups(dbname, size, results):
 
 
 # Rules that make the bench scheme "ruled" without moving most scores: a group with a cap no
-# sum reaches over three questions, a required question every client has answered, and three
+# sum reaches over three questions, a required question every client has answered, three
 # variants selected by a client column, each with one question of its own (so q8, q9 and q10
-# count for a third of the clients each). Every write of a ruled scheme recomputes its client
-# from scratch (no deltas, no direct path).
+# count for a third of the clients each), and a multiple-choice question (payment methods, in
+# the group) that the writes do not answer. Every write of a ruled scheme recomputes its client
+# from scratch (no deltas).
 RULES_ON = [
+    "SELECT segment.add_question('bench', 'pay', 'Payment methods', kind => 'multiple')",
+    "SELECT segment.add_option('bench', 'pay', m, m, 1) FROM unnest(ARRAY['cash', 'card']) m",
     "SELECT segment.add_group('bench', 'capped', max_points => 999999999)",
+    "SELECT segment.set_group('bench', 'pay', 'capped')",
     "SELECT segment.set_group('bench', 'q' || q, 'capped') FROM generate_series(1, 3) q",
     "SELECT segment.set_required('bench', 'q4')",
     "SELECT segment.add_variant('bench', v, 'Variant ' || v, ARRAY[v]) FROM unnest(ARRAY['a', 'b', 'c']) v",
@@ -238,6 +242,7 @@ RULES_OFF = [
     "DELETE FROM segment.variants",
     "DELETE FROM segment.groups",
     "SELECT segment.set_required('bench', 'q4', false)",
+    "DELETE FROM segment.questions WHERE code = 'pay'",
 ]
 
 

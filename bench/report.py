@@ -96,11 +96,14 @@ def rules_section(rules):
     rules and against no segmentation."""
     tps, copy = rules["tps"], rules["copy_seconds"]
     return [
-        "## Rules: a scheme with a capped group, a required question and three variants",
+        "## Rules: a scheme with a capped group, a required question, three variants and a "
+        "multiple-choice question",
         "",
         "The bench scheme made ruled by a group over three questions (a cap no sum reaches), a "
-        "required question every client answered and three variants selected by a client column "
-        "(q8, q9 and q10 each count for one of them): every write recomputes its client from "
+        "required question every client answered, three variants selected by a client column "
+        "(q8, q9 and q10 each count for one of them) and a multiple-choice question in the group "
+        "that the writes leave unanswered (from the run of 2026-12-01 on; "
+        "earlier runs had none): every write recomputes its client from "
         "scratch after locking the client's row, where the scheme without rules adds a delta (or "
         "takes the direct path). A single answer's recompute is direct too: two kept statements "
         "lock the client and read its answers, the engine assesses it with the compiled scheme and "

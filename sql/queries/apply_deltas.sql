@@ -18,7 +18,7 @@ applied AS (
     LEFT JOIN segment.levels l ON l.scheme_id = d.scheme_id
          AND l.min_score <= d.delta AND d.delta < l.max_score
     LEFT JOIN (
-        SELECT p.scheme_id, pg_catalog.array_agg(p.code ORDER BY p.position, p.code) AS missing
+        SELECT p.scheme_id, pg_catalog.array_agg(p.code ORDER BY p.position, p.code COLLATE "C") AS missing
         FROM segment.parameters p WHERE p.required GROUP BY p.scheme_id) r
          ON r.scheme_id = d.scheme_id
     WHERE d.delta <> 0 OR d.answered <> 0

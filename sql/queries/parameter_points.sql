@@ -28,7 +28,7 @@ parameter_sums AS (
            CASE WHEN pg_catalog.bool_or(value IS NOT NULL)
                 THEN pg_catalog.trim_scale(COALESCE(pg_catalog.sum(contribution), 0)) END
                AS parameter_score,
-           pg_catalog.array_agg(code ORDER BY position, code)
+           pg_catalog.array_agg(code ORDER BY position, code COLLATE "C")
                FILTER (WHERE required AND contribution IS NULL) AS missing
     FROM parameter_points
     GROUP BY client_id)

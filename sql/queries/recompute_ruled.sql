@@ -55,7 +55,7 @@ scores AS (
 answered AS (
     SELECT client_id, pg_catalog.count(*)::integer AS answered FROM given GROUP BY client_id),
 lacking AS (
-    SELECT l.client_id, pg_catalog.array_agg(l.code ORDER BY l.position, l.code) AS missing
+    SELECT l.client_id, pg_catalog.array_agg(l.code ORDER BY l.position, l.code COLLATE "C") AS missing
     FROM (SELECT s.client_id, q.position, q.code
           FROM scores s JOIN segment.questions q ON q.scheme_id = $1 AND q.required
           LEFT JOIN client_variants cv ON cv.client_id = s.client_id

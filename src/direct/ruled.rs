@@ -14,8 +14,8 @@ use pgrx::pg_sys::{Datum, Oid};
 
 /// Recomputes `client` (a datum of the key type `key_type`, the answering row's) in the ruled
 /// scheme `ruled` and writes its assignment and history row. Returns whether it did; false
-/// means nothing was written (beyond the client row's lock) and the SQL path must: the client
-/// row is not there, an answer row the compiled scheme does not explain, a number beyond the
+/// means nothing was written (beyond the client row's lock) and the SQL path must: a database
+/// whose text is not UTF-8, the client row is not there, an answer row the compiled scheme does not explain, a number beyond the
 /// engine's exact range, a first assignment that meets another writer's, segment tables the
 /// direct path does not write.
 pub fn apply_ruled_answer(
@@ -25,6 +25,12 @@ pub fn apply_ruled_answer(
     key_type: Oid,
     client: Datum,
 ) -> Result<bool> {
+    // The compiled scheme holds codes and values as Rust strings, compared byte by byte as SQL
+    // compares them only when the database's text is UTF-8.
+    // SAFETY: reads the database's encoding, set at connection.
+    if unsafe { pgrx::pg_sys::GetDatabaseEncoding() } != pgrx::pg_sys::pg_enc::PG_UTF8 as i32 {
+        return Ok(false);
+    }
     // SAFETY: the client is a datum of the key type, valid while the trigger runs.
     let key = unsafe { DatumWithOid::new(client, key_type) };
     let column = config.variant_columns.get(&ruled.scheme_id);

@@ -83,6 +83,8 @@ pub struct ClientAnswer {
     pub question_id: i32,
     pub option_id: Option<i32>,
     pub value: Option<Decimal>,
+    /// a row of the picks table (a multiple-choice question's), not of the answers table
+    pub picked: bool,
 }
 
 /// A client's whole assignment in a ruled scheme, as recompute_ruled.sql writes it.
@@ -177,6 +179,13 @@ impl RuledScheme {
         let mut value = None;
         let mut points = None;
         let mut values = Vec::new();
+        // each kind's rows in their own table (the answers trigger refuses the others)
+        if rows
+            .iter()
+            .any(|row| row.picked != (question.kind == QuestionKind::Multiple))
+        {
+            return Err(unexplained());
+        }
         match question.kind {
             QuestionKind::Single | QuestionKind::Multiple => {
                 let mut codes: Vec<&str> = Vec::with_capacity(rows.len());
@@ -277,6 +286,7 @@ mod tests {
             question_id,
             option_id: Some(option_id),
             value: None,
+            picked: question_id == 2,
         }
     }
 
@@ -343,6 +353,7 @@ mod tests {
         more.push(ClientAnswer {
             question_id: 3,
             option_id: None,
+            picked: false,
             value: Some(d("12.50")),
         });
         let a = s.assess(&more, None).unwrap().unwrap();
@@ -378,6 +389,7 @@ mod tests {
                 question_id: 3,
                 option_id: None,
                 value: Some(d("12.500")),
+                picked: false,
             },
         ];
         let a = s.assess(&answers, None).unwrap().unwrap();
@@ -409,6 +421,7 @@ mod tests {
                 question_id: 3,
                 option_id: None,
                 value: Some(d("20")),
+                picked: false,
             },
         ];
         let kiosk = s.assess(&answers, Some("k")).unwrap().unwrap();
@@ -434,6 +447,7 @@ mod tests {
         let value_for_choice = ClientAnswer {
             question_id: 1,
             option_id: None,
+            picked: false,
             value: Some(d("1")),
         };
         assert!(s.assess(&[value_for_choice], None).is_err());

@@ -92,8 +92,23 @@ pub fn apply_known_delta(
         };
         let config = compiled::get()?;
         if config.ruled_question(entity.entity_id, question_id) {
-            let client = ok(row.get::<String>(5)).unwrap_or_default();
-            return Ok(KnownDelta::Ruled(client));
+            // the key printed again as every session parses it back (ISO dates, UTC, exact
+            // floats): the recompute may read it under other settings than this session's
+            let rows = if change.has_new() {
+                "segment_new_rows"
+            } else {
+                "segment_old_rows"
+            };
+            let client = crate::security::with_value_settings(|| {
+                ok(c.select(
+                    &format!("SELECT CAST(client_id AS text) FROM {rows} LIMIT 1"),
+                    None,
+                    &[],
+                ))
+                .first()
+                .get_one::<String>()
+            });
+            return Ok(KnownDelta::Ruled(ok(client).unwrap_or_default()));
         }
         let Some(delta) =
             config.answer_delta(entity.entity_id, question_id, new_option, old_option)?

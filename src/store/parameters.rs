@@ -1523,16 +1523,21 @@ pub fn answered_clients(trigger: &FiringTrigger<'_>) -> Vec<String> {
     if parts.is_empty() {
         return Vec::new();
     }
+    // (each client once: a bulk statement's rows name a client many times)
     let sql = format!(
-        "SELECT pg_catalog.array_agg(CAST(client_id AS text)) FROM ({}) touched",
-        parts.join(" UNION ")
+        "SELECT pg_catalog.array_agg(CAST(client_id AS text)) \
+         FROM (SELECT DISTINCT client_id FROM ({}) rows) touched",
+        parts.join(" UNION ALL ")
     );
-    Spi::connect(|c| {
-        register_transition_tables(trigger);
-        ok(ok(c.select(sql.as_str(), None, &[]))
-            .first()
-            .get_one::<Vec<String>>())
-        .unwrap_or_default()
+    // (keys printed as every session parses them back: ISO dates, UTC, exact floats)
+    crate::security::with_value_settings(|| {
+        Spi::connect(|c| {
+            register_transition_tables(trigger);
+            ok(ok(c.select(sql.as_str(), None, &[]))
+                .first()
+                .get_one::<Vec<String>>())
+            .unwrap_or_default()
+        })
     })
 }
 

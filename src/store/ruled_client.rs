@@ -51,10 +51,10 @@ pub fn read_ruled_client(
         &parts,
     );
     let answers = for_entity(
-        "SELECT question_id, option_id, CAST(value AS text) FROM {{answers}} \
+        "SELECT question_id, option_id, CAST(value AS text), false FROM {{answers}} \
          WHERE client_id = $1 \
          UNION ALL \
-         SELECT question_id, option_id, NULL FROM {{picks}} WHERE client_id = $1",
+         SELECT question_id, option_id, NULL, true FROM {{picks}} WHERE client_id = $1",
         entity,
     );
     let types = [PgOid::from(key.oid())];
@@ -79,6 +79,7 @@ pub fn read_ruled_client(
                     question_id,
                     option_id,
                     value,
+                    picked: ok(row.get::<bool>(4)).unwrap_or(false),
                 });
             }
             Some(RuledClient {

@@ -181,6 +181,51 @@ SELECT 'c2', question_id, option_id FROM segment.answer_options
 WHERE scheme = 'rdir_fast' AND question = 'q2' AND option = 'y';
 SELECT client_id, score, answered, segment, status FROM :fast_asg WHERE client_id = 'c2';
 SELECT count(*) AS unverified FROM segment.verify('rdir_fast');
+-- A multiple-choice question's option written into the answers table is refused (22023) on
+-- the direct path too: the engine takes each kind's rows from its own table only.
+SELECT segment.add_question('rdir_fast', 'pay', 'Payment', kind => 'multiple') > 0
+   AND segment.add_option('rdir_fast', 'pay', 'cash', 'Cash', 1) > 0 AS ok;
+INSERT INTO :fast_answers (client_id, question_id, option_id)
+SELECT 'c5', question_id, option_id FROM segment.answer_options
+WHERE scheme = 'rdir_fast' AND question = 'pay' AND option = 'cash';
+SELECT count(*) AS unverified FROM segment.verify('rdir_fast');
+
+-- Keys reach the SQL recompute as text: printed under settings every session parses back, so
+-- a date key under DateStyle SQL, DMY (in a scheme with variants, whose recompute reads values
+-- under ISO settings) and a float key under extra_float_digits = 0 are found again.
+CREATE TABLE rdir.days (id date PRIMARY KEY, kind text);
+INSERT INTO rdir.days VALUES ('2024-01-02', 'shop'), ('2024-01-30', 'shop');
+SELECT segment.create_scheme('rdir_days', 'rdir.days') > 0
+   AND segment.add_question('rdir_days', 'q1', 'Q') > 0
+   AND segment.add_option('rdir_days', 'q1', 'a', 'A', 5) > 0
+   AND segment.add_option('rdir_days', 'q1', 'b', 'B', 1) > 0
+   AND segment.add_question('rdir_days', 'q2', 'Q2') > 0
+   AND segment.add_option('rdir_days', 'q2', 'c', 'C', 2) > 0
+   AND segment.add_level('rdir_days', 'L', '-Infinity', 'Infinity') > 0
+   AND segment.add_variant('rdir_days', 'shop', 'Shop', ARRAY['shop']) > 0 AS ok;
+SELECT segment.set_variant_column('rdir_days', 'kind');
+SET DateStyle = 'SQL, DMY';
+SELECT segment.answer('rdir_days', '2024-01-02'::date, 'q1', 'a');
+SELECT segment.answer('rdir_days', '2024-01-02'::date, 'q2', 'c');
+SELECT segment.remove_answer('rdir_days', '2024-01-02'::date, 'q1');
+SELECT segment.score('rdir_days', '2024-01-02'::date) AS score_after_removal;
+RESET DateStyle;
+CREATE TABLE rdir.floats (id float8 PRIMARY KEY);
+INSERT INTO rdir.floats VALUES (0.1::float8 + 0.2::float8);
+SELECT segment.create_scheme('rdir_floats', 'rdir.floats') > 0
+   AND segment.add_question('rdir_floats', 'q1', 'Q') > 0
+   AND segment.add_option('rdir_floats', 'q1', 'a', 'A', 5) > 0
+   AND segment.add_level('rdir_floats', 'L', '-Infinity', 'Infinity') > 0 AS ok;
+SELECT segment.set_required('rdir_floats', 'q1');
+SET extra_float_digits = 0;
+SET pg_segment.direct_writes = off;
+SELECT segment.answer('rdir_floats', 0.1::float8 + 0.2::float8, 'q1', 'a');
+RESET pg_segment.direct_writes;
+RESET extra_float_digits;
+SELECT count(*) AS unverified FROM segment.verify('rdir_days');
+SELECT count(*) AS unverified FROM segment.verify('rdir_floats');
+SELECT segment.score('rdir_floats', 0.1::float8 + 0.2::float8) AS float_key_score;
+SELECT segment.drop_scheme('rdir_days'), segment.drop_scheme('rdir_floats');
 SELECT segment.drop_scheme('rdir_fast'), segment.drop_scheme('rdir_slow');
 SET client_min_messages = warning;
 DROP SCHEMA rdir CASCADE;
