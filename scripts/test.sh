@@ -3,8 +3,8 @@
 #   1. cargo fmt / clippy  2. engine unit tests and in-database #[pg_test]s (cargo pgrx test)
 #   3. pg_regress SQL suites  4. pg_isolation_regress concurrency specs  5. the concurrency
 #   stress test  6. both suites again against PostgreSQL 18  7. pg_cron running segment.refresh
-#   8. dump/restore round trip
-#   9. the upgrade from release 0.1.0  10. the benchmark suite at smoke size
+#   8. dump/restore round trip  9. schemes as code  10. the outbox consumer (segment.notify)
+#   11. the upgrade from release 0.1.0  12. the benchmark suite at smoke size
 # Ends with a "N passed, N failed" line; exits non-zero when anything failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_toolchain
@@ -59,6 +59,7 @@ suite "PostgreSQL 18: pg_regress and isolation suites" bash "$ROOT/tests/pg18.sh
 suite "pg_cron runs segment.refresh on a schedule (tests/cron.sh)" bash "$ROOT/tests/cron.sh"
 suite "pg_dump | pg_restore round trip" bash "$ROOT/tests/dump_restore.sh"
 suite "schemes as code: export, JSON Schema, import (tests/schemes_as_code.sh)" bash "$ROOT/tests/schemes_as_code.sh"
+suite "segment.notify and the outbox consumer, exactly once across a crash (tests/outbox.sh)" bash "$ROOT/tests/outbox.sh"
 suite "ALTER EXTENSION UPDATE from 0.1.0 (tests/upgrade.sh)" bash "$ROOT/tests/upgrade.sh"
 suite "benchmark smoke run (bench/run.sh --size smoke)" bash "$ROOT/bench/run.sh" --size smoke
 

@@ -208,6 +208,9 @@ CREATE TRIGGER variant_items_delete AFTER DELETE ON segment.variant_items
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
 CREATE TRIGGER variant_items_truncate AFTER TRUNCATE ON segment.variant_items
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();
+CREATE TRIGGER notifications_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON segment.notifications
+    FOR EACH STATEMENT EXECUTE FUNCTION segment._notifications_changed();
 
 -- A scheme stays bound to the client table it was created over, and is bound (with plain SQL
 -- too) only by a role holding REFERENCES and TRIGGER on it; a deleted scheme takes its
@@ -362,6 +365,8 @@ COMMENT ON FUNCTION segment._picks_changing() IS
     'internal: statement trigger on picks tables that locks the answers table as its writers do';
 COMMENT ON FUNCTION segment._config_changed() IS
     'internal: statement trigger on configuration tables that re-segments the touched schemes';
+COMMENT ON FUNCTION segment._notifications_changed() IS
+    'internal: statement trigger on segment.notifications that gives history tables their notify trigger or takes it';
 COMMENT ON FUNCTION segment._client_removed() IS
     'internal: trigger on bound client tables that removes a deleted or truncated client''s assignments and history';
 -- Called by the DDL event triggers (sql/ddl.sql) as the extension's owner only.

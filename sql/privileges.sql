@@ -67,13 +67,15 @@ BEGIN
                    'segment.options, segment.levels, segment.answer_options, segment.parameters, '
                    'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
                    'segment.groups, segment.forced_levels, segment.variant_columns, '
-                   'segment.variants, segment.variant_items TO %s', role_name);
+                   'segment.variants, segment.variant_items, segment.notifications TO %s',
+                   role_name);
     IF kind = 'admin' THEN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE, TRUNCATE ON segment.schemes, segment.questions, '
                        'segment.options, segment.levels, segment.parameters, '
                        'segment.parameter_ranges, segment.parameter_matches, segment.question_ranges, '
                        'segment.groups, segment.forced_levels, segment.variant_columns, '
-                       'segment.variants, segment.variant_items TO %s', role_name);
+                       'segment.variants, segment.variant_items, segment.notifications TO %s',
+                       role_name);
         EXECUTE format('GRANT USAGE ON SEQUENCE segment.schemes_scheme_id_seq, '
                        'segment.questions_question_id_seq, segment.options_option_id_seq, '
                        'segment.levels_level_id_seq, segment.parameters_parameter_id_seq, '
@@ -159,8 +161,8 @@ BEGIN
                    'segment.options, segment.levels, segment.answer_options, segment.role_grants, '
                    'segment.parameters, segment.parameter_ranges, segment.parameter_matches, '
                    'segment.question_ranges, segment.groups, segment.forced_levels, '
-                   'segment.variant_columns, segment.variants, segment.variant_items FROM %s',
-                   role_name);
+                   'segment.variant_columns, segment.variants, segment.variant_items, '
+                   'segment.notifications FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA segment FROM %s', role_name);
     EXECUTE format('REVOKE ALL ON SCHEMA segment FROM %s', role_name);
     DELETE FROM segment.role_grants r WHERE r.role_name = revoke_role.role_name;

@@ -103,6 +103,11 @@ extension_sql_file!(
     name = "schemes_as_code",
     requires = ["variants"]
 );
+extension_sql_file!(
+    "../sql/notify.sql",
+    name = "notify",
+    requires = ["schemes_as_code"]
+);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -28,6 +28,8 @@ SELECT segment.add_question('store_size', 'floor', 'Floor');
 SELECT segment.add_option('store_size', 'floor', 'big', 'Big', 10);
 SELECT segment.add_level('store_size', 'large', 5, 'Infinity');
 SELECT segment.answer('store_size', 'S-0001', 'floor', 'big');
+-- its segment changes are announced (segment.notify: a row and a trigger on its history)
+SELECT segment.notify('store_size', 'store_changes');
 ALTER TABLE segment.zeta_stores_assignments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY every_assignment ON segment.zeta_stores_assignments USING (true);
 DO $$ BEGIN CREATE ROLE segment_dump_writer; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
@@ -104,6 +106,14 @@ if [ "$check" != "$expected" ]; then
     echo "restored database does not keep segmenting; got:"; echo "$check"; exit 1
 fi
 echo "round trip identical (${tables} tables) and the restored database keeps segmenting"
+# segment.notify survives: the restored history table has its trigger, and a change of a
+# store's segment is announced on the channel
+notified=$(pgsql -d "$DST" -c "LISTEN store_changes" \
+    -c "SELECT segment.answer('store_size', 'S-0003', 'floor', 'big')" 2>&1 | grep -c 'Asynchronous notification "store_changes"')
+if [ "$notified" != 1 ]; then
+    echo "the restored database does not announce segment changes (notifications seen: $notified)"; exit 1
+fi
+echo "the restored database announces segment changes on the channel segment.notify chose"
 for db in "$DST" "$SRC"; do
     pgsql -d "$db" -c "SELECT segment.revoke_role('segment_dump_writer')" \
         -c "SELECT segment.revoke_role('segment_dump_admin')" -c "DROP OWNED BY segment_dump_admin" >/dev/null

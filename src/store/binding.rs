@@ -242,3 +242,15 @@ pub fn follow_client_owner(entity_id: i32) {
         })
     });
 }
+
+/// Gives the history table of every client table with a notifying scheme the notify trigger,
+/// and takes it from the others (`segment._sync_notify_triggers()`), as pg_segment's own DDL of
+/// the extension's owner: the guard on pg_segment's tables lets it through, whoever changed
+/// segment.notifications.
+pub fn sync_notify_triggers() {
+    own_ddl_as(extension_owner(), OwnDdl::Bind, || {
+        Spi::connect_mut(|c| {
+            ok(c.update("SELECT segment._sync_notify_triggers()", None, &[]));
+        })
+    });
+}

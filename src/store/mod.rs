@@ -53,7 +53,7 @@ pub use answer_deltas::{
 pub use assignments::{confirmed_scheme, stored_assignment};
 pub use binding::{
     create_entity, follow_client_owner, has_table_privilege, nondeterministic_collation,
-    primary_key, retype_client_ids, unbindable_reason,
+    primary_key, retype_client_ids, sync_notify_triggers, unbindable_reason,
 };
 pub use catalog::{
     cached_entity, entity_by_answers_table, entity_by_id, entity_of_client_table,
