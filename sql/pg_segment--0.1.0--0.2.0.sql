@@ -3105,6 +3105,27 @@ $fn$;
 
 REVOKE ALL ON FUNCTION segment._history_notify(), segment._sync_notify_triggers() FROM PUBLIC;
 
+-- The id of the scheme a notification function names: 22004 for NULL, 42704 for no scheme.
+CREATE FUNCTION segment._notified_scheme_id(scheme text) RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    id integer;
+BEGIN
+    IF scheme IS NULL THEN
+        RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT s.scheme_id INTO id FROM segment.schemes s WHERE s.name = _notified_scheme_id.scheme;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'scheme "%" does not exist', scheme
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'segment.schemes lists the schemes.';
+    END IF;
+    RETURN id;
+END
+$fn$;
+
 -- segment.notify(scheme, channel): turn the scheme's notifications on (or move them to another
 -- channel). NULL channel: 'pg_segment'. Runs with the caller's rights on segment.notifications
 -- (segment.grant_admin gives them).
@@ -3113,18 +3134,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    id integer;
+    id integer := segment._notified_scheme_id(scheme);
     chosen text := COALESCE(channel, 'pg_segment');
 BEGIN
-    IF scheme IS NULL THEN
-        RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT s.scheme_id INTO id FROM segment.schemes s WHERE s.name = notify.scheme;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'scheme "%" does not exist', scheme
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'segment.schemes lists the schemes.';
-    END IF;
     IF chosen = '' OR pg_catalog.octet_length(chosen) > 63 THEN
         RAISE EXCEPTION 'channel "%" is not a channel name', chosen
             USING ERRCODE = 'invalid_parameter_value',
@@ -3143,17 +3155,8 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    id integer;
+    id integer := segment._notified_scheme_id(scheme);
 BEGIN
-    IF scheme IS NULL THEN
-        RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT s.scheme_id INTO id FROM segment.schemes s WHERE s.name = stop_notify.scheme;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'scheme "%" does not exist', scheme
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'segment.schemes lists the schemes.';
-    END IF;
     DELETE FROM segment.notifications n WHERE n.scheme_id = id;
     RETURN FOUND;
 END
@@ -3165,6 +3168,8 @@ COMMENT ON FUNCTION segment._history_notify() IS
     'internal: NOTIFY of the segment changes a statement appended to a history table';
 COMMENT ON FUNCTION segment._sync_notify_triggers() IS
     'internal: the history tables of client tables with a notifying scheme get segment_history_notify, the others lose it';
+COMMENT ON FUNCTION segment._notified_scheme_id(text) IS
+    'internal: the id of the scheme segment.notify or segment.stop_notify names, or its error';
 COMMENT ON FUNCTION segment.notify(text, text) IS
     'announces the scheme''s segment changes with NOTIFY on channel (default pg_segment) at commit; returns the channel';
 COMMENT ON FUNCTION segment.stop_notify(text) IS

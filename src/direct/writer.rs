@@ -468,9 +468,36 @@ impl SegmentWrite<'_> {
             let text = parameter_score.normalize().to_string();
             set_slot_value(next, a.parameter_score, Some(numeric_value(&text)));
         }
-        pg_sys::ExecStoreVirtualTuple(next);
+        let old = Scored {
+            score: Some(old_score),
+            segment: old_segment,
+        };
+        let new = Scored {
+            score: Some(new_score),
+            segment: new_segment,
+        };
+        let logged = previous != score || old_segment_text.as_deref() != level;
+        self.update_row(change, current, next, logged.then_some((&old, &new)), now);
+        Ok(true)
+    }
 
+    /// Writes `next` over the locked assignment row `current` and, with `history` (old, new),
+    /// appends the history row of that change; then fires the row triggers the writes queued
+    /// (foreign key checks, and any of the user's).
+    ///
+    /// # Safety
+    /// `current` holds the locked assignment row; `next` its copy with the new values set.
+    unsafe fn update_row(
+        &self,
+        change: ScoreChange<'_>,
+        current: *mut pg_sys::TupleTableSlot,
+        next: *mut pg_sys::TupleTableSlot,
+        history: Option<(&Scored, &Scored)>,
+        now: Datum,
+    ) {
+        let a = &self.tables.a;
         let w = self.writer;
+        pg_sys::ExecStoreVirtualTuple(next);
         // (no BEFORE UPDATE row trigger can change the row after this: the tables are not
         // opened for a direct write when the assignments have one)
         if self.tables.assignments.generated_columns_only(&[a.status]) {
@@ -478,20 +505,38 @@ impl SegmentWrite<'_> {
         }
         pg_sys::AfterTriggerBeginQuery();
         pg_sys::ExecSimpleRelationUpdate(self.assignments, w.estate, w.epq, current, next);
-        if previous != score || old_segment_text.as_deref() != level {
-            let old = Scored {
-                score: Some(old_score),
-                segment: old_segment,
-            };
-            let new = Scored {
-                score: Some(new_score),
-                segment: new_segment,
-            };
-            self.append_history(change, &old, &new, now);
+        if let Some((old, new)) = history {
+            self.append_history(change, old, new, now);
         }
-        // Fires the row triggers the writes queued: foreign key checks, and any of the user's.
         pg_sys::AfterTriggerEndQuery(w.estate);
-        Ok(true)
+    }
+
+    /// Inserts the client's first assignment `row` speculatively and, when it went in, the
+    /// history row from nothing to `new`; then fires the row triggers the writes queued.
+    ///
+    /// # Safety
+    /// `row` is a slot of the assignments with every value set.
+    unsafe fn insert_row(
+        &self,
+        change: ScoreChange<'_>,
+        row: *mut pg_sys::TupleTableSlot,
+        new: &Scored,
+        now: Datum,
+    ) -> Speculation {
+        pg_sys::ExecStoreVirtualTuple(row);
+        pg_sys::AfterTriggerBeginQuery();
+        let outcome =
+            self.writer
+                .insert_speculatively(self.assignments, row, self.tables.primary_key);
+        if outcome == Speculation::Inserted {
+            let old = Scored {
+                score: None,
+                segment: None,
+            };
+            self.append_history(change, &old, new, now);
+        }
+        pg_sys::AfterTriggerEndQuery(self.writer.estate);
+        outcome
     }
 
     /// The client's first answer in the scheme: inserts its assignment, as the SQL path's
@@ -528,21 +573,12 @@ impl SegmentWrite<'_> {
         set_slot_value(row, a.version, Some(Datum::from(delta.version)));
         set_slot_value(row, a.assigned_at, Some(now));
         set_slot_value(row, a.status, Some(text_value(status_of(level))));
-        pg_sys::ExecStoreVirtualTuple(row);
-
-        pg_sys::AfterTriggerBeginQuery();
-        let outcome =
-            self.writer
-                .insert_speculatively(self.assignments, row, self.tables.primary_key);
-        if outcome == Speculation::Inserted {
-            let old = Scored {
-                score: None,
-                segment: None,
-            };
-            self.append_history(ScoreChange::Answer(delta), &old, &new, now);
-        }
-        pg_sys::AfterTriggerEndQuery(self.writer.estate);
-        Ok(Some(outcome))
+        Ok(Some(self.insert_row(
+            ScoreChange::Answer(delta),
+            row,
+            &new,
+            now,
+        )))
     }
 
     /// A ruled scheme's recomputed assignment written over the locked row `current`, with a
@@ -611,22 +647,18 @@ impl SegmentWrite<'_> {
         set_slot_value(next, a.missing, new.missing);
         set_slot_value(next, a.forced, new.forced);
         set_slot_value(next, a.status, Some(text_value(new.status)));
-        pg_sys::ExecStoreVirtualTuple(next);
-
-        let w = self.writer;
-        if self.tables.assignments.generated_columns_only(&[a.status]) {
-            w.generated_columns_written(self.assignments, &[a.status]);
-        }
-        pg_sys::AfterTriggerBeginQuery();
-        pg_sys::ExecSimpleRelationUpdate(self.assignments, w.estate, w.epq, current, next);
-        if previous != assignment.score || old_segment_text != assignment.segment {
-            let old = Scored {
-                score: Some(old_score),
-                segment: old_segment,
-            };
-            self.append_history(change, &old, &new.scored, now);
-        }
-        pg_sys::AfterTriggerEndQuery(w.estate);
+        let old = Scored {
+            score: Some(old_score),
+            segment: old_segment,
+        };
+        let logged = previous != assignment.score || old_segment_text != assignment.segment;
+        self.update_row(
+            change,
+            current,
+            next,
+            logged.then_some((&old, &new.scored)),
+            now,
+        );
         Ok(true)
     }
 
@@ -655,21 +687,7 @@ impl SegmentWrite<'_> {
         set_slot_value(row, a.missing, new.missing);
         set_slot_value(row, a.forced, new.forced);
         set_slot_value(row, a.status, Some(text_value(new.status)));
-        pg_sys::ExecStoreVirtualTuple(row);
-
-        pg_sys::AfterTriggerBeginQuery();
-        let outcome =
-            self.writer
-                .insert_speculatively(self.assignments, row, self.tables.primary_key);
-        if outcome == Speculation::Inserted {
-            let old = Scored {
-                score: None,
-                segment: None,
-            };
-            self.append_history(change, &old, &new.scored, now);
-        }
-        pg_sys::AfterTriggerEndQuery(self.writer.estate);
-        outcome
+        self.insert_row(change, row, &new.scored, now)
     }
 
     /// A recomputed assignment's values as datums of the assignment's columns.
