@@ -16,9 +16,13 @@ makes PostgreSQL NOTIFY a channel when such a transaction commits; a notificatio
 history_id values are drawn when rows are written, not when their transactions commit: a row
 with a lower id can become visible after a higher one (a concurrent transaction committing
 later). The offset therefore only moves over contiguous ids. At a gap (an id not visible yet)
-the consumer notes the current snapshot's xmax and waits until every transaction that was
-running then has ended (the snapshot's xmin has passed it): an id still missing then belonged
-to a transaction that rolled back, and is skipped for good.
+the consumer notes its snapshot's xmax and waits until every transaction that was running then
+has ended (a later snapshot's xmin has passed it): an id still missing under that snapshot
+belonged to a transaction that rolled back, and is skipped for good. Each look reads the rows
+and the horizon under one snapshot (REPEATABLE READ), and moving the offset clears the noted
+gap. (This relies on a writer of history rows holding a transaction id before it draws a
+history_id, as every pg_segment write does: it writes answers, assignments or configuration
+first. Run one process per consumer name.)
 
 Usage: outbox_consumer.py --dsn DSN --scheme NAME [--channel pg_segment] [--consumer NAME]
                           [--exit-when-idle SECONDS] [--crash-after N]
@@ -67,6 +71,7 @@ def catch_up(conn, consumer, scheme_id, history, stats, crash_after):
     change that would make that many."""
     while True:
         done = 0
+        # one snapshot for the rows and the horizon: REPEATABLE READ
         with conn.transaction():
             offset, gap_xmax = conn.execute(
                 "SELECT last_history_id, gap_seen_xmax FROM outbox.offsets "
@@ -86,7 +91,9 @@ def catch_up(conn, consumer, scheme_id, history, stats, crash_after):
                         break
                     if xmin < gap_xmax:
                         break  # a transaction that may hold the missing ids still runs
-                    gap_xmax = None  # they rolled back: the gap is final
+                    # else they all ended and the ids are still missing: rolled back, final
+                # the offset moves past this row: whatever gap was noted is behind it
+                gap_xmax = None
                 if row_scheme == scheme_id and old != new:
                     if crash_after is not None and stats["processed"] + done >= crash_after:
                         raise Crash()
@@ -120,6 +127,7 @@ def main():
 
     conn = psycopg.connect(args.dsn, autocommit=True)
     conn.execute(SETUP)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.execute("INSERT INTO outbox.offsets VALUES (%s, 0, NULL) ON CONFLICT DO NOTHING",
                  (args.consumer,))
     scheme_id, history = scheme_tables(conn, args.scheme)

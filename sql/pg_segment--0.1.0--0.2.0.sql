@@ -3011,9 +3011,10 @@ COMMENT ON FUNCTION segment.questionnaire(text, text) IS
 -- up from by history_id (docs/reference.md, examples/outbox_consumer.py).
 --
 -- The notifications come from a statement trigger on the history table of each client table
--- one of whose schemes notifies (segment_history_notify, kept in step with this table by
--- segment._sync_notify_triggers): one notification per client whose segment changed, or for a
--- statement that changed more than 100 clients' segments in a scheme, one summary of them.
+-- one of whose schemes notifies (segment_history_notify, kept in step with this table by its
+-- statement trigger, segment._notifications_changed): one notification per client whose
+-- segment changed, or for a statement that changed more than 100 clients' segments in a
+-- scheme, one summary of them.
 
 CREATE TABLE segment.notifications (
     scheme_id integer PRIMARY KEY REFERENCES segment.schemes ON DELETE CASCADE,
@@ -3027,83 +3028,76 @@ SELECT pg_catalog.pg_extension_config_dump('segment.notifications', '');
 -- notifies: per scheme, the clients whose segment changed (a score-only change is no event),
 -- in history order, each as {scheme, client, old_segment, new_segment, version, history_id};
 -- more than 100 of them in one statement as one {scheme, changed, first_history_id,
--- last_history_id}. Runs as the extension's owner: whoever wrote the rows need not read the
--- notifications table.
+-- last_history_id}. A payload NOTIFY would refuse (8000 bytes or more: long level names or
+-- keys) goes as the summary of that one change, with the scheme's id instead of its name if
+-- that is still too long. Keys print under fixed settings (ISO dates, UTC, exact floats), as
+-- every session parses them back. Runs as the extension's owner: whoever wrote the rows need
+-- not read the notifications table.
 CREATE FUNCTION segment._history_notify() RETURNS trigger
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
+SET bytea_output = 'hex'
 AS $fn$
 DECLARE
     s record;
+    h record;
+    payload text;
 BEGIN
     FOR s IN
-        SELECT h.scheme_id, sc.name, n.channel, pg_catalog.count(*) AS changed,
-               pg_catalog.min(h.history_id) AS first_id, pg_catalog.max(h.history_id) AS last_id
-        FROM segment_new_rows h
-        JOIN segment.notifications n ON n.scheme_id = h.scheme_id
-        JOIN segment.schemes sc ON sc.scheme_id = h.scheme_id
-        WHERE h.old_segment IS DISTINCT FROM h.new_segment
-        GROUP BY h.scheme_id, sc.name, n.channel
-        ORDER BY h.scheme_id
+        SELECT r.scheme_id, sc.name, n.channel, pg_catalog.count(*) AS changed,
+               pg_catalog.min(r.history_id) AS first_id, pg_catalog.max(r.history_id) AS last_id
+        FROM segment_new_rows r
+        JOIN segment.notifications n ON n.scheme_id = r.scheme_id
+        JOIN segment.schemes sc ON sc.scheme_id = r.scheme_id
+        WHERE r.old_segment IS DISTINCT FROM r.new_segment
+        GROUP BY r.scheme_id, sc.name, n.channel
+        ORDER BY r.scheme_id
     LOOP
         IF s.changed > 100 THEN
-            PERFORM pg_catalog.pg_notify(s.channel, pg_catalog.json_build_object(
-                'scheme', s.name, 'changed', s.changed,
-                'first_history_id', s.first_id, 'last_history_id', s.last_id)::text);
-        ELSE
-            PERFORM pg_catalog.pg_notify(s.channel, pg_catalog.json_build_object(
-                        'scheme', s.name, 'client', CAST(h.client_id AS text),
-                        'old_segment', h.old_segment, 'new_segment', h.new_segment,
-                        'version', h.version, 'history_id', h.history_id)::text)
-            FROM segment_new_rows h
-            WHERE h.scheme_id = s.scheme_id AND h.old_segment IS DISTINCT FROM h.new_segment
-            ORDER BY h.history_id;
+            PERFORM pg_catalog.pg_notify(s.channel, segment._notification_summary(
+                s.scheme_id, s.name, s.changed, s.first_id, s.last_id));
+            CONTINUE;
         END IF;
+        FOR h IN
+            SELECT r.client_id, r.old_segment, r.new_segment, r.version, r.history_id
+            FROM segment_new_rows r
+            WHERE r.scheme_id = s.scheme_id AND r.old_segment IS DISTINCT FROM r.new_segment
+            ORDER BY r.history_id
+        LOOP
+            payload := pg_catalog.json_build_object(
+                'scheme', s.name, 'client', CAST(h.client_id AS text),
+                'old_segment', h.old_segment, 'new_segment', h.new_segment,
+                'version', h.version, 'history_id', h.history_id)::text;
+            IF pg_catalog.octet_length(payload) >= 8000 THEN
+                payload := segment._notification_summary(
+                    s.scheme_id, s.name, 1, h.history_id, h.history_id);
+            END IF;
+            PERFORM pg_catalog.pg_notify(s.channel, payload);
+        END LOOP;
     END LOOP;
     RETURN NULL;
 END
 $fn$;
 
--- Gives the history table of every client table one of whose schemes notifies the trigger
--- segment_history_notify, and takes it from the others. Runs as pg_segment's own DDL
--- (segment._notifications_changed), which the guard on pg_segment's tables lets through.
-CREATE FUNCTION segment._sync_notify_triggers() RETURNS void
-LANGUAGE plpgsql
+-- A summary payload: {scheme, changed, first_history_id, last_history_id}, or with scheme_id
+-- for a scheme whose name would make it too long for NOTIFY.
+CREATE FUNCTION segment._notification_summary(scheme_id integer, name text, changed bigint,
+                                              first_id bigint, last_id bigint) RETURNS text
+LANGUAGE sql IMMUTABLE
 SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    e record;
-BEGIN
-    FOR e IN
-        SELECT en.history_table,
-               EXISTS (SELECT 1 FROM segment.notifications n
-                       JOIN segment.schemes s ON s.scheme_id = n.scheme_id
-                       WHERE s.entity_id = en.entity_id) AS wanted,
-               EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                       WHERE t.tgrelid = en.history_table
-                         AND t.tgname = 'segment_history_notify') AS present
-        FROM segment.entities en
-        WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = en.history_table)
-          -- a restore loads the configuration before it creates the tables' triggers, its
-          -- own copy of this one included: until the answers trigger is there, leave it be
-          AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
-                      WHERE t.tgrelid = en.answers_table AND t.tgname = 'segment_answers_insert')
-        ORDER BY en.entity_id
-    LOOP
-        IF e.wanted AND NOT e.present THEN
-            EXECUTE pg_catalog.format(
-                'CREATE TRIGGER segment_history_notify AFTER INSERT ON %s '
-                'REFERENCING NEW TABLE AS segment_new_rows '
-                'FOR EACH STATEMENT EXECUTE FUNCTION segment._history_notify()', e.history_table);
-        ELSIF e.present AND NOT e.wanted THEN
-            EXECUTE pg_catalog.format('DROP TRIGGER segment_history_notify ON %s', e.history_table);
-        END IF;
-    END LOOP;
-END
-$fn$;
+RETURN (SELECT CASE WHEN pg_catalog.octet_length(p.named) < 8000 THEN p.named
+                    ELSE pg_catalog.json_build_object('scheme_id', scheme_id, 'changed', changed,
+                             'first_history_id', first_id, 'last_history_id', last_id)::text END
+        FROM (SELECT pg_catalog.json_build_object('scheme', name, 'changed', changed,
+                         'first_history_id', first_id, 'last_history_id', last_id)::text
+              AS named) p);
 
-REVOKE ALL ON FUNCTION segment._history_notify(), segment._sync_notify_triggers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION segment._history_notify() FROM PUBLIC;
 
 -- The id of the scheme a notification function names: 22004 for NULL, 42704 for no scheme.
 CREATE FUNCTION segment._notified_scheme_id(scheme text) RETURNS integer
@@ -3164,10 +3158,10 @@ $fn$;
 
 COMMENT ON TABLE segment.notifications IS
     'schemes whose segment changes are announced with NOTIFY, and the channel (segment.notify)';
+COMMENT ON FUNCTION segment._notification_summary(integer, text, bigint, bigint, bigint) IS
+    'internal: the payload of a summary notification';
 COMMENT ON FUNCTION segment._history_notify() IS
     'internal: NOTIFY of the segment changes a statement appended to a history table';
-COMMENT ON FUNCTION segment._sync_notify_triggers() IS
-    'internal: the history tables of client tables with a notifying scheme get segment_history_notify, the others lose it';
 COMMENT ON FUNCTION segment._notified_scheme_id(text) IS
     'internal: the id of the scheme segment.notify or segment.stop_notify names, or its error';
 COMMENT ON FUNCTION segment.notify(text, text) IS

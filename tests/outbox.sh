@@ -4,7 +4,8 @@
 # answers (one transaction in five rolled back), dies on purpose mid-batch, misses a level
 # change that moves every client and more writes, and a second run catches up and follows the
 # writers until they stop. Every history row that changed the scheme's segment must then be in
-# outbox.processed once (its primary key forbids twice), and nothing else.
+# outbox.processed once (its primary key forbids twice), and nothing else. Then the consumer's
+# gap rule step by step.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 DB=pg_segment_outbox
 VENV="${RUN_DIR}/bench-venv"
@@ -47,8 +48,8 @@ COMMIT;
 \endif
 SQL
 writers() { pgbench -n -d "$DB" -c 3 -j 3 -T "$1" -f "$WRITES" >/dev/null 2>&1; }
-consumer() {
-    "${VENV}/bin/python" "$ROOT/examples/outbox_consumer.py" --dsn "dbname=$DB" \
+consumer() { # (a consumer that never finds itself idle fails the test after 2 minutes)
+    timeout 120 "${VENV}/bin/python" "$ROOT/examples/outbox_consumer.py" --dsn "dbname=$DB" \
         --scheme outlets --channel outlet_changes --consumer test "$@"
 }
 
@@ -89,5 +90,70 @@ if [ "$missing" = 0 ] && [ "$extra" = 0 ] && [ "$expected" -gt 300 ]; then
 else
     echo "FAILED: the processed changes differ from the history's"; status=1
 fi
+# The consumer's gap rule, step by step (its catch_up called between the writers' steps): a
+# transaction that drew a lower history_id and commits after a higher one is waited for, and
+# processed once; a second such gap after the first closed is waited for too (not skipped on
+# the first gap's horizon); a rolled-back id is skipped once every transaction running when the
+# gap was seen has ended.
+"${VENV}/bin/python" - "$DB" "$ROOT/examples" <<'PY' || status=1
+import sys
+import psycopg
+sys.path.insert(0, sys.argv[2])
+import outbox_consumer as oc
+
+dsn = f"dbname={sys.argv[1]}"
+consumer = psycopg.connect(dsn, autocommit=True)
+consumer.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+scheme_id, history = oc.scheme_tables(consumer, "outlets")
+# the levels as they were (the level change above put every shop in high), so that big and
+# small are segments apart again
+consumer.execute("UPDATE segment.levels SET min_score = CASE name WHEN 'high' THEN 5 ELSE min_score END, "
+                 "max_score = CASE name WHEN 'low' THEN 5 ELSE max_score END "
+                 "WHERE scheme_id = %s", (scheme_id,))
+# (from the end of the history so far: only this part's changes count)
+consumer.execute(f"INSERT INTO outbox.offsets SELECT 'steps', COALESCE(max(history_id), 0), NULL "
+                 f"FROM {history}")
+stats = {"processed": 0}
+sessions = {name: psycopg.connect(dsn) for name in "ABCDEF"}  # each in its own transaction
+
+
+def move(name, client, option):
+    sessions[name].execute("SELECT segment.answer('outlets', %s, 'size', %s)", (client, option))
+
+
+def look():
+    oc.catch_up(consumer, "steps", scheme_id, history, stats, None)
+    return stats["processed"]
+
+
+def flip(client):
+    """An option that changes the client's segment (low <-> high) from what it is now."""
+    now = consumer.execute("SELECT segment.segment_of('outlets', %s)", (client,)).fetchone()
+    return "small" if now and now[0] == "high" else "big"
+
+
+failed = []
+def expect(what, got, want):
+    print(f"{'ok' if got == want else 'FAILED'}: {what}: {got} (expected {want})")
+    if got != want:
+        failed.append(what)
+
+base = look()
+move("A", 11, flip(11)); move("B", 12, flip(12)); sessions["B"].commit()
+expect("a gap before a committed change holds it back", look() - base, 0)
+sessions["A"].commit()
+expect("the late commit and the change after it, once each", look() - base, 2)
+move("C", 13, flip(13)); move("D", 14, flip(14)); sessions["D"].commit()
+expect("a second gap is waited for too", look() - base, 2)
+sessions["C"].commit()
+expect("both of the second gap's changes, once each", look() - base, 4)
+move("E", 15, flip(15)); move("F", 16, flip(16)); sessions["F"].commit()
+look()
+sessions["E"].rollback()
+expect("a rolled-back id is skipped once its transaction ended", look() - base, 5)
+done = consumer.execute("SELECT count(*) FROM outbox.processed WHERE consumer = 'steps'").fetchone()[0]
+expect("rows in outbox.processed", done, 5)
+sys.exit(1 if failed else 0)
+PY
 rm -f "$WRITES"
 exit $status

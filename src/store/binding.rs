@@ -244,13 +244,44 @@ pub fn follow_client_owner(entity_id: i32) {
 }
 
 /// Gives the history table of every client table with a notifying scheme the notify trigger,
-/// and takes it from the others (`segment._sync_notify_triggers()`), as pg_segment's own DDL of
-/// the extension's owner: the guard on pg_segment's tables lets it through, whoever changed
-/// segment.notifications.
+/// and takes it from the others, as pg_segment's own DDL of the extension's owner (the guard
+/// on pg_segment's tables lets it through, whoever changed segment.notifications). Two
+/// transactions that change the notifications of one client table decide in turn: each locks
+/// segment.notifications against the others' deciding, then reads it under a snapshot taken
+/// after the lock (under REPEATABLE READ too), so the second sees what the first committed.
 pub fn sync_notify_triggers() {
+    let notifications = crate::security::segment_relation(c"notifications");
+    // SAFETY: a table lock of pg_segment's own table, held to transaction end; it conflicts
+    // with itself only (and with stronger locks), not with reads or row writes.
+    unsafe {
+        pg_sys::LockRelationOid(
+            notifications,
+            pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE,
+        )
+    };
     own_ddl_as(extension_owner(), OwnDdl::Bind, || {
-        Spi::connect_mut(|c| {
-            ok(c.update("SELECT segment._sync_notify_triggers()", None, &[]));
+        super::spi::with_pinned_search_path(|| {
+            Spi::connect_mut(|c| {
+                let rows = super::latest::run(query::NOTIFY_TRIGGERS, &[], true);
+                for row in rows {
+                    let (Some(history), Some(wanted), Some(present)) =
+                        (row[0].as_deref(), row[1].as_deref(), row[2].as_deref())
+                    else {
+                        continue;
+                    };
+                    let template = match (wanted, present) {
+                        ("true", "false") => {
+                            "CREATE TRIGGER segment_history_notify AFTER INSERT ON {{history}} \
+                             REFERENCING NEW TABLE AS segment_new_rows \
+                             FOR EACH STATEMENT EXECUTE FUNCTION segment._history_notify()"
+                        }
+                        ("false", "true") => "DROP TRIGGER segment_history_notify ON {{history}}",
+                        _ => continue,
+                    };
+                    let sql = render(template, &[("history", query::Part::Relation(history))]);
+                    ok(c.update(sql.as_str(), None, &[]));
+                }
+            })
         })
     });
 }

@@ -85,6 +85,7 @@ queries! {
     PARAMETER_POINTS => "parameter_points.sql",
     PARAMETER_SUMS => "parameter_sums.sql",
     APPLY_PARAMETERS => "apply_parameters.sql",
+    NOTIFY_TRIGGERS => "notify_triggers.sql",
 }
 
 /// The fragments any template may name without being given them.
