@@ -156,11 +156,25 @@ pub fn recompute_ruled(
         })
     };
     // (a variant column's value is compared in its text form, under fixed settings)
-    if variants.selects_variants() {
-        crate::security::with_value_settings(run)
-    } else {
-        run()
+    let run = || {
+        if variants.selects_variants() {
+            crate::security::with_value_settings(run)
+        } else {
+            run()
+        }
+    };
+    if few {
+        return run();
     }
+    // Many clients: the statement's joins hash, never loop. Planned afresh, it trusts the
+    // answers' statistics, and an autoanalyze that ran during a bulk load of them (its rows
+    // not committed yet) records an empty table over every page: nested loops planned for "no
+    // rows" then read the answers once per client (a COPY of a million answers ran minutes
+    // instead of seconds).
+    crate::security::with_bulk_settings(|| {
+        crate::security::set_for_evaluation(c"enable_nestloop", c"off");
+        run()
+    })
 }
 
 /// After a change of levels only: each client's segment from its stored score; returns how many
