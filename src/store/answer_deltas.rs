@@ -29,25 +29,25 @@ use pgrx::PgOid;
 const SMALL_STATEMENT_ROWS: i64 = 16;
 
 /// The one changed answer of a single-row statement: (whether it is a plain change of one
-/// client's option for one question, question id, new option, old option, the client's key
-/// in text form). A number answer's value is not plain: SQL scores it (and refuses a value for
-/// a choice question).
+/// client's option for one question, question id, new option, old option). A number answer's
+/// value is not plain: SQL scores it (and refuses a value for a choice question).
 fn single_answer_sql(e: &Entity, change: AnswerChange) -> String {
     match change {
-        AnswerChange::Insert => "SELECT value IS NULL, question_id, option_id, NULL::integer, \
-                                        CAST(client_id AS text) FROM segment_new_rows"
-            .to_string(),
+        AnswerChange::Insert => {
+            "SELECT value IS NULL, question_id, option_id, NULL::integer FROM segment_new_rows"
+                .to_string()
+        }
         AnswerChange::Delete => for_entity(
             "SELECT r.value IS NULL AND EXISTS (SELECT 1 FROM {{client_table}} c \
                                                 WHERE c.{{key_column}} = r.client_id), \
-                    r.question_id, NULL::integer, r.option_id, CAST(r.client_id AS text) \
+                    r.question_id, NULL::integer, r.option_id \
              FROM segment_old_rows r",
             e,
         ),
         AnswerChange::Update => {
             "SELECT n.client_id = o.client_id AND n.question_id = o.question_id \
                     AND n.value IS NULL AND o.value IS NULL, \
-                    n.question_id, n.option_id, o.option_id, CAST(n.client_id AS text) \
+                    n.question_id, n.option_id, o.option_id \
              FROM segment_new_rows n, segment_old_rows o"
                 .to_string()
         }
