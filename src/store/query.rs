@@ -79,6 +79,7 @@ queries! {
     RECORD_MOVES => "record_moves.sql",
     WEIGHT_DELTAS => "weight_deltas.sql",
     POINTS_DELTAS => "points_deltas.sql",
+    UNCOUNTED_RELATIONS => "uncounted_relations.sql",
     SUMMED_DELTAS => "summed_deltas.sql",
     LOG_APPLIED => "log_applied.sql",
     PARAMETER_VALUES => "parameter_values.sql",
