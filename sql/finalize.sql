@@ -137,6 +137,8 @@ CREATE TRIGGER forced_levels_authorized BEFORE INSERT OR UPDATE OR DELETE ON seg
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
 CREATE TRIGGER forced_levels_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
     FOR EACH ROW EXECUTE FUNCTION segment._forced_level_written();
+CREATE TRIGGER levels_forced_kept BEFORE DELETE ON segment.levels
+    FOR EACH ROW EXECUTE FUNCTION segment._forced_level_kept();
 CREATE TRIGGER groups_insert AFTER INSERT ON segment.groups
     REFERENCING NEW TABLE AS segment_new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();

@@ -2672,6 +2672,41 @@ $fn$;
 COMMENT ON FUNCTION segment._forced_level_written() IS
     'internal: checks a forced level''s value against its question and records the option it names';
 
+-- Before a level is deleted: refuses, with the rule named, while a forced level still names it
+-- (the foreign key's own message names ids only). Not while its scheme is being deleted: the
+-- scheme's rules go with it.
+CREATE FUNCTION segment._forced_level_kept() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    rule record;
+BEGIN
+    SELECT f.rule_id, f.value, sc.name AS scheme,
+           COALESCE('question "' || q.code || '"', 'parameter "' || p.code || '"') AS item
+    INTO rule
+    FROM segment.forced_levels f
+    JOIN segment.schemes sc ON sc.scheme_id = f.scheme_id
+    LEFT JOIN segment.questions q ON q.question_id = f.question_id
+    LEFT JOIN segment.parameters p ON p.parameter_id = f.parameter_id
+    WHERE f.level_id = OLD.level_id AND f.scheme_id = OLD.scheme_id
+    ORDER BY f.rule_id LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'level "%" of scheme "%" is forced by a rule: % with value "%"',
+                OLD.name, rule.scheme, rule.item, rule.value
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = CASE WHEN OLD.variant_id IS NOT NULL
+                      THEN 'The level belongs to a variant; deleting the variant deletes its levels.'
+                      ELSE 'A rule names the level it forces.' END,
+                  HINT = pg_catalog.format('Delete the rule first (DELETE FROM segment.forced_levels WHERE rule_id = %s), or point it at another level.', rule.rule_id);
+    END IF;
+    RETURN OLD;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._forced_level_kept() IS
+    'internal: refuses to delete a level a forced level names, naming the rule';
+
 COMMENT ON TABLE segment.groups IS
     'groups of a scheme''s inputs: the weighted contributions of a group''s members are summed and clamped to [min_points, max_points] (NULL: open) before they join the score';
 COMMENT ON TABLE segment.forced_levels IS
@@ -2684,6 +2719,8 @@ CREATE TRIGGER forced_levels_authorized BEFORE INSERT OR UPDATE OR DELETE ON seg
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
 CREATE TRIGGER forced_levels_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
     FOR EACH ROW EXECUTE FUNCTION segment._forced_level_written();
+CREATE TRIGGER levels_forced_kept BEFORE DELETE ON segment.levels
+    FOR EACH ROW EXECUTE FUNCTION segment._forced_level_kept();
 CREATE TRIGGER groups_insert AFTER INSERT ON segment.groups
     REFERENCING NEW TABLE AS segment_new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION segment._config_changed();

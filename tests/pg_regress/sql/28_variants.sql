@@ -144,6 +144,17 @@ SELECT * FROM segment.check_scheme('formats', '[
   {"name": "closed kiosk", "variant": "kiosk", "answers": {"status": "closed"}, "expected": "inactive"},
   {"name": "moved supermarket", "variant": "super", "answers": {"status": "moved"}, "expected": "gone"}]');
 SELECT va.consistent();
+-- A level a rule forces is not deleted, alone or with its variant: 23503 naming the rule (the
+-- foreign key's own message named ids only), and nothing changes.
+DELETE FROM segment.variants WHERE code = 'kiosk'
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats');
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM segment.levels WHERE name = 'inactive'
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS levels FROM segment.levels l JOIN segment.schemes s USING (scheme_id)
+WHERE s.name = 'formats';
+SELECT va.consistent();
 
 -- The variant column's text form does not depend on the session: a date column under another
 -- DateStyle selects the same variants, for the writer and for verify.
@@ -223,3 +234,7 @@ ALTER TABLE va.outlets DROP COLUMN format CASCADE;
 SELECT count(*) AS variants FROM segment.variants v JOIN segment.schemes s USING (scheme_id)
 WHERE s.name = 'formats';
 SELECT va.consistent();
+-- A scheme whose rules force levels is deleted with its levels and rules.
+SELECT segment.drop_scheme('formats');
+SELECT count(*) AS rules_left FROM segment.forced_levels f
+WHERE NOT EXISTS (SELECT 1 FROM segment.schemes s WHERE s.scheme_id = f.scheme_id);
