@@ -87,6 +87,8 @@ CREATE TRIGGER parameter_ranges_authorized BEFORE INSERT OR UPDATE OR DELETE
 CREATE TRIGGER parameter_matches_authorized BEFORE INSERT OR UPDATE OR DELETE
     ON segment.parameter_matches
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
+CREATE TRIGGER parameter_matches_value_checked BEFORE INSERT OR UPDATE ON segment.parameter_matches
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_value_written();
 CREATE TRIGGER parameter_ranges_truncate_authorized BEFORE TRUNCATE ON segment.parameter_ranges
     FOR EACH STATEMENT EXECUTE FUNCTION segment._parameter_points_authorized();
 CREATE TRIGGER parameter_matches_truncate_authorized BEFORE TRUNCATE ON segment.parameter_matches
@@ -137,6 +139,8 @@ CREATE TRIGGER forced_levels_authorized BEFORE INSERT OR UPDATE OR DELETE ON seg
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_points_authorized();
 CREATE TRIGGER forced_levels_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
     FOR EACH ROW EXECUTE FUNCTION segment._forced_level_written();
+CREATE TRIGGER forced_levels_value_checked BEFORE INSERT OR UPDATE ON segment.forced_levels
+    FOR EACH ROW EXECUTE FUNCTION segment._parameter_value_written();
 CREATE TRIGGER levels_forced_kept BEFORE DELETE ON segment.levels
     FOR EACH ROW EXECUTE FUNCTION segment._forced_level_kept();
 CREATE TRIGGER groups_insert AFTER INSERT ON segment.groups

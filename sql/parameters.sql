@@ -141,6 +141,38 @@ BEGIN
 END
 $fn$;
 
+-- Before a match or a forced level of a parameter is written: the value of an integer or numeric
+-- parameter is a number, stored without trailing zeros, as the parameter's value is compared
+-- (a numeric(10,2) column's 3 is '3': written as '3.00' or '3', the rule matches it).
+CREATE FUNCTION segment._parameter_value_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    p segment.parameters;
+BEGIN
+    IF NEW.parameter_id IS NULL THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO p FROM segment.parameters WHERE parameter_id = NEW.parameter_id;
+    IF NOT FOUND OR p.value_type NOT IN ('smallint'::pg_catalog.regtype, 'integer'::pg_catalog.regtype,
+                                         'bigint'::pg_catalog.regtype, 'numeric'::pg_catalog.regtype) THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.value !~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$' THEN
+        RAISE EXCEPTION 'parameter "%" is a number (%): the value to compare it with must be a number, not "%"',
+                p.code, p.value_type, NEW.value
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A number parameter''s value is compared as the number without trailing zeros: 3.00 is 3.';
+    END IF;
+    NEW.value := pg_catalog.trim_scale(NEW.value::numeric)::text;
+    RETURN NEW;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._parameter_value_written() IS
+    'internal: checks and normalizes the value a match or forced level compares a number parameter''s value with';
+
 -- Before a range or a match of a parameter is written or deleted (TRUNCATE included): the caller may read every
 -- column the parameter's value comes from (42501 otherwise), as segment.explain shows the value
 -- only to such a caller. Points are what a score shows of a value; a role that could set ranges

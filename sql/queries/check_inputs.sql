@@ -3,7 +3,8 @@
 -- {parameter code: value}), for the engine to score: one row per question and parameter in
 -- display order, with the case's value in text form, its points, and what is wrong with it
 -- (an unknown option code, a value of the wrong JSON type), NULL when nothing is. A parameter's
--- value matches in its text form (booleans are true/false), else a number falls in a range.
+-- value matches in its text form (booleans are true/false; an integer's or numeric's without
+-- trailing zeros), else a number falls in a range.
 -- Columns: position, code, kind, weight, value, points, required, problem, group code, values
 -- (what a forced level compares with, as explain_inputs.sql gives them), whether the input
 -- counts for the case's variant ("variant": a variant's code; every input counts in a scheme
@@ -20,7 +21,12 @@ parameter_values AS (
            CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number' THEN (g.given #>> '{}')::numeric END
                AS number,
            p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric', 'real',
-                            'double precision') AS numeric
+                            'double precision') AS numeric,
+           -- (an integer's or numeric's text form, as evaluated: without trailing zeros)
+           CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number'
+                     AND p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric')
+                THEN pg_catalog.trim_scale((g.given #>> '{}')::numeric)::text
+                ELSE g.given #>> '{}' END AS given_text
     FROM segment.parameters p CROSS JOIN LATERAL (SELECT $2 -> 'parameters' -> p.code AS given) g
     WHERE p.scheme_id = $1)
 SELECT a.position, a.code, 'question', a.weight::text,
@@ -69,12 +75,12 @@ LEFT JOIN LATERAL (
     ) pk ON a.kind = 'multiple' AND pg_catalog.jsonb_typeof(a.given) = 'array'
 UNION ALL
 SELECT v.position, v.code, 'parameter', v.weight::text,
-       CASE WHEN v.given IS NULL OR v.given = 'null'::jsonb THEN NULL ELSE v.given #>> '{}' END,
+       CASE WHEN v.given IS NULL OR v.given = 'null'::jsonb THEN NULL ELSE v.given_text END,
        COALESCE(m.points, r.points)::text, v.required,
        CASE WHEN pg_catalog.jsonb_typeof(v.given) IN ('object', 'array')
             THEN 'it must be a JSON string, number or boolean' END,
        (SELECT gr.code FROM segment.groups gr WHERE gr.group_id = v.group_id),
-       CASE WHEN v.given IS NOT NULL AND v.given <> 'null'::jsonb THEN ARRAY[v.given #>> '{}'] END,
+       CASE WHEN v.given IS NOT NULL AND v.given <> 'null'::jsonb THEN ARRAY[v.given_text] END,
        NOT EXISTS (SELECT 1 FROM segment.variant_columns vc WHERE vc.scheme_id = $1)
        OR NOT EXISTS (SELECT 1 FROM segment.variant_items vi WHERE vi.parameter_id = v.parameter_id)
        OR EXISTS (SELECT 1 FROM segment.variant_items vi
@@ -83,7 +89,7 @@ SELECT v.position, v.code, 'parameter', v.weight::text,
 FROM parameter_values v
 LEFT JOIN segment.parameter_matches m ON m.parameter_id = v.parameter_id
      AND pg_catalog.jsonb_typeof(v.given) IN ('string', 'number', 'boolean')
-     AND m.value = v.given #>> '{}'
+     AND m.value = v.given_text
 LEFT JOIN segment.parameter_ranges r ON r.parameter_id = v.parameter_id AND v.numeric
      AND r.min_value <= v.number AND v.number < r.max_value
 ORDER BY 1, 2

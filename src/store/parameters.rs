@@ -195,7 +195,10 @@ impl Scoring {
     fn points_of(&self, value: &str, as_number: bool) -> String {
         let literal = |text: &str| format!("CAST({} AS numeric)", pgrx::spi::quote_literal(text));
         let (text, number) = if as_number {
-            (format!("CAST({value} AS text)"), value.to_string())
+            (
+                format!("CAST(pg_catalog.trim_scale({value}) AS text)"),
+                value.to_string(),
+            )
         } else {
             (value.to_string(), format!("CAST({value} AS numeric)"))
         };
@@ -316,11 +319,19 @@ impl<'a> Evaluation<'a> {
         clients: Clients<'_>,
         numbers: bool,
     ) -> Evaluation<'a> {
-        let type_of = |p: &Evaluated| {
+        // A value as the statement carries it: a `numeric`, or text. An integer's or a
+        // `numeric`'s text form is its `numeric` value's without trailing zeros, whatever the
+        // scale of its column (a `numeric(10,2)` 3 is '3', as a match or a forced level on it
+        // is written).
+        let cast = |p: &Evaluated, expression: &str| {
             if value_is_number(numbers, p) {
-                "numeric"
+                format!("CAST(({expression}) AS numeric)")
+            } else if p.scoring.exact {
+                format!(
+                    "CAST(pg_catalog.trim_scale(CAST(({expression}) AS numeric)) AS text)"
+                )
             } else {
-                "text"
+                format!("CAST(({expression}) AS text)")
             }
         };
         let parts = query::entity_parts(entity);
@@ -395,9 +406,8 @@ impl<'a> Evaluation<'a> {
                 .iter()
                 .map(|p| {
                     format!(
-                        "CAST(({}) AS {}) AS \"pg_segment value {}\"",
-                        p.expression,
-                        type_of(p),
+                        "{} AS \"pg_segment value {}\"",
+                        cast(p, &p.expression),
                         p.id
                     )
                 })
@@ -424,14 +434,14 @@ impl<'a> Evaluation<'a> {
         let values = parameters
             .iter()
             .map(|p| match &p.related {
-                None => format!("CAST(({}) AS {})", p.expression, type_of(p)),
+                None => cast(p, &p.expression),
                 Some(_) if lateral => format!("{}.\"pg_segment value {}\"", alias_of(p), p.id),
                 Some(r) => {
                     let alias = alias_of(p);
                     format!(
                         "CASE WHEN {alias}.\"pg_segment key\" IS NULL \
                          THEN ({}) ELSE {alias}.\"pg_segment value {}\" END",
-                        over_no_rows(&p.expression, r, type_of(p)),
+                        over_no_rows(&cast(p, &p.expression), r),
                         p.id
                     )
                 }
@@ -913,7 +923,7 @@ pub fn trial_evaluation(
     let zero_rows = group.parameters[0]
         .related
         .as_ref()
-        .map(|r| over_no_rows(expression, r, "text"));
+        .map(|r| over_no_rows(&format!("CAST(({expression}) AS text)"), r));
     as_definer(definer, || {
         check_definer_sees_every_row(entity, &group);
         Spi::connect(|_| {
@@ -927,13 +937,10 @@ pub fn trial_evaluation(
     });
 }
 
-/// A related parameter's aggregate over no rows of its table, as `type` (text, or numeric):
-/// what a client without related rows gets.
-fn over_no_rows(expression: &str, related: &RelatedTable, type_name: &str) -> String {
-    format!(
-        "SELECT CAST(({expression}) AS {type_name}) FROM {} WHERE false",
-        related.name
-    )
+/// A related parameter's aggregate over no rows of its table (`value`, the aggregate cast as
+/// the statement carries it): what a client without related rows gets.
+fn over_no_rows(value: &str, related: &RelatedTable) -> String {
+    format!("SELECT {value} FROM {} WHERE false", related.name)
 }
 
 /// How `rescore_clients` makes sure no other writer evaluates the same clients meanwhile.

@@ -227,3 +227,37 @@ SELECT scheme_id, 'bad', 3, 2 FROM segment.schemes WHERE name = 'ruled';
 \set VERBOSITY default
 SELECT count(*) AS groups, (SELECT count(*) FROM segment.forced_levels) AS forced FROM segment.groups;
 SELECT ru.consistent();
+
+-- A number parameter is compared without trailing zeros: a numeric(10,2) column's 3 is '3',
+-- so a forced level on '3' and a match on '3.00' (stored as '3') both apply, for the
+-- trigger's writes, verify, explain and check_scheme alike; a value that is no number is
+-- refused (22023).
+CREATE TABLE ru.accounts (id integer PRIMARY KEY, rating numeric(10,2), seats integer);
+INSERT INTO ru.accounts VALUES (1, 3, 5), (2, 2.5, 5), (3, 3.10, 7);
+SELECT segment.create_scheme('scaled', 'ru.accounts') > 0
+   AND segment.add_level('scaled', 'low', -999, 10) > 0
+   AND segment.add_level('scaled', 'star', 10, 'Infinity') > 0
+   AND segment.add_level('scaled', 'watch', -1000, -999) > 0
+   AND segment.add_parameter('scaled', 'rating', 'Rating', 'rating') > 0
+   AND segment.add_parameter('scaled', 'seats', 'Seats', 'seats') > 0 AS ok;
+SELECT segment.add_match('scaled', 'rating', '3.00', 20) > 0
+   AND segment.add_match('scaled', 'rating', '2.5', 1) > 0
+   AND segment.add_match('scaled', 'rating', '3.1', 2) > 0 AS ok;
+SELECT segment.force_level('scaled', 'seats', '7.0', 'watch') > 0 AS ok;
+SELECT p.code, m.value FROM segment.parameter_matches m JOIN segment.parameters p USING (parameter_id)
+JOIN segment.schemes s USING (scheme_id) WHERE s.name = 'scaled' ORDER BY m.match_id;
+SELECT f.value FROM segment.forced_levels f JOIN segment.schemes s USING (scheme_id) WHERE s.name = 'scaled';
+SELECT segment.add_match('scaled', 'rating', 'three', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.force_level('scaled', 'seats', 'many', 'watch');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.refresh('scaled') >= 0 AS refreshed;
+SELECT id, segment.score('scaled', id), segment.segment_of('scaled', id) FROM ru.accounts ORDER BY id;
+SELECT count(*) AS wrong FROM segment.verify('scaled');
+SELECT item, value, points FROM segment.explain('scaled', 3) WHERE item IN ('rating', 'seats');
+UPDATE ru.accounts SET rating = 3.1, seats = 7 WHERE id = 1;
+SELECT segment.segment_of('scaled', 1), segment.score('scaled', 1);
+SELECT case_name, actual, passed FROM segment.check_scheme('scaled', '[
+  {"name": "3.00 as a number", "parameters": {"rating": 3.00, "seats": 1}, "expected": "star"},
+  {"name": "seven seats", "parameters": {"rating": 3, "seats": 7.0}, "expected": "watch"}]');
+DROP TABLE ru.accounts CASCADE;

@@ -145,13 +145,28 @@ SELECT * FROM segment.check_scheme('formats', '[
   {"name": "moved supermarket", "variant": "super", "answers": {"status": "moved"}, "expected": "gone"}]');
 SELECT va.consistent();
 -- A level a rule forces is not deleted, alone or with its variant: 23503 naming the rule (the
--- foreign key's own message named ids only), and nothing changes.
-DELETE FROM segment.variants WHERE code = 'kiosk'
-  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats');
-\echo :LAST_ERROR_SQLSTATE
-DELETE FROM segment.levels WHERE name = 'inactive'
-  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats');
-\echo :LAST_ERROR_SQLSTATE
+-- foreign key's own message named ids only), with a hint that deletes that very rule, and
+-- nothing changes. (va.refused shows the hint with the rule's id checked and put aside.)
+CREATE FUNCTION va.refused(statement text, level text) RETURNS TABLE (state text, message text,
+    detail text, hint text) LANGUAGE plpgsql AS $$
+DECLARE
+    rule integer := (SELECT f.rule_id FROM segment.forced_levels f
+                     JOIN segment.levels l USING (level_id) JOIN segment.schemes s ON s.scheme_id = l.scheme_id
+                     WHERE l.name = level AND s.name = 'formats');
+BEGIN
+    EXECUTE statement;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+        detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    hint := replace(hint, 'rule_id = ' || rule || ')', 'rule_id = <the rule''s id>)');
+    RETURN NEXT;
+END $$;
+\x on
+SELECT * FROM va.refused($$DELETE FROM segment.variants WHERE code = 'kiosk'
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats')$$, 'gone');
+SELECT * FROM va.refused($$DELETE FROM segment.levels WHERE name = 'inactive'
+  AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'formats')$$, 'inactive');
+\x off
 SELECT count(*) AS levels FROM segment.levels l JOIN segment.schemes s USING (scheme_id)
 WHERE s.name = 'formats';
 SELECT va.consistent();
