@@ -327,9 +327,7 @@ impl<'a> Evaluation<'a> {
             if value_is_number(numbers, p) {
                 format!("CAST(({expression}) AS numeric)")
             } else if p.scoring.exact {
-                format!(
-                    "CAST(pg_catalog.trim_scale(CAST(({expression}) AS numeric)) AS text)"
-                )
+                format!("CAST(pg_catalog.trim_scale(CAST(({expression}) AS numeric)) AS text)")
             } else {
                 format!("CAST(({expression}) AS text)")
             }
