@@ -71,6 +71,9 @@ CREATE TRIGGER questions_kind_fixed BEFORE UPDATE OF kind ON segment.questions
 -- are checked before they are written (sql/parameters.sql).
 CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
+CREATE TRIGGER parameters_value_type_changed AFTER UPDATE ON segment.parameters
+    FOR EACH ROW WHEN (OLD.value_type IS DISTINCT FROM NEW.value_type)
+    EXECUTE FUNCTION segment._parameter_type_changed();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
 -- (named to fire before the re-segmentation)

@@ -1390,37 +1390,86 @@ BEGIN
 END
 $fn$;
 
--- Before a match or a forced level of a parameter is written: the value of an integer or numeric
--- parameter is a number, stored without trailing zeros, as the parameter's value is compared
--- (a numeric(10,2) column's 3 is '3': written as '3.00' or '3', the rule matches it).
-CREATE FUNCTION segment._parameter_value_written() RETURNS trigger
-LANGUAGE plpgsql
+-- The text a parameter's value is compared in, for a match or forced level written as value:
+-- an integer or numeric parameter's is the number without trailing zeros (NaN and Infinity as
+-- numeric prints them), whatever its column's scale (a numeric(10,2) 3 is '3'); an integer
+-- parameter's must be a whole number its type can hold. Other parameters' values stay as they
+-- are. 22023 for a value that can never be the parameter's.
+CREATE FUNCTION segment._parameter_value_text(parameter integer, value text) RETURNS text
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     p segment.parameters;
+    number numeric;
 BEGIN
-    IF NEW.parameter_id IS NULL THEN
-        RETURN NEW;
-    END IF;
-    SELECT * INTO p FROM segment.parameters WHERE parameter_id = NEW.parameter_id;
+    SELECT * INTO p FROM segment.parameters WHERE parameter_id = parameter;
     IF NOT FOUND OR p.value_type NOT IN ('smallint'::pg_catalog.regtype, 'integer'::pg_catalog.regtype,
                                          'bigint'::pg_catalog.regtype, 'numeric'::pg_catalog.regtype) THEN
-        RETURN NEW;
+        RETURN value;
     END IF;
-    IF NEW.value !~ '^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\s*$' THEN
+    BEGIN
+        number := value::numeric;
+    EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
         RAISE EXCEPTION 'parameter "%" is a number (%): the value to compare it with must be a number, not "%"',
-                p.code, p.value_type, NEW.value
+                p.code, p.value_type, value
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A number parameter''s value is compared as the number without trailing zeros: 3.00 is 3.';
+    END;
+    IF p.value_type <> 'numeric'::pg_catalog.regtype THEN
+        BEGIN
+            IF number IN ('NaN', 'Infinity', '-Infinity') OR number <> pg_catalog.trunc(number) THEN
+                RAISE numeric_value_out_of_range;
+            END IF;
+            PERFORM CASE p.value_type WHEN 'smallint'::pg_catalog.regtype THEN number::smallint::numeric
+                                      WHEN 'integer'::pg_catalog.regtype THEN number::integer::numeric
+                                      ELSE number::bigint::numeric END;
+        EXCEPTION WHEN numeric_value_out_of_range THEN
+            RAISE EXCEPTION 'parameter "%" is an integer (%): "%" is no value it can take', p.code, p.value_type, value
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Give a whole number within the range of the parameter''s type.';
+        END;
     END IF;
-    NEW.value := pg_catalog.trim_scale(NEW.value::numeric)::text;
+    RETURN pg_catalog.trim_scale(number)::text;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._parameter_value_text(integer, text) IS
+    'internal: the text form a match or forced level of a parameter is stored and compared in (a number parameter''s: the number without trailing zeros)';
+
+-- Before a match or a forced level of a parameter is written: its value as the parameter's
+-- value is compared (segment._parameter_value_text).
+CREATE FUNCTION segment._parameter_value_written() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NEW.parameter_id IS NOT NULL THEN
+        NEW.value := segment._parameter_value_text(NEW.parameter_id, NEW.value);
+    END IF;
     RETURN NEW;
 END
 $fn$;
 
 COMMENT ON FUNCTION segment._parameter_value_written() IS
     'internal: checks and normalizes the value a match or forced level compares a number parameter''s value with';
+
+-- After a parameter's value type changed (its expression did): its matches and forced levels
+-- are written again through their checks, into the new type's text form (22023, and the
+-- change refused, for one that can never be a value of the new type).
+CREATE FUNCTION segment._parameter_type_changed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    UPDATE segment.parameter_matches SET value = value WHERE parameter_id = NEW.parameter_id;
+    UPDATE segment.forced_levels SET value = value WHERE parameter_id = NEW.parameter_id;
+    RETURN NULL;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._parameter_type_changed() IS
+    'internal: writes a parameter''s matches and forced levels again after its value type changed';
 
 -- Before a range or a match of a parameter is written or deleted (TRUNCATE included): the caller may read every
 -- column the parameter's value comes from (42501 otherwise), as segment.explain shows the value
@@ -1764,6 +1813,9 @@ ALTER FUNCTION segment._related_rows_changed() SET search_path = pg_catalog, pg_
 -- are checked before they are written (sql/parameters.sql).
 CREATE TRIGGER parameters_checked BEFORE INSERT OR UPDATE ON segment.parameters
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_written();
+CREATE TRIGGER parameters_value_type_changed AFTER UPDATE ON segment.parameters
+    FOR EACH ROW WHEN (OLD.value_type IS DISTINCT FROM NEW.value_type)
+    EXECUTE FUNCTION segment._parameter_type_changed();
 CREATE TRIGGER parameter_ranges_checked BEFORE INSERT OR UPDATE ON segment.parameter_ranges
     FOR EACH ROW EXECUTE FUNCTION segment._parameter_range_written();
 -- (named to fire before the re-segmentation)

@@ -22,9 +22,12 @@ parameter_values AS (
                AS number,
            p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric', 'real',
                             'double precision') AS numeric,
-           -- (an integer's or numeric's text form, as evaluated: without trailing zeros)
-           CASE WHEN pg_catalog.jsonb_typeof(g.given) = 'number'
-                     AND p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric')
+           -- (an integer's or numeric's text form, as evaluated: without trailing zeros; a JSON
+           -- number, or a string that spells one)
+           CASE WHEN p.value_type IN ('smallint'::pg_catalog.regtype, 'integer', 'bigint', 'numeric')
+                     AND (pg_catalog.jsonb_typeof(g.given) = 'number'
+                          OR (pg_catalog.jsonb_typeof(g.given) = 'string'
+                              AND g.given #>> '{}' ~ '^ *[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]{1,4})? *$'))
                 THEN pg_catalog.trim_scale((g.given #>> '{}')::numeric)::text
                 ELSE g.given #>> '{}' END AS given_text
     FROM segment.parameters p CROSS JOIN LATERAL (SELECT $2 -> 'parameters' -> p.code AS given) g

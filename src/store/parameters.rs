@@ -126,9 +126,13 @@ pub fn insert_range(parameter_id: i32, min: &str, max: &str, points: &str) -> i3
     )
 }
 
+/// Whether a match of the value exists, in the form it would be stored in (a number
+/// parameter's without trailing zeros: '3.00' is taken by '3'); 22023 for a value that can
+/// never be the parameter's.
 pub fn match_taken(parameter_id: i32, value: &str) -> bool {
     exists(
-        "SELECT 1 FROM segment.parameter_matches WHERE parameter_id = $1 AND value = $2",
+        "SELECT 1 FROM segment.parameter_matches \
+         WHERE parameter_id = $1 AND value = segment._parameter_value_text($1, $2)",
         &[parameter_id.into(), value.into()],
     )
 }

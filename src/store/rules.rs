@@ -147,7 +147,8 @@ pub fn forced_value_taken(input: Input, value: &str) -> bool {
                  THEN CAST(pg_catalog.trim_scale(CAST($2 AS numeric)) AS text) ELSE $2 END"
         }
         Input::Parameter(_) => {
-            "SELECT 1 FROM segment.forced_levels WHERE parameter_id = $1 AND value = $2"
+            "SELECT 1 FROM segment.forced_levels \
+             WHERE parameter_id = $1 AND value = segment._parameter_value_text($1, $2)"
         }
     };
     super::spi::exists(sql, &[input_id(input).into(), value.into()])

@@ -260,4 +260,46 @@ SELECT segment.segment_of('scaled', 1), segment.score('scaled', 1);
 SELECT case_name, actual, passed FROM segment.check_scheme('scaled', '[
   {"name": "3.00 as a number", "parameters": {"rating": 3.00, "seats": 1}, "expected": "star"},
   {"name": "seven seats", "parameters": {"rating": 3, "seats": 7.0}, "expected": "watch"}]');
+-- Written in another form, a value that exists is a duplicate (23505, the function's own
+-- message); NaN and Infinity are numeric values; an integer parameter takes whole numbers its
+-- type holds; anything else, also what overflows numeric, is refused with 22023.
+SELECT segment.add_match('scaled', 'rating', '3.000', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.force_level('scaled', 'seats', '7', 'watch');
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('scaled', 'rating', 'NaN', 1) > 0
+   AND segment.add_match('scaled', 'rating', '-infinity', 1) > 0 AS ok;
+SELECT segment.add_match('scaled', 'seats', '7.5', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('scaled', 'seats', '3000000000', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('scaled', 'seats', 'Infinity', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('scaled', 'rating', E'\u20033', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT segment.add_match('scaled', 'rating', '1e99999999999999999999', 1);
+\echo :LAST_ERROR_SQLSTATE
+SELECT p.code, m.value FROM segment.parameter_matches m JOIN segment.parameters p USING (parameter_id)
+JOIN segment.schemes s USING (scheme_id) WHERE s.name = 'scaled' ORDER BY m.match_id;
+-- check_scheme compares a case's numbers exactly, also given as strings, and refuses none
+SELECT segment.add_match('scaled', 'rating', '0.30000000000000001', 50) > 0 AS ok;
+SELECT case_name, actual, passed FROM segment.check_scheme('scaled', '[
+  {"name": "3.00 as a string", "parameters": {"rating": "3.00"}, "expected": "star"},
+  {"name": "seventeen digits", "parameters": {"rating": 0.30000000000000001}, "expected": "star"},
+  {"name": "0.3 is not that", "parameters": {"rating": 0.3}, "expected": "low"},
+  {"name": "beyond a double", "parameters": {"rating": 1e309}, "expected": "low"}]');
+-- A parameter whose expression changes type has its matches and forced levels written again
+-- in the new type's form; one the new type can never take refuses the change (22023).
+ALTER TABLE ru.accounts ADD COLUMN grade text, ADD COLUMN stars numeric(6,3);
+UPDATE ru.accounts SET grade = 'gold', stars = 3;
+SELECT segment.add_parameter('scaled', 'label', 'Label', 'grade') > 0
+   AND segment.add_match('scaled', 'label', '3.000', 7) > 0
+   AND segment.add_match('scaled', 'label', 'gold', 1) > 0 AS ok;
+UPDATE segment.parameters SET expression = 'stars' WHERE code = 'label';
+\echo :LAST_ERROR_SQLSTATE
+DELETE FROM segment.parameter_matches WHERE value = 'gold';
+UPDATE segment.parameters SET expression = 'stars' WHERE code = 'label';
+SELECT m.value FROM segment.parameter_matches m JOIN segment.parameters p USING (parameter_id)
+WHERE p.code = 'label';
+SELECT segment.score('scaled', 2), count(*) AS wrong FROM segment.verify('scaled');
 DROP TABLE ru.accounts CASCADE;
