@@ -246,6 +246,7 @@ mod tests {
             ("changes", QueryPart::Fragment("SELECT 1")),
             ("deltas", QueryPart::Fragment("SELECT 1, 1")),
             ("per_answer", QueryPart::Fragment("SELECT 1, 1")),
+            ("moved_assignments", QueryPart::Fragment("JOIN t s ON true")),
             ("argument_type", QueryPart::Type("integer")),
             ("base_type", QueryPart::Type("bpchar")),
             ("moment", QueryPart::Sql("$2")),

@@ -4,14 +4,15 @@
 -- client's segment is looked up again (inlined into the level join, the delta expression over
 -- the changed rows ran twice per level). History is appended for every client whose score
 -- changed, with cause $2, as a full re-segmentation would. (A client missing a required
--- parameter keeps a NULL segment.) Returns how many clients changed.
+-- parameter keeps a NULL segment.) Returns how many clients changed. moved_assignments joins
+-- each delta d to its client's assignment s (ctid, client_id, score, segment, missing).
 WITH deltas AS ({{deltas}}),
 shifted AS MATERIALIZED (
     SELECT s.ctid AS row_id, s.client_id, s.score AS old_score,
            pg_catalog.trim_scale(s.score + d.delta) AS new_score, s.segment AS old_segment,
            s.missing
     FROM deltas d
-    JOIN {{assignments}} s ON s.scheme_id = $1 AND s.client_id = d.client_id
+    {{moved_assignments}}
     WHERE d.delta <> 0),
 moved AS MATERIALIZED (
     SELECT m.row_id, m.client_id, m.old_score, m.new_score, m.old_segment, l.name AS new_segment

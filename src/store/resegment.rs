@@ -215,7 +215,7 @@ pub fn shift_scheme(
     let mut parts = query::entity_parts(entity).to_vec();
     parts.push(("per_answer", query::Part::Fragment(per_answer)));
     parts.push(("deltas", query::Part::Fragment(deltas)));
-    let sql = render(query::SHIFT_SCORES, &parts);
+    let probe = render(query::MOVES_FEW, &parts);
     Spi::connect_mut(|c| {
         register_transition_tables(trigger);
         lock_answers(c, entity);
@@ -223,6 +223,20 @@ pub fn shift_scheme(
             c,
             &[entity.assignments_oid, entity.answers_oid, entity.picks_oid],
         );
+        // Few clients move (an option a tenth of them chose): each one's assignment is found by
+        // its key. Left to the planner, the statement hashed every assignment of the table to
+        // find them, a cost of the whole base.
+        let args = [scheme_id.into(), entity.assignments_oid.into()];
+        let moved_assignments = if count_of(&latest::run(&probe, &args, false)) == 1 {
+            query::MOVED_ASSIGNMENTS_BY_KEY
+        } else {
+            query::MOVED_ASSIGNMENTS_JOINED
+        };
+        parts.push((
+            "moved_assignments",
+            query::Part::Fragment(moved_assignments),
+        ));
+        let sql = render(query::SHIFT_SCORES, &parts);
         count_of(&latest::run(&sql, &[scheme_id.into(), cause.into()], true))
     })
 }
