@@ -145,6 +145,23 @@ pub fn with_bulk_settings<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// `set_bulk_settings`, and nested loops off: for a statement that reads many clients and
+/// must join them by hash whatever the statistics say. Right after a bulk write, an autoanalyze
+/// that ran while its rows were not committed records an empty table over every page, and a
+/// nested loop planned on that reads the whole table again for every client.
+pub fn set_hash_join_settings() {
+    set_bulk_settings();
+    set_for_evaluation(c"enable_nestloop", c"off");
+}
+
+/// Runs `f` under `set_hash_join_settings`, undone afterwards (also when an error unwinds
+/// through it).
+pub fn with_hash_joins<R>(f: impl FnOnce() -> R) -> R {
+    let _settings = SettingsLevel::open();
+    set_hash_join_settings();
+    f()
+}
+
 /// The least `work_mem`, in kB, a statement over many clients runs with: a million clients'
 /// assignments hash in one batch, and the history rows of a weight change over 700,000 of
 /// them sort in memory (with the default 4 MB both spilled to disk). A session's higher

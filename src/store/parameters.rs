@@ -834,15 +834,13 @@ fn as_evaluating<R>(
         as_definer(group.definer, || {
             check_definer_sees_every_row(entity, group);
             if bulk {
-                // Many clients: the related tables' aggregates are joined by hash. Right
-                // after a bulk write the related table's statistics can say it is nearly
-                // empty, and a nested loop then aggregates it again for every client
-                // (a COPY of 1,000,000 orders ran for over 15 minutes so).
-                crate::security::set_for_evaluation(c"enable_nestloop", c"off");
-                // A plan with a disabled node is costed ten billion higher, which passes every
-                // JIT threshold: compiling it with inlining and optimization took a second of a
-                // 2.2-second refresh of 200,000 clients, and saved less than that.
-                crate::security::set_bulk_settings();
+                // Many clients: the related tables' aggregates are joined by hash (a COPY of
+                // 1,000,000 orders ran for over 15 minutes with a nested loop that aggregated
+                // the related table again for every client). A plan with a disabled node is
+                // costed ten billion higher, which passes every JIT threshold: compiling it
+                // with inlining and optimization took a second of a 2.2-second refresh of
+                // 200,000 clients, and saved less than that; the bulk settings turn JIT off.
+                crate::security::set_hash_join_settings();
             }
             f()
         })

@@ -228,12 +228,9 @@ pub fn all_client_inputs(scheme: &Scheme) -> Result<Vec<ClientInputs>> {
     variants.push(&mut parts);
     let sql = query::render(query::VERIFY_INPUTS, &parts);
     let [clients, ids, vals] = values.arguments();
-    // Every client is read: the joins hash, never loop. Planned on statistics an autoanalyze
-    // took during a bulk load (an empty table over every page), nested loops read the answers
-    // once per client: a verify right after the benchmark's COPY of 1,000,000 answers ran for
-    // over half an hour.
-    crate::security::with_bulk_settings(|| {
-        crate::security::set_for_evaluation(c"enable_nestloop", c"off");
+    // Every client is read: the joins hash, never loop (a verify right after the benchmark's
+    // COPY of 1,000,000 answers, planned with nested loops, ran for over half an hour).
+    crate::security::with_hash_joins(|| {
         read_client_inputs(&sql, clients, ids, vals, scheme, &variants)
     })
 }

@@ -167,15 +167,10 @@ pub fn recompute_ruled(
     if few {
         return run();
     }
-    // Many clients: the statement's joins hash, never loop. Planned afresh, it trusts the
-    // answers' statistics, and an autoanalyze that ran during a bulk load of them (its rows
-    // not committed yet) records an empty table over every page: nested loops planned for "no
-    // rows" then read the answers once per client (a COPY of a million answers ran minutes
-    // instead of seconds).
-    crate::security::with_bulk_settings(|| {
-        crate::security::set_for_evaluation(c"enable_nestloop", c"off");
-        run()
-    })
+    // Many clients: the statement's joins hash, never loop (planned with nested loops on the
+    // statistics of a bulk load of answers, a COPY of a million answers ran minutes instead of
+    // seconds).
+    crate::security::with_hash_joins(run)
 }
 
 /// After a change of levels only: each client's segment from its stored score; returns how many
@@ -255,8 +250,8 @@ fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
     ok(c.update(sql.as_str(), None, &[]));
 }
 
-/// Analyses those of `relations` whose statistics count no row while they hold pages
-/// (`uncounted_relations.sql`), before a statement that moves clients is planned on them. On
+/// Analyses those of `relations` whose statistics count no row, or have no column statistics,
+/// while they hold pages (`uncounted_relations.sql`), before a statement that moves clients is planned on them. On
 /// such estimates the planner put the moved clients on the outer side of a nested loop whose
 /// inner side read every moved row id again, or drove the statement from a scan of every
 /// assignment: a level change over a million clients ran 47 s instead of 1.5 after an
@@ -276,6 +271,7 @@ fn analyze_uncounted(c: &mut SpiClient<'_>, relations: &[pg_sys::Oid]) {
         ok(c.update(&format!("ANALYZE {name}"), None, &[]));
     }
 }
+
 /// Removes the assignments and history of the schemes the running DELETE on segment.schemes
 /// deleted (or, for TRUNCATE, no trigger: of every scheme that no longer exists).
 ///
