@@ -102,6 +102,27 @@ SELECT * FROM segment.distribution('account_value');
 SELECT 'account_value' AS scheme, count(*) AS disagreeing FROM segment.verify('account_value');
 
 \echo
+\echo '--- a draft of account_value: the top revenue band starts at 12,000 instead of 15,000'
+SELECT segment.create_draft('account_value') AS draft;
+UPDATE segment.parameter_ranges r SET max_value = 12000
+FROM segment.parameters p JOIN segment.schemes s USING (scheme_id)
+WHERE r.parameter_id = p.parameter_id AND s.name = 'account_value@draft'
+  AND p.code = 'revenue_12m' AND r.min_value = 5000;
+UPDATE segment.parameter_ranges r SET min_value = 12000
+FROM segment.parameters p JOIN segment.schemes s USING (scheme_id)
+WHERE r.parameter_id = p.parameter_id AND s.name = 'account_value@draft'
+  AND p.code = 'revenue_12m' AND r.min_value = 15000;
+\echo '--- what publishing it would change (segment.preview: the first ten companies), and the matrix'
+SELECT * FROM segment.preview('account_value@draft') LIMIT 10;
+SELECT * FROM segment.preview_transitions('account_value@draft');
+SELECT now() AS before_publish \gset
+\echo '--- published: one re-segmentation in one transaction (history cause publish)'
+SELECT segment.publish('account_value@draft') AS companies_changed_segment;
+\echo '--- the moves of the publish, as the ledger recorded them (segment.transitions)'
+SELECT * FROM segment.transitions('account_value', :'before_publish', now());
+SELECT 'account_value' AS scheme, count(*) AS disagreeing FROM segment.verify('account_value');
+
+\echo
 \echo '--- how the outlets moved while this demo ran (segment.transitions, from the ledger)'
 SELECT * FROM segment.transitions('outlet_category',
     (SELECT min(changed_at) FROM segment.crm_companies_history), now());

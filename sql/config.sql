@@ -27,7 +27,10 @@ CREATE TABLE segment.schemes (
     entity_id   integer NOT NULL REFERENCES segment.entities ON DELETE RESTRICT,
     description text,
     version     integer NOT NULL DEFAULT 1,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    -- set on a draft (sql/drafts.sql): the live scheme it was copied from; one per scheme
+    draft_of    integer CONSTRAINT schemes_draft_of_key UNIQUE
+                REFERENCES segment.schemes ON DELETE CASCADE
 );
 CREATE INDEX schemes_entity_idx ON segment.schemes (entity_id);
 

@@ -368,6 +368,12 @@ COMMENT ON FUNCTION segment.transitions(text, timestamp with time zone, timestam
     'how many clients moved from each segment to each other between two moments, from the history (unchanged pairs included; NULL: not categorized or no segment)';
 COMMENT ON FUNCTION segment.verify(text) IS
     'recomputes every client of a scheme from scratch (answers and parameters) and lists those whose stored assignment disagrees on score, segment, answered count or status';
+COMMENT ON FUNCTION segment.preview(text) IS
+    'every client whose score or segment a draft would change if published now (current and draft score and segment), computed set-based over the whole scheme without writing';
+COMMENT ON FUNCTION segment.preview_transitions(text) IS
+    'how many clients would move from each current segment to each draft segment if a draft were published now, unchanged clients included (NULL: not categorized)';
+COMMENT ON FUNCTION segment._publish_document(text, text) IS
+    'internal: makes a scheme document the live configuration of a scheme and re-segments it once (history cause publish); returns how many clients changed segment';
 COMMENT ON FUNCTION segment._answers_changed() IS
     'internal: statement trigger on answers tables that recomputes the touched clients';
 COMMENT ON FUNCTION segment._picks_changing() IS

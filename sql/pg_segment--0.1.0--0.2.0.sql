@@ -2251,10 +2251,12 @@ COMMENT ON FUNCTION segment.questionnaire_for(text, anycompatible) IS
 -- Schemes as code (sql/schemes_as_code.sql)
 -- Schemes as code: a scheme's whole configuration as one JSON document, and a scheme created
 -- from one. The document's shape (docs/scheme.schema.json): format "pg_segment scheme 1", name,
--- description, client_table, questions (code, prompt, weight, position, kind, options, ranges),
--- parameters (code, label, expression, weight, position, required, source, client_column,
--- ranges, matches) and levels (name, min_score, max_score); open ends of ranges and levels
--- are null. Both run with the caller's rights: export reads the configuration tables, import
+-- description, client_table, questions (code, prompt, weight, position, kind, required, group,
+-- options, ranges), parameters (code, label, expression, weight, position, required, source,
+-- client_column, group, ranges, matches), levels (name, min_score, max_score, variant), groups
+-- (code, min_points, max_points), forced_levels (item, value, level) in the order they apply,
+-- variant_column and variants (code, label, column_values, items); open ends of ranges,
+-- levels and groups are null. Both run with the caller's rights: export reads the configuration tables, import
 -- calls the functions an administrator would (with their checks and errors).
 
 CREATE FUNCTION segment.export_scheme(scheme text) RETURNS jsonb
@@ -2429,21 +2431,83 @@ COMMENT ON FUNCTION segment._document_table(text, text) IS
     'internal: a table a scheme document names';
 
 -- Creates the scheme a document describes (segment.export_scheme's shape) over client_table
--- (the document's own when NULL), in one transaction: the scheme, its levels, its questions
--- with their options and ranges, its parameters with their ranges and matches, each through
--- the function an administrator calls, so every check and error is theirs; the document's
--- keys and lists are checked first (22023). Parameters are defined as the caller (their
--- definer, whose rights evaluate them). Returns the new scheme's id. Replacing a live
--- configuration (replace => true) is not built yet.
+-- (the document's own when NULL), in one transaction, and returns its id; with replace, makes
+-- an existing scheme's live configuration the document's instead, as segment.publish() makes
+-- a draft's (sql/drafts.sql): one re-segmentation, history cause 'publish', the scheme's id
+-- kept. Every step goes through the function an administrator calls, so every check and
+-- error is theirs; the document's keys and lists are checked first (22023). Parameters are
+-- defined as the caller (their definer, whose rights evaluate them).
 CREATE FUNCTION segment.import_scheme(doc jsonb, client_table regclass DEFAULT NULL,
                                       replace boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    target regclass;
-    scheme_name text := doc ->> 'name';
     scheme_id integer;
+    bound_table regclass;
+BEGIN
+    PERFORM segment._document_checked(doc);
+    IF replace THEN
+        SELECT s.scheme_id, e.client_table INTO scheme_id, bound_table
+        FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id
+        WHERE s.name = doc ->> 'name';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'scheme "%" does not exist', doc ->> 'name'
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Import it with replace => false to create it.';
+        END IF;
+        IF client_table IS NOT NULL AND client_table IS DISTINCT FROM bound_table THEN
+            RAISE EXCEPTION 'scheme "%" is not bound to table %', doc ->> 'name', client_table
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A replaced scheme keeps its client table; leave client_table NULL.';
+        END IF;
+        PERFORM segment._publish_document(doc ->> 'name', doc::text);
+        RETURN scheme_id;
+    END IF;
+    scheme_id := segment.create_scheme(doc ->> 'name',
+        COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table')),
+        doc ->> 'description');
+    PERFORM segment._apply_document(doc ->> 'name', doc);
+    RETURN scheme_id;
+END
+$fn$;
+
+-- A scheme document checked before anything is written: its format, and its own keys and
+-- lists (22023; the objects inside are checked as they are applied).
+CREATE FUNCTION segment._document_checked(doc jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
+       OR doc ->> 'format' IS DISTINCT FROM 'pg_segment scheme 1' THEN
+        RAISE EXCEPTION 'not a pg_segment scheme document (format %)', COALESCE(doc ->> 'format', 'missing')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Documents come from segment.export_scheme(); their "format" is "pg_segment scheme 1".';
+    END IF;
+    PERFORM segment._document_object(doc, 'the document',
+        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
+              'groups', 'forced_levels', 'variant_column', 'variants'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._document_checked(jsonb) IS
+    'internal: the format, keys and lists of a scheme document';
+
+-- Gives scheme scheme_name the configuration of a document: its questions, options and
+-- parameters updated where the scheme has them by code (so answers to them stay), added where
+-- it has not; its levels, groups, variants, ranges, matches, attachments and forced levels
+-- added (a scheme being replaced has none left: _clear_configuration). In the order the
+-- steps need: variants before the levels and attachments that name them, the inputs before
+-- their variants' attachments, forced levels last, in the document's order (the first
+-- defined wins).
+CREATE FUNCTION segment._apply_document(scheme_name text, doc jsonb) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    target_id integer := (SELECT s.scheme_id FROM segment.schemes s WHERE s.name = scheme_name);
     q jsonb;
     o jsonb;
     r jsonb;
@@ -2456,23 +2520,6 @@ DECLARE
     i bigint;
     j bigint;
 BEGIN
-    IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
-       OR doc ->> 'format' IS DISTINCT FROM 'pg_segment scheme 1' THEN
-        RAISE EXCEPTION 'not a pg_segment scheme document (format %)', COALESCE(doc ->> 'format', 'missing')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Documents come from segment.export_scheme(); their "format" is "pg_segment scheme 1".';
-    END IF;
-    IF replace THEN
-        RAISE EXCEPTION 'replacing the configuration of scheme "%" is not supported', scheme_name
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Import it under another name, or drop the scheme with segment.drop_scheme() (its assignments and history go with it) and import it again.';
-    END IF;
-    PERFORM segment._document_object(doc, 'the document',
-        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
-              'groups', 'forced_levels', 'variant_column', 'variants'],
-        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
-    target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
-    scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
     -- variants and levels first: every later step re-segments the clients it scores (a
     -- parameter scores every client of the table) against the final levels
     FOR v, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]'))
@@ -2503,10 +2550,19 @@ BEGIN
             ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'required', 'group', 'options',
                   'ranges'],
             ARRAY['options', 'ranges']);
-        PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
-            COALESCE((q ->> 'weight')::numeric, 1),
-            segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
-            COALESCE(q ->> 'kind', 'single'));
+        UPDATE segment.questions qu
+        SET prompt = q ->> 'prompt', weight = COALESCE((q ->> 'weight')::numeric, 1),
+            position = COALESCE(segment._document_integer(q -> 'position',
+                                    pg_catalog.format('the position of question %s', i)), qu.position)
+        WHERE qu.scheme_id = target_id AND qu.code = q ->> 'code'
+          AND qu.kind = COALESCE(q ->> 'kind', 'single');
+        IF NOT FOUND THEN
+            -- (a question of another kind with that code is gone already: _clear_configuration)
+            PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
+                COALESCE((q ->> 'weight')::numeric, 1),
+                segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
+                COALESCE(q ->> 'kind', 'single'));
+        END IF;
         IF (q -> 'required')::boolean THEN
             PERFORM segment.set_required(scheme_name, q ->> 'code', true);
         END IF;
@@ -2517,10 +2573,20 @@ BEGIN
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(o, pg_catalog.format('option %s of question %s', j, i),
                 ARRAY['code', 'label', 'points', 'position'], '{}');
-            PERFORM segment.add_option(scheme_name, q ->> 'code', o ->> 'code', o ->> 'label',
-                (o ->> 'points')::numeric,
-                segment._document_integer(o -> 'position',
-                    pg_catalog.format('the position of option %s of question %s', j, i)));
+            UPDATE segment.options op
+            SET label = o ->> 'label', points = (o ->> 'points')::numeric,
+                position = COALESCE(segment._document_integer(o -> 'position',
+                               pg_catalog.format('the position of option %s of question %s', j, i)),
+                                    op.position)
+            FROM segment.questions qu
+            WHERE qu.scheme_id = target_id AND qu.code = q ->> 'code'
+              AND op.question_id = qu.question_id AND op.code = o ->> 'code';
+            IF NOT FOUND THEN
+                PERFORM segment.add_option(scheme_name, q ->> 'code', o ->> 'code', o ->> 'label',
+                    (o ->> 'points')::numeric,
+                    segment._document_integer(o -> 'position',
+                        pg_catalog.format('the position of option %s of question %s', j, i)));
+            END IF;
         END LOOP;
         FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'ranges', '[]'))
                     WITH ORDINALITY LOOP
@@ -2537,11 +2603,20 @@ BEGIN
             ARRAY['code', 'label', 'expression', 'weight', 'position', 'required', 'source',
                   'client_column', 'group', 'ranges', 'matches'],
             ARRAY['ranges', 'matches']);
-        PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
-            COALESCE((p ->> 'weight')::numeric, 1),
-            segment._document_table(p ->> 'source', pg_catalog.format('the source of parameter %s', i)),
-            (p ->> 'client_column')::name, COALESCE((p -> 'required')::boolean, false),
-            segment._document_integer(p -> 'position', pg_catalog.format('the position of parameter %s', i)));
+        -- a parameter kept (same expression over the same rows) keeps its definer
+        UPDATE segment.parameters pa
+        SET label = p ->> 'label', weight = COALESCE((p ->> 'weight')::numeric, 1),
+            required = COALESCE((p -> 'required')::boolean, false),
+            position = COALESCE(segment._document_integer(p -> 'position',
+                                    pg_catalog.format('the position of parameter %s', i)), pa.position)
+        WHERE pa.scheme_id = target_id AND pa.code = p ->> 'code';
+        IF NOT FOUND THEN
+            PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
+                COALESCE((p ->> 'weight')::numeric, 1),
+                segment._document_table(p ->> 'source', pg_catalog.format('the source of parameter %s', i)),
+                (p ->> 'client_column')::name, COALESCE((p -> 'required')::boolean, false),
+                segment._document_integer(p -> 'position', pg_catalog.format('the position of parameter %s', i)));
+        END IF;
         FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'ranges', '[]'))
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(r, pg_catalog.format('range %s of parameter %s', j, i),
@@ -2576,9 +2651,11 @@ BEGIN
             ARRAY['item', 'value', 'level'], '{}');
         PERFORM segment.force_level(scheme_name, f ->> 'item', f ->> 'value', f ->> 'level');
     END LOOP;
-    RETURN scheme_id;
 END
 $fn$;
+
+COMMENT ON FUNCTION segment._apply_document(text, jsonb) IS
+    'internal: gives a scheme the configuration of a scheme document';
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
     'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels, variants) as one JSON document (docs/scheme.schema.json)';
@@ -3304,6 +3381,215 @@ COMMENT ON FUNCTION segment._notifications_changed() IS
 CREATE TRIGGER notifications_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON segment.notifications
     FOR EACH STATEMENT EXECUTE FUNCTION segment._notifications_changed();
+
+-- ---------------------------------------------------------------------------------------------
+-- Drafts (sql/drafts.sql): a scheme row whose draft_of names the live scheme it copies.
+ALTER TABLE segment.schemes ADD COLUMN draft_of integer CONSTRAINT schemes_draft_of_key UNIQUE
+    REFERENCES segment.schemes ON DELETE CASCADE;
+
+-- Drafts: a copy of a scheme's configuration that administrators edit with the same functions
+-- and plain SQL as a live scheme, but that scores nobody (src/triggers/config.rs skips it, the
+-- compiled configuration and the answers trigger leave it out), until segment.publish() makes
+-- it the live configuration in one transaction. A draft is a row of segment.schemes whose
+-- draft_of names the live scheme; one per scheme (schemes_draft_of_key). Answers written to a
+-- draft's questions are kept with the draft but never scored; they go when it goes.
+
+-- Empties a scheme's configuration down to what a scheme document keeps by code: the
+-- questions (same code and kind), their options (same code) and the parameters (same code,
+-- expression, source and client column) that doc has too stay, with their ids and so their
+-- answers; everything else (levels, groups, variants, ranges, matches, attachments, forced
+-- levels, requirements and group memberships) goes, to be added again from doc by
+-- segment._apply_document. Runs inside segment._publish_document, which keeps the trigger of
+-- each statement from re-segmenting the scheme.
+CREATE FUNCTION segment._clear_configuration(target_id integer, doc jsonb) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DELETE FROM segment.forced_levels WHERE scheme_id = target_id;
+    DELETE FROM segment.variant_items vi USING segment.variants v
+    WHERE v.variant_id = vi.variant_id AND v.scheme_id = target_id;
+    DELETE FROM segment.variant_columns WHERE scheme_id = target_id;
+    DELETE FROM segment.question_ranges r USING segment.questions q
+    WHERE q.question_id = r.question_id AND q.scheme_id = target_id;
+    DELETE FROM segment.parameter_ranges r USING segment.parameters p
+    WHERE p.parameter_id = r.parameter_id AND p.scheme_id = target_id;
+    DELETE FROM segment.parameter_matches m USING segment.parameters p
+    WHERE p.parameter_id = m.parameter_id AND p.scheme_id = target_id;
+    UPDATE segment.questions SET group_id = NULL, required = false
+    WHERE scheme_id = target_id AND (group_id IS NOT NULL OR required);
+    UPDATE segment.parameters SET group_id = NULL
+    WHERE scheme_id = target_id AND group_id IS NOT NULL;
+    DELETE FROM segment.levels WHERE scheme_id = target_id;
+    DELETE FROM segment.groups WHERE scheme_id = target_id;
+    DELETE FROM segment.variants WHERE scheme_id = target_id;
+    DELETE FROM segment.questions q
+    WHERE q.scheme_id = target_id
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]')) d
+                      WHERE d ->> 'code' = q.code AND COALESCE(d ->> 'kind', 'single') = q.kind);
+    DELETE FROM segment.options o USING segment.questions q
+    WHERE q.question_id = o.question_id AND q.scheme_id = target_id
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'questions', '[]')) d
+                      CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(COALESCE(d -> 'options', '[]')) od
+                      WHERE d ->> 'code' = q.code AND od ->> 'code' = o.code);
+    DELETE FROM segment.parameters p
+    WHERE p.scheme_id = target_id
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'parameters', '[]')) d
+                      WHERE d ->> 'code' = p.code AND d ->> 'expression' = p.expression
+                        AND d ->> 'source' IS NOT DISTINCT FROM p.source::text
+                        AND d ->> 'client_column' IS NOT DISTINCT FROM p.client_column::text);
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._clear_configuration(integer, jsonb) IS
+    'internal: empties a scheme''s configuration down to the inputs a scheme document keeps by code';
+
+-- The draft named draft_name, locked (FOR UPDATE: one publish or discard at a time); 42704 if
+-- there is no such scheme, 55000 if it is a live scheme.
+CREATE FUNCTION segment._draft(draft_name text) RETURNS segment.schemes
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    d segment.schemes;
+BEGIN
+    IF draft_name IS NULL THEN
+        RAISE EXCEPTION 'draft must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO d FROM segment.schemes s WHERE s.name = draft_name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'draft "%" does not exist', draft_name
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'segment.create_draft(scheme) makes one; segment.schemes lists drafts where draft_of is set.';
+    END IF;
+    IF d.draft_of IS NULL THEN
+        RAISE EXCEPTION 'scheme "%" is live, not a draft', draft_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = pg_catalog.format('segment.create_draft(%L) makes a draft of it.', draft_name);
+    END IF;
+    RETURN d;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._draft(text) IS 'internal: a draft by name, locked';
+
+CREATE FUNCTION segment.create_draft(scheme text) RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    live segment.schemes;
+    draft_name text;
+BEGIN
+    IF scheme IS NULL THEN
+        RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    -- the live row locked: a publish or another create_draft of the scheme waits
+    SELECT * INTO live FROM segment.schemes s WHERE s.name = scheme FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'scheme "%" does not exist', scheme
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'segment.schemes lists the schemes.';
+    END IF;
+    IF live.draft_of IS NOT NULL THEN
+        RAISE EXCEPTION 'scheme "%" is a draft already', scheme
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Edit the draft itself, then segment.publish() or segment.discard() it.';
+    END IF;
+    SELECT s.name INTO draft_name FROM segment.schemes s WHERE s.draft_of = live.scheme_id;
+    IF FOUND THEN
+        RAISE EXCEPTION 'scheme "%" has an open draft "%"', scheme, draft_name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = pg_catalog.format('Publish it with segment.publish(%L) or drop it with segment.discard(%L) first.',
+                                           draft_name, draft_name);
+    END IF;
+    draft_name := scheme || '@draft';
+    IF EXISTS (SELECT 1 FROM segment.schemes s WHERE s.name = draft_name) THEN
+        RAISE EXCEPTION 'a scheme named "%" exists already', draft_name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'A draft of a scheme is named <scheme>@draft; rename that scheme first.';
+    END IF;
+    INSERT INTO segment.schemes (name, entity_id, description, draft_of)
+    VALUES (draft_name, live.entity_id, live.description, live.scheme_id);
+    PERFORM segment._apply_document(draft_name, segment.export_scheme(scheme));
+    RETURN draft_name;
+END
+$fn$;
+
+CREATE FUNCTION segment.discard(draft text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    d segment.schemes := segment._draft(draft);
+BEGIN
+    DELETE FROM segment.schemes s WHERE s.scheme_id = d.scheme_id;
+END
+$fn$;
+
+CREATE FUNCTION segment.publish(draft text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    d segment.schemes := segment._draft(draft);
+    moved bigint;
+BEGIN
+    moved := segment._publish_document(
+        (SELECT s.name FROM segment.schemes s WHERE s.scheme_id = d.draft_of),
+        segment.export_scheme(draft)::text);
+    DELETE FROM segment.schemes s WHERE s.scheme_id = d.scheme_id;
+    RETURN moved;
+END
+$fn$;
+
+COMMENT ON FUNCTION segment.create_draft(text) IS
+    'copies a live scheme''s whole configuration into a draft named <scheme>@draft (one per scheme), edited like a scheme but scoring nobody; returns its name';
+COMMENT ON FUNCTION segment.discard(text) IS
+    'drops a draft and everything it holds';
+COMMENT ON FUNCTION segment.publish(text) IS
+    'makes a draft the live configuration of its scheme (same id and name, version bumped), re-segments every client with history cause publish, drops the draft; returns how many clients changed segment';
+
+CREATE FUNCTION segment."_publish_document"(
+	"scheme" TEXT,
+	"document" TEXT
+) RETURNS bigint
+VOLATILE
+LANGUAGE c
+AS 'MODULE_PATHNAME', '_publish_document_wrapper';
+ALTER FUNCTION segment._publish_document(text, text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment._publish_document(text, text) IS
+    'internal: makes a scheme document the live configuration of a scheme and re-segments it once (history cause publish); returns how many clients changed segment';
+
+CREATE FUNCTION segment."preview"(
+	"draft" TEXT
+) RETURNS TABLE (
+	"client" TEXT,
+	"current_score" NUMERIC,
+	"draft_score" NUMERIC,
+	"current_segment" TEXT,
+	"draft_segment" TEXT
+)
+STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'preview_wrapper';
+ALTER FUNCTION segment.preview(text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.preview(text) IS
+    'every client whose score or segment a draft would change if published now (current and draft score and segment), computed set-based over the whole scheme without writing';
+
+CREATE FUNCTION segment."preview_transitions"(
+	"draft" TEXT
+) RETURNS TABLE (
+	"from_segment" TEXT,
+	"to_segment" TEXT,
+	"clients" bigint
+)
+STABLE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'preview_transitions_wrapper';
+ALTER FUNCTION segment.preview_transitions(text) SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION segment.preview_transitions(text) IS
+    'how many clients would move from each current segment to each draft segment if a draft were published now, unchanged clients included (NULL: not categorized)';
 
 -- ---------------------------------------------------------------------------------------------
 -- The tables 0.1.0 created for each bound client table, in 0.2.0's shape.

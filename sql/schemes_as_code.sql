@@ -180,21 +180,83 @@ COMMENT ON FUNCTION segment._document_table(text, text) IS
     'internal: a table a scheme document names';
 
 -- Creates the scheme a document describes (segment.export_scheme's shape) over client_table
--- (the document's own when NULL), in one transaction: the scheme, its levels, its questions
--- with their options and ranges, its parameters with their ranges and matches, each through
--- the function an administrator calls, so every check and error is theirs; the document's
--- keys and lists are checked first (22023). Parameters are defined as the caller (their
--- definer, whose rights evaluate them). Returns the new scheme's id. Replacing a live
--- configuration (replace => true) is not built yet.
+-- (the document's own when NULL), in one transaction, and returns its id; with replace, makes
+-- an existing scheme's live configuration the document's instead, as segment.publish() makes
+-- a draft's (sql/drafts.sql): one re-segmentation, history cause 'publish', the scheme's id
+-- kept. Every step goes through the function an administrator calls, so every check and
+-- error is theirs; the document's keys and lists are checked first (22023). Parameters are
+-- defined as the caller (their definer, whose rights evaluate them).
 CREATE FUNCTION segment.import_scheme(doc jsonb, client_table regclass DEFAULT NULL,
                                       replace boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    target regclass;
-    scheme_name text := doc ->> 'name';
     scheme_id integer;
+    bound_table regclass;
+BEGIN
+    PERFORM segment._document_checked(doc);
+    IF replace THEN
+        SELECT s.scheme_id, e.client_table INTO scheme_id, bound_table
+        FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id
+        WHERE s.name = doc ->> 'name';
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'scheme "%" does not exist', doc ->> 'name'
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Import it with replace => false to create it.';
+        END IF;
+        IF client_table IS NOT NULL AND client_table IS DISTINCT FROM bound_table THEN
+            RAISE EXCEPTION 'scheme "%" is not bound to table %', doc ->> 'name', client_table
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A replaced scheme keeps its client table; leave client_table NULL.';
+        END IF;
+        PERFORM segment._publish_document(doc ->> 'name', doc::text);
+        RETURN scheme_id;
+    END IF;
+    scheme_id := segment.create_scheme(doc ->> 'name',
+        COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table')),
+        doc ->> 'description');
+    PERFORM segment._apply_document(doc ->> 'name', doc);
+    RETURN scheme_id;
+END
+$fn$;
+
+-- A scheme document checked before anything is written: its format, and its own keys and
+-- lists (22023; the objects inside are checked as they are applied).
+CREATE FUNCTION segment._document_checked(doc jsonb) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
+       OR doc ->> 'format' IS DISTINCT FROM 'pg_segment scheme 1' THEN
+        RAISE EXCEPTION 'not a pg_segment scheme document (format %)', COALESCE(doc ->> 'format', 'missing')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Documents come from segment.export_scheme(); their "format" is "pg_segment scheme 1".';
+    END IF;
+    PERFORM segment._document_object(doc, 'the document',
+        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
+              'groups', 'forced_levels', 'variant_column', 'variants'],
+        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
+END
+$fn$;
+
+COMMENT ON FUNCTION segment._document_checked(jsonb) IS
+    'internal: the format, keys and lists of a scheme document';
+
+-- Gives scheme scheme_name the configuration of a document: its questions, options and
+-- parameters updated where the scheme has them by code (so answers to them stay), added where
+-- it has not; its levels, groups, variants, ranges, matches, attachments and forced levels
+-- added (a scheme being replaced has none left: _clear_configuration). In the order the
+-- steps need: variants before the levels and attachments that name them, the inputs before
+-- their variants' attachments, forced levels last, in the document's order (the first
+-- defined wins).
+CREATE FUNCTION segment._apply_document(scheme_name text, doc jsonb) RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    target_id integer := (SELECT s.scheme_id FROM segment.schemes s WHERE s.name = scheme_name);
     q jsonb;
     o jsonb;
     r jsonb;
@@ -207,23 +269,6 @@ DECLARE
     i bigint;
     j bigint;
 BEGIN
-    IF doc IS NULL OR pg_catalog.jsonb_typeof(doc) <> 'object'
-       OR doc ->> 'format' IS DISTINCT FROM 'pg_segment scheme 1' THEN
-        RAISE EXCEPTION 'not a pg_segment scheme document (format %)', COALESCE(doc ->> 'format', 'missing')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Documents come from segment.export_scheme(); their "format" is "pg_segment scheme 1".';
-    END IF;
-    IF replace THEN
-        RAISE EXCEPTION 'replacing the configuration of scheme "%" is not supported', scheme_name
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Import it under another name, or drop the scheme with segment.drop_scheme() (its assignments and history go with it) and import it again.';
-    END IF;
-    PERFORM segment._document_object(doc, 'the document',
-        ARRAY['format', 'name', 'description', 'client_table', 'questions', 'parameters', 'levels',
-              'groups', 'forced_levels', 'variant_column', 'variants'],
-        ARRAY['questions', 'parameters', 'levels', 'groups', 'forced_levels', 'variants']);
-    target := COALESCE(client_table, segment._document_table(doc ->> 'client_table', 'client_table'));
-    scheme_id := segment.create_scheme(scheme_name, target, doc ->> 'description');
     -- variants and levels first: every later step re-segments the clients it scores (a
     -- parameter scores every client of the table) against the final levels
     FOR v, i IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(doc -> 'variants', '[]'))
@@ -254,10 +299,19 @@ BEGIN
             ARRAY['code', 'prompt', 'weight', 'position', 'kind', 'required', 'group', 'options',
                   'ranges'],
             ARRAY['options', 'ranges']);
-        PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
-            COALESCE((q ->> 'weight')::numeric, 1),
-            segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
-            COALESCE(q ->> 'kind', 'single'));
+        UPDATE segment.questions qu
+        SET prompt = q ->> 'prompt', weight = COALESCE((q ->> 'weight')::numeric, 1),
+            position = COALESCE(segment._document_integer(q -> 'position',
+                                    pg_catalog.format('the position of question %s', i)), qu.position)
+        WHERE qu.scheme_id = target_id AND qu.code = q ->> 'code'
+          AND qu.kind = COALESCE(q ->> 'kind', 'single');
+        IF NOT FOUND THEN
+            -- (a question of another kind with that code is gone already: _clear_configuration)
+            PERFORM segment.add_question(scheme_name, q ->> 'code', q ->> 'prompt',
+                COALESCE((q ->> 'weight')::numeric, 1),
+                segment._document_integer(q -> 'position', pg_catalog.format('the position of question %s', i)),
+                COALESCE(q ->> 'kind', 'single'));
+        END IF;
         IF (q -> 'required')::boolean THEN
             PERFORM segment.set_required(scheme_name, q ->> 'code', true);
         END IF;
@@ -268,10 +322,20 @@ BEGIN
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(o, pg_catalog.format('option %s of question %s', j, i),
                 ARRAY['code', 'label', 'points', 'position'], '{}');
-            PERFORM segment.add_option(scheme_name, q ->> 'code', o ->> 'code', o ->> 'label',
-                (o ->> 'points')::numeric,
-                segment._document_integer(o -> 'position',
-                    pg_catalog.format('the position of option %s of question %s', j, i)));
+            UPDATE segment.options op
+            SET label = o ->> 'label', points = (o ->> 'points')::numeric,
+                position = COALESCE(segment._document_integer(o -> 'position',
+                               pg_catalog.format('the position of option %s of question %s', j, i)),
+                                    op.position)
+            FROM segment.questions qu
+            WHERE qu.scheme_id = target_id AND qu.code = q ->> 'code'
+              AND op.question_id = qu.question_id AND op.code = o ->> 'code';
+            IF NOT FOUND THEN
+                PERFORM segment.add_option(scheme_name, q ->> 'code', o ->> 'code', o ->> 'label',
+                    (o ->> 'points')::numeric,
+                    segment._document_integer(o -> 'position',
+                        pg_catalog.format('the position of option %s of question %s', j, i)));
+            END IF;
         END LOOP;
         FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(q -> 'ranges', '[]'))
                     WITH ORDINALITY LOOP
@@ -288,11 +352,20 @@ BEGIN
             ARRAY['code', 'label', 'expression', 'weight', 'position', 'required', 'source',
                   'client_column', 'group', 'ranges', 'matches'],
             ARRAY['ranges', 'matches']);
-        PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
-            COALESCE((p ->> 'weight')::numeric, 1),
-            segment._document_table(p ->> 'source', pg_catalog.format('the source of parameter %s', i)),
-            (p ->> 'client_column')::name, COALESCE((p -> 'required')::boolean, false),
-            segment._document_integer(p -> 'position', pg_catalog.format('the position of parameter %s', i)));
+        -- a parameter kept (same expression over the same rows) keeps its definer
+        UPDATE segment.parameters pa
+        SET label = p ->> 'label', weight = COALESCE((p ->> 'weight')::numeric, 1),
+            required = COALESCE((p -> 'required')::boolean, false),
+            position = COALESCE(segment._document_integer(p -> 'position',
+                                    pg_catalog.format('the position of parameter %s', i)), pa.position)
+        WHERE pa.scheme_id = target_id AND pa.code = p ->> 'code';
+        IF NOT FOUND THEN
+            PERFORM segment.add_parameter(scheme_name, p ->> 'code', p ->> 'label', p ->> 'expression',
+                COALESCE((p ->> 'weight')::numeric, 1),
+                segment._document_table(p ->> 'source', pg_catalog.format('the source of parameter %s', i)),
+                (p ->> 'client_column')::name, COALESCE((p -> 'required')::boolean, false),
+                segment._document_integer(p -> 'position', pg_catalog.format('the position of parameter %s', i)));
+        END IF;
         FOR r, j IN SELECT * FROM pg_catalog.jsonb_array_elements(COALESCE(p -> 'ranges', '[]'))
                     WITH ORDINALITY LOOP
             PERFORM segment._document_object(r, pg_catalog.format('range %s of parameter %s', j, i),
@@ -327,9 +400,11 @@ BEGIN
             ARRAY['item', 'value', 'level'], '{}');
         PERFORM segment.force_level(scheme_name, f ->> 'item', f ->> 'value', f ->> 'level');
     END LOOP;
-    RETURN scheme_id;
 END
 $fn$;
+
+COMMENT ON FUNCTION segment._apply_document(text, jsonb) IS
+    'internal: gives a scheme the configuration of a scheme document';
 
 COMMENT ON FUNCTION segment.export_scheme(text) IS
     'a scheme''s whole configuration (questions, options, ranges, parameters, matches, levels, groups, forced levels, variants) as one JSON document (docs/scheme.schema.json)';

@@ -60,4 +60,6 @@ pub struct Scheme {
     pub scheme_id: i32,
     pub name: String,
     pub entity: Entity,
+    /// set on a draft: the live scheme it is a draft of (sql/drafts.sql)
+    pub draft_of: Option<i32>,
 }

@@ -135,6 +135,18 @@ pub enum SegmentError {
     SchemeRebind {
         scheme: String,
     },
+    /// A draft named where a live scheme is needed (answers, scores, refresh, verify).
+    DraftNotLive {
+        name: String,
+    },
+    /// A live scheme named where a draft is needed (segment.preview).
+    NotADraft {
+        name: String,
+    },
+    /// An UPDATE of segment.schemes that changed which scheme a row is a draft of.
+    DraftLinkChanged {
+        scheme: String,
+    },
     /// A key update that moves a client with pg_segment data to another partition.
     CrossPartitionRekey {
         table: String,
@@ -287,6 +299,9 @@ impl SegmentError {
             }
             SegmentError::UnknownQuestionId { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::NotRepaired { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            SegmentError::DraftNotLive { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            SegmentError::DraftLinkChanged { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
+            SegmentError::NotADraft { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::UnknownRangeOwner { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::BadCase { .. } | SegmentError::BadSplit { .. } => {
                 ERRCODE_INVALID_PARAMETER_VALUE
@@ -405,6 +420,13 @@ impl SegmentError {
             ),
             SegmentError::SchemeRebind { scheme } => {
                 format!("scheme \"{scheme}\" cannot be moved to another client table")
+            }
+            SegmentError::DraftNotLive { name } => {
+                format!("scheme \"{name}\" is a draft: it scores nobody")
+            }
+            SegmentError::NotADraft { name } => format!("scheme \"{name}\" is live, not a draft"),
+            SegmentError::DraftLinkChanged { scheme } => {
+                format!("which scheme \"{scheme}\" is a draft of cannot be changed")
             }
             SegmentError::CrossPartitionRekey { table } => format!(
                 "pg_segment cannot follow a client of {table} whose new key moves it to another partition"
@@ -636,6 +658,18 @@ impl SegmentError {
             SegmentError::SchemeRebind { .. } => {
                 Some("Create a new scheme over the other table instead.".into())
             }
+            SegmentError::DraftNotLive { name } => Some(format!(
+                "See what it would change with segment.preview('{name}'); make it live with \
+                 segment.publish('{name}')."
+            )),
+            SegmentError::NotADraft { name } => Some(format!(
+                "segment.create_draft('{name}') makes a draft of it."
+            )),
+            SegmentError::DraftLinkChanged { .. } => Some(
+                "Drafts are made with segment.create_draft() and dropped with segment.discard() \
+                 or segment.publish()."
+                    .into(),
+            ),
             SegmentError::CrossPartitionRekey { .. } => Some(
                 "Keep key updates within a partition, or delete the client and insert it anew \
                  (its answers, score and history go with the old key)."

@@ -108,6 +108,7 @@ extension_sql_file!(
     name = "notify",
     requires = ["schemes_as_code"]
 );
+extension_sql_file!("../sql/drafts.sql", name = "drafts", requires = ["notify"]);
 extension_sql_file!("../sql/finalize.sql", name = "finalize", finalize);
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -9,20 +9,23 @@
 -- question of this client table (or NULL), and the first question of the new option rows that
 -- is not of kind $3 (the answers table's options answer 'single' questions, the picks table's
 -- 'multiple' ones; or NULL). Only schemes scored by sums get deltas (linear_scheme.sql): the
--- answers trigger recomputes a ruled scheme's answered clients afterwards.
+-- answers trigger recomputes a ruled scheme's answered clients afterwards; drafts get none
+-- (answers to their questions are kept but score nobody).
 WITH changes AS NOT MATERIALIZED ({{changes}}),
 weighted AS MATERIALIZED (
     SELECT o.option_id, q.scheme_id, sc.version, q.weight * o.points AS points,
            -(q.weight * o.points) AS negative, q.kind, {{linear_scheme}} AS linear
     FROM segment.options o
     JOIN segment.questions q ON q.question_id = o.question_id
-    JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1),
+    JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1
+         AND sc.draft_of IS NULL),
 valued AS (
     SELECT q.scheme_id, c.client_id, sc.version,
            c.sign * COALESCE(q.weight * r.points, 0) AS delta, c.sign
     FROM changes c
     JOIN segment.questions q ON q.question_id = c.question_id AND q.kind = 'number'
     JOIN segment.schemes sc ON sc.scheme_id = q.scheme_id AND sc.entity_id = $1
+         AND sc.draft_of IS NULL
     LEFT JOIN segment.question_ranges r ON r.question_id = q.question_id
          AND r.min_value <= c.value AND c.value < r.max_value
     WHERE c.option_id IS NULL AND {{linear_scheme}}),

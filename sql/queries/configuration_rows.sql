@@ -13,12 +13,15 @@
 -- attachments to variants ('A'), groups ('G'), forced levels in definition order ('F': the
 -- item's code, the value (a choice question's: the option's code), the level), variants with
 -- one row per column value ('V') and the variants' own levels ('L': variant code in extra).
+-- Drafts (sql/drafts.sql) are left out: they score nobody, and their questions, unknown here,
+-- are skipped with them.
 WITH compiled_ruled AS (
     SELECT sc.scheme_id FROM segment.schemes sc
-    WHERE NOT {{linear_scheme}}
+    WHERE NOT {{linear_scheme}} AND sc.draft_of IS NULL
       AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.scheme_id = sc.scheme_id))
 SELECT 's', scheme_id, entity_id, version, name, NULL, NULL, NULL::integer, NULL
 FROM segment.schemes
+WHERE draft_of IS NULL
 UNION ALL
 SELECT 'q', question_id, scheme_id, NULL, code, weight::text, NULL, NULL, NULL
 FROM segment.questions
@@ -32,13 +35,15 @@ FROM segment.levels
 WHERE variant_id IS NULL
 UNION ALL
 SELECT 'p', scheme_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM (SELECT DISTINCT scheme_id FROM segment.parameters) p
+FROM (SELECT DISTINCT p.scheme_id FROM segment.parameters p
+      JOIN segment.schemes sc ON sc.scheme_id = p.scheme_id AND sc.draft_of IS NULL) p
 UNION ALL
 SELECT 'r', sc.scheme_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM segment.schemes sc
-WHERE NOT {{linear_scheme}}
+WHERE NOT {{linear_scheme}} AND sc.draft_of IS NULL
 UNION ALL
-SELECT 'v', scheme_id, NULL, NULL, CAST(column_name AS text), NULL, NULL, NULL, NULL
-FROM segment.variant_columns
+SELECT 'v', vc.scheme_id, NULL, NULL, CAST(vc.column_name AS text), NULL, NULL, NULL, NULL
+FROM segment.variant_columns vc
+JOIN segment.schemes sc ON sc.scheme_id = vc.scheme_id AND sc.draft_of IS NULL
 UNION ALL
 SELECT 'Q', q.question_id, q.scheme_id, CASE WHEN q.required THEN 1 ELSE 0 END, q.code,
        q.weight::text, q.kind, q.position, g.code

@@ -99,4 +99,3 @@ fresh AS (
          AND l.variant_id IS NOT DISTINCT FROM cv.level_variant
          AND l.min_score <= s.score AND s.score < l.max_score),
 {{write_recomputed}}
-SELECT pg_catalog.count(*) FROM diff

@@ -35,4 +35,3 @@ fresh AS (
     LEFT JOIN segment.levels l ON l.scheme_id = $1
          AND l.min_score <= c.score AND c.score < l.max_score),
 {{write_recomputed}}
-SELECT pg_catalog.count(*) FROM diff

@@ -3,18 +3,8 @@
 -- parameter_score, missing, forced: the stored assignments it covers) and fresh (the same
 -- columns but segment computed), the clients whose assignment changes are upserted (or, left
 -- without any input, deleted), and each whose score or segment changed gains one history row
--- with cause $2.
-diff AS MATERIALIZED (
-    SELECT COALESCE(f.client_id, o.client_id) AS client_id,
-           o.score AS old_score, o.segment AS old_segment,
-           f.score AS new_score, f.segment AS new_segment, f.answered,
-           f.parameter_score, f.missing, f.forced,
-           f.client_id IS NOT NULL AS present
-    FROM fresh f FULL JOIN old o ON o.client_id = f.client_id
-    WHERE f.client_id IS NULL OR o.client_id IS NULL OR f.answered <> o.answered
-       OR f.score <> o.score OR f.segment IS DISTINCT FROM o.segment
-       OR f.parameter_score IS DISTINCT FROM o.parameter_score
-       OR f.missing IS DISTINCT FROM o.missing OR f.forced IS DISTINCT FROM o.forced),
+-- with cause $2. Returns how many clients changed.
+{{recomputed_diff}},
 version AS (SELECT version FROM segment.schemes WHERE scheme_id = $1),
 upserted AS (
     INSERT INTO {{assignments}} AS s (scheme_id, client_id, score, answered, segment, version,
@@ -40,3 +30,4 @@ logged AS (
     FROM diff d, version v
     WHERE d.old_score IS DISTINCT FROM d.new_score OR d.old_segment IS DISTINCT FROM d.new_segment
     ORDER BY d.client_id)
+SELECT pg_catalog.count(*) FROM diff

@@ -121,7 +121,7 @@ fn answer(
             write_answer(entity, &known.config, client, question_id, option_id)?;
             return Ok(());
         }
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let scheme = store::live_scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let option = required(option, "option")?;
@@ -146,7 +146,7 @@ fn answer_options(
     options: Option<Vec<Option<String>>>,
 ) {
     (|| -> Result<()> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let scheme = store::live_scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let options = required(options, "options")?;
@@ -218,7 +218,7 @@ fn answer_number(
     value: Option<AnyNumeric>,
 ) {
     (|| -> Result<()> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let scheme = store::live_scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question = required(question, "question")?;
         let value = required(value, "value")?;
@@ -241,7 +241,7 @@ fn remove_answer(scheme: Option<&str>, client: Option<ClientKey>, question: Opti
             let question_id = known.target.question_id;
             return write_answer(entity, &known.config, client, question_id, None);
         }
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let scheme = store::live_scheme(required(scheme, "scheme")?)?;
         let client = store::exact_client(&scheme.entity, required(client, "client")?)?;
         let question_id = store::question_id(&scheme, required(question, "question")?)?;
         existing_client(&scheme.entity, client)?;
@@ -311,7 +311,7 @@ fn explain(
     ),
 > {
     let rows = (|| -> Result<Vec<engine::ExplainRow>> {
-        let scheme = store::scheme(scheme)?;
+        let scheme = store::live_scheme(scheme)?;
         let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme.entity, client)?;
         let inputs = store::explain_inputs(&scheme, client)?;
@@ -339,7 +339,7 @@ fn state_at(
     client: ClientKey,
     at: TimestampWithTimeZone,
 ) -> Result<Option<(Option<rust_decimal::Decimal>, Option<String>)>> {
-    let scheme = store::scheme(scheme)?;
+    let scheme = store::live_scheme(scheme)?;
     let client = store::exact_client(&scheme.entity, client)?;
     existing_client(&scheme.entity, client)?;
     store::state_at(&scheme, client, at)
@@ -370,7 +370,7 @@ fn segment_at(scheme: &str, client: ClientKey, at: TimestampWithTimeZone) -> Opt
 #[pg_extern(stable, strict)]
 fn questionnaire_for(scheme: &str, client: ClientKey) -> pgrx::JsonB {
     (|| -> Result<pgrx::JsonB> {
-        let scheme = store::scheme(scheme)?;
+        let scheme = store::live_scheme(scheme)?;
         let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme.entity, client)?;
         Ok(store::questionnaire_for(&scheme, client))
@@ -397,7 +397,7 @@ fn history(
     ),
 > {
     let rows = (|| -> Result<Vec<store::HistoryRow>> {
-        let scheme = store::scheme(scheme)?;
+        let scheme = store::live_scheme(scheme)?;
         let client = store::exact_client(&scheme.entity, client)?;
         existing_client(&scheme.entity, client)?;
         store::history(&scheme, client)

@@ -4,6 +4,7 @@
 pub mod clients;
 pub mod config;
 pub mod ddl;
+pub mod drafts;
 pub mod parameters;
 pub mod reports;
 pub mod rules;

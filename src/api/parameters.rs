@@ -388,7 +388,7 @@ pub(super) fn points_decimal(points: &AnyNumeric) -> Result<rust_decimal::Decima
 #[pg_extern(volatile)]
 fn refresh(scheme: Option<&str>) -> i64 {
     (|| -> Result<i64> {
-        let scheme = store::scheme(required(scheme, "scheme")?)?;
+        let scheme = store::live_scheme(required(scheme, "scheme")?)?;
         let parameters = crate::security::segment_relation(c"parameters");
         if !crate::security::has_privilege(parameters, pg_sys::ACL_UPDATE) {
             return Err(SegmentError::PermissionDenied {

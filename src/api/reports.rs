@@ -324,7 +324,7 @@ fn verify(
     ),
 > {
     let rows = (|| -> Result<Vec<_>> {
-        let scheme = store::scheme(scheme)?;
+        let scheme = store::live_scheme(scheme)?;
         let level_sets = store::level_sets(scheme.scheme_id)?;
         let rules = store::rules(scheme.scheme_id)?;
         let mut out = Vec::new();

@@ -281,7 +281,9 @@ pub fn check_configuration_current(entity: &Entity) -> Result<()> {
     let latest = compiled::get()?;
     let seen: Vec<(i32, String, i32)> = Spi::connect(|c| {
         ok(c.select(
-            "SELECT scheme_id, name, version FROM segment.schemes WHERE entity_id = $1",
+            // (drafts score nobody: their edits leave writers alone)
+            "SELECT scheme_id, name, version FROM segment.schemes \
+             WHERE entity_id = $1 AND draft_of IS NULL",
             None,
             &[entity.entity_id.into()],
         ))

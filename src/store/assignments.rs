@@ -143,7 +143,7 @@ fn assignment_lookup(name: &str) -> Result<(Rc<Scheme>, Rc<OwnedPreparedStatemen
     }
     let scheme = match cached {
         Some(entry) => entry.scheme,
-        None => Rc::new(configuration::scheme(name)?),
+        None => Rc::new(configuration::live_scheme(name)?),
     };
     let e = &scheme.entity;
     let sql = for_entity(query::ASSIGNMENT_LOOKUP, e);

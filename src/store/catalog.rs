@@ -157,7 +157,8 @@ pub fn maintenance_active(entity: &Entity) -> bool {
 pub fn scheme_ids_of_entity(entity_id: i32) -> Vec<i32> {
     Spi::connect(|c| {
         ok(c.select(
-            "SELECT scheme_id FROM segment.schemes WHERE entity_id = $1 ORDER BY scheme_id",
+            "SELECT scheme_id FROM segment.schemes WHERE entity_id = $1 AND draft_of IS NULL \
+             ORDER BY scheme_id",
             None,
             &[entity_id.into()],
         ))

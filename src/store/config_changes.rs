@@ -76,6 +76,17 @@ pub fn rebound_scheme(trigger: &FiringTrigger<'_>) -> Option<String> {
     )
 }
 
+/// A scheme whose row the running UPDATE on segment.schemes made a draft of another scheme, or
+/// live, or a draft of a different scheme.
+pub fn relinked_draft(trigger: &FiringTrigger<'_>) -> Option<String> {
+    first_text(
+        trigger,
+        "SELECT o.name FROM segment_old_rows o \
+         JOIN segment_new_rows n ON n.scheme_id = o.scheme_id \
+         WHERE n.draft_of IS DISTINCT FROM o.draft_of LIMIT 1",
+    )
+}
+
 /// A question that the running UPDATE on segment.questions moved to a scheme over another
 /// client table: (question code, its scheme before, that scheme's client table).
 pub fn question_moved_to_other_table(
@@ -119,14 +130,17 @@ pub fn ids_changed(trigger: &FiringTrigger<'_>, table: &str) -> bool {
 }
 
 /// A client table the running INSERT on segment.schemes binds a new scheme to without the
-/// inserting role holding REFERENCES and TRIGGER on it (what segment.create_scheme checks).
+/// inserting role holding REFERENCES and TRIGGER on it (what segment.create_scheme checks). A
+/// draft of a live scheme over the same table binds nothing new (segment.create_draft).
 pub fn scheme_bound_without_rights(trigger: &FiringTrigger<'_>) -> Option<String> {
     first_text(
         trigger,
         "SELECT e.client_table::text FROM segment_new_rows n \
          JOIN segment.entities e ON e.entity_id = n.entity_id \
          WHERE NOT (pg_catalog.has_table_privilege(e.client_table, 'REFERENCES') \
-                    AND pg_catalog.has_table_privilege(e.client_table, 'TRIGGER')) LIMIT 1",
+                    AND pg_catalog.has_table_privilege(e.client_table, 'TRIGGER')) \
+           AND NOT EXISTS (SELECT 1 FROM segment.schemes l WHERE l.scheme_id = n.draft_of \
+                           AND l.entity_id = n.entity_id AND l.draft_of IS NULL) LIMIT 1",
     )
 }
 

@@ -10,9 +10,9 @@ use pgrx::datum::DatumWithOid;
 use pgrx::spi::{Spi, SpiHeapTupleData};
 use rust_decimal::Decimal;
 
-const SCHEME_BY_NAME: &str = "SELECT s.scheme_id, s.name, {{entity_columns}} \
+const SCHEME_BY_NAME: &str = "SELECT s.scheme_id, s.name, s.draft_of, {{entity_columns}} \
      FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id WHERE s.name = $1";
-const SCHEME_BY_ID: &str = "SELECT s.scheme_id, s.name, {{entity_columns}} \
+const SCHEME_BY_ID: &str = "SELECT s.scheme_id, s.name, s.draft_of, {{entity_columns}} \
      FROM segment.schemes s JOIN segment.entities e ON e.entity_id = s.entity_id \
      WHERE s.scheme_id = $1";
 
@@ -23,7 +23,8 @@ fn scheme_where(template: &str, key: DatumWithOid<'_>) -> Option<Scheme> {
         rows.into_iter().next().map(|row| Scheme {
             scheme_id: ok(row.get::<i32>(1)).unwrap_or_default(),
             name: ok(row.get::<String>(2)).unwrap_or_default(),
-            entity: entity_from_row(&row, 3),
+            draft_of: ok(row.get::<i32>(3)),
+            entity: entity_from_row(&row, 4),
         })
     })
 }
@@ -34,6 +35,15 @@ pub fn scheme(name: &str) -> Result<Scheme> {
         name: name.to_string(),
         known: all_names("SELECT name FROM segment.schemes ORDER BY name", &[]),
     })
+}
+
+/// The live scheme of that name: a draft is refused (55000), as it scores nobody.
+pub fn live_scheme(name: &str) -> Result<Scheme> {
+    let scheme = scheme(name)?;
+    if scheme.draft_of.is_some() {
+        return Err(SegmentError::DraftNotLive { name: scheme.name });
+    }
+    Ok(scheme)
 }
 
 pub fn scheme_by_id(scheme_id: i32) -> Option<Scheme> {

@@ -22,6 +22,7 @@
 //! | `latest.rs` | statements under a snapshot taken now |
 //! | `expressions.rs` | checking a parameter's expression when it is defined |
 //! | `parameters.rs` | parameters' configuration rows; evaluating them as their definers and applying their points |
+//! | `drafts.rs` | publishing a draft into its live scheme; previewing what that changes |
 //! | `ruled_client.rs` | one client of a ruled scheme locked and read for its direct recompute |
 
 mod answer_deltas;
@@ -33,6 +34,7 @@ mod clients;
 pub mod compiled;
 mod config_changes;
 mod configuration;
+pub mod drafts;
 mod expressions;
 mod keys;
 mod latest;
@@ -69,14 +71,14 @@ pub use clients::{
     HistoryRow,
 };
 pub use config_changes::{
-    ids_changed, question_moved_to_other_table, rebound_scheme, scheme_bound_without_rights,
-    schemes_touched, values_only,
+    ids_changed, question_moved_to_other_table, rebound_scheme, relinked_draft,
+    scheme_bound_without_rights, schemes_touched, values_only,
 };
 pub use configuration::rules;
 pub use configuration::{
     bump_version, delete_scheme, insert_item, insert_level, insert_question_range, insert_scheme,
-    level_name_taken, level_sets, option_code_taken, option_id, question_id, question_kind,
-    question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, Item,
+    level_name_taken, level_sets, live_scheme, option_code_taken, option_id, question_id,
+    question_kind, question_of_id, range_owners, scheme, scheme_by_id, scheme_name_taken, Item,
 };
 pub use expressions::{check_expression, comparison_unlike_grouping, CheckedExpression, Over};
 pub use keys::exact_client;

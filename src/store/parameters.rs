@@ -1351,7 +1351,7 @@ fn client_columns_reading(entity: &Entity, relid: pg_sys::Oid) -> Vec<String> {
         latest::run(
             "SELECT DISTINCT p.client_column::text FROM segment.parameters p \
              JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
-             WHERE p.source = $1 AND s.entity_id = $2 ORDER BY 1",
+             WHERE p.source = $1 AND s.entity_id = $2 AND s.draft_of IS NULL ORDER BY 1",
             &[regclass_arg(relid), entity.entity_id.into()],
             false,
         )
@@ -1363,7 +1363,8 @@ pub fn entities_reading(relid: pg_sys::Oid) -> Vec<i32> {
     latest::first_column(&Spi::connect(|_| {
         latest::run(
             "SELECT DISTINCT s.entity_id FROM segment.parameters p \
-             JOIN segment.schemes s ON s.scheme_id = p.scheme_id WHERE p.source = $1 ORDER BY 1",
+             JOIN segment.schemes s ON s.scheme_id = p.scheme_id \
+             WHERE p.source = $1 AND s.draft_of IS NULL ORDER BY 1",
             &[regclass_arg(relid)],
             false,
         )

@@ -108,8 +108,6 @@ pub fn recompute_ruled(
         Some(_) => query::RULED_SCOPE_CLIENTS,
         None => query::RULED_SCOPE_ALL,
     };
-    let mut parts = query::entity_parts(entity).to_vec();
-    parts.push(("scope", query::Part::Fragment(scope)));
     // The column that selects the scheme's variants: for a write's clients, as the compiled
     // configuration holds it (no query on every write); for a configuration change's
     // re-segmentation, as its own statement left it (not compiled yet).
@@ -121,23 +119,8 @@ pub fn recompute_ruled(
             .cloned(),
         None => super::variants::variant_column_now(scheme_id),
     };
-    let variants = super::variants::VariantParts::of(
-        column,
-        "cv.variant_id",
-        "cv.variant_id",
-        "cv.variant_id",
-    );
-    variants.push(&mut parts);
-    if !with_parameters {
-        parts.push((
-            "parameter_values",
-            query::Part::Fragment(query::NO_PARAMETER_VALUES),
-        ));
-        parts.push((
-            "parameter_points",
-            query::Part::Fragment(query::NO_PARAMETERS),
-        ));
-    }
+    let variants = ruled_variants(column);
+    let parts = ruled_parts(entity, scope, &variants, with_parameters);
     let sql = render(query::RECOMPUTE_RULED, &parts);
     let [keys, ids, vals] = values.arguments();
     let mut args = vec![scheme_id.into(), cause.into(), keys, ids, vals];
@@ -156,21 +139,55 @@ pub fn recompute_ruled(
             })
         })
     };
-    // (a variant column's value is compared in its text form, under fixed settings)
-    let run = || {
-        if variants.selects_variants() {
-            crate::security::with_value_settings(run)
-        } else {
-            run()
-        }
-    };
     if few {
-        return run();
+        return with_variant_settings(&variants, run);
     }
     // Many clients: the statement's joins hash, never loop (planned with nested loops on the
     // statistics of a bulk load of answers, a COPY of a million answers ran minutes instead of
     // seconds).
-    crate::security::with_hash_joins(run)
+    crate::security::with_hash_joins(|| with_variant_settings(&variants, run))
+}
+
+/// The variant parts of recompute_ruled.sql for a scheme whose variants `column` selects.
+pub(super) fn ruled_variants(column: Option<String>) -> super::variants::VariantParts {
+    super::variants::VariantParts::of(column, "cv.variant_id", "cv.variant_id", "cv.variant_id")
+}
+
+/// The parts of recompute_ruled.sql: the entity's relations, the clients' `scope`, the
+/// variants, and no parameters when the scheme has none.
+pub(super) fn ruled_parts<'a>(
+    entity: &'a Entity,
+    scope: &'static str,
+    variants: &'a super::variants::VariantParts,
+    with_parameters: bool,
+) -> Vec<(&'static str, query::Part<'a>)> {
+    let mut parts = query::entity_parts(entity).to_vec();
+    parts.push(("scope", query::Part::Fragment(scope)));
+    variants.push(&mut parts);
+    if !with_parameters {
+        parts.push((
+            "parameter_values",
+            query::Part::Fragment(query::NO_PARAMETER_VALUES),
+        ));
+        parts.push((
+            "parameter_points",
+            query::Part::Fragment(query::NO_PARAMETERS),
+        ));
+    }
+    parts
+}
+
+/// Runs `f` under the fixed settings a variant column's value is compared in (its text form),
+/// when the scheme selects variants.
+pub(super) fn with_variant_settings<R>(
+    variants: &super::variants::VariantParts,
+    f: impl FnOnce() -> R,
+) -> R {
+    if variants.selects_variants() {
+        crate::security::with_value_settings(f)
+    } else {
+        f()
+    }
 }
 
 /// After a change of levels only: each client's segment from its stored score; returns how many
@@ -245,6 +262,11 @@ fn count_of(rows: &latest::TextRows) -> i64 {
 /// Locks out writers of the entity's answers until the transaction ends, and so writers of its
 /// picks too: a statement on the picks locks the answers as a writer first
 /// (`triggers::answers::_picks_changing`).
+/// Locks the entity's answers table against writers (SHARE ROW EXCLUSIVE) to transaction end.
+pub(super) fn lock_entity_answers(entity: &Entity) {
+    Spi::connect_mut(|c| lock_answers(c, entity));
+}
+
 fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
     let sql = for_entity("LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE", entity);
     ok(c.update(sql.as_str(), None, &[]));

@@ -107,6 +107,9 @@ fn scheme_rows_changed(firing: &FiringTrigger<'_>, op: PgTriggerOperation) {
             if let Some(scheme) = store::rebound_scheme(firing) {
                 SegmentError::SchemeRebind { scheme }.raise();
             }
+            if let Some(scheme) = store::relinked_draft(firing) {
+                SegmentError::DraftLinkChanged { scheme }.raise();
+            }
         }
         PgTriggerOperation::Delete => store::purge_deleted_schemes(Some(firing)),
         PgTriggerOperation::Truncate => store::purge_deleted_schemes(None),
@@ -119,20 +122,24 @@ fn scheme_rows_changed(firing: &FiringTrigger<'_>, op: PgTriggerOperation) {
     }
 }
 
-/// Re-segments one scheme after a change of `table` (see `Resegmentation`).
+/// Re-segments one scheme after a change of `table` (see `Resegmentation`). A draft scores
+/// nobody, and a scheme being published (`store::drafts::publishing`) is re-segmented once,
+/// when the whole draft is in place: only their levels are checked here.
 fn resegment(scheme_id: i32, table: &str, how: Resegmentation, firing: &FiringTrigger<'_>) {
     let Some(scheme) = store::scheme_by_id(scheme_id) else {
         return; // deleted in this statement; its clients went with it
     };
+    let publishing = store::drafts::publishing(scheme_id);
     let active = store::maintenance_active(&scheme.entity);
-    // Locks the scheme row first, so a concurrent level change is seen by the check below.
-    if active && store::bump_version(scheme_id).is_none() {
+    // Locks the scheme row first, so a concurrent level change is seen by the check below (a
+    // scheme being published is locked and bumped once by its publisher).
+    if active && !publishing && store::bump_version(scheme_id).is_none() {
         return;
     }
     if table == "levels" {
         crate::api::config::check_levels(&scheme).or_raise();
     }
-    if !active {
+    if !active || publishing || scheme.draft_of.is_some() {
         return;
     }
     // A ruled scheme's scores are no sums to shift or levels to look up again alone (a group's

@@ -73,10 +73,23 @@ SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {}}]'
 SELECT * FROM segment.check_scheme('shop_rank', '[{"name": "x", "answers": {"tills": "three"}, "expected": null}]');
 SELECT * FROM segment.check_scheme('shop_rank', '{"name": "x"}');
 
+-- Replacing the live configuration with the same document keeps the scheme and its scores
+-- (tests/pg_regress/sql/32_drafts.sql replaces with changes).
+CREATE TEMP TABLE scored AS SELECT array_agg((client_id, score, segment, status)::text ORDER BY client_id) AS rows
+FROM segment.sc_shops_assignments WHERE scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'shop_rank');
+SELECT segment.import_scheme(doc, replace => true)
+       = (SELECT scheme_id FROM segment.schemes WHERE name = 'shop_rank') AS replaced_in_place
+FROM before;
+SELECT segment.export_scheme('shop_rank') = doc AS same_document FROM before;
+SELECT (SELECT array_agg((client_id, score, segment, status)::text ORDER BY client_id)
+        FROM segment.sc_shops_assignments
+        WHERE scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'shop_rank')) = rows
+       AS same_scores FROM scored;
+SELECT * FROM segment.verify('shop_rank');
+
 -- Errors: each as the function an administrator calls would give it, and nothing is kept.
 SELECT segment.export_scheme('nope');
 SELECT segment.import_scheme('{"format": "something else"}');
-SELECT segment.import_scheme(doc, replace => true) FROM before;
 SELECT segment.import_scheme(doc) FROM before;
 SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{levels,1,min_score}', '5')) FROM before;
 SELECT segment.import_scheme(jsonb_set(jsonb_set(doc, '{name}', '"broken"'), '{questions,0,kind}', '"ranking"')) FROM before;

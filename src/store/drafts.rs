@@ -1,0 +1,175 @@
+//! Drafts (sql/drafts.sql): publishing one into its live scheme with one re-segmentation, and
+//! previewing, without writing, what that re-segmentation would change.
+
+use super::latest;
+use super::parameters;
+use super::query::{self, render};
+use super::resegment;
+use super::spi::ok;
+use crate::entity::{Entity, Scheme};
+use crate::security::{as_role, with_bulk_settings};
+use pgrx::spi::Spi;
+use std::cell::Cell;
+
+thread_local! {
+    /// The live scheme this backend is publishing into: the trigger of each configuration
+    /// statement of the publish checks its levels but leaves re-segmenting to the publisher,
+    /// which re-segments once, when the whole draft is in place.
+    static PUBLISHING: Cell<Option<i32>> = const { Cell::new(None) };
+}
+
+/// Whether this backend is publishing a draft into the scheme.
+pub fn publishing(scheme_id: i32) -> bool {
+    PUBLISHING.with(|p| p.get() == Some(scheme_id))
+}
+
+/// Marks a scheme as being published while it lives, and restores the mark it found when
+/// dropped: at the end of the publish, or as an error unwinds through it.
+struct Publishing(Option<i32>);
+
+impl Publishing {
+    fn start(scheme_id: i32) -> Publishing {
+        Publishing(PUBLISHING.with(|p| p.replace(Some(scheme_id))))
+    }
+}
+
+impl Drop for Publishing {
+    fn drop(&mut self) {
+        PUBLISHING.with(|p| p.set(self.0));
+    }
+}
+
+/// Makes the scheme document `document` (segment.export_scheme's shape, as text) the live
+/// configuration of `scheme`: its configuration cleared down to the inputs the document keeps
+/// by code and filled from the document, with the caller's rights and checks
+/// (`segment._clear_configuration`, `segment._apply_document`); then, as the owner of its
+/// relations, every client re-segmented once with history cause `publish` under the version
+/// bumped once. Returns how many clients changed segment.
+///
+/// The scheme's row is locked first (a second publisher, or any configuration change of the
+/// scheme, waits), then the tables its parameters read and its answers table against writers,
+/// so no answer or client row scored under the old configuration commits after the new one.
+pub fn publish_document(scheme: &Scheme, document: &str) -> i64 {
+    let entity = &scheme.entity;
+    let active = super::maintenance_active(entity);
+    let Some(version) = super::bump_version(scheme.scheme_id) else {
+        return 0; // deleted meanwhile (its row was looked up under an older snapshot)
+    };
+    let last_history_id = if active {
+        as_role(entity.owner, || {
+            parameters::lock_parameter_tables(entity, scheme.scheme_id);
+            resegment::lock_entity_answers(entity);
+            last_history_id(entity)
+        })
+    } else {
+        0
+    };
+    {
+        let _publishing = Publishing::start(scheme.scheme_id);
+        Spi::connect_mut(|c| {
+            let args = [scheme.scheme_id.into(), document.into()];
+            ok(c.update(
+                "SELECT segment._clear_configuration($1, CAST($2 AS jsonb))",
+                None,
+                &args,
+            ));
+            ok(c.update(
+                "UPDATE segment.schemes SET description = CAST($2 AS jsonb) ->> 'description' \
+                 WHERE scheme_id = $1",
+                None,
+                &args,
+            ));
+            ok(c.update(
+                "SELECT segment._apply_document($1, CAST($2 AS jsonb))",
+                None,
+                &[scheme.name.as_str().into(), document.into()],
+            ));
+        });
+    }
+    if !active {
+        return 0;
+    }
+    as_role(entity.owner, || {
+        with_bulk_settings(|| {
+            resegment::recompute_scheme(entity, scheme.scheme_id, "publish", true);
+        });
+        segment_changes(entity, scheme.scheme_id, version, last_history_id)
+    })
+}
+
+/// The highest history id of the entity so far (0 for none).
+fn last_history_id(entity: &Entity) -> i64 {
+    let sql = query::for_entity(
+        "SELECT CAST(COALESCE(pg_catalog.max(history_id), 0) AS text) FROM {{history}}",
+        entity,
+    );
+    Spi::connect(|_| latest::first_column::<i64>(&latest::run(&sql, &[], false)))
+        .first()
+        .copied()
+        .unwrap_or(0)
+}
+
+/// How many history rows of the publish (after `after`, of the scheme, cause publish, at
+/// `version`) record a change of segment.
+fn segment_changes(entity: &Entity, scheme_id: i32, version: i32, after: i64) -> i64 {
+    let sql = query::for_entity(
+        "SELECT CAST(pg_catalog.count(*) AS text) FROM {{history}} \
+         WHERE history_id > $1 AND scheme_id = $2 AND version = $3 AND cause = 'publish' \
+           AND old_segment IS DISTINCT FROM new_segment",
+        entity,
+    );
+    let args = [after.into(), scheme_id.into(), version.into()];
+    Spi::connect(|_| latest::first_column::<i64>(&latest::run(&sql, &args, false)))
+        .first()
+        .copied()
+        .unwrap_or(0)
+}
+
+/// What segment.preview and segment.preview_transitions compute.
+#[derive(Clone, Copy)]
+pub enum Preview {
+    /// the clients whose score or segment would change (preview_changes.sql)
+    Changes,
+    /// how many clients would move from each segment to each (preview_transitions.sql)
+    Transitions,
+}
+
+/// Every client of the live scheme `live_id` re-segmented under the draft `draft`'s
+/// configuration, set-based and without writing (recompute_ruled.sql over preview_scope.sql:
+/// the live answers as answers to the draft's questions of the same codes, the live
+/// assignments as the draft's, the draft's parameters evaluated anew), under a snapshot taken
+/// now, with the caller's rights. Rows as text, in the columns of `what`.
+pub fn preview(draft: &Scheme, live_id: i32, what: Preview) -> latest::TextRows {
+    let entity = &draft.entity;
+    let with_parameters = parameters::scheme_has_parameters(draft.scheme_id);
+    let values = if with_parameters {
+        parameters::evaluate(entity, draft.scheme_id, None)
+    } else {
+        parameters::ParameterValues::default()
+    };
+    let variants = resegment::ruled_variants(super::variants::variant_column_now(draft.scheme_id));
+    let mut parts =
+        resegment::ruled_parts(entity, query::PREVIEW_SCOPE, &variants, with_parameters);
+    let tail = match what {
+        Preview::Changes => query::PREVIEW_CHANGES,
+        Preview::Transitions => query::PREVIEW_TRANSITIONS,
+    };
+    // (named first, so it stands in for write_recomputed.sql)
+    parts.insert(0, ("write_recomputed", query::Part::Fragment(tail)));
+    let sql = render(query::RECOMPUTE_RULED, &parts);
+    let [keys, ids, vals] = values.arguments();
+    let args = [
+        draft.scheme_id.into(),
+        "preview".into(),
+        keys,
+        ids,
+        vals,
+        live_id.into(),
+    ];
+    // every client is read: the joins hash, never loop (as in a re-segmentation)
+    crate::security::with_hash_joins(|| {
+        resegment::with_variant_settings(&variants, || {
+            Spi::connect(|_| latest::run(&sql, &args, false))
+        })
+    })
+}
