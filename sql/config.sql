@@ -28,9 +28,10 @@ CREATE TABLE segment.schemes (
     description text,
     version     integer NOT NULL DEFAULT 1,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    -- set on a draft (sql/drafts.sql): the live scheme it was copied from; one per scheme
+    -- set on a draft (sql/drafts.sql): the live scheme over the same table it copies, one per
+    -- scheme; checked, and the draft deleted with its scheme, by the schemes trigger (a foreign
+    -- key to its own table would make every pg_dump warn of a circular reference)
     draft_of    integer CONSTRAINT schemes_draft_of_key UNIQUE
-                REFERENCES segment.schemes ON DELETE CASCADE
 );
 CREATE INDEX schemes_entity_idx ON segment.schemes (entity_id);
 

@@ -99,15 +99,22 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     id integer;
+    is_draft boolean;
 BEGIN
     IF scheme IS NULL THEN
         RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT s.scheme_id INTO id FROM segment.schemes s WHERE s.name = _notified_scheme_id.scheme;
+    SELECT s.scheme_id, s.draft_of IS NOT NULL INTO id, is_draft
+    FROM segment.schemes s WHERE s.name = _notified_scheme_id.scheme;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'scheme "%" does not exist', scheme
             USING ERRCODE = 'undefined_object',
                   HINT = 'segment.schemes lists the schemes.';
+    END IF;
+    IF is_draft THEN
+        RAISE EXCEPTION 'scheme "%" is a draft: it scores nobody', scheme
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Announce the live scheme''s changes; a publish is announced like any re-segmentation.';
     END IF;
     RETURN id;
 END

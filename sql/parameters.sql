@@ -303,19 +303,20 @@ BEGIN
                       WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
         RETURN;
     END IF;
+    -- (drafts score nobody: their parameters and variant columns need no trigger)
     any_parameter := EXISTS (SELECT 1 FROM segment.parameters p
                              JOIN segment.schemes s ON s.scheme_id = p.scheme_id
-                             WHERE s.entity_id = e.entity_id);
+                             WHERE s.entity_id = e.entity_id AND s.draft_of IS NULL);
     -- the columns client-row parameters read, and the columns that select variants
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
     FROM (SELECT c.name
           FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
                pg_catalog.unnest(p.columns) AS c(name)
-          WHERE s.entity_id = e.entity_id AND p.source IS NULL
+          WHERE s.entity_id = e.entity_id AND p.source IS NULL AND s.draft_of IS NULL
           UNION ALL
           SELECT v.column_name
           FROM segment.variant_columns v JOIN segment.schemes s ON s.scheme_id = v.scheme_id
-          WHERE s.entity_id = e.entity_id) c;
+          WHERE s.entity_id = e.entity_id AND s.draft_of IS NULL) c;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     update_trigger := (SELECT t.oid FROM pg_catalog.pg_trigger t
@@ -392,7 +393,9 @@ BEGIN
         WHERE tr.tgname IN ('pg_segment_related_insert', 'pg_segment_related_update',
                             'pg_segment_related_delete', 'pg_segment_related_truncate')
           AND tr.tgfoid = 'segment._related_rows_changed()'::regprocedure
-          AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.source = tr.tgrelid)
+          AND NOT EXISTS (SELECT 1 FROM segment.parameters p
+                          JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+                          WHERE p.source = tr.tgrelid AND s.draft_of IS NULL)
         ORDER BY 1, 2
     LOOP
         EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, t);
@@ -401,6 +404,7 @@ BEGIN
     FOR t, trigger_name, trigger_sql IN
         SELECT src.source, w.name, w.definition
         FROM (SELECT DISTINCT p.source FROM segment.parameters p
+              JOIN segment.schemes s ON s.scheme_id = p.scheme_id AND s.draft_of IS NULL
               WHERE p.source IS NOT NULL
                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)) src,
              (VALUES ('pg_segment_related_insert',

@@ -1552,19 +1552,20 @@ BEGIN
                       WHERE t.tgrelid = e.answers_table AND t.tgname = 'segment_answers_insert') THEN
         RETURN;
     END IF;
+    -- (drafts score nobody: their parameters and variant columns need no trigger)
     any_parameter := EXISTS (SELECT 1 FROM segment.parameters p
                              JOIN segment.schemes s ON s.scheme_id = p.scheme_id
-                             WHERE s.entity_id = e.entity_id);
+                             WHERE s.entity_id = e.entity_id AND s.draft_of IS NULL);
     -- the columns client-row parameters read, and the columns that select variants
     SELECT pg_catalog.array_agg(DISTINCT c.name ORDER BY c.name) INTO wanted
     FROM (SELECT c.name
           FROM segment.parameters p JOIN segment.schemes s ON s.scheme_id = p.scheme_id,
                pg_catalog.unnest(p.columns) AS c(name)
-          WHERE s.entity_id = e.entity_id AND p.source IS NULL
+          WHERE s.entity_id = e.entity_id AND p.source IS NULL AND s.draft_of IS NULL
           UNION ALL
           SELECT v.column_name
           FROM segment.variant_columns v JOIN segment.schemes s ON s.scheme_id = v.scheme_id
-          WHERE s.entity_id = e.entity_id) c;
+          WHERE s.entity_id = e.entity_id AND s.draft_of IS NULL) c;
     insert_present := EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
                               WHERE t.tgrelid = e.client_table AND t.tgname = 'pg_segment_params_insert');
     update_trigger := (SELECT t.oid FROM pg_catalog.pg_trigger t
@@ -1641,7 +1642,9 @@ BEGIN
         WHERE tr.tgname IN ('pg_segment_related_insert', 'pg_segment_related_update',
                             'pg_segment_related_delete', 'pg_segment_related_truncate')
           AND tr.tgfoid = 'segment._related_rows_changed()'::regprocedure
-          AND NOT EXISTS (SELECT 1 FROM segment.parameters p WHERE p.source = tr.tgrelid)
+          AND NOT EXISTS (SELECT 1 FROM segment.parameters p
+                          JOIN segment.schemes s ON s.scheme_id = p.scheme_id
+                          WHERE p.source = tr.tgrelid AND s.draft_of IS NULL)
         ORDER BY 1, 2
     LOOP
         EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', trigger_name, t);
@@ -1650,6 +1653,7 @@ BEGIN
     FOR t, trigger_name, trigger_sql IN
         SELECT src.source, w.name, w.definition
         FROM (SELECT DISTINCT p.source FROM segment.parameters p
+              JOIN segment.schemes s ON s.scheme_id = p.scheme_id AND s.draft_of IS NULL
               WHERE p.source IS NOT NULL
                 AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = p.source)) src,
              (VALUES ('pg_segment_related_insert',
@@ -3308,15 +3312,22 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     id integer;
+    is_draft boolean;
 BEGIN
     IF scheme IS NULL THEN
         RAISE EXCEPTION 'scheme must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT s.scheme_id INTO id FROM segment.schemes s WHERE s.name = _notified_scheme_id.scheme;
+    SELECT s.scheme_id, s.draft_of IS NOT NULL INTO id, is_draft
+    FROM segment.schemes s WHERE s.name = _notified_scheme_id.scheme;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'scheme "%" does not exist', scheme
             USING ERRCODE = 'undefined_object',
                   HINT = 'segment.schemes lists the schemes.';
+    END IF;
+    IF is_draft THEN
+        RAISE EXCEPTION 'scheme "%" is a draft: it scores nobody', scheme
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Announce the live scheme''s changes; a publish is announced like any re-segmentation.';
     END IF;
     RETURN id;
 END
@@ -3383,9 +3394,9 @@ CREATE TRIGGER notifications_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCAT
     FOR EACH STATEMENT EXECUTE FUNCTION segment._notifications_changed();
 
 -- ---------------------------------------------------------------------------------------------
--- Drafts (sql/drafts.sql): a scheme row whose draft_of names the live scheme it copies.
-ALTER TABLE segment.schemes ADD COLUMN draft_of integer CONSTRAINT schemes_draft_of_key UNIQUE
-    REFERENCES segment.schemes ON DELETE CASCADE;
+-- Drafts (sql/drafts.sql): a scheme row whose draft_of names the live scheme it copies
+-- (checked, and the draft deleted with its scheme, by the schemes trigger).
+ALTER TABLE segment.schemes ADD COLUMN draft_of integer CONSTRAINT schemes_draft_of_key UNIQUE;
 
 -- Drafts: a copy of a scheme's configuration that administrators edit with the same functions
 -- and plain SQL as a live scheme, but that scores nobody (src/triggers/config.rs skips it, the

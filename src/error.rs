@@ -143,6 +143,10 @@ pub enum SegmentError {
     NotADraft {
         name: String,
     },
+    /// A draft inserted with plain SQL that is a draft of no live scheme over its table.
+    DraftOfNothing {
+        scheme: String,
+    },
     /// An UPDATE of segment.schemes that changed which scheme a row is a draft of.
     DraftLinkChanged {
         scheme: String,
@@ -302,6 +306,7 @@ impl SegmentError {
             SegmentError::DraftNotLive { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
             SegmentError::DraftLinkChanged { .. } => ERRCODE_FEATURE_NOT_SUPPORTED,
             SegmentError::NotADraft { .. } => ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE,
+            SegmentError::DraftOfNothing { .. } => ERRCODE_FOREIGN_KEY_VIOLATION,
             SegmentError::UnknownRangeOwner { .. } => ERRCODE_UNDEFINED_OBJECT,
             SegmentError::BadCase { .. } | SegmentError::BadSplit { .. } => {
                 ERRCODE_INVALID_PARAMETER_VALUE
@@ -425,6 +430,9 @@ impl SegmentError {
                 format!("scheme \"{name}\" is a draft: it scores nobody")
             }
             SegmentError::NotADraft { name } => format!("scheme \"{name}\" is live, not a draft"),
+            SegmentError::DraftOfNothing { scheme } => format!(
+                "scheme \"{scheme}\" is a draft of no live scheme over the same client table"
+            ),
             SegmentError::DraftLinkChanged { scheme } => {
                 format!("which scheme \"{scheme}\" is a draft of cannot be changed")
             }
@@ -665,6 +673,11 @@ impl SegmentError {
             SegmentError::NotADraft { name } => Some(format!(
                 "segment.create_draft('{name}') makes a draft of it."
             )),
+            SegmentError::DraftOfNothing { .. } => Some(
+                "draft_of names a live scheme bound to the same table; segment.create_draft() \
+                 makes drafts."
+                    .into(),
+            ),
             SegmentError::DraftLinkChanged { .. } => Some(
                 "Drafts are made with segment.create_draft() and dropped with segment.discard() \
                  or segment.publish()."

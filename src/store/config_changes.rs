@@ -87,6 +87,38 @@ pub fn relinked_draft(trigger: &FiringTrigger<'_>) -> Option<String> {
     )
 }
 
+/// A draft the running INSERT on segment.schemes adds that is a draft of no live scheme over
+/// its own client table.
+pub fn draft_of_nothing(trigger: &FiringTrigger<'_>) -> Option<String> {
+    first_text(
+        trigger,
+        "SELECT n.name FROM segment_new_rows n WHERE n.draft_of IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM segment.schemes l WHERE l.scheme_id = n.draft_of \
+                           AND l.entity_id = n.entity_id AND l.draft_of IS NULL) LIMIT 1",
+    )
+}
+
+/// Deletes the drafts of the live schemes the running DELETE on segment.schemes deletes, if
+/// they have any (the DELETE fires this trigger again, for the drafts, which have none).
+pub fn delete_drafts_of_deleted(trigger: &FiringTrigger<'_>) {
+    let any = first_text(
+        trigger,
+        "SELECT EXISTS (SELECT 1 FROM segment.schemes d \
+         WHERE d.draft_of IN (SELECT scheme_id FROM segment_old_rows))::text",
+    );
+    if any.as_deref() != Some("true") {
+        return;
+    }
+    Spi::connect_mut(|c| {
+        register_transition_tables(trigger);
+        ok(c.update(
+            "DELETE FROM segment.schemes WHERE draft_of IN (SELECT scheme_id FROM segment_old_rows)",
+            None,
+            &[],
+        ));
+    })
+}
+
 /// A question that the running UPDATE on segment.questions moved to a scheme over another
 /// client table: (question code, its scheme before, that scheme's client table).
 pub fn question_moved_to_other_table(

@@ -8,28 +8,54 @@ use super::resegment;
 use super::spi::ok;
 use crate::entity::{Entity, Scheme};
 use crate::security::{as_role, with_bulk_settings};
+use pgrx::pg_sys;
 use pgrx::spi::Spi;
 use std::cell::Cell;
 
+/// A live scheme being published, and the answers and picks tables of its client table.
+#[derive(Clone, Copy)]
+struct Target {
+    scheme_id: i32,
+    answers: pg_sys::Oid,
+    picks: pg_sys::Oid,
+}
+
 thread_local! {
-    /// The live scheme this backend is publishing into: the trigger of each configuration
+    /// The live scheme this backend is publishing into. The trigger of each configuration
     /// statement of the publish checks its levels but leaves re-segmenting to the publisher,
-    /// which re-segments once, when the whole draft is in place.
-    static PUBLISHING: Cell<Option<i32>> = const { Cell::new(None) };
+    /// which re-segments once, when the whole draft is in place; so does the answers trigger
+    /// for the answers the publish's deletes take along.
+    static PUBLISHING: Cell<Option<Target>> = const { Cell::new(None) };
 }
 
 /// Whether this backend is publishing a draft into the scheme.
 pub fn publishing(scheme_id: i32) -> bool {
-    PUBLISHING.with(|p| p.get() == Some(scheme_id))
+    PUBLISHING.with(|p| p.get().is_some_and(|t| t.scheme_id == scheme_id))
+}
+
+/// Whether this backend is publishing into a scheme whose answers (or picks) table is `relid`:
+/// the answers a publish deletes with its questions and options are the published scheme's,
+/// whose clients the publisher re-segments once at the end.
+pub fn publishing_into(relid: pg_sys::Oid) -> bool {
+    PUBLISHING.with(|p| {
+        p.get().is_some_and(|t| {
+            t.answers == relid || (t.picks != pg_sys::InvalidOid && t.picks == relid)
+        })
+    })
 }
 
 /// Marks a scheme as being published while it lives, and restores the mark it found when
 /// dropped: at the end of the publish, or as an error unwinds through it.
-struct Publishing(Option<i32>);
+struct Publishing(Option<Target>);
 
 impl Publishing {
-    fn start(scheme_id: i32) -> Publishing {
-        Publishing(PUBLISHING.with(|p| p.replace(Some(scheme_id))))
+    fn start(scheme: &Scheme) -> Publishing {
+        let target = Target {
+            scheme_id: scheme.scheme_id,
+            answers: scheme.entity.answers_oid,
+            picks: scheme.entity.picks_oid,
+        };
+        Publishing(PUBLISHING.with(|p| p.replace(Some(target))))
     }
 }
 
@@ -46,18 +72,28 @@ impl Drop for Publishing {
 /// relations, every client re-segmented once with history cause `publish` under the version
 /// bumped once. Returns how many clients changed segment.
 ///
-/// The scheme's row is locked first (a second publisher, or any configuration change of the
-/// scheme, waits), then the tables its parameters read and its answers table against writers,
-/// so no answer or client row scored under the old configuration commits after the new one.
+/// The document's format, keys and lists are checked first (22023). Then the scheme's row is
+/// locked (a second publisher, or any configuration change of the scheme, waits), then the
+/// client table and the tables the old and the new parameters read, and last the answers
+/// table, against writers (in the order every re-segmentation takes them): no answer or
+/// client row scored under the old configuration commits after the new one.
 pub fn publish_document(scheme: &Scheme, document: &str) -> i64 {
     let entity = &scheme.entity;
+    Spi::connect(|c| {
+        ok(c.select(
+            "SELECT segment._document_checked(CAST($1 AS jsonb))",
+            None,
+            &[document.into()],
+        ));
+    });
     let active = super::maintenance_active(entity);
     let Some(version) = super::bump_version(scheme.scheme_id) else {
         return 0; // deleted meanwhile (its row was looked up under an older snapshot)
     };
     let last_history_id = if active {
+        let sources = sources_read(scheme.scheme_id, document);
         as_role(entity.owner, || {
-            parameters::lock_parameter_tables(entity, scheme.scheme_id);
+            parameters::lock_client_and_sources(entity, &sources);
             resegment::lock_entity_answers(entity);
             last_history_id(entity)
         })
@@ -65,7 +101,7 @@ pub fn publish_document(scheme: &Scheme, document: &str) -> i64 {
         0
     };
     {
-        let _publishing = Publishing::start(scheme.scheme_id);
+        let _publishing = Publishing::start(scheme);
         Spi::connect_mut(|c| {
             let args = [scheme.scheme_id.into(), document.into()];
             ok(c.update(
@@ -95,6 +131,27 @@ pub fn publish_document(scheme: &Scheme, document: &str) -> i64 {
         });
         segment_changes(entity, scheme.scheme_id, version, last_history_id)
     })
+}
+
+/// The tables the scheme's parameters read now and those the document's read (that exist), as
+/// OIDs in ascending order.
+fn sources_read(scheme_id: i32, document: &str) -> Vec<pg_sys::Oid> {
+    let rows = Spi::connect(|_| {
+        latest::run(
+            "SELECT CAST(CAST(t AS oid) AS text) FROM ( \
+                 SELECT source AS t FROM segment.parameters WHERE scheme_id = $1 \
+                 UNION SELECT pg_catalog.to_regclass(p ->> 'source') \
+                 FROM pg_catalog.jsonb_array_elements( \
+                     COALESCE(CAST($2 AS jsonb) -> 'parameters', '[]')) p) s \
+             WHERE t IS NOT NULL ORDER BY CAST(t AS oid)",
+            &[scheme_id.into(), document.into()],
+            false,
+        )
+    });
+    latest::first_column::<u32>(&rows)
+        .into_iter()
+        .map(pg_sys::Oid::from)
+        .collect()
 }
 
 /// The highest history id of the entity so far (0 for none).

@@ -71,8 +71,8 @@ pub use clients::{
     HistoryRow,
 };
 pub use config_changes::{
-    ids_changed, question_moved_to_other_table, rebound_scheme, relinked_draft,
-    scheme_bound_without_rights, schemes_touched, values_only,
+    delete_drafts_of_deleted, draft_of_nothing, ids_changed, question_moved_to_other_table,
+    rebound_scheme, relinked_draft, scheme_bound_without_rights, schemes_touched, values_only,
 };
 pub use configuration::rules;
 pub use configuration::{

@@ -1384,11 +1384,16 @@ pub fn lock_parameter_tables(entity: &Entity, scheme_id: i32) {
             false,
         )
     }));
+    let sources: Vec<pg_sys::Oid> = sources.into_iter().map(pg_sys::Oid::from).collect();
+    lock_client_and_sources(entity, &sources);
+}
+
+/// Locks the entity's client table, then `sources` (related tables, in ascending OID order),
+/// against writers (SHARE ROW EXCLUSIVE), as `lock_parameter_tables` does.
+pub fn lock_client_and_sources(entity: &Entity, sources: &[pg_sys::Oid]) {
     // (taken through the lock manager: the maintaining role needs no write right on a related
     // table to keep it from changing for the duration)
-    for relid in
-        std::iter::once(entity.client_table_oid).chain(sources.into_iter().map(pg_sys::Oid::from))
-    {
+    for &relid in std::iter::once(&entity.client_table_oid).chain(sources) {
         // SAFETY: a table lock, held to transaction end.
         unsafe {
             pg_sys::LockRelationOid(relid, pg_sys::ShareRowExclusiveLock as pg_sys::LOCKMODE)

@@ -308,21 +308,40 @@ pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
             }
             None => "true",
         };
-        // (an entity whose tables are gone is being dropped with its client table)
+        // (an entity whose tables are gone is being dropped with its client table; one that
+        // only lost drafts, which score nobody, keeps its writers going)
+        let live = match trigger {
+            Some(_) => {
+                "EXISTS (SELECT 1 FROM segment_old_rows o \
+                 WHERE o.entity_id = e.entity_id AND o.draft_of IS NULL)"
+            }
+            None => "true",
+        };
         let sql = render(
-            "SELECT {{entity_columns}} FROM segment.entities e WHERE {{of_deleted}} AND EXISTS \
+            "SELECT CAST({{live}} AS text), {{entity_columns}} FROM segment.entities e \
+             WHERE {{of_deleted}} AND EXISTS \
              (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.assignments_table) \
              AND EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = e.history_table) \
              ORDER BY e.entity_id",
-            &[("of_deleted", query::Part::Fragment(of_deleted))],
+            &[
+                ("of_deleted", query::Part::Fragment(of_deleted)),
+                ("live", query::Part::Fragment(live)),
+            ],
         );
-        let entities: Vec<Entity> = ok(c.select(sql.as_str(), None, &[]))
-            .map(|row| entity_from_row(&row, 1))
+        let entities: Vec<(bool, Entity)> = ok(c.select(sql.as_str(), None, &[]))
+            .map(|row| {
+                let live = ok(row.get::<String>(1)).as_deref() == Some("true");
+                (live, entity_from_row(&row, 2))
+            })
             .collect();
-        for e in entities {
+        for (live, e) in entities {
             let _owner = ActingAs::role(e.owner);
+            if !live {
+                delete_orphaned_values(&e, false);
+                continue;
+            }
             lock_answers(c, &e);
-            delete_orphaned_values(&e);
+            delete_orphaned_values(&e, true);
             for relation in [&e.assignments, &e.history] {
                 let template = match trigger {
                     Some(_) => {
@@ -344,16 +363,19 @@ pub fn purge_deleted_schemes(trigger: Option<&FiringTrigger<'_>>) {
 /// Deletes the entity's answers to number questions that no longer exist: an option's answers
 /// go with it through the answers' foreign key, a value has none. (Its answers trigger finds
 /// nothing to score in them.) The answers are locked against writers first, and the rows are
-/// found under a snapshot taken then, so that a value a writer was adding meanwhile goes too.
-/// Runs with the caller's rights: the entity's owner.
-pub fn delete_orphaned_values(entity: &Entity) {
+/// found under a snapshot taken then, so that a value a writer was adding meanwhile goes too;
+/// not with `lock` false, for a draft's questions, which no writer scores. Runs with the
+/// caller's rights: the entity's owner.
+pub fn delete_orphaned_values(entity: &Entity, lock: bool) {
     let sql = render(
         "DELETE FROM {{answers}} a WHERE a.option_id IS NULL AND NOT EXISTS \
          (SELECT 1 FROM segment.questions q WHERE q.question_id = a.question_id)",
         &[("answers", query::Part::Relation(&entity.answers))],
     );
     Spi::connect_mut(|c| {
-        lock_answers(c, entity);
+        if lock {
+            lock_answers(c, entity);
+        }
         latest::run(&sql, &[], true);
     });
 }

@@ -50,18 +50,23 @@ fn _config_changed<'a>(trigger: &'a PgTrigger<'a>) -> TriggerResult<'a> {
             PgTriggerOperation::Delete | PgTriggerOperation::Truncate
         )
     {
-        // a deleted number question's answers (values, with no foreign key to take them)
-        let mut entities: Vec<crate::entity::Entity> = Vec::new();
+        // a deleted number question's answers (values, with no foreign key to take them); a
+        // draft's, which nobody scores, without locking out the live scheme's writers
+        let mut entities: Vec<(crate::entity::Entity, bool)> = Vec::new();
         for scheme in scheme_ids.iter().filter_map(|&id| store::scheme_by_id(id)) {
-            if !entities
-                .iter()
-                .any(|e| e.entity_id == scheme.entity.entity_id)
+            let live = scheme.draft_of.is_none();
+            match entities
+                .iter_mut()
+                .find(|(e, _)| e.entity_id == scheme.entity.entity_id)
             {
-                entities.push(scheme.entity);
+                Some((_, lock)) => *lock |= live,
+                None => entities.push((scheme.entity, live)),
             }
         }
-        for entity in &entities {
-            as_role(entity.owner, || store::delete_orphaned_values(entity));
+        for (entity, lock) in &entities {
+            as_role(entity.owner, || {
+                store::delete_orphaned_values(entity, *lock)
+            });
         }
     }
     let how = match (table.as_str(), op) {
@@ -111,12 +116,18 @@ fn scheme_rows_changed(firing: &FiringTrigger<'_>, op: PgTriggerOperation) {
                 SegmentError::DraftLinkChanged { scheme }.raise();
             }
         }
-        PgTriggerOperation::Delete => store::purge_deleted_schemes(Some(firing)),
+        PgTriggerOperation::Delete => {
+            store::delete_drafts_of_deleted(firing);
+            store::purge_deleted_schemes(Some(firing));
+        }
         PgTriggerOperation::Truncate => store::purge_deleted_schemes(None),
         PgTriggerOperation::Insert => {
             // plain SQL binds a scheme only with the rights create_scheme demands
             if let Some(table) = store::scheme_bound_without_rights(firing) {
                 crate::api::config::binding_refused(&table).raise();
+            }
+            if let Some(scheme) = store::draft_of_nothing(firing) {
+                SegmentError::DraftOfNothing { scheme }.raise();
             }
         }
     }

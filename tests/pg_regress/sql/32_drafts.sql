@@ -42,6 +42,10 @@ SELECT (segment.export_scheme('outlet@draft') - 'name') = (segment.export_scheme
        AS same_configuration;
 SELECT s.name, s.draft_of = l.scheme_id AS of_outlet
 FROM segment.schemes s JOIN segment.schemes l ON l.name = 'outlet' WHERE s.name = 'outlet@draft';
+-- the triggers on the client table and the related table, which a draft never changes
+CREATE TEMP TABLE client_triggers AS
+SELECT tgname, pg_get_triggerdef(oid) AS definition FROM pg_trigger
+WHERE tgrelid IN ('dr.outlets'::regclass, 'dr.sales'::regclass) AND NOT tgisinternal;
 CREATE TEMP TABLE ledger AS
 SELECT (SELECT count(*) FROM segment.dr_outlets_history) AS history,
        (SELECT array_agg((scheme_id, client_id, score, segment, status, version)::text
@@ -74,6 +78,8 @@ SELECT segment.add_variant('outlet@draft', 'kiosk', 'Kiosk', ARRAY['kiosk']) > 0
 SELECT segment.attach('outlet@draft', 'super', 'tills');
 SELECT segment.add_level('outlet@draft', 'small kiosk', '-Infinity', 6, 'kiosk') > 0
    AND segment.add_level('outlet@draft', 'good kiosk', 6, 'Infinity', 'kiosk') > 0 AS ok;
+SELECT segment.add_parameter('outlet@draft', 'staff', 'Staff', 'staff', 0.5) > 0
+   AND segment.add_range('outlet@draft', 'staff', 10, 'Infinity', 2) > 0 AS ok;
 -- levels of a draft are checked like a scheme's
 SELECT segment.add_level('outlet@draft', 'overlap', 12, 20);
 -- Nothing moved: no history, the same assignments, the live version unchanged.
@@ -83,6 +89,14 @@ SELECT (SELECT count(*) FROM segment.dr_outlets_history) = history AS no_history
         FROM segment.dr_outlets_assignments) = assignments AS same_assignments,
        (SELECT version FROM segment.schemes WHERE name = 'outlet') = version AS same_version
 FROM ledger;
+SELECT count(*) AS triggers_changed FROM (
+    (SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
+     WHERE tgrelid IN ('dr.outlets'::regclass, 'dr.sales'::regclass) AND NOT tgisinternal
+     EXCEPT SELECT * FROM client_triggers)
+    UNION ALL
+    (SELECT * FROM client_triggers
+     EXCEPT SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger
+     WHERE tgrelid IN ('dr.outlets'::regclass, 'dr.sales'::regclass) AND NOT tgisinternal)) d;
 -- An answer written with plain SQL to a draft's question is kept but scores nobody; the API
 -- refuses a draft.
 INSERT INTO segment.dr_outlets_answers (client_id, question_id, option_id)
@@ -135,6 +149,10 @@ SELECT DISTINCT h.version = l.version + 1 AS logged_under_new_version
 FROM segment.dr_outlets_history h, ledger l WHERE h.cause = 'publish';
 SELECT * FROM segment.verify('outlet');
 SELECT client_id, score, segment, status FROM segment.dr_outlets_assignments ORDER BY client_id;
+-- the published parameter over staff is live now: an UPDATE of staff re-scores the outlet
+UPDATE dr.outlets SET staff = 4 WHERE id = 11;
+SELECT score, segment FROM segment.dr_outlets_assignments WHERE client_id = 11;
+SELECT * FROM segment.verify('outlet');
 -- The answer written to the draft's question went with the draft; live answers stayed.
 SELECT count(*) AS answers FROM segment.dr_outlets_answers;
 SELECT * FROM segment.explain('outlet', 12);
@@ -176,8 +194,15 @@ SELECT segment.publish('nope');
 SELECT segment.discard('outlet');
 SELECT segment.discard(NULL);
 UPDATE segment.schemes SET draft_of = NULL WHERE name = 'outlet@draft';
+INSERT INTO segment.schemes (name, entity_id, draft_of)
+SELECT 'stray', entity_id, 424242 FROM segment.schemes WHERE name = 'outlet';
+INSERT INTO segment.schemes (name, entity_id, draft_of)
+SELECT 'draft of a draft', entity_id, scheme_id FROM segment.schemes WHERE name = 'outlet@draft';
+SELECT segment.notify('outlet@draft');
 SELECT segment.answer('outlet@draft', 1, 'size', 'big');
 \set VERBOSITY default
+INSERT INTO segment.schemes (name, entity_id, draft_of)
+SELECT 'stray', entity_id, 424242 FROM segment.schemes WHERE name = 'outlet';
 SELECT segment.create_draft('outlet');
 SELECT segment.preview('outlet');
 SELECT segment.answer('outlet@draft', 1, 'size', 'big');
