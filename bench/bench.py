@@ -392,6 +392,83 @@ def bench_resegment(db, clients, size, results):
     results["resegment"][str(clients)] = out
 
 
+DRAFT_WEIGHT = ("UPDATE segment.questions SET weight = weight + {w} WHERE code = 'q1' "
+                "AND scheme_id = (SELECT scheme_id FROM segment.schemes WHERE name = 'bench@draft')")
+
+
+def timed_row(db, sql):
+    """One statement on a fresh backend: (seconds, its first row, peak RssAnon MiB)."""
+    fresh = Db(db.dbname)
+    watch = PeakMemory(fresh.pid())
+    with watch:
+        started = time.perf_counter()
+        row = fresh.run(sql)[0]
+        elapsed = time.perf_counter() - started
+    fresh.conn.close()
+    return elapsed, row, watch.peak_kb / 1024
+
+
+def bench_drafts(db, clients, size, results):
+    """A draft that changes the weight of q1 (one of ten questions): segment.preview and
+    segment.preview_transitions against segment.publish of the same draft (the re-segmentation
+    the preview previews) and against the same weight change made to the live scheme directly
+    (which moves only the clients that answered q1). Each round previews and publishes +w, then
+    changes the live weight back by -w; the direction alternates. Then segment.transitions over
+    a history of ten rows per client."""
+    out = {"clients": clients, "preview": [], "preview_transitions": [], "publish": [],
+           "live weight change": [], "peak_mib": {}, "moved": []}
+    peaks = {"preview": 0.0, "publish": 0.0}
+    for r in range(size["rounds_heavy"]):
+        w = 0.5 if r % 2 == 0 else -0.5
+        db.run("SELECT segment.create_draft('bench')")
+        db.run(DRAFT_WEIGHT.format(w=w))
+        db.run("CHECKPOINT")
+        elapsed, row, peak = timed_row(
+            db, "SELECT count(*), count(*) FILTER (WHERE current_segment IS DISTINCT FROM draft_segment) "
+                "FROM segment.preview('bench@draft')")
+        out["preview"].append(elapsed)
+        peaks["preview"] = max(peaks["preview"], peak)
+        previewed_moves = row[1]
+        elapsed, _, _ = timed_row(db, "SELECT count(*) FROM segment.preview_transitions('bench@draft')")
+        out["preview_transitions"].append(elapsed)
+        db.run("CHECKPOINT")
+        elapsed, row, peak = timed_row(db, "SELECT segment.publish('bench@draft')")
+        out["publish"].append(elapsed)
+        peaks["publish"] = max(peaks["publish"], peak)
+        assert row[0] == previewed_moves, (row[0], previewed_moves)
+        out["moved"].append(previewed_moves)
+        db.run("VACUUM ANALYZE")
+        db.run("CHECKPOINT")
+        elapsed, _ = timed(db, [WEIGHT_CHANGE["pg_segment"].format(w=-w)])
+        out["live weight change"].append(elapsed)
+    out["peak_mib"] = peaks
+    med = {k: statistics.median(out[k]) for k in ("preview", "preview_transitions", "publish",
+                                                   "live weight change")}
+    log(f"draft of a weight change over {clients} clients: preview {med['preview']:.2f} s, "
+        f"matrix {med['preview_transitions']:.2f} s, publish {med['publish']:.2f} s, the same change "
+        f"made live {med['live weight change']:.2f} s; {out['moved']} clients moved")
+    out["median"] = med
+    assert db.one("SELECT count(*) FROM segment.verify('bench')") == 0
+    # segment.transitions over a history of ten rows per client, spread over a year
+    db.run("INSERT INTO segment.bench_clients_history (scheme_id, client_id, changed_at, old_score, "
+           "new_score, old_segment, new_segment, cause, version) "
+           "SELECT s.scheme_id, c.id, timestamptz '2025-01-01' + (n * 36 + c.id % 30) * interval '1 day', "
+           "n, n + 1, (ARRAY['D','C','B','A'])[1 + (c.id + n) % 4], (ARRAY['D','C','B','A'])[1 + (c.id + n + 1) % 4], "
+           "'bench', 1 "
+           "FROM bench.clients c, generate_series(0, 9) n, segment.schemes s WHERE s.name = 'bench'")
+    db.run("VACUUM ANALYZE segment.bench_clients_history")
+    rows = db.one("SELECT count(*) FROM segment.bench_clients_history")
+    samples = []
+    for _ in range(size["rounds_heavy"]):
+        elapsed, _, _ = timed_row(db, "SELECT count(*) FROM segment.transitions('bench', "
+                                      "'2025-03-01', '2025-09-01')")
+        samples.append(elapsed)
+    out["transitions"] = {"history_rows": rows, "samples": samples,
+                          "median": statistics.median(samples)}
+    log(f"segment.transitions over {rows} history rows: {statistics.median(samples):.2f} s")
+    results["drafts"] = out
+
+
 # Parameters: an UPDATE of one customer (a column a parameter reads, or another one) on the
 # scored table against the same table without a scheme; name: (pgbench script, extra server
 # options). The SQL path is the same UPDATE with the direct write turned off.
@@ -485,7 +562,7 @@ def main():
                              "re-segmentation at both sizes and COPY; parameters: the parameters "
                              "section; upserts: the project cluster's upserts, first answers "
                              "included, and the point lookups; rules: a ruled scheme's upserts "
-                             "and COPY), into the results.json already "
+                             "and COPY; drafts: preview, publish and transitions), into the results.json already "
                              "in --out; the report names them and the date they were measured "
                              "again")
     args = parser.parse_args()
@@ -522,6 +599,7 @@ def main():
 
     big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
     bench_resegment(big, size["large"], size, results)
+    bench_drafts(big, size["large"], size, results)
     big.conn.close()
 
     bench_parameters(size, results)
@@ -565,6 +643,13 @@ def remeasure_upserts(size, results):
     return db
 
 
+def remeasure_drafts(size, results):
+    """Draft preview and publish, and segment.transitions, at the large size."""
+    big = prepare_db("pg_segment_bench_large", size["large"], with_plain=False)
+    bench_drafts(big, size["large"], size, results)
+    return big
+
+
 def remeasure_rules(size, results):
     """The rules section; returns its database, for the cluster's settings."""
     db = prepare_db("pg_segment_bench", size["clients"])
@@ -578,6 +663,7 @@ REMEASURED = {
     "parameters": (["parameters"], remeasure_parameters),
     "upserts": (["upserts (project cluster)", "point lookups"], remeasure_upserts),
     "rules": (["rules"], remeasure_rules),
+    "drafts": (["drafts"], remeasure_drafts),
 }
 
 

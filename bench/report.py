@@ -124,6 +124,42 @@ def rules_section(rules):
     ]
 
 
+def drafts_section(drafts):
+    """segment.preview against the publish it previews, and segment.transitions."""
+    med, peak = drafts["median"], drafts["peak_mib"]
+    t = drafts["transitions"]
+    return [
+        f"## Draft, preview, publish ({drafts['clients']:,} clients)",
+        "",
+        "A draft of the bench scheme changes the weight of q1 (one of ten questions, answered by "
+        "every client). `segment.preview` computes every client's score and segment under the "
+        "draft in one read-only statement; `segment.publish` makes the draft live and "
+        "re-segments every client from scratch in one transaction (the re-segmentation the "
+        "preview previews); the same weight change made to the live scheme directly moves only "
+        "the clients that answered q1, by Δweight × points. Seconds, medians of "
+        f"{len(drafts['preview'])} rounds (direction alternating); clients that changed segment "
+        f"per round: {', '.join(f'{m:,}' for m in drafts['moved'])} (publish returned exactly the "
+        "number preview showed, every round).",
+        "",
+        "| operation | seconds | peak MiB |",
+        "|---|---|---|",
+        f"| segment.preview (every changed client) | {med['preview']:.2f} | {peak['preview']:.1f} |",
+        f"| segment.preview_transitions (the matrix) | {med['preview_transitions']:.2f} | |",
+        f"| segment.publish | {med['publish']:.2f} | {peak['publish']:.1f} |",
+        f"| the weight change made live (UPDATE segment.questions) | {med['live weight change']:.2f} | |",
+        "",
+        "Every client answered q1, so every client's score changes and `segment.preview` "
+        "returns a row for each: its statement is the publish's own computation plus a sort of the "
+        "changed clients by key, and the function collects its rows before returning them, which "
+        "is its peak memory (to be streamed). The matrix needs neither and costs what the publish does.",
+        "",
+        f"`segment.transitions` over a history of {t['history_rows']:,} rows (ten per client, over a "
+        f"year, plus what the re-segmentation runs before wrote), for a six-month window: "
+        f"{t['median']:.2f} s (median).",
+        "",
+    ]
+
+
 def remeasured_note(results):
     """Which sections later `bench.py --remeasure` runs measured again, and under what."""
     again = results.get("remeasured")
@@ -200,6 +236,15 @@ def write(results, out: Path):
         ratios.append(ratio_row(f"segment.refresh of {params['clients']:,} customers, time / hand-written "
                                 "set-based recompute time", r, "≤ 1.00", r <= 1.0))
 
+    drafts = results.get("drafts")
+    if drafts:
+        med = drafts["median"]
+        r = med["preview"] / med["publish"]
+        ratios.append(ratio_row(f"segment.preview of a weight change over {drafts['clients']:,} clients, "
+                                "time / time of the segment.publish that applies it", r, "≤ 1.00", r <= 1.0))
+        t = drafts["transitions"]
+        ratios.append(ratio_row(f"segment.transitions over {t['history_rows']:,} history rows, seconds "
+                                "(an absolute figure, not a ratio)", t["median"], "≤ 5 s", t["median"] <= 5))
     lines = [
         "# pg_segment benchmarks",
         "",
@@ -294,6 +339,7 @@ def write(results, out: Path):
         "",
         *(parameter_section(params) if params else []),
         *(rules_section(results["rules"]) if "rules" in results else []),
+        *(drafts_section(drafts) if drafts else []),
         "## Point lookups (pgbench TPS)",
         "",
         "| query | TPS |",
