@@ -5,7 +5,7 @@ use super::latest;
 use super::parameters;
 use super::query::{self, render};
 use super::resegment;
-use super::spi::ok;
+use super::spi::{ok, value};
 use crate::entity::{Entity, Scheme};
 use crate::security::{as_role, with_bulk_settings};
 use pgrx::pg_sys;
@@ -154,32 +154,27 @@ fn sources_read(scheme_id: i32, document: &str) -> Vec<pg_sys::Oid> {
         .collect()
 }
 
-/// The highest history id of the entity so far (0 for none).
+/// The highest history id of the entity so far (0 for none). (A row another transaction
+/// commits later has a higher id but is not the publish's: `segment_changes` tells them apart
+/// by version and cause.)
 fn last_history_id(entity: &Entity) -> i64 {
     let sql = query::for_entity(
-        "SELECT CAST(COALESCE(pg_catalog.max(history_id), 0) AS text) FROM {{history}}",
+        "SELECT COALESCE(pg_catalog.max(history_id), 0) FROM {{history}}",
         entity,
     );
-    Spi::connect(|_| latest::first_column::<i64>(&latest::run(&sql, &[], false)))
-        .first()
-        .copied()
-        .unwrap_or(0)
+    value::<i64>(&sql, &[]).unwrap_or(0)
 }
 
 /// How many history rows of the publish (after `after`, of the scheme, cause publish, at
 /// `version`) record a change of segment.
 fn segment_changes(entity: &Entity, scheme_id: i32, version: i32, after: i64) -> i64 {
     let sql = query::for_entity(
-        "SELECT CAST(pg_catalog.count(*) AS text) FROM {{history}} \
+        "SELECT pg_catalog.count(*) FROM {{history}} \
          WHERE history_id > $1 AND scheme_id = $2 AND version = $3 AND cause = 'publish' \
            AND old_segment IS DISTINCT FROM new_segment",
         entity,
     );
-    let args = [after.into(), scheme_id.into(), version.into()];
-    Spi::connect(|_| latest::first_column::<i64>(&latest::run(&sql, &args, false)))
-        .first()
-        .copied()
-        .unwrap_or(0)
+    value::<i64>(&sql, &[after.into(), scheme_id.into(), version.into()]).unwrap_or(0)
 }
 
 /// What segment.preview and segment.preview_transitions compute.

@@ -262,14 +262,14 @@ fn count_of(rows: &latest::TextRows) -> i64 {
 /// Locks out writers of the entity's answers until the transaction ends, and so writers of its
 /// picks too: a statement on the picks locks the answers as a writer first
 /// (`triggers::answers::_picks_changing`).
-/// Locks the entity's answers table against writers (SHARE ROW EXCLUSIVE) to transaction end.
-pub(super) fn lock_entity_answers(entity: &Entity) {
-    Spi::connect_mut(|c| lock_answers(c, entity));
-}
-
 fn lock_answers(c: &mut SpiClient<'_>, entity: &Entity) {
     let sql = for_entity("LOCK TABLE {{answers}} IN SHARE ROW EXCLUSIVE MODE", entity);
     ok(c.update(sql.as_str(), None, &[]));
+}
+
+/// `lock_answers` in an SPI connection of its own.
+pub(super) fn lock_entity_answers(entity: &Entity) {
+    Spi::connect_mut(|c| lock_answers(c, entity));
 }
 
 /// Analyses those of `relations` whose statistics count no row, or have no column statistics,
